@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace AiGuard.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("aiguard: command-line tools for the AiGuard AI security gateway");
+        return root.Parse(args).Invoke();
+    }
+}

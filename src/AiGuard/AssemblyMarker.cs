@@ -1,0 +1,1 @@
+namespace AiGuard; internal static class AssemblyMarker { }

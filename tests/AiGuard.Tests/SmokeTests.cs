@@ -1,0 +1,1 @@
+namespace AiGuard.Tests; public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AiGuard.Cli.Keys;
 
 namespace AiGuard.Cli;
 
@@ -7,6 +8,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         var root = new RootCommand("aiguard: command-line tools for the AiGuard AI security gateway");
+        root.Subcommands.Add(KeysCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

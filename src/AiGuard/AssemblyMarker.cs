@@ -1,1 +1,0 @@
-namespace AiGuard; internal static class AssemblyMarker { }

@@ -1,0 +1,41 @@
+namespace AiGuard.Audit;
+
+/// <summary>One security decision, as recorded in the audit trail. Never holds a secret.</summary>
+public sealed record AuditEvent
+{
+    public required string IncidentId { get; init; }
+
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary><c>refuse</c> or <c>modify</c>.</summary>
+    public required string Decision { get; init; }
+
+    public required string Stage { get; init; }
+
+    public required string Code { get; init; }
+
+    /// <summary>HTTP status sent to the client (0 for a modification).</summary>
+    public int Status { get; init; }
+
+    public string? ClientId { get; init; }
+
+    public string? KeyId { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public string? RouteId { get; init; }
+
+    public string? Model { get; init; }
+
+    public required string Method { get; init; }
+
+    public required string Path { get; init; }
+
+    public string? Field { get; init; }
+
+    public string? Detail { get; init; }
+
+    public string? RemoteAddress { get; init; }
+
+    public string? TraceId { get; init; }
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics.Metrics;
+
+namespace AiGuard.Audit;
+
+/// <summary>Owns the audit trail's instruments.</summary>
+public sealed class AuditMetrics
+{
+    public const string MeterName = "AiGuard.Audit";
+
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _sinkFailures;
+
+    public AuditMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _written = meter.CreateCounter<long>("aiguard.audit.events", "{event}", "Audit events handed to the sinks.");
+        _dropped = meter.CreateCounter<long>("aiguard.audit.dropped", "{event}", "Audit events dropped because the queue was full.");
+        _sinkFailures = meter.CreateCounter<long>("aiguard.audit.sink_failures", "{event}", "Audit events a sink failed to write.");
+    }
+
+    public void Written() => _written.Add(1);
+
+    public void Dropped() => _dropped.Add(1);
+
+    public void SinkFailed() => _sinkFailures.Add(1);
+}

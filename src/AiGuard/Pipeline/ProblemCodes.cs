@@ -1,0 +1,38 @@
+namespace AiGuard.Pipeline;
+
+/// <summary>The stable problem codes AiGuard answers with; clients may branch on them.</summary>
+public static class ProblemCodes
+{
+    // 401: authentication
+    public const string MissingCredentials = "missing_credentials";
+    public const string InvalidApiKey = "invalid_api_key";
+    public const string ExpiredApiKey = "expired_api_key";
+    public const string RevokedApiKey = "revoked_api_key";
+
+    // 403: authorization
+    public const string RouteNotAllowed = "route_not_allowed";
+    public const string ScopeMissing = "scope_missing";
+    public const string ModelNotAllowed = "model_not_allowed";
+
+    // 400: the body does not fit the protocol or the limits
+    public const string MalformedJson = "malformed_json";
+    public const string JsonTooDeep = "json_too_deep";
+    public const string JsonTooManyElements = "json_too_many_elements";
+    public const string InvalidBody = "invalid_body";
+    public const string TensorShapeMismatch = "tensor_shape_mismatch";
+
+    // 404: nothing behind this path
+    public const string RouteNotFound = "route_not_found";
+    public const string OperationNotSupported = "operation_not_supported";
+
+    // 413 / 415
+    public const string BodyTooLarge = "body_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
+    // 5xx: the upstream failed
+    public const string UpstreamError = "upstream_error";
+    public const string UpstreamUnavailable = "upstream_unavailable";
+    public const string UpstreamTimeout = "upstream_timeout";
+    public const string RoutePolicyMissing = "route_policy_missing";
+    public const string InternalError = "internal_error";
+}

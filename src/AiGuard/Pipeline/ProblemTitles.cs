@@ -1,0 +1,31 @@
+namespace AiGuard.Pipeline;
+
+/// <summary>The short, fixed title of each problem code (RFC 9457 <c>title</c>).</summary>
+public static class ProblemTitles
+{
+    public static string For(string code) => code switch
+    {
+        ProblemCodes.MissingCredentials => "Authentication required",
+        ProblemCodes.InvalidApiKey => "Invalid API key",
+        ProblemCodes.ExpiredApiKey => "API key expired",
+        ProblemCodes.RevokedApiKey => "API key revoked",
+        ProblemCodes.RouteNotAllowed => "Route not allowed for this client",
+        ProblemCodes.ScopeMissing => "Missing scope",
+        ProblemCodes.ModelNotAllowed => "Model not allowed for this client",
+        ProblemCodes.MalformedJson => "Malformed JSON body",
+        ProblemCodes.JsonTooDeep => "JSON body nested too deeply",
+        ProblemCodes.JsonTooManyElements => "JSON body has too many elements",
+        ProblemCodes.InvalidBody => "Request body does not match the protocol",
+        ProblemCodes.TensorShapeMismatch => "Tensor shape does not match its data",
+        ProblemCodes.RouteNotFound => "No route for this path",
+        ProblemCodes.OperationNotSupported => "Operation not supported on this route",
+        ProblemCodes.BodyTooLarge => "Request body too large",
+        ProblemCodes.UnsupportedMediaType => "Unsupported content type",
+        ProblemCodes.UpstreamError => "Upstream model server failed",
+        ProblemCodes.UpstreamUnavailable => "Upstream model server unavailable",
+        ProblemCodes.UpstreamTimeout => "Upstream model server timed out",
+        ProblemCodes.RoutePolicyMissing => "Route has no AiGuard policy",
+        ProblemCodes.InternalError => "Internal gateway error",
+        _ => "Request refused",
+    };
+}

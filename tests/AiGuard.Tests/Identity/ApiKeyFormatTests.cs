@@ -1,0 +1,85 @@
+using AiGuard.Identity;
+
+namespace AiGuard.Tests.Identity;
+
+public class ApiKeyFormatTests
+{
+    [Fact]
+    public void Generated_key_has_prefix_id_and_high_entropy_secret()
+    {
+        var generated = ApiKeyFormat.Generate("agk");
+
+        var parts = generated.Key.Split('_');
+        Assert.Equal(3, parts.Length);
+        Assert.Equal("agk", parts[0]);
+        Assert.Equal(generated.Id, parts[1]);
+        Assert.Equal(ApiKeyFormat.IdLength, parts[1].Length);
+        Assert.Equal(ApiKeyFormat.SecretLength, parts[2].Length);
+        Assert.All(parts[2], c => Assert.True(char.IsAsciiLetterOrDigit(c)));
+    }
+
+    [Fact]
+    public void Generated_keys_are_unique()
+    {
+        var keys = Enumerable.Range(0, 1000).Select(_ => ApiKeyFormat.Generate().Key).ToHashSet();
+
+        Assert.Equal(1000, keys.Count);
+    }
+
+    [Fact]
+    public void Stored_hash_is_sha256_hex_and_never_contains_the_secret()
+    {
+        var generated = ApiKeyFormat.Generate();
+        var secret = generated.Key.Split('_')[2];
+
+        Assert.StartsWith("sha256:", generated.Hash, StringComparison.Ordinal);
+        Assert.Equal(7 + 64, generated.Hash.Length);
+        Assert.DoesNotContain(secret, generated.Hash, StringComparison.Ordinal);
+        Assert.Equal(generated.Hash, ApiKeyFormat.Hash(generated.Key));
+    }
+
+    [Fact]
+    public void Matches_accepts_the_key_and_rejects_a_one_character_change()
+    {
+        var generated = ApiKeyFormat.Generate();
+        Assert.True(ApiKeyFormat.TryDecodeHash(generated.Hash, out var digest));
+
+        var tampered = generated.Key[..^1] + (generated.Key[^1] == 'a' ? 'b' : 'a');
+
+        Assert.True(ApiKeyFormat.Matches(generated.Key, digest));
+        Assert.False(ApiKeyFormat.Matches(tampered, digest));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("agk")]
+    [InlineData("agk_onlyid")]
+    [InlineData("agk__secret")]
+    [InlineData("agk_id_")]
+    [InlineData("agk_id_sec_ret")]
+    [InlineData("agk_id!_secret")]
+    [InlineData("_id_secret")]
+    public void Malformed_keys_do_not_parse(string key)
+    {
+        Assert.False(ApiKeyFormat.TryParse(key, out _, out _));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("md5:abcd")]
+    [InlineData("sha256:xyz")]
+    [InlineData("sha256:0123")]
+    public void Malformed_stored_hashes_are_rejected(string? stored)
+    {
+        Assert.False(ApiKeyFormat.TryDecodeHash(stored, out _));
+    }
+
+    [Fact]
+    public void ToString_of_a_generated_key_does_not_reveal_it()
+    {
+        var generated = ApiKeyFormat.Generate();
+
+        Assert.DoesNotContain(generated.Key, generated.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text;
+using AiGuard.Protocols;
+using AiGuard.Protocols.OpenAi;
+using static AiGuard.Tests.Protocols.AdapterHarness;
+
+namespace AiGuard.Tests.Protocols;
+
+public class OpenAiAdapterTests
+{
+    private readonly OpenAiAdapter _adapter = new();
+
+    [Theory]
+    [InlineData("POST", "/v1/chat/completions", "chat.completions")]
+    [InlineData("POST", "/v1/chat/completions/", "chat.completions")]
+    [InlineData("GET", "/v1/models", "models.list")]
+    [InlineData("GET", "/v1/models/demo-chat", "models.retrieve")]
+    public void Recognises_its_operations(string method, string path, string operation)
+    {
+        Assert.Equal(operation, _adapter.Match(method, path)?.Name);
+    }
+
+    [Theory]
+    [InlineData("GET", "/v1/chat/completions")]
+    [InlineData("POST", "/v1/completions")]
+    [InlineData("POST", "/v1/embeddings")]
+    [InlineData("DELETE", "/v1/models/demo-chat")]
+    public void Does_not_recognise_other_operations(string method, string path)
+    {
+        Assert.Null(_adapter.Match(method, path));
+    }
+
+    [Fact]
+    public void Chat_request_becomes_text_inputs_and_generation_parameters()
+    {
+        var request = Parse(_adapter, "POST", "/v1/chat/completions", """
+            {"model":"demo-chat","messages":[
+              {"role":"system","content":"Be brief."},
+              {"role":"user","content":[{"type":"text","text":"Hello"},{"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"there"}]}],
+             "max_tokens":64,"n":2,"temperature":0.5,"stream":true,"stream_options":{"include_usage":true},
+             "logprobs":true,"top_logprobs":3,"logit_bias":{"50256":-100}}
+            """);
+
+        Assert.Equal("demo-chat", request.Model);
+        Assert.Equal("chat.completions", request.Operation);
+        var texts = request.Inputs.Cast<TextInput>().ToArray();
+        Assert.Equal(["system", "user", "user"], texts.Select(t => t.Role));
+        Assert.Equal(["Be brief.", "Hello", "there"], texts.Select(t => t.Text));
+        Assert.Equal("messages[1].content[2].text", texts[2].Field);
+        var g = request.Generation!;
+        Assert.Equal(64, g.MaxTokens);
+        Assert.Equal(2, g.N);
+        Assert.Equal(0.5, g.Temperature);
+        Assert.True(g.Stream);
+        Assert.True(g.StreamIncludeUsage);
+        Assert.True(g.Logprobs);
+        Assert.Equal(3, g.TopLogprobs);
+        Assert.Equal(-100, g.LogitBias!["50256"]);
+    }
+
+    [Fact]
+    public void Assistant_tool_call_turn_may_omit_content()
+    {
+        var request = Parse(_adapter, "POST", "/v1/chat/completions", """
+            {"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"1"}]}]}
+            """);
+
+        Assert.Single(request.Inputs);
+    }
+
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}]}""", "model", "is required")]
+    [InlineData("""{"model":7,"messages":[{"role":"user","content":"hi"}]}""", "model", "must be a string")]
+    [InlineData("""{"model":" ","messages":[{"role":"user","content":"hi"}]}""", "model", "must not be empty")]
+    [InlineData("""{"model":"m"}""", "messages", "is required")]
+    [InlineData("""{"model":"m","messages":{}}""", "messages", "must be an array")]
+    [InlineData("""{"model":"m","messages":[]}""", "messages", "at least one")]
+    [InlineData("""{"model":"m","messages":["hi"]}""", "messages[0]", "must be a JSON object")]
+    [InlineData("""{"model":"m","messages":[{"content":"hi"}]}""", "messages[0].role", "is required")]
+    [InlineData("""{"model":"m","messages":[{"role":"root","content":"hi"}]}""", "messages[0].role", "must be one of")]
+    [InlineData("""{"model":"m","messages":[{"role":"user"}]}""", "messages[0].content", "is required")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":5}]}""", "messages[0].content", "must be a string or an array")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"video"}]}]}""", "messages[0].content[0].type", "not a known")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"text"}]}]}""", "messages[0].content[0].text", "is required")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":0}""", "max_tokens", "between 1")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":"10"}""", "max_tokens", "must be an integer")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":3}""", "temperature", "between 0 and 2")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":"yes"}""", "stream", "true or false")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"top_logprobs":21}""", "top_logprobs", "between 0 and 20")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"logit_bias":{"1":500}}""", "logit_bias.1", "between -100 and 100")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"logit_bias":[1]}""", "logit_bias", "must be a JSON object")]
+    [InlineData("""[1,2]""", "", "must be a JSON object")]
+    public void Invalid_chat_requests_name_the_field_and_the_problem(string json, string field, string problem)
+    {
+        var violation = Violation(_adapter, "POST", "/v1/chat/completions", json);
+
+        Assert.Equal(field, violation.Field);
+        Assert.Contains(problem, violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_retrieval_takes_the_model_from_the_path()
+    {
+        Assert.Equal("demo chat", Parse(_adapter, "GET", "/v1/models/demo%20chat", null).Model);
+    }
+
+    [Fact]
+    public void Completion_response_yields_text_finish_reason_and_usage()
+    {
+        var response = Response(_adapter, "POST", "/v1/chat/completions", """
+            {"id":"c1","object":"chat.completion","model":"demo-chat",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"},"finish_reason":"stop","logprobs":{"content":[]}}],
+             "usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}
+            """);
+
+        Assert.False(response.IsStreamChunk);
+        Assert.Equal("demo-chat", response.Model);
+        var text = Assert.Single(response.Texts);
+        Assert.Equal("Hi!", text.Text);
+        Assert.Equal("stop", text.FinishReason);
+        Assert.True(text.HasLogprobs);
+        Assert.Equal(new TokenUsage(5, 2, 7), response.Usage);
+    }
+
+    [Fact]
+    public void Stream_events_yield_deltas_usage_and_the_end_marker()
+    {
+        var delta = _adapter.ParseStreamEvent(Encoding.UTF8.GetBytes("""{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}"""));
+        var usage = _adapter.ParseStreamEvent(Encoding.UTF8.GetBytes("""{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"""));
+        var done = _adapter.ParseStreamEvent("[DONE]"u8);
+
+        Assert.True(delta.IsStreamChunk);
+        Assert.Equal("Hel", Assert.Single(delta.Texts).Text);
+        Assert.Equal(7, usage.Usage!.TotalTokens);
+        Assert.True(done.IsEndOfStream);
+    }
+
+    [Fact]
+    public void Malformed_stream_event_is_a_protocol_violation()
+    {
+        Assert.Throws<ProtocolViolationException>(() => _adapter.ParseStreamEvent("{not json"u8));
+    }
+}

@@ -146,20 +146,32 @@ public sealed class ParseStage
         }
 
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(declared ?? 4096, policy.MaxBodyBytes) + 1);
-        while (true)
+        try
         {
-            var span = buffer.GetMemory(8192);
-            var read = await request.Body.ReadAsync(span, context.RequestAborted);
-            if (read == 0)
+            while (true)
             {
-                break;
-            }
+                var span = buffer.GetMemory(8192);
+                var read = await request.Body.ReadAsync(span, context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
 
-            buffer.Advance(read);
-            if (buffer.WrittenCount > policy.MaxBodyBytes)
-            {
-                return (default, TooLarge(policy));
+                buffer.Advance(read);
+                if (buffer.WrittenCount > policy.MaxBodyBytes)
+                {
+                    return (default, TooLarge(policy));
+                }
             }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's backstop fired first (it counts bytes before we see them).
+            return (default, TooLarge(policy));
+        }
+        catch (BadHttpRequestException)
+        {
+            return (default, GuardDecision.Refuse(PipelineStage.Parse, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request body could not be read (bad framing)."));
         }
 
         var body = buffer.WrittenSpan.ToArray();

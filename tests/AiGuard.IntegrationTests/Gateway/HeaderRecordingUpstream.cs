@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AiGuard.IntegrationTests.Gateway;
+
+/// <summary>A real upstream that answers chat completions and remembers the headers each request carried.</summary>
+public sealed class HeaderRecordingUpstream : IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    public ConcurrentQueue<IHeaderDictionary> Received { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.MapPost("/v1/chat/completions", (HttpContext context) =>
+        {
+            Received.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)));
+            return Results.Text(
+                """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""",
+                "application/json");
+        });
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.Single());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace AiGuard.IntegrationTests; public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }

@@ -81,9 +81,11 @@ public static class DemoModelServer
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoModelServer));
         var classifier = app.Services.GetRequiredService<DemoClassifier>();
         app.Lifetime.ApplicationStarted.Register(() => logger.LogInformation(
-            "DemoModel listening on {Addresses} (classifier training accuracy {Accuracy:P1}, faults {Faults}, debug endpoints {Debug}, api key {ApiKey})",
+            "DemoModel listening on {Addresses} (classifier accuracy {Accuracy:P1} on {Rows} rows, trained in {TrainingMs:F0} ms; faults {Faults}, debug endpoints {Debug}, api key {ApiKey})",
             string.Join(", ", app.Urls),
             classifier.TrainingAccuracy,
+            classifier.TrainingRows,
+            classifier.TrainingTime.TotalMilliseconds,
             options.EnableFaults ? "on" : "off",
             options.EnableDebugEndpoints ? "on" : "off",
             options.RequiredApiKey is null ? "not required" : "required"));

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DemoModel.Classifier;
 
 /// <summary>The <c>demo-classifier</c> model: standardization plus softmax regression, trained at start-up.</summary>
@@ -15,12 +17,13 @@ internal sealed class DemoClassifier
     private readonly Standardizer _standardizer;
     private readonly SoftmaxRegression _model;
 
-    private DemoClassifier(Standardizer standardizer, SoftmaxRegression model, double trainingAccuracy, int trainingRows)
+    private DemoClassifier(Standardizer standardizer, SoftmaxRegression model, double trainingAccuracy, int trainingRows, TimeSpan trainingTime)
     {
         _standardizer = standardizer;
         _model = model;
         TrainingAccuracy = trainingAccuracy;
         TrainingRows = trainingRows;
+        TrainingTime = trainingTime;
     }
 
     public int FeatureCount => _model.FeatureCount;
@@ -31,8 +34,11 @@ internal sealed class DemoClassifier
 
     public int TrainingRows { get; }
 
+    public TimeSpan TrainingTime { get; }
+
     public static DemoClassifier Train()
     {
+        var started = Stopwatch.GetTimestamp();
         var dataset = DemoDataset.Generate();
         var standardizer = Standardizer.Fit(dataset.Features);
         var scaled = dataset.Features.Select(row =>
@@ -54,7 +60,7 @@ internal sealed class DemoClassifier
             }
         }
 
-        return new DemoClassifier(standardizer, model, (double)correct / scaled.Length, scaled.Length);
+        return new DemoClassifier(standardizer, model, (double)correct / scaled.Length, scaled.Length, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Class probabilities for row-major <paramref name="rows"/>, row-major in the result.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 
 namespace AiGuard.IntegrationTests.DemoModel;
 
@@ -41,31 +40,5 @@ public sealed class RequiredApiKeyTests(DemoModelWithApiKeyFixture server) : ICl
         var (response, _) = await server.GetJsonAsync(path);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    [Fact]
-    public async Task Fault_header_is_ignored_when_faults_are_off()
-    {
-        using var request = Authorized(HttpMethod.Get, "/v1/models");
-        request.Headers.Add("x-demo-fault", "error");
-        var response = await server.Client.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    [Fact]
-    public async Task Debug_headers_is_not_mapped_when_debug_endpoints_are_off()
-    {
-        using var request = Authorized(HttpMethod.Get, "/debug/headers");
-        var response = await server.Client.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    private static HttpRequestMessage Authorized(HttpMethod method, string path)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DemoModelWithApiKeyFixture.ApiKey);
-        return request;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AiGuard.Cli.Demo;
 using AiGuard.Cli.Keys;
 
 namespace AiGuard.Cli;
@@ -9,6 +10,7 @@ internal static class Program
     {
         var root = new RootCommand("aiguard: command-line tools for the AiGuard AI security gateway");
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

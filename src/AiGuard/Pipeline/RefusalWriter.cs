@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AiGuard.Audit;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +11,9 @@ namespace AiGuard.Pipeline;
 public sealed class RefusalWriter
 {
     public const string ProblemContentType = "application/problem+json";
+
+    // A JSON body, never HTML: quotes and angle brackets in details stay readable.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly AuditTrail _audit;
     private readonly TimeProvider _time;

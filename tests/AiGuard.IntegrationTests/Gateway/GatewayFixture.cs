@@ -44,6 +44,15 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public GeneratedApiKey Revoked { get; } = ApiKeyFormat.Generate();
 
+    /// <summary>Valid at start; a test revokes it through a configuration reload.</summary>
+    public GeneratedApiKey ToRevoke { get; } = ApiKeyFormat.Generate();
+
+    /// <summary>The index of <see cref="ToRevoke"/> under <c>AiGuard:ApiKeys:Keys</c>.</summary>
+    public const int ToRevokeIndex = 5;
+
+    /// <summary>The running gateway's configuration, for reload tests.</summary>
+    public IConfigurationRoot Configuration => (IConfigurationRoot)_gateway!.Configuration;
+
     public async Task InitializeAsync()
     {
         _demo = DemoModelServer.Build(["--urls", "http://127.0.0.1:0"], o =>
@@ -177,6 +186,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         Key(NoScope, "noscope-client", ["admin"], ["*"], ["*"]);
         Key(Expired, "expired-client", ["inference"], ["*"], ["*"], expires: "2020-01-01T00:00:00Z");
         Key(Revoked, "revoked-client", ["inference"], ["*"], ["*"], revoked: true);
+        Key(ToRevoke, "rotating-client", ["inference"], ["*"], ["*"]);
         return settings;
     }
 }

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using AiGuard.Gateway;
+using AiGuard.Identity;
+using DemoModel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace AiGuard.Cli.Demo;
+
+/// <summary><c>aiguard demo</c>: the demo model server and the gateway in front of it, with a fresh demo key.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Gateway port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var modelPort = new Option<int>("--model-port") { Description = "Demo model port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 0 };
+        var command = new Command("demo", "Start the demo model and the AiGuard gateway in front of it, and print ready curl commands.")
+        {
+            port, modelPort,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(port), parse.GetValue(modelPort), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int port, int modelPort, CancellationToken cancellationToken)
+    {
+        // Fresh secrets every run: nothing usable is committed to the repository.
+        var upstreamKey = ApiKeyFormat.Generate("upstream").Key;
+        var demoKey = ApiKeyFormat.Generate();
+
+        await using var model = DemoModelServer.Build(["--urls", Url(modelPort)], o => o.RequiredApiKey = upstreamKey);
+        await model.StartAsync(cancellationToken);
+        var modelAddress = model.Urls.Single();
+
+        await using var gateway = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ReverseProxy:Clusters:demo:Destinations:demo-model:Address"] = modelAddress,
+                ["AiGuard:Upstreams:demo:Credential"] = upstreamKey,
+                ["AiGuard:ApiKeys:Keys:0:Id"] = demoKey.Id,
+                ["AiGuard:ApiKeys:Keys:0:Hash"] = demoKey.Hash,
+                ["AiGuard:ApiKeys:Keys:0:ClientId"] = "demo-client",
+                ["AiGuard:ApiKeys:Keys:0:Tenant"] = "demo",
+                ["AiGuard:ApiKeys:Keys:0:Scopes:0"] = "inference",
+                ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
+                ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
+                ["AiGuard:ApiKeys:Keys:0:Description"] = "created by 'aiguard demo'",
+            });
+            builder.WebHost.UseUrls(Url(port));
+        });
+        await gateway.StartAsync(cancellationToken);
+        var address = gateway.Urls.Single().TrimEnd('/');
+
+        PrintBanner(address, modelAddress, demoKey.Key);
+        await gateway.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private static string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+
+    private static void PrintBanner(string address, string modelAddress, string key)
+    {
+        Console.WriteLine($$"""
+
+            AiGuard demo is running.
+              gateway:     {{address}}
+              demo model:  {{modelAddress}} (accepts only the gateway's upstream credential)
+              demo key:    {{key}}
+
+            OpenAI chat completion:
+              curl -s {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'
+
+            OpenAI streamed:
+              curl -sN {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
+
+            Open Inference Protocol v2:
+              curl -s {{address}}/v2/models/demo-classifier/infer -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.0,3.4,1.5,0.25]}]}'
+
+            TF-Serving predict:
+              curl -s {{address}}/v1/models/demo-classifier:predict -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"instances":[[6.6,3.0,5.6,2.0]]}'
+
+            Without a key (401 problem+json):
+              curl -s {{address}}/v1/chat/completions -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'
+
+            Press Ctrl+C to stop.
+            """);
+    }
+}

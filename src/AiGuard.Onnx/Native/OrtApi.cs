@@ -13,7 +13,8 @@ internal static unsafe class OrtApi
     private const uint ApiVersion = 3;
 
     private static readonly Lock Gate = new();
-    private static IntPtr* s_table;
+    // Published once under the lock; volatile so a reader never sees the table before LoadedFrom.
+    private static volatile IntPtr s_table;
 
     /// <summary>The library file the table was loaded from, once loaded.</summary>
     public static string? LoadedFrom { get; private set; }
@@ -21,14 +22,14 @@ internal static unsafe class OrtApi
     /// <summary>Loads the library once per process; later calls reuse it whatever path they name.</summary>
     public static void EnsureLoaded(string? explicitPath)
     {
-        if (s_table != null)
+        if (s_table != IntPtr.Zero)
         {
             return;
         }
 
         lock (Gate)
         {
-            if (s_table != null)
+            if (s_table != IntPtr.Zero)
             {
                 return;
             }
@@ -59,11 +60,11 @@ internal static unsafe class OrtApi
             }
 
             LoadedFrom = path;
-            s_table = table;
+            s_table = (IntPtr)table;
         }
     }
 
-    private static IntPtr Fn(int index) => s_table[index];
+    private static IntPtr Fn(int index) => ((IntPtr*)s_table)[index];
 
     /// <summary>Turns a non-NULL OrtStatus into an exception; the status is released here.</summary>
     public static void Check(IntPtr status)

@@ -41,6 +41,9 @@ public sealed unsafe class OnnxSession : IOnnxSession
     /// <summary>The ONNX Runtime library file in use (loaded by the first session).</summary>
     public static string? LoadedLibraryPath => OrtApi.LoadedFrom;
 
+    /// <summary>The loaded ONNX Runtime's version, e.g. "1.30.0".</summary>
+    public static string? RuntimeVersion => OrtApi.Version;
+
     /// <summary>Creates a session from a serialized ONNX model.</summary>
     public static OnnxSession Create(ReadOnlySpan<byte> model, OnnxSessionOptions? options = null)
     {

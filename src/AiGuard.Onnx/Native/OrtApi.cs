@@ -19,6 +19,9 @@ internal static unsafe class OrtApi
     /// <summary>The library file the table was loaded from, once loaded.</summary>
     public static string? LoadedFrom { get; private set; }
 
+    /// <summary>ORT's own version string (OrtApiBase.GetVersionString), once loaded.</summary>
+    public static string? Version { get; private set; }
+
     /// <summary>Loads the library once per process; later calls reuse it whatever path they name.</summary>
     public static void EnsureLoaded(string? explicitPath)
     {
@@ -60,6 +63,7 @@ internal static unsafe class OrtApi
             }
 
             LoadedFrom = path;
+            Version = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr>)apiBase[1])());
             s_table = (IntPtr)table;
         }
     }

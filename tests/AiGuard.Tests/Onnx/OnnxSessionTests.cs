@@ -22,6 +22,15 @@ public class OnnxSessionTests
     }
 
     [Fact]
+    public void The_loaded_runtime_is_ONNX_Runtime_1_30_0()
+    {
+        using var session = OnnxSession.Create(TestModels.Affine());
+
+        Assert.Equal("1.30.0", OnnxSession.RuntimeVersion);
+        Assert.True(File.Exists(OnnxSession.LoadedLibraryPath));
+    }
+
+    [Fact]
     public void Session_reads_producer_name_and_custom_metadata()
     {
         using var session = OnnxSession.Create(TestModels.Affine([new("owner", "security"), new("purpose", "tests")]));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AiGuard.Cli.Anomaly;
 using AiGuard.Cli.Demo;
 using AiGuard.Cli.Keys;
 
@@ -11,6 +12,7 @@ internal static class Program
         var root = new RootCommand("aiguard: command-line tools for the AiGuard AI security gateway");
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(AnomalyCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

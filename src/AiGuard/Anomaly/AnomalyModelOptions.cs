@@ -1,0 +1,26 @@
+namespace AiGuard.Anomaly;
+
+/// <summary>Which anomaly model to load and what it must be (configuration section <c>Anomaly:Model</c>).</summary>
+public sealed class AnomalyModelOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Anomaly:Model";
+
+    /// <summary>Path of the .onnx file.</summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Expected SHA-256 of the file (64 hex digits). When set, any other file is refused; the
+    /// gateway should always set it so a swapped model cannot be loaded silently.
+    /// </summary>
+    public string? Sha256 { get; set; }
+
+    /// <summary>When set, the model's aiguard.feature_schema_version must equal it.</summary>
+    public string? ExpectedFeatureSchemaVersion { get; set; }
+
+    /// <summary>Threads inside one scoring call; 1 keeps per-request latency predictable.</summary>
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Explicit ONNX Runtime library; otherwise AIGUARD_ONNXRUNTIME_PATH, then the cache.</summary>
+    public string? OnnxRuntimePath { get; set; }
+}

@@ -1,0 +1,16 @@
+namespace AiGuard.Tests.Anomaly;
+
+/// <summary>A temporary directory for model files, deleted with the test class.</summary>
+public sealed class ModelFiles : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("aiguard-tests-").FullName;
+
+    public string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

@@ -82,7 +82,7 @@ internal static class TrainCommand
         Console.WriteLine(
             $"Wrote {path}: {result.Model.Algorithm}, {result.Model.Trees.Count} trees, {table.RowCount} rows, {table.FeatureCount} features, schema version {options.SchemaVersion}");
         Console.WriteLine($"SHA-256: {sha256}");
-        Console.WriteLine("Pin it in the gateway configuration:");
+        Console.WriteLine("Pin it in the gateway configuration (under \"AiGuard\"):");
         Console.WriteLine(
             $$"""
               "Anomaly": {

@@ -1,10 +1,10 @@
 namespace AiGuard.Anomaly;
 
-/// <summary>Which anomaly model to load and what it must be (configuration section <c>Anomaly:Model</c>).</summary>
+/// <summary>Which anomaly model to load and what it must be (configuration section <c>AiGuard:Anomaly:Model</c>).</summary>
 public sealed class AnomalyModelOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
-    public const string SectionName = "Anomaly:Model";
+    public const string SectionName = "AiGuard:Anomaly:Model";
 
     /// <summary>Path of the .onnx file.</summary>
     public string Path { get; set; } = string.Empty;

@@ -70,7 +70,7 @@ public sealed class RefusalWriter
     internal static byte[] SerializeProblem(HttpContext context, string incidentId, GuardDecision decision)
     {
         using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", "urn:aiguard:problem:" + decision.Code);

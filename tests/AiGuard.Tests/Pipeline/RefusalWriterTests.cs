@@ -52,6 +52,18 @@ public class RefusalWriterTests
     }
 
     [Fact]
+    public async Task Problem_detail_keeps_quotes_and_brackets_readable()
+    {
+        var (writer, _) = Create();
+        var context = Request();
+
+        await writer.RefuseAsync(context, GuardDecision.Refuse(PipelineStage.Authenticate, 401, ProblemCodes.MissingCredentials, "Send 'Authorization: Bearer <key>'."));
+
+        var text = System.Text.Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+        Assert.Contains("Send 'Authorization: Bearer <key>'.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unauthorized_refusal_carries_a_bearer_challenge()
     {
         var (writer, _) = Create();

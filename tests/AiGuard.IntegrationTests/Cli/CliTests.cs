@@ -1,0 +1,64 @@
+using System.Text.Json;
+using AiGuard.Identity;
+
+namespace AiGuard.IntegrationTests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aiguard-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Keys_create_prints_a_key_once_and_a_config_entry_holding_only_its_hash()
+    {
+        var (exit, stdout, _) = await AiGuardCli.RunAsync(_dir, "keys", "create", "--client-id", "team-a", "--model", "demo-*", "--scope", "inference", "--expires", "2027-01-31T00:00:00Z");
+
+        Assert.Equal(0, exit);
+        var key = stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("agk_", StringComparison.Ordinal));
+        var json = stdout[stdout.IndexOf('{', StringComparison.Ordinal)..];
+        using var entry = JsonDocument.Parse(json);
+        var root = entry.RootElement;
+        Assert.True(ApiKeyFormat.TryParse(key, out _, out var id));
+        Assert.Equal(id, root.GetProperty("Id").GetString());
+        Assert.Equal(ApiKeyFormat.Hash(key), root.GetProperty("Hash").GetString());
+        Assert.Equal("team-a", root.GetProperty("ClientId").GetString());
+        Assert.Equal("demo-*", root.GetProperty("AllowedModels")[0].GetString());
+        Assert.Equal(new DateTimeOffset(2027, 1, 31, 0, 0, 0, TimeSpan.Zero), root.GetProperty("ExpiresAt").GetDateTimeOffset());
+        Assert.DoesNotContain(key, json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_create_without_a_model_fails_with_a_usage_error()
+    {
+        var (exit, _, stderr) = await AiGuardCli.RunAsync(_dir, "keys", "create");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--model", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trained_model_scores_and_a_one_byte_change_fails_the_pinned_load()
+    {
+        Assert.Equal(0, (await AiGuardCli.RunAsync(_dir, "anomaly", "generate", "--rows", "800", "--out", "features.csv", "--seed", "3")).ExitCode);
+        var train = await AiGuardCli.RunAsync(_dir, "anomaly", "train", "--input", "features.csv", "--out", "model.onnx", "--seed", "3", "--trees", "20");
+        Assert.Equal(0, train.ExitCode);
+        var pin = train.StdOut.Split('\n').Single(l => l.StartsWith("SHA-256: ", StringComparison.Ordinal))["SHA-256: ".Length..].Trim();
+
+        var score = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "model.onnx", "--input", "features.csv", "--sha256", pin);
+        Assert.Equal(0, score.ExitCode);
+        var scores = score.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(800, scores.Length);
+        Assert.All(scores, s => Assert.InRange(s, 0f, 1f));
+
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(_dir, "model.onnx"));
+        bytes[bytes.Length / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "tampered.onnx"), bytes);
+        var tampered = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "tampered.onnx", "--input", "features.csv", "--sha256", pin);
+
+        Assert.NotEqual(0, tampered.ExitCode);
+        Assert.Contains(pin, tampered.StdErr, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), tampered.StdErr, StringComparison.Ordinal);
+        Assert.Empty(tampered.StdOut);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using AiGuard.Gateway;
+using AiGuard.Identity;
+using DemoModel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Configuration;
+
+namespace AiGuard.LoadHarness;
+
+/// <summary>
+/// Hosts one side of the end-to-end load benchmark (bench/load/run.sh) per process:
+/// <c>keygen</c>, <c>upstream</c> (the demo model), <c>bare</c> (plain YARP) or <c>gateway</c> (full AiGuard).
+/// Secrets come from environment variables so they never appear on a command line.
+/// Each server role prints one line <c>READY &lt;role&gt; &lt;url&gt;</c> once it listens.
+/// </summary>
+internal static class Program
+{
+    private const string ClusterId = "demo";
+    private const string UpstreamKeyVariable = "AIGUARD_BENCH_UPSTREAM_KEY";
+    private const string ClientKeyIdVariable = "AIGUARD_BENCH_KEY_ID";
+    private const string ClientKeyHashVariable = "AIGUARD_BENCH_KEY_HASH";
+
+    /// <summary>The gateway's routes (src/AiGuard.Gateway/appsettings.json), shared by both proxies.</summary>
+    private static readonly (string Id, string Path, string[]? Methods, string Protocol)[] Routes =
+    [
+        ("openai-chat", "/v1/chat/completions", ["POST"], "openai"),
+        ("openai-models", "/v1/models", ["GET"], "openai"),
+        ("oip-v2", "/v2/{**rest}", null, "open-inference-v2"),
+        ("tf-serving", "/v1/models/{**rest}", null, "tf-serving"),
+    ];
+
+    private static async Task<int> Main(string[] args)
+    {
+        var role = Option(args, "--role");
+        var port = int.Parse(Option(args, "--port") ?? "0", CultureInfo.InvariantCulture);
+        switch (role)
+        {
+            case "keygen":
+                // Shell-friendly lines for `source`/eval in run.sh.
+                var upstream = ApiKeyFormat.Generate("upstream");
+                var client = ApiKeyFormat.Generate();
+                Console.WriteLine($"AIGUARD_BENCH_UPSTREAM_KEY={upstream.Key}");
+                Console.WriteLine($"AIGUARD_BENCH_KEY={client.Key}");
+                Console.WriteLine($"AIGUARD_BENCH_KEY_ID={client.Id}");
+                Console.WriteLine($"AIGUARD_BENCH_KEY_HASH={client.Hash}");
+                return 0;
+            case "upstream":
+                return await RunAsync("upstream", DemoModelServer.Build(["--urls", Url(port)], o => o.RequiredApiKey = Env(UpstreamKeyVariable)));
+            case "bare":
+                return await RunAsync("bare", BuildBare(port, Require(args, "--upstream")));
+            case "gateway":
+                return await RunAsync("gateway", BuildGateway(port, Require(args, "--upstream")));
+            default:
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway [--port N] [--upstream URL]");
+                return 2;
+        }
+    }
+
+    /// <summary>A bare YARP proxy: same routes and cluster, the upstream credential set by a plain header transform, no logging.</summary>
+    private static WebApplication BuildBare(int port, string upstream)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(Url(port));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+        var upstreamCredential = "Bearer " + Env(UpstreamKeyVariable);
+        var routes = Routes.Select(r => new RouteConfig
+        {
+            RouteId = r.Id,
+            ClusterId = ClusterId,
+            Match = new RouteMatch { Path = r.Path, Methods = r.Methods },
+            Transforms =
+            [
+                new Dictionary<string, string> { ["RequestHeader"] = "Authorization", ["Set"] = upstreamCredential },
+            ],
+        }).ToArray();
+        var clusters = new[]
+        {
+            new ClusterConfig
+            {
+                ClusterId = ClusterId,
+                HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(1) },
+                Destinations = new Dictionary<string, DestinationConfig>
+                {
+                    ["demo-model"] = new DestinationConfig { Address = upstream },
+                },
+            },
+        };
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+
+        var app = builder.Build();
+        app.MapReverseProxy();
+        return app;
+    }
+
+    /// <summary>The full AiGuard gateway: the same routes with AiGuard policies, one key, audit console off, logging at Warning.</summary>
+    private static WebApplication BuildGateway(int port, string upstream)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["ReverseProxy:Clusters:demo:HttpRequest:ActivityTimeout"] = "00:01:00",
+            ["ReverseProxy:Clusters:demo:Destinations:demo-model:Address"] = upstream,
+            ["AiGuard:Upstreams:demo:Credential"] = Env(UpstreamKeyVariable),
+            ["AiGuard:ApiKeys:Keys:0:Id"] = Env(ClientKeyIdVariable),
+            ["AiGuard:ApiKeys:Keys:0:Hash"] = Env(ClientKeyHashVariable),
+            ["AiGuard:ApiKeys:Keys:0:ClientId"] = "bench-client",
+            ["AiGuard:ApiKeys:Keys:0:Tenant"] = "bench",
+            ["AiGuard:ApiKeys:Keys:0:Scopes:0"] = "inference",
+            ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
+            ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
+            ["AiGuard:ApiKeys:Keys:0:Description"] = "load benchmark",
+            ["AiGuard:Audit:Console"] = "false",
+            ["AiGuard:Audit:FilePath"] = "",
+        };
+        foreach (var route in Routes)
+        {
+            settings[$"ReverseProxy:Routes:{route.Id}:ClusterId"] = ClusterId;
+            settings[$"ReverseProxy:Routes:{route.Id}:Match:Path"] = route.Path;
+            for (var i = 0; i < (route.Methods?.Length ?? 0); i++)
+            {
+                settings[$"ReverseProxy:Routes:{route.Id}:Match:Methods:{i}"] = route.Methods![i];
+            }
+
+            settings[$"AiGuard:Routes:{route.Id}:Protocol"] = route.Protocol;
+            settings[$"AiGuard:Routes:{route.Id}:RequiredScopes:0"] = "inference";
+        }
+
+        return GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls(Url(port));
+        });
+    }
+
+    private static async Task<int> RunAsync(string role, WebApplication app)
+    {
+        await using (app)
+        {
+            await app.StartAsync();
+            Console.WriteLine($"READY {role} {app.Urls.Single().TrimEnd('/')}");
+            await app.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    private static string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+
+    private static string Env(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Environment variable {name} is not set (run.sh sets it from --role keygen).");
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
+    private static string Require(string[] args, string name) =>
+        Option(args, name) ?? throw new InvalidOperationException($"{name} is required for this role.");
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# End-to-end load benchmark: bare YARP vs the full AiGuard gateway, same upstream, same run.
+#
+#   bash bench/load/run.sh                 # DURATION=20 s per measured run
+#   DURATION=30 ROUNDS=3 PIN=0 bash bench/load/run.sh
+#
+# Environment:
+#   DURATION     seconds per measured wrk run (default 20)
+#   WARMUP       seconds of warm-up per target and workload, not measured (default 5)
+#   ROUNDS       measured rounds per workload; each round runs bare then aiguard (default 2)
+#   CONNECTIONS  wrk connections (default 32);  THREADS  wrk threads (default 2)
+#   PIN          1: pin with taskset, wrk on $WRK_CPUS, the demo model on $UPSTREAM_CPUS and both
+#                proxies on $PROXY_CPUS; 0: no pinning, everything shares all cores (default 1)
+#   WRK_CPUS / UPSTREAM_CPUS / PROXY_CPUS   CPU lists for PIN=1 (default 1 / 1 / 0: the proxy
+#                under test gets a core of its own, wrk and the upstream share the other)
+#   OUT          directory for raw wrk outputs and server logs (default a fresh temp dir)
+#
+# Three processes of bench/AiGuard.LoadHarness: the demo model (upstream), a bare YARP proxy
+# and the AiGuard gateway, each on a free loopback port. Fails if any measured run has a
+# non-2xx/3xx response.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$(pwd)"
+
+DURATION="${DURATION:-20}"
+WARMUP="${WARMUP:-5}"
+ROUNDS="${ROUNDS:-2}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PIN="${PIN:-1}"
+WRK_CPUS="${WRK_CPUS:-1}"
+UPSTREAM_CPUS="${UPSTREAM_CPUS:-1}"
+PROXY_CPUS="${PROXY_CPUS:-0}"
+OUT="${OUT:-$(mktemp -d /tmp/aiguard-load.XXXXXX)}"
+mkdir -p "$OUT"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk not found: installing it from apt"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+fi
+
+wrk_prefix=()
+upstream_prefix=()
+proxy_prefix=()
+if [[ "$PIN" == "1" ]]; then
+  if [[ "$(nproc)" -lt 2 ]]; then
+    echo "PIN=1 needs at least 2 CPUs; use PIN=0" >&2
+    exit 1
+  fi
+  wrk_prefix=(taskset -c "$WRK_CPUS")
+  upstream_prefix=(taskset -c "$UPSTREAM_CPUS")
+  proxy_prefix=(taskset -c "$PROXY_CPUS")
+fi
+
+echo "== building bench/AiGuard.LoadHarness (Release)"
+dotnet build bench/AiGuard.LoadHarness/AiGuard.LoadHarness.csproj -c Release -nologo -v q -o "$OUT/bin" >"$OUT/build.log" 2>&1 \
+  || { cat "$OUT/build.log"; exit 1; }
+harness="$OUT/bin/AiGuard.LoadHarness"
+
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Fresh keys every run: the upstream credential (both proxies add it) and one AiGuard client key.
+while IFS='=' read -r name value; do
+  [[ "$name" == AIGUARD_BENCH_* ]] && export "$name=$value"
+done < <("$harness" --role keygen)
+: "${AIGUARD_BENCH_KEY:?keygen failed}"
+
+# start <role> [args...]: starts one harness process, waits for its READY line (bounded) and
+# sets started_url. Not called in a subshell, so the pid reaches the cleanup trap.
+started_url=""
+declare -A role_pid=()
+start() {
+  local role="$1"
+  shift
+  local log="$OUT/$role.log"
+  local -a prefix=("${proxy_prefix[@]}")
+  [[ "$role" == upstream ]] && prefix=("${upstream_prefix[@]}")
+  "${prefix[@]}" "$harness" --role "$role" --port 0 "$@" >"$log" 2>&1 &
+  pids+=("$!")
+  role_pid[$role]="$!"
+  local i url=""
+  for ((i = 0; i < 300; i++)); do
+    url="$(awk '$1 == "READY" { print $3; exit }' "$log" 2>/dev/null || true)"
+    [[ -n "$url" ]] && break
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+      echo "$role exited before it was ready:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  [[ -n "$url" ]] || { echo "$role not ready after 30 s" >&2; cat "$log" >&2; return 1; }
+  started_url="$url"
+}
+
+# wait_http <url> [curl args...]: polls until the URL answers 200, bounded.
+wait_http() {
+  local url="$1"
+  shift
+  local i code
+  for ((i = 0; i < 100; i++)); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" || true)"
+    [[ "$code" == "200" ]] && return 0
+    sleep 0.1
+  done
+  echo "$url did not answer 200 (last: $code)" >&2
+  return 1
+}
+
+echo "== starting servers (raw output in $OUT)"
+start upstream
+upstream_url="$started_url"
+wait_http "$upstream_url/v2/health/ready"
+start bare --upstream "$upstream_url"
+bare_url="$started_url"
+start gateway --upstream "$upstream_url"
+gateway_url="$started_url"
+wait_http "$bare_url/v2/health/ready"
+wait_http "$gateway_url/v2/health/ready" -H "Authorization: Bearer $AIGUARD_BENCH_KEY"
+echo "upstream $upstream_url   bare $bare_url   aiguard $gateway_url"
+
+declare -A target_url=([bare]="$bare_url" [aiguard]="$gateway_url")
+declare -A workload_body=(
+  [chat]='{"model":"demo-chat","max_tokens":16,"messages":[{"role":"user","content":"ping"}]}'
+  [infer]='{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'
+)
+declare -A workload_path=([chat]=/v1/chat/completions [infer]=/v2/models/demo-classifier/infer)
+
+# Sanity: both targets answer 200 to each workload; AiGuard refuses a request without a key,
+# so the pipeline under test is really in the path.
+for workload in chat infer; do
+  for target in bare aiguard; do
+    code="$(curl -s -o "$OUT/sanity-$target-$workload.json" -w '%{http_code}' --max-time 5 \
+      "${target_url[$target]}${workload_path[$workload]}" -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer $AIGUARD_BENCH_KEY" -d "${workload_body[$workload]}")"
+    [[ "$code" == "200" ]] || { echo "sanity: $target $workload answered $code" >&2; cat "$OUT/sanity-$target-$workload.json" >&2; exit 1; }
+  done
+done
+code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$gateway_url/v1/chat/completions" \
+  -H 'Content-Type: application/json' -d "${workload_body[chat]}")"
+[[ "$code" == "401" ]] || { echo "sanity: AiGuard without a key answered $code, expected 401" >&2; exit 1; }
+
+# cpu_ticks <pid>: user+system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+clk_tck="$(getconf CLK_TCK)"
+declare -A target_role=([bare]=bare [aiguard]=gateway)
+
+# run_wrk <target> <workload> <seconds> <file>
+run_wrk() {
+  "${wrk_prefix[@]}" wrk -t "$THREADS" -c "$CONNECTIONS" -d "${3}s" --timeout 5s --latency \
+    -s "$root/bench/load/$2.lua" "${target_url[$1]}" >"$4" 2>&1
+}
+
+echo "== warm-up: ${WARMUP}s per target and workload"
+for workload in chat infer; do
+  for target in bare aiguard; do
+    run_wrk "$target" "$workload" "$WARMUP" "$OUT/warmup-$target-$workload.txt"
+  done
+done
+
+pinning="PIN=0 (no pinning)"
+[[ "$PIN" == "1" ]] && pinning="PIN=1 (wrk on CPU $WRK_CPUS, upstream on CPU $UPSTREAM_CPUS, proxies on CPU $PROXY_CPUS)"
+echo "== measuring: ${ROUNDS} round(s) x ${DURATION}s, ${CONNECTIONS} connections, ${THREADS} threads, $pinning"
+results="$OUT/results.tsv"
+printf 'workload\ttarget\tround\trps\tp50_us\tp99_us\tproxy_cpu_us_per_req\tupstream_cpu_us_per_req\n' >"$results"
+for workload in chat infer; do
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for target in bare aiguard; do
+      file="$OUT/$workload-$target-$round.txt"
+      load="$(cut -d' ' -f1 /proc/loadavg)"
+      proxy_pid="${role_pid[${target_role[$target]}]}"
+      proxy_before="$(cpu_ticks "$proxy_pid")"
+      upstream_before="$(cpu_ticks "${role_pid[upstream]}")"
+      run_wrk "$target" "$workload" "$DURATION" "$file"
+      proxy_after="$(cpu_ticks "$proxy_pid")"
+      upstream_after="$(cpu_ticks "${role_pid[upstream]}")"
+      line="$(grep '^BENCH_RESULT' "$file" || true)"
+      [[ -n "$line" ]] || { echo "no result from wrk:" >&2; cat "$file" >&2; exit 1; }
+      rps="$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")"
+      p50="$(sed -E 's/.* p50_us=([0-9.]+).*/\1/' <<<"$line")"
+      p99="$(sed -E 's/.* p99_us=([0-9.]+).*/\1/' <<<"$line")"
+      errors="$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$line")"
+      requests="$(sed -E 's/.* requests=([0-9]+).*/\1/' <<<"$line")"
+      # CPU microseconds each server spent per request during the run (10 ms tick resolution).
+      proxy_cpu="$(awk -v a="$proxy_before" -v b="$proxy_after" -v t="$clk_tck" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / t / n }')"
+      upstream_cpu="$(awk -v a="$upstream_before" -v b="$upstream_after" -v t="$clk_tck" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / t / n }')"
+      printf '  %-6s %-8s round %d: %9.1f req/s  p50 %7.0f us  p99 %7.0f us  proxy CPU %4s us/req  upstream CPU %4s us/req  socket errors %s  load %s\n' \
+        "$workload" "$target" "$round" "$rps" "$p50" "$p99" "$proxy_cpu" "$upstream_cpu" "$errors" "$load"
+      if grep -q 'Non-2xx or 3xx responses' "$file"; then
+        grep 'Non-2xx or 3xx responses' "$file"
+        echo "FAIL: $target answered non-2xx/3xx during $workload round $round (see $file)" >&2
+        exit 1
+      fi
+      printf '%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$target" "$round" "$rps" "$p50" "$p99" "$proxy_cpu" "$upstream_cpu" >>"$results"
+    done
+  done
+done
+
+echo
+echo "== summary (median over ${ROUNDS} round(s); bars: ratio >= 0.85, p99 delta <= +1.00 ms)"
+# Median per target of RPS, p50, p99 and proxy CPU; the ratio and delta compare the medians.
+# "ratio per round" pairs each AiGuard run with the bare run just before it (min..max).
+awk -F'\t' '
+  function median(list,    a, m, i, j, t) {
+    m = split(list, a, " ")
+    for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+  }
+  NR > 1 {
+    k = $1 SUBSEP $2
+    rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7
+    if ($2 == "bare") last[$1] = $4
+    else { r = $4 / last[$1]; if (!($1 in rmin) || r < rmin[$1]) rmin[$1] = r; if (!($1 in rmax) || r > rmax[$1]) rmax[$1] = r }
+  }
+  END {
+    printf "| workload | target | RPS | p50 (ms) | p99 (ms) | proxy CPU (us/req) | RPS ratio AiGuard/bare | ratio per round | p99 delta (ms) | bars |\n"
+    printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
+    split("chat infer", ws, " ")
+    for (i = 1; i <= 2; i++) {
+      w = ws[i]; b = w SUBSEP "bare"; a = w SUBSEP "aiguard"
+      if (!(b in rps) || !(a in rps)) continue
+      br = median(rps[b]); ar = median(rps[a])
+      bp99 = median(p99[b]) / 1000; ap99 = median(p99[a]) / 1000
+      ratio = ar / br; delta = ap99 - bp99
+      verdict = (ratio >= 0.85 ? "RPS met" : "RPS MISSED") ", " (delta <= 1.0 ? "p99 met" : "p99 MISSED")
+      printf "| %s | bare YARP | %.0f | %.2f | %.2f | %.0f | | | | |\n", w, br, median(p50[b]) / 1000, bp99, median(cpu[b])
+      printf "| %s | AiGuard | %.0f | %.2f | %.2f | %.0f | %.1f%% | %.0f%%..%.0f%% | %+.2f | %s |\n", w, ar, median(p50[a]) / 1000, ap99, median(cpu[a]), ratio * 100, rmin[w] * 100, rmax[w] * 100, delta, verdict
+    }
+  }' "$results"
+echo
+echo "raw wrk output: $OUT"

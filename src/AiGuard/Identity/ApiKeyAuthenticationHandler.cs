@@ -44,8 +44,7 @@ public sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authenti
         }
 
         guard.Client = result.Identity;
-        var principal = result.Identity!.ToPrincipal(SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(result.Principal!, SchemeName)));
     }
 
     private string? ReadPresentedKey()

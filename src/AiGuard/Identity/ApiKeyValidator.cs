@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using AiGuard.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -47,10 +48,11 @@ public sealed class ApiKeyValidator
             return ApiKeyValidation.Fail(ProblemCodes.ExpiredApiKey, entry.Source.Id);
         }
 
-        return ApiKeyValidation.Success(entry.Identity);
+        return ApiKeyValidation.Success(entry.Identity, entry.Principal);
     }
 
-    private sealed record Entry(ApiKeyEntry Source, byte[] Digest, ClientIdentity Identity);
+    // The principal is built once per key and configuration: requests only read it.
+    private sealed record Entry(ApiKeyEntry Source, byte[] Digest, ClientIdentity Identity, ClaimsPrincipal Principal);
 
     private sealed record Snapshot(string Prefix, Dictionary<string, Entry> Entries, byte[] DummyDigest)
     {
@@ -72,7 +74,7 @@ public sealed class ApiKeyValidator
                     new HashSet<string>(key.Scopes, StringComparer.Ordinal),
                     key.AllowedRoutes.ToArray(),
                     key.AllowedModels.ToArray());
-                entries[key.Id] = new Entry(key, digest, identity);
+                entries[key.Id] = new Entry(key, digest, identity, identity.ToPrincipal(ApiKeyAuthenticationHandler.SchemeName));
             }
 
             return new Snapshot(options.Prefix, entries, new byte[32]);
@@ -81,11 +83,11 @@ public sealed class ApiKeyValidator
 }
 
 /// <summary>The outcome of checking one API key.</summary>
-public readonly record struct ApiKeyValidation(ClientIdentity? Identity, string? FailureCode, string? KeyId)
+public readonly record struct ApiKeyValidation(ClientIdentity? Identity, ClaimsPrincipal? Principal, string? FailureCode, string? KeyId)
 {
     public bool Succeeded => Identity is not null;
 
-    public static ApiKeyValidation Success(ClientIdentity identity) => new(identity, null, identity.KeyId);
+    public static ApiKeyValidation Success(ClientIdentity identity, ClaimsPrincipal principal) => new(identity, principal, null, identity.KeyId);
 
-    public static ApiKeyValidation Fail(string code, string? keyId) => new(null, code, keyId);
+    public static ApiKeyValidation Fail(string code, string? keyId) => new(null, null, code, keyId);
 }

@@ -145,24 +145,20 @@ public sealed class ParseStage
             sizeFeature.MaxRequestBodySize = policy.MaxBodyBytes + 1;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(declared ?? 4096, policy.MaxBodyBytes) + 1);
         try
         {
-            while (true)
+            var body = declared is { } length
+                ? await ReadExactlyAsync(request.Body, (int)length, context.RequestAborted)
+                : await ReadChunkedAsync(request.Body, policy.MaxBodyBytes, context.RequestAborted);
+            if (body is null)
             {
-                var span = buffer.GetMemory(8192);
-                var read = await request.Body.ReadAsync(span, context.RequestAborted);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                buffer.Advance(read);
-                if (buffer.WrittenCount > policy.MaxBodyBytes)
-                {
-                    return (default, TooLarge(policy));
-                }
+                return (default, TooLarge(policy));
             }
+
+            request.Body = new MemoryStream(body, writable: false);
+            request.ContentLength = body.Length;
+            request.Headers.TransferEncoding = default;
+            return (body, null);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -173,12 +169,34 @@ public sealed class ParseStage
         {
             return (default, GuardDecision.Refuse(PipelineStage.Parse, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request body could not be read (bad framing)."));
         }
+    }
 
-        var body = buffer.WrittenSpan.ToArray();
-        request.Body = new MemoryStream(body, writable: false);
-        request.ContentLength = body.Length;
-        request.Headers.TransferEncoding = default;
-        return (body, null);
+    // A declared length (already checked against the limit) is read straight into one array.
+    private static async Task<byte[]> ReadExactlyAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[length];
+        await body.ReadExactlyAsync(buffer, cancellationToken);
+        return buffer;
+    }
+
+    // A chunked body is counted while it arrives; null when it outgrows the limit.
+    private static async Task<byte[]?> ReadChunkedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var read = await body.ReadAsync(buffer.GetMemory(8192), cancellationToken);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return null;
+            }
+        }
     }
 
     private static bool IsAllowedContentType(string? contentType, IReadOnlyList<string> allowed)

@@ -8,11 +8,13 @@ namespace AiGuard.Proxy;
 /// <summary>Strips the client's credentials from every forwarded request and adds the cluster's own.</summary>
 public sealed class UpstreamCredentialTransformProvider : ITransformProvider
 {
-    private readonly IOptionsMonitor<AiGuardOptions> _options;
+    private Snapshot _snapshot;
 
     public UpstreamCredentialTransformProvider(IOptionsMonitor<AiGuardOptions> options)
     {
-        _options = options;
+        _snapshot = Snapshot.Build(options.CurrentValue);
+        // Credentials are resolved once per configuration (not per request), and again on reload.
+        options.OnChange(o => _snapshot = Snapshot.Build(o));
     }
 
     public void ValidateRoute(TransformRouteValidationContext context)
@@ -28,30 +30,20 @@ public sealed class UpstreamCredentialTransformProvider : ITransformProvider
         var clusterId = context.Cluster?.ClusterId ?? context.Route.ClusterId;
         context.AddRequestTransform(transform =>
         {
-            var options = _options.CurrentValue;
+            var snapshot = _snapshot;
             var headers = transform.ProxyRequest.Headers;
             // The client's key authenticates it to AiGuard only; it must never reach the model server.
-            headers.Remove("Authorization");
-            headers.Remove("Proxy-Authorization");
-            headers.Remove(options.ApiKeys.HeaderName);
-            if (!string.Equals(options.ApiKeys.HeaderName, "x-api-key", StringComparison.OrdinalIgnoreCase))
+            foreach (var name in snapshot.ClientCredentialHeaders)
             {
-                headers.Remove("x-api-key");
+                headers.Remove(name);
             }
 
-            if (clusterId is not null && options.Upstreams.TryGetValue(clusterId, out var upstream))
+            if (clusterId is not null && snapshot.Upstreams.TryGetValue(clusterId, out var upstream))
             {
-                foreach (var (name, value) in upstream.Headers)
+                foreach (var (name, value) in upstream)
                 {
                     headers.Remove(name);
                     headers.TryAddWithoutValidation(name, value);
-                }
-
-                var credential = ResolveCredential(upstream);
-                if (!string.IsNullOrEmpty(credential))
-                {
-                    headers.Remove(upstream.CredentialHeader);
-                    headers.TryAddWithoutValidation(upstream.CredentialHeader, upstream.CredentialPrefix + credential);
                 }
             }
 
@@ -59,8 +51,30 @@ public sealed class UpstreamCredentialTransformProvider : ITransformProvider
         });
     }
 
-    private static string? ResolveCredential(UpstreamOptions upstream) =>
-        upstream.CredentialEnvironmentVariable is { Length: > 0 } variable
-            ? Environment.GetEnvironmentVariable(variable)
-            : upstream.Credential;
+    private sealed record Snapshot(string[] ClientCredentialHeaders, Dictionary<string, KeyValuePair<string, string>[]> Upstreams)
+    {
+        public static Snapshot Build(AiGuardOptions options)
+        {
+            var clientHeaders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+            {
+                "Authorization", "Proxy-Authorization", "x-api-key", options.ApiKeys.HeaderName,
+            };
+            var upstreams = new Dictionary<string, KeyValuePair<string, string>[]>(StringComparer.Ordinal);
+            foreach (var (clusterId, upstream) in options.Upstreams)
+            {
+                var headers = new List<KeyValuePair<string, string>>(upstream.Headers);
+                var credential = upstream.CredentialEnvironmentVariable is { Length: > 0 } variable
+                    ? Environment.GetEnvironmentVariable(variable)
+                    : upstream.Credential;
+                if (!string.IsNullOrEmpty(credential))
+                {
+                    headers.Add(new(upstream.CredentialHeader, upstream.CredentialPrefix + credential));
+                }
+
+                upstreams[clusterId] = [.. headers];
+            }
+
+            return new Snapshot([.. clientHeaders], upstreams);
+        }
+    }
 }

@@ -1,12 +1,18 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace AiGuard.Protocols.Json;
 
 /// <summary>Reads tensor data given flat or nested, checking that it fits its shape and datatype.</summary>
+/// <remarks>
+/// Tensors can hold many thousands of values, so the walk keeps the position as a stack of
+/// indices and spells out a field path (<c>inputs[0].data[3][1]</c>) only when it has to
+/// report a problem.
+/// </remarks>
 internal static class TensorData
 {
-    /// <summary>Open Inference Protocol datatypes and whether they are numeric.</summary>
+    /// <summary>Open Inference Protocol datatypes.</summary>
     public static readonly IReadOnlySet<string> DataTypes = new HashSet<string>(StringComparer.Ordinal)
     {
         "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES",
@@ -15,34 +21,41 @@ internal static class TensorData
     /// <summary>Flattens <paramref name="data"/> (row-major) and returns its inferred shape.</summary>
     public static (List<double> Numbers, List<string> Strings, long[] Shape) Flatten(JsonElement data, string dataType, string field)
     {
-        var walk = new Walk(dataType, new List<long>(), new List<double>(), new List<string>());
-        Visit(data, field, depth: 0, ref walk);
+        var walk = new Walk(field, dataType);
+        Visit(data, depth: 0, walk);
         return (walk.Numbers, walk.Strings, walk.Shape.ToArray());
     }
 
-    private static void Visit(JsonElement element, string field, int depth, ref Walk walk)
+    private static void Visit(JsonElement element, int depth, Walk walk)
     {
         if (element.ValueKind == JsonValueKind.Array)
         {
             var length = element.GetArrayLength();
             if (walk.LeafDepth >= 0 && depth >= walk.LeafDepth)
             {
-                throw Ragged(field, depth);
+                throw Ragged(walk, depth);
             }
 
             if (depth == walk.Shape.Count)
             {
                 walk.Shape.Add(length);
+                if (depth == 0 && walk.DataType != "BYTES")
+                {
+                    walk.Numbers.Capacity = Math.Max(walk.Numbers.Capacity, length);
+                }
             }
             else if (walk.Shape[depth] != length)
             {
+                var field = walk.Field();
                 throw new ProtocolViolationException(field, $"'{field}' is ragged: it has {length} elements where {walk.Shape[depth]} were expected.");
             }
 
             var index = 0;
             foreach (var item in element.EnumerateArray())
             {
-                Visit(item, $"{field}[{index}]", depth + 1, ref walk);
+                walk.Path.Add(index);
+                Visit(item, depth + 1, walk);
+                walk.Path.RemoveAt(walk.Path.Count - 1);
                 index++;
             }
 
@@ -56,49 +69,44 @@ internal static class TensorData
 
         if (depth != walk.LeafDepth || depth != walk.Shape.Count)
         {
-            throw Ragged(field, depth);
+            throw Ragged(walk, depth);
         }
 
-        ReadScalar(element, walk.DataType, field, walk.Numbers, walk.Strings);
+        ReadScalar(element, walk);
     }
 
-    private static ProtocolViolationException Ragged(string field, int depth) =>
-        new(field, $"'{field}' is ragged: arrays and values are mixed at nesting level {depth}.");
-
-    private struct Walk(string dataType, List<long> shape, List<double> numbers, List<string> strings)
+    private static ProtocolViolationException Ragged(Walk walk, int depth)
     {
-        public readonly string DataType = dataType;
-        public readonly List<long> Shape = shape;
-        public readonly List<double> Numbers = numbers;
-        public readonly List<string> Strings = strings;
-        public int LeafDepth = -1;
+        var field = walk.Field();
+        return new ProtocolViolationException(field, $"'{field}' is ragged: arrays and values are mixed at nesting level {depth}.");
     }
 
-    private static void ReadScalar(JsonElement element, string dataType, string field, List<double> numbers, List<string> strings)
+    private static void ReadScalar(JsonElement element, Walk walk)
     {
+        var dataType = walk.DataType;
         switch (dataType)
         {
             case "BYTES":
                 if (element.ValueKind != JsonValueKind.String)
                 {
-                    throw new ProtocolViolationException(field, $"'{field}' must be a string for datatype BYTES, not {JsonFields.Describe(element)}.");
+                    throw Invalid(walk, $"must be a string for datatype BYTES, not {JsonFields.Describe(element)}");
                 }
 
-                strings.Add(element.GetString()!);
+                walk.Strings.Add(element.GetString()!);
                 return;
             case "BOOL":
-                numbers.Add(element.ValueKind switch
+                walk.Numbers.Add(element.ValueKind switch
                 {
                     JsonValueKind.True => 1,
                     JsonValueKind.False => 0,
-                    _ => throw new ProtocolViolationException(field, $"'{field}' must be true or false for datatype BOOL, not {JsonFields.Describe(element)}."),
+                    _ => throw Invalid(walk, $"must be true or false for datatype BOOL, not {JsonFields.Describe(element)}"),
                 });
                 return;
         }
 
         if (element.ValueKind != JsonValueKind.Number)
         {
-            throw new ProtocolViolationException(field, $"'{field}' must be a number for datatype {dataType}, not {JsonFields.Describe(element)}.");
+            throw Invalid(walk, $"must be a number for datatype {dataType}, not {JsonFields.Describe(element)}");
         }
 
         var value = element.GetDouble();
@@ -106,19 +114,52 @@ internal static class TensorData
         {
             if (value != Math.Floor(value))
             {
-                throw new ProtocolViolationException(field, $"'{field}' must be an integer for datatype {dataType}.");
+                throw Invalid(walk, $"must be an integer for datatype {dataType}");
             }
 
             if (dataType[0] == 'U' && value < 0)
             {
-                throw new ProtocolViolationException(field, $"'{field}' must not be negative for datatype {dataType}.");
+                throw Invalid(walk, $"must not be negative for datatype {dataType}");
             }
         }
         else if (dataType == "FP32" && Math.Abs(value) > float.MaxValue)
         {
-            throw new ProtocolViolationException(field, $"'{field}' is outside the range of FP32 ({value.ToString("G6", CultureInfo.InvariantCulture)}).");
+            throw Invalid(walk, $"is outside the range of FP32 ({value.ToString("G6", CultureInfo.InvariantCulture)})");
         }
 
-        numbers.Add(value);
+        walk.Numbers.Add(value);
+    }
+
+    private static ProtocolViolationException Invalid(Walk walk, string problem)
+    {
+        var field = walk.Field();
+        return new ProtocolViolationException(field, $"'{field}' {problem}.");
+    }
+
+    private sealed class Walk(string baseField, string dataType)
+    {
+        public string DataType { get; } = dataType;
+
+        public List<long> Shape { get; } = [];
+
+        public List<double> Numbers { get; } = [];
+
+        public List<string> Strings { get; } = [];
+
+        public List<int> Path { get; } = [];
+
+        public int LeafDepth { get; set; } = -1;
+
+        /// <summary>The field path of the current position, built only for error messages.</summary>
+        public string Field()
+        {
+            var builder = new StringBuilder(baseField);
+            foreach (var index in Path)
+            {
+                builder.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+            }
+
+            return builder.ToString();
+        }
     }
 }

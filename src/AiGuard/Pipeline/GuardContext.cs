@@ -24,9 +24,6 @@ public sealed class GuardContext
 
     public InferenceRequest? Request { get; set; }
 
-    /// <summary>The request body as received, when the parse stage buffered it.</summary>
-    public ReadOnlyMemory<byte> Body { get; set; }
-
     /// <summary>Decisions that modified the request or response, in order.</summary>
     public List<GuardDecision> Modifications { get; } = [];
 
@@ -35,9 +32,6 @@ public sealed class GuardContext
 
     /// <summary>The incident id of this request, created on first use.</summary>
     public string IncidentId => _incidentId ??= Pipeline.IncidentId.New();
-
-    /// <summary>Whether an incident id has been created for this request.</summary>
-    public bool HasIncident => _incidentId is not null;
 
     /// <summary>The context of a request, created on first use.</summary>
     public static GuardContext For(HttpContext context)

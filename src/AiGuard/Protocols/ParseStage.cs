@@ -94,7 +94,6 @@ public sealed class ParseStage
             }
 
             using var document = JsonDocument.Parse(body, DocumentOptions);
-            guard.Body = body;
             guard.Request = policy.Adapter.ParseRequest(operation, document.RootElement);
             return null;
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AiGuard.Protocols.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Protocols.OpenAi;
 
@@ -17,18 +18,18 @@ public sealed class OpenAiAdapter : IProtocolAdapter
     public ProtocolOperation? Match(string method, string path)
     {
         var trimmed = path.TrimEnd('/');
-        if (HttpMethodIs(method, "POST") && trimmed == "/v1/chat/completions")
+        if (HttpMethods.IsPost(method) && trimmed == "/v1/chat/completions")
         {
             return new ProtocolOperation(ChatCompletions, HasBody: true);
         }
 
-        if (HttpMethodIs(method, "GET") && trimmed == "/v1/models")
+        if (HttpMethods.IsGet(method) && trimmed == "/v1/models")
         {
             return new ProtocolOperation(ModelsList, HasBody: false);
         }
 
         const string modelPrefix = "/v1/models/";
-        if (HttpMethodIs(method, "GET") && trimmed.StartsWith(modelPrefix, StringComparison.Ordinal) && trimmed.Length > modelPrefix.Length)
+        if (HttpMethods.IsGet(method) && trimmed.StartsWith(modelPrefix, StringComparison.Ordinal) && trimmed.Length > modelPrefix.Length)
         {
             return new ProtocolOperation(ModelsRetrieve, HasBody: false, ModelFromPath: Uri.UnescapeDataString(trimmed[modelPrefix.Length..]));
         }
@@ -240,6 +241,4 @@ public sealed class OpenAiAdapter : IProtocolAdapter
 
         return new TokenUsage(Read(usage, "prompt_tokens"), Read(usage, "completion_tokens"), Read(usage, "total_tokens"));
     }
-
-    private static bool HttpMethodIs(string method, string expected) => string.Equals(method, expected, StringComparison.OrdinalIgnoreCase);
 }

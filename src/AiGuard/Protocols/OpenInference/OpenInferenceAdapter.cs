@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AiGuard.Pipeline;
 using AiGuard.Protocols.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Protocols.OpenInference;
 
@@ -23,8 +24,8 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
             return null;
         }
 
-        var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
-        var isPost = string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase);
+        var isGet = HttpMethods.IsGet(method);
+        var isPost = HttpMethods.IsPost(method);
         switch (segments.Length)
         {
             case 1 when isGet:

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AiGuard.Protocols.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Protocols.TfServing;
 
@@ -59,8 +60,8 @@ public sealed class TfServingAdapter : IProtocolAdapter
             return null;
         }
 
-        var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
-        var isPost = string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase);
+        var isGet = HttpMethods.IsGet(method);
+        var isPost = HttpMethods.IsPost(method);
         if (isPredict)
         {
             return isPost ? new ProtocolOperation(Predict, HasBody: true, model, version) : null;
@@ -196,12 +197,7 @@ public sealed class TfServingAdapter : IProtocolAdapter
 
     private static string GuessDataType(JsonElement data, string field)
     {
-        var leaf = data;
-        while (leaf.ValueKind == JsonValueKind.Array && leaf.GetArrayLength() > 0)
-        {
-            leaf = leaf[0];
-        }
-
+        var leaf = FirstLeaf(data);
         return leaf.ValueKind switch
         {
             JsonValueKind.Number or JsonValueKind.Array => "FP64",
@@ -230,12 +226,17 @@ public sealed class TfServingAdapter : IProtocolAdapter
 
     private static bool ContainsB64(JsonElement data)
     {
-        var leaf = data;
-        while (leaf.ValueKind == JsonValueKind.Array && leaf.GetArrayLength() > 0)
+        return FirstLeaf(data).ValueKind == JsonValueKind.Object;
+    }
+
+    // The first scalar (or empty array) in row-major order; tensors are homogeneous, so it tells the type.
+    private static JsonElement FirstLeaf(JsonElement data)
+    {
+        while (data.ValueKind == JsonValueKind.Array && data.GetArrayLength() > 0)
         {
-            leaf = leaf[0];
+            data = data[0];
         }
 
-        return leaf.ValueKind == JsonValueKind.Object;
+        return data;
     }
 }

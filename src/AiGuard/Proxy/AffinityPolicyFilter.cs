@@ -3,24 +3,10 @@ using Yarp.ReverseProxy.Configuration;
 namespace AiGuard.Proxy;
 
 /// <summary>Refuses proxy configuration this build cannot honour, with a message naming the route or cluster.</summary>
-/// <remarks>
-/// The <c>HashCookie</c> affinity policy needs System.IO.Hashing, which this distribution does not
-/// ship; failing at load is better than failing on the first request that needs affinity.
-/// Anonymous routes would skip authentication, and every AiGuard route authenticates.
-/// </remarks>
+/// <remarks>Anonymous routes would skip authentication, and every AiGuard route authenticates.</remarks>
 public sealed class AffinityPolicyFilter : IProxyConfigFilter
 {
-    public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
-    {
-        if (string.Equals(cluster.SessionAffinity?.Policy, "HashCookie", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                $"ReverseProxy:Clusters:{cluster.ClusterId}:SessionAffinity:Policy 'HashCookie' is not supported by AiGuard " +
-                "(it needs System.IO.Hashing, which is not available); use 'Cookie', 'ArrCookie' or 'CustomHeader'.");
-        }
-
-        return ValueTask.FromResult(cluster);
-    }
+    public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel) => ValueTask.FromResult(cluster);
 
     public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel)
     {

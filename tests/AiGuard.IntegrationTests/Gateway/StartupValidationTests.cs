@@ -68,15 +68,23 @@ public class StartupValidationTests
     }
 
     [Fact]
-    public async Task HashCookie_affinity_is_refused_naming_the_cluster()
+    public async Task HashCookie_affinity_starts()
     {
         var settings = ValidSettings();
         settings["ReverseProxy:Clusters:llm:SessionAffinity:Enabled"] = "true";
         settings["ReverseProxy:Clusters:llm:SessionAffinity:Policy"] = "HashCookie";
-
-        var error = AllMessages(await StartFailsAsync(settings));
-
-        Assert.Contains("ReverseProxy:Clusters:llm:SessionAffinity:Policy 'HashCookie' is not supported", error, StringComparison.Ordinal);
+        settings["ReverseProxy:Clusters:llm:SessionAffinity:AffinityKeyName"] = "aiguard-affinity";
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await using (app)
+        {
+            await app.StartAsync();
+            await app.StopAsync();
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AiGuard.Gateway;
+using AiGuard.Hosting;
 using AiGuard.Identity;
 using DemoModel;
 using Microsoft.AspNetCore.Builder;
@@ -25,14 +26,23 @@ internal static class Program
     private const string ClientKeyIdVariable = "AIGUARD_BENCH_KEY_ID";
     private const string ClientKeyHashVariable = "AIGUARD_BENCH_KEY_HASH";
 
-    /// <summary>The gateway's routes (src/AiGuard.Gateway/appsettings.json), shared by both proxies.</summary>
-    private static readonly (string Id, string Path, string[]? Methods, string Protocol)[] Routes =
+    /// <summary>The gateway's routes and policies (src/AiGuard.Gateway/appsettings.json), shared by both proxies.</summary>
+    private static readonly (string Id, string Path, string[]? Methods, string Policy)[] Routes =
     [
-        ("openai-chat", "/v1/chat/completions", ["POST"], "openai"),
-        ("openai-models", "/v1/models", ["GET"], "openai"),
-        ("oip-v2", "/v2/{**rest}", null, "open-inference-v2"),
-        ("tf-serving", "/v1/models/{**rest}", null, "tf-serving"),
+        ("openai-chat", "/v1/chat/completions", ["POST"], "llm"),
+        ("openai-models", "/v1/models", ["GET"], "llm"),
+        ("oip-v2", "/v2/{**rest}", null, "classifier-v2"),
+        ("tf-serving", "/v1/models/{**rest}", null, "classifier-tf"),
     ];
+
+    /// <summary>The logging both proxies run with: the gateway's own Serilog set-up, at Warning (like for like).</summary>
+    private static readonly Dictionary<string, string?> Logging = new()
+    {
+        ["Serilog:Using:0"] = "Serilog.Sinks.Console",
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+        ["Serilog:WriteTo:0:Name"] = "Console",
+        ["Serilog:WriteTo:0:Args:formatter"] = "Serilog.Formatting.Json.JsonFormatter, Serilog",
+    };
 
     private static async Task<int> Main(string[] args)
     {
@@ -61,11 +71,12 @@ internal static class Program
         }
     }
 
-    /// <summary>A bare YARP proxy: same routes and cluster, the upstream credential set by a plain header transform, no logging.</summary>
+    /// <summary>A bare YARP proxy: same host builder, routes, cluster and logging as the gateway, the upstream credential set by a plain header transform.</summary>
     private static WebApplication BuildBare(int port, string upstream)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(Logging);
+        builder.Logging.AddAiGuardSerilog(builder.Configuration);
         builder.WebHost.UseUrls(Url(port));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
@@ -99,12 +110,14 @@ internal static class Program
         return app;
     }
 
-    /// <summary>The full AiGuard gateway: the same routes with AiGuard policies, one key, audit console off, logging at Warning.</summary>
+    /// <summary>
+    /// The full AiGuard gateway: the same routes with their AiGuard policies (probability hardening
+    /// on the classifier routes, header scrubbing everywhere), one key, audit console off.
+    /// </summary>
     private static WebApplication BuildGateway(int port, string upstream)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(Logging)
         {
-            ["Serilog:MinimumLevel:Default"] = "Warning",
             ["ReverseProxy:Clusters:demo:HttpRequest:ActivityTimeout"] = "00:01:00",
             ["ReverseProxy:Clusters:demo:Destinations:demo-model:Address"] = upstream,
             ["AiGuard:Upstreams:demo:Credential"] = Env(UpstreamKeyVariable),
@@ -128,8 +141,17 @@ internal static class Program
                 settings[$"ReverseProxy:Routes:{route.Id}:Match:Methods:{i}"] = route.Methods![i];
             }
 
-            settings[$"AiGuard:Routes:{route.Id}:Protocol"] = route.Protocol;
-            settings[$"AiGuard:Routes:{route.Id}:RequiredScopes:0"] = "inference";
+            settings[$"ReverseProxy:Routes:{route.Id}:Metadata:AiGuard.Policy"] = route.Policy;
+        }
+
+        settings["AiGuard:Policies:llm:Protocol"] = "openai";
+        settings["AiGuard:Policies:classifier-v2:Protocol"] = "open-inference-v2";
+        settings["AiGuard:Policies:classifier-v2:Output:Hardening:Decimals"] = "4";
+        settings["AiGuard:Policies:classifier-tf:Protocol"] = "tf-serving";
+        settings["AiGuard:Policies:classifier-tf:Output:Hardening:Decimals"] = "4";
+        foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })
+        {
+            settings[$"AiGuard:Policies:{policy}:RequiredScopes:0"] = "inference";
         }
 
         return GatewayApp.Build([], builder =>

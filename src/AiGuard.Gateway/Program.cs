@@ -1,3 +1,3 @@
 using AiGuard.Gateway;
 
-GatewayApp.Build(args).Run();
+return await GatewayHost.RunAsync(args);

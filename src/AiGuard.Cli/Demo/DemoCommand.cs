@@ -49,6 +49,9 @@ internal static class DemoCommand
                 ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
                 ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
                 ["AiGuard:ApiKeys:Keys:0:Description"] = "created by 'aiguard demo'",
+                // One short human line per refusal; operational logs only when something is wrong.
+                ["AiGuard:Audit:ConsoleFormat"] = "text",
+                ["Serilog:MinimumLevel:Default"] = "Warning",
             });
             builder.WebHost.UseUrls(Url(port));
         });

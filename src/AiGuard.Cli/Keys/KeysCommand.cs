@@ -74,7 +74,7 @@ internal static class KeysCommand
         command.SetAction(parse =>
         {
             var key = Console.In.ReadLine()?.Trim();
-            if (string.IsNullOrEmpty(key) || !ApiKeyFormat.TryParse(key, out var _, out var id))
+            if (string.IsNullOrEmpty(key) || !ApiKeyFormat.TryParse(key, out string _, out string id))
             {
                 Console.Error.WriteLine("error: standard input does not hold a key of the form prefix_id_secret.");
                 return 2;

@@ -1,8 +1,14 @@
 namespace AiGuard.Audit;
 
 /// <summary>One security decision, as recorded in the audit trail. Never holds a secret.</summary>
+/// <remarks>Client-controlled text (path, model, field, detail) is stored as a bounded excerpt (see <see cref="Pipeline.Excerpt"/>).</remarks>
 public sealed record AuditEvent
 {
+    public const int MaxPathLength = 256;
+    public const int MaxModelLength = 128;
+    public const int MaxFieldLength = 128;
+    public const int MaxDetailLength = 512;
+
     public required string IncidentId { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }

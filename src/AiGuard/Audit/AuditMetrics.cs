@@ -10,6 +10,7 @@ public sealed class AuditMetrics
     private readonly Counter<long> _written;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _sinkFailures;
+    private readonly Counter<long> _fallbacks;
 
     public AuditMetrics(IMeterFactory meterFactory)
     {
@@ -17,6 +18,7 @@ public sealed class AuditMetrics
         _written = meter.CreateCounter<long>("aiguard.audit.events", "{event}", "Audit events handed to the sinks.");
         _dropped = meter.CreateCounter<long>("aiguard.audit.dropped", "{event}", "Audit events dropped because the queue was full.");
         _sinkFailures = meter.CreateCounter<long>("aiguard.audit.sink_failures", "{event}", "Audit events a sink failed to write.");
+        _fallbacks = meter.CreateCounter<long>("aiguard.audit.fallbacks", "{fallback}", "Audit destinations replaced by standard output because they could not be written.");
     }
 
     public void Written() => _written.Add(1);
@@ -24,4 +26,6 @@ public sealed class AuditMetrics
     public void Dropped() => _dropped.Add(1);
 
     public void SinkFailed() => _sinkFailures.Add(1);
+
+    public void FellBack() => _fallbacks.Add(1);
 }

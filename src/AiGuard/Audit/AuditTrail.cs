@@ -1,7 +1,7 @@
 using System.Threading.Channels;
+using AiGuard.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AiGuard.Audit;
 
@@ -11,7 +11,7 @@ namespace AiGuard.Audit;
 /// counted (<c>aiguard.audit.dropped</c>), because stalling every request behind a slow sink
 /// would turn an audit outage into a full outage.
 /// </remarks>
-public sealed partial class AuditTrail : BackgroundService
+public sealed partial class AuditTrail : IHostedService
 {
     private readonly Channel<AuditEvent> _queue;
     private readonly IAuditSink[] _sinks;
@@ -19,13 +19,20 @@ public sealed partial class AuditTrail : BackgroundService
     private readonly ILogger<AuditTrail> _logger;
     private long _dropped;
     private long _accepted;
+    private Task? _drain;
 
-    public AuditTrail(IEnumerable<IAuditSink> sinks, IOptions<AuditOptions> options, AuditMetrics metrics, ILogger<AuditTrail> logger)
+    public AuditTrail(IEnumerable<IAuditSink> sinks, AuditOptions options, AuditMetrics metrics, ILogger<AuditTrail> logger)
     {
         _sinks = sinks.ToArray();
+        if (!_sinks.Any(s => s is not SerilogAuditSink { HasDestination: false }))
+        {
+            throw new GatewayConfigurationException(
+                "AiGuard:Audit has no destination: Console is false and FilePath is empty, so every audit event would be lost. Set AiGuard:Audit:Console=true or AiGuard:Audit:FilePath.");
+        }
+
         _metrics = metrics;
         _logger = logger;
-        _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Math.Max(1, options.Value.QueueCapacity))
+        _queue = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
         {
             SingleReader = true,
             SingleWriter = false,
@@ -54,14 +61,25 @@ public sealed partial class AuditTrail : BackgroundService
         return false;
     }
 
-    // The drain loop ignores the stopping token on purpose: it ends when StopAsync completes the
-    // queue and the last event is written, bounded by the host's shutdown timeout.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => DrainAsync(CancellationToken.None);
+    /// <summary>Starts the writer. It always runs, however soon the host stops again.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _drain ??= Task.Run(() => DrainAsync(CancellationToken.None), CancellationToken.None);
+        return Task.CompletedTask;
+    }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes the queue and waits until the writer has written the last event, bounded by
+    /// the host's shutdown timeout: the drain ignores the stopping token on purpose, so no event
+    /// accepted before shutdown is lost to an early cancellation.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        return base.StopAsync(cancellationToken);
+        if (_drain is not null)
+        {
+            await _drain.WaitAsync(cancellationToken);
+        }
     }
 
     private async Task DrainAsync(CancellationToken cancellationToken)

@@ -1,36 +1,37 @@
+using AiGuard.Configuration;
 using AiGuard.Pipeline;
+using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Authorization;
 
 /// <summary>Checks the model a parsed request names (body or path) against the client's key.</summary>
 /// <remarks>
-/// This runs after parsing, on the same bytes that are forwarded, so a client cannot reach
-/// another model by editing the body.
+/// The first request stage on every route: it runs after parsing, on the same bytes that are
+/// forwarded, so a client cannot reach another model by editing the body.
 /// </remarks>
-public sealed class ModelAccessStage
+public sealed class ModelAccessStage : IGuardStage
 {
-    private readonly RefusalWriter _refusals;
+    public string Name => StageNames.Authorize;
 
-    public ModelAccessStage(RefusalWriter refusals)
-    {
-        _refusals = refusals;
-    }
+    public int Order => StageOrder.ModelAccess;
 
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public StagePhases Phases => StagePhases.Request;
+
+    public bool AppliesTo(RoutePolicy route) => true;
+
+    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context)
     {
-        var guard = GuardContext.For(context);
-        var model = guard.Request?.Model;
-        if (model is not null && (guard.Client is null || !GlobPattern.MatchesAny(guard.Client.AllowedModels, model)))
+        var model = context.Request?.Model;
+        if (model is null || (context.Client is { } client && GlobPattern.MatchesAny(client.AllowedModels, model)))
         {
-            return _refusals.RefuseAsync(context, GuardDecision.Refuse(
-                PipelineStage.Authorize,
-                StatusCodes.Status403Forbidden,
-                ProblemCodes.ModelNotAllowed,
-                $"This API key may not use the model '{model}'.",
-                guard.Request!.Protocol == Protocols.ProtocolNames.OpenAi ? "model" : null));
+            return default;
         }
 
-        return next();
+        return new(GuardDecision.Refuse(
+            StatusCodes.Status403Forbidden,
+            ProblemCodes.ModelNotAllowed,
+            $"This API key may not use the model '{Excerpt.Of(model)}'.",
+            context.Request!.Protocol == ProtocolNames.OpenAi ? "model" : null));
     }
 }

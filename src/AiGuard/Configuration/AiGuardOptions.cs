@@ -1,5 +1,7 @@
+using AiGuard.Anomaly;
 using AiGuard.Audit;
 using AiGuard.Identity;
+using AiGuard.Telemetry;
 
 namespace AiGuard.Configuration;
 
@@ -8,11 +10,14 @@ public sealed class AiGuardOptions
 {
     public const string SectionName = "AiGuard";
 
-    /// <summary>Request limits that apply to every route unless the route overrides them.</summary>
+    /// <summary>The YARP route metadata key that names a route's AiGuard policy.</summary>
+    public const string PolicyMetadataKey = "AiGuard.Policy";
+
+    /// <summary>Request limits that apply to every policy unless the policy overrides them.</summary>
     public RequestLimitsOptions Limits { get; set; } = new();
 
-    /// <summary>Per YARP route id: the protocol it speaks, the scopes it needs, its limits.</summary>
-    public Dictionary<string, RoutePolicyOptions> Routes { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Named policies; each YARP route names one in its metadata (<see cref="PolicyMetadataKey"/>).</summary>
+    public Dictionary<string, GuardPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Per YARP cluster id: credentials and headers added to requests sent upstream.</summary>
     public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
@@ -20,16 +25,21 @@ public sealed class AiGuardOptions
     public ApiKeyOptions ApiKeys { get; set; } = new();
 
     public AuditOptions Audit { get; set; } = new();
+
+    public AnomalyOptions Anomaly { get; set; } = new();
+
+    public TelemetryOptions Telemetry { get; set; } = new();
 }
 
-/// <summary>Limits on request bodies; every value may be overridden per route.</summary>
+/// <summary>Limits on request bodies; every value may be overridden per policy.</summary>
 public sealed class RequestLimitsOptions
 {
     public const long DefaultMaxBodyBytes = 1024 * 1024;
+    public const long LargestMaxBodyBytes = 1024L * 1024 * 1024;
     public const int DefaultMaxJsonDepth = 32;
     public const int DefaultMaxJsonElements = 100_000;
 
-    /// <summary>Largest request body accepted, in bytes (413 above).</summary>
+    /// <summary>Largest request body accepted, in bytes (413 above). Bodies are inspected in memory, so at most 1 GiB.</summary>
     public long? MaxBodyBytes { get; set; }
 
     /// <summary>Deepest JSON nesting accepted (400 above).</summary>
@@ -42,19 +52,60 @@ public sealed class RequestLimitsOptions
     public List<string>? AllowedContentTypes { get; set; }
 }
 
-/// <summary>AiGuard's view of one YARP route.</summary>
-public sealed class RoutePolicyOptions
+/// <summary>One named AiGuard policy: the protocol its routes speak, who may use them, what is checked.</summary>
+public sealed class GuardPolicyOptions
 {
     /// <summary><c>openai</c>, <c>open-inference-v2</c> or <c>tf-serving</c>.</summary>
     public string Protocol { get; set; } = string.Empty;
 
-    /// <summary>Scopes a key must hold, all of them, to use the route.</summary>
+    /// <summary>Scopes a key must hold, all of them, to use the routes of this policy.</summary>
     public List<string> RequiredScopes { get; set; } = [];
 
-    /// <summary>A path prefix the route is mounted under that the protocol paths do not include.</summary>
-    public string? PathPrefix { get; set; }
-
     public RequestLimitsOptions Limits { get; set; } = new();
+
+    public OutputOptions Output { get; set; } = new();
+
+    /// <summary>Names of stages that fail open on this policy (continue, audited, when the stage itself fails); all others fail closed.</summary>
+    public List<string> FailOpen { get; set; } = [];
+}
+
+/// <summary>What happens to upstream answers on the routes of a policy.</summary>
+public sealed class OutputOptions
+{
+    /// <summary>Upstream response headers that reveal the server software, removed before the client sees them.</summary>
+    public static readonly string[] DefaultRemovedHeaders =
+        ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Runtime", "X-Version", "X-Generator", "X-Envoy-Upstream-Service-Time"];
+
+    /// <summary>Response headers to remove; null for <see cref="DefaultRemovedHeaders"/>, empty to keep every header.</summary>
+    public List<string>? RemoveHeaders { get; set; }
+
+    /// <summary>Probability hardening of tensor outputs (Open Inference v2 and TF-Serving).</summary>
+    public HardeningOptions Hardening { get; set; } = new();
+
+    /// <summary>Largest upstream JSON answer buffered for inspection (502 above, fail closed). Default 16 MiB.</summary>
+    public long? MaxResponseBytes { get; set; }
+}
+
+/// <summary>How much of a model's probability vector a client sees.</summary>
+public sealed class HardeningOptions
+{
+    /// <summary>Round every probability to this many decimals (0 to 15); unset for full precision.</summary>
+    public int? Decimals { get; set; }
+
+    /// <summary>Keep only the k largest values of each row, the others become 0.</summary>
+    public int? TopK { get; set; }
+
+    /// <summary>Replace each row by a one-hot vector of its largest value: the label and nothing else.</summary>
+    public bool LabelOnly { get; set; }
+
+    /// <summary>Output names to harden; empty for every floating-point output.</summary>
+    public List<string> Outputs { get; set; } = [];
+
+    /// <summary>
+    /// Parse responses on this policy's routes even when no hardening is configured, so another
+    /// stage (the anomaly engine) can switch hardening on for one client.
+    /// </summary>
+    public bool OnDemand { get; set; }
 }
 
 /// <summary>What the gateway adds to requests it forwards to one cluster.</summary>

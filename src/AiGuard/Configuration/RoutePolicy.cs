@@ -1,14 +1,98 @@
+using AiGuard.Inspection.Output;
+using AiGuard.Pipeline;
 using AiGuard.Protocols;
+using Microsoft.Extensions.Configuration;
 
 namespace AiGuard.Configuration;
 
-/// <summary>The resolved policy of one route: adapter, scopes, and effective limits.</summary>
-public sealed record RoutePolicy(
-    string RouteId,
-    IProtocolAdapter Adapter,
-    IReadOnlyList<string> RequiredScopes,
-    string PathPrefix,
-    long MaxBodyBytes,
-    int MaxJsonDepth,
-    int MaxJsonElements,
-    IReadOnlyList<string> AllowedContentTypes);
+/// <summary>The resolved AiGuard policy of one YARP route, built once per configuration.</summary>
+/// <remarks>
+/// Everything a request needs from configuration is here, already resolved (defaults applied,
+/// adapter looked up, the stages that apply picked and ordered), so a request reads one object.
+/// </remarks>
+public sealed class RoutePolicy
+{
+    internal RoutePolicy(string routeId, string policyName, IProtocolAdapter adapter, GuardPolicyOptions options, RequestLimitsOptions defaults, string pathPrefix, IConfigurationSection settings)
+    {
+        RouteId = routeId;
+        PolicyName = policyName;
+        Adapter = adapter;
+        RequiredScopes = [.. options.RequiredScopes];
+        PathPrefix = pathPrefix;
+        Settings = settings;
+        var limits = options.Limits;
+        MaxBodyBytes = limits.MaxBodyBytes ?? defaults.MaxBodyBytes ?? RequestLimitsOptions.DefaultMaxBodyBytes;
+        MaxJsonDepth = limits.MaxJsonDepth ?? defaults.MaxJsonDepth ?? RequestLimitsOptions.DefaultMaxJsonDepth;
+        MaxJsonElements = limits.MaxJsonElements ?? defaults.MaxJsonElements ?? RequestLimitsOptions.DefaultMaxJsonElements;
+        AllowedContentTypes = [.. limits.AllowedContentTypes ?? defaults.AllowedContentTypes ?? ["application/json"]];
+        var output = options.Output;
+        RemovedResponseHeaders = [.. output.RemoveHeaders ?? [.. OutputOptions.DefaultRemovedHeaders]];
+        var hardening = new OutputHardening(output.Hardening.Decimals, output.Hardening.TopK, output.Hardening.LabelOnly, [.. output.Hardening.Outputs]);
+        Hardening = hardening.IsActive ? hardening : null;
+        HardeningOnDemand = output.Hardening.OnDemand;
+        MaxResponseBytes = output.MaxResponseBytes ?? OutputDefaults.MaxResponseBytes;
+        FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
+    }
+
+    public string RouteId { get; }
+
+    /// <summary>The name of the policy under <c>AiGuard:Policies</c>.</summary>
+    public string PolicyName { get; }
+
+    public IProtocolAdapter Adapter { get; }
+
+    public string Protocol => Adapter.Name;
+
+    public IReadOnlyList<string> RequiredScopes { get; }
+
+    /// <summary>The prefix YARP removes before forwarding (<c>PathRemovePrefix</c>), which the protocol paths do not include.</summary>
+    public string PathPrefix { get; }
+
+    public long MaxBodyBytes { get; }
+
+    public int MaxJsonDepth { get; }
+
+    public int MaxJsonElements { get; }
+
+    public IReadOnlyList<string> AllowedContentTypes { get; }
+
+    public IReadOnlyList<string> RemovedResponseHeaders { get; }
+
+    /// <summary>Hardening the policy applies to every response; null for none.</summary>
+    public OutputHardening? Hardening { get; }
+
+    /// <summary>Whether responses are parsed so a stage can switch hardening on per client.</summary>
+    public bool HardeningOnDemand { get; }
+
+    public long MaxResponseBytes { get; }
+
+    public IReadOnlySet<string> FailOpenStages { get; }
+
+    /// <summary>The policy's configuration section, for stages with settings of their own.</summary>
+    public IConfigurationSection Settings { get; }
+
+    /// <summary>The stages of the request phase, in order.</summary>
+    public IReadOnlyList<IGuardStage> RequestStages { get; private set; } = [];
+
+    /// <summary>The stages that see the response status and headers, in order.</summary>
+    public IReadOnlyList<IGuardStage> ResponseHeaderStages { get; private set; } = [];
+
+    /// <summary>The stages that see parsed response bodies, in order; when empty, responses are not parsed at all.</summary>
+    public IReadOnlyList<IGuardStage> ResponseBodyStages { get; private set; } = [];
+
+    public bool HasResponseStages => ResponseHeaderStages.Count > 0 || ResponseBodyStages.Count > 0;
+
+    internal void UseStages(IEnumerable<IGuardStage> ordered)
+    {
+        var applying = ordered.Where(s => s.AppliesTo(this)).ToArray();
+        RequestStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.Request))];
+        ResponseHeaderStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseHeaders))];
+        ResponseBodyStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseBody))];
+    }
+}
+
+/// <summary>Defaults of the output settings.</summary>
+public static class OutputDefaults
+{
+    public const long MaxResponseBytes = 16L * 1024 * 1024;
+}

@@ -4,9 +4,15 @@ using Serilog;
 
 namespace AiGuard.Hosting;
 
-/// <summary>Routes Microsoft.Extensions.Logging through Serilog configured from the <c>Serilog</c> section.</summary>
+/// <summary>Routes Microsoft.Extensions.Logging through Serilog, configured from the <c>Serilog</c> section.</summary>
 public static class AiGuardLogging
 {
+    /// <remarks>
+    /// Serilog is added as a logging provider (not as the logger factory) so that the filters
+    /// below stay in force. The ASP.NET Core hosting category is off: with it on, every request
+    /// pays for a logging scope and an Activity even when nothing is written. Audit events have
+    /// their own trail; operational logs keep everything else.
+    /// </remarks>
     public static ILoggingBuilder AddAiGuardSerilog(this ILoggingBuilder logging, IConfiguration configuration)
     {
         var logger = new LoggerConfiguration()
@@ -14,6 +20,7 @@ public static class AiGuardLogging
             .CreateLogger();
         logging.ClearProviders();
         logging.AddSerilog(logger, dispose: true);
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         return logging;
     }
 }

@@ -1,80 +1,86 @@
 using AiGuard.Audit;
 using AiGuard.Authorization;
 using AiGuard.Configuration;
-using AiGuard.Identity;
-using AiGuard.Inspection.Input;
+using AiGuard.Inspection.Output;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using AiGuard.Protocols.OpenAi;
 using AiGuard.Protocols.OpenInference;
 using AiGuard.Protocols.TfServing;
 using AiGuard.Proxy;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
+using AiGuard.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Configuration;
 
 namespace AiGuard.Hosting;
 
-/// <summary>Registers AiGuard's pipeline stages, options and the YARP proxy.</summary>
+/// <summary>Registers AiGuard's configuration, stages, audit trail, telemetry and the YARP proxy.</summary>
 public static class AiGuardServiceCollectionExtensions
 {
     public static IServiceCollection AddAiGuard(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-
-        var section = configuration.GetSection(AiGuardOptions.SectionName);
-        services.AddOptions<AiGuardOptions>().Bind(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AiGuardOptions>, AiGuardOptionsValidator>();
-        services.AddOptions<ApiKeyOptions>().Bind(section.GetSection("ApiKeys"));
-        services.AddOptions<AuditOptions>().Bind(section.GetSection("Audit"));
+        services.AddRouting();
 
         // Protocols: one adapter per wire format.
         services.AddSingleton<IProtocolAdapter, OpenAiAdapter>();
         services.AddSingleton<IProtocolAdapter, OpenInferenceAdapter>();
         services.AddSingleton<IProtocolAdapter, TfServingAdapter>();
         services.AddSingleton<ProtocolRegistry>();
-        services.AddSingleton<RoutePolicyProvider>();
 
-        // Identity and authorization.
-        services.AddSingleton<ApiKeyValidator>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, configureOptions: null);
-        services.AddAuthorization(options =>
-        {
-            var policy = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName)
-                .RequireAuthenticatedUser()
-                .AddRequirements(new RouteAccessRequirement())
-                .Build();
-            options.DefaultPolicy = policy;
-            // Routes that name no policy get this one: nothing is reachable without a key.
-            options.FallbackPolicy = policy;
-        });
-        services.AddSingleton<IAuthorizationHandler, RouteAccessHandler>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GuardAuthorizationResultHandler>();
+        // Configuration: one validated snapshot of keys, policies and YARP routes, swapped as a whole.
+        services.AddSingleton<ConfigurationMetrics>();
+        services.AddSingleton<GatewayConfiguration>();
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<GatewayConfiguration>());
+        services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<GatewayConfiguration>());
 
-        // Audit trail.
+        // Guard stages, in the order of StageOrder.
+        services.AddGuardStage<ModelAccessStage>();
+        services.AddGuardStage<ServerHeaderScrubStage>();
+        services.AddGuardStage<ProbabilityHardeningStage>();
+
+        // Audit trail: settings are read once, at start.
         services.AddSingleton<AuditMetrics>();
-        services.AddSingleton<IAuditSink>(sp => new SerilogAuditSink(sp.GetRequiredService<IOptions<AuditOptions>>().Value));
+        services.AddSingleton(sp => sp.GetRequiredService<GatewayConfiguration>().Current.Options.Audit);
+        services.AddSingleton<IAuditSink>(CreateAuditSink);
         services.AddSingleton<AuditTrail>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
-        services.AddSingleton<RefusalWriter>();
 
-        // Stages of the proxy pipeline, in order.
-        services.AddSingleton<ForwardErrorStage>();
-        services.AddSingleton<ParseStage>();
-        services.AddSingleton<ModelAccessStage>();
-        services.AddSingleton<InputGuardStage>();
+        // The decision path.
+        services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<DecisionRecorder>();
+        services.AddSingleton<ResponseStages>();
+        services.AddSingleton<GuardPipeline>();
 
-        services.AddReverseProxy()
-            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<AffinityPolicyFilter>()
-            .AddTransforms<UpstreamCredentialTransformProvider>();
-
+        services.AddReverseProxy().AddTransforms<GatewayTransformProvider>();
+        services.AddAiGuardTelemetry(configuration);
         return services;
+    }
+
+    /// <summary>Adds a guard stage; it runs where its <see cref="IGuardStage.Order"/> puts it, on the routes it applies to.</summary>
+    public static IServiceCollection AddGuardStage<TStage>(this IServiceCollection services)
+        where TStage : class, IGuardStage
+    {
+        services.AddSingleton<IGuardStage, TStage>();
+        return services;
+    }
+
+    private static SerilogAuditSink CreateAuditSink(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<AuditOptions>();
+        if (AuditDestinations.CheckFile(options, out var problem))
+        {
+            return new SerilogAuditSink(options);
+        }
+
+        // FallbackToConsole is set: say so loudly and count it, then write to standard output.
+        services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuditTrail)).LogError(
+            "{Problem}; audit events go to standard output instead (AiGuard:Audit:FallbackToConsole).", problem);
+        services.GetRequiredService<AuditMetrics>().FellBack();
+        return new SerilogAuditSink(options, fileUsable: false);
     }
 }

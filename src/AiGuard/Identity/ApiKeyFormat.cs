@@ -17,6 +17,9 @@ public static class ApiKeyFormat
     public const int SecretLength = 43;
     public const string HashScheme = "sha256:";
 
+    /// <summary>The authentication type of principals built from API keys.</summary>
+    public const string AuthenticationType = "AiGuardApiKey";
+
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /// <summary>Generates a new key with a random id and secret.</summary>
@@ -32,7 +35,21 @@ public static class ApiKeyFormat
     /// <summary>Splits a presented key into prefix and id without judging the secret.</summary>
     public static bool TryParse(ReadOnlySpan<char> key, out string prefix, out string id)
     {
-        prefix = id = string.Empty;
+        if (!TryParse(key, out Range prefixRange, out Range idRange))
+        {
+            prefix = id = string.Empty;
+            return false;
+        }
+
+        prefix = key[prefixRange].ToString();
+        id = key[idRange].ToString();
+        return true;
+    }
+
+    /// <summary>Finds prefix and id in a presented key without allocating and without judging the secret.</summary>
+    public static bool TryParse(ReadOnlySpan<char> key, out Range prefix, out Range id)
+    {
+        prefix = id = default;
         if (key.Length > 256)
         {
             return false;
@@ -51,15 +68,13 @@ public static class ApiKeyFormat
             return false;
         }
 
-        var idSpan = rest[..second];
-        var secretSpan = rest[(second + 1)..];
-        if (!IsBase62(idSpan) || !IsBase62(secretSpan))
+        if (!IsBase62(key[..first]) || !IsBase62(rest[..second]) || !IsBase62(rest[(second + 1)..]))
         {
             return false;
         }
 
-        prefix = key[..first].ToString();
-        id = idSpan.ToString();
+        prefix = ..first;
+        id = (first + 1)..(first + 1 + second);
         return true;
     }
 

@@ -1,49 +1,65 @@
 using AiGuard.Configuration;
 using AiGuard.Identity;
+using AiGuard.Inspection.Output;
 using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Pipeline;
 
-/// <summary>Per-request state the stages share: who, which route, the parsed request, what was decided.</summary>
+/// <summary>What the stages of one request share: its configuration, the client, the route, the parsed request.</summary>
+/// <remarks>
+/// Created once per request by <see cref="GuardMiddleware"/> with the configuration snapshot that
+/// was current when the request arrived; the request keeps that snapshot to the end, so a
+/// reload never mixes two configurations within one request.
+/// </remarks>
 public sealed class GuardContext
 {
     private string? _incidentId;
 
-    public ClientIdentity? Client { get; set; }
+    internal GuardContext(HttpContext httpContext, GatewaySnapshot snapshot)
+    {
+        HttpContext = httpContext;
+        Snapshot = snapshot;
+    }
 
-    /// <summary>Set by authentication when it failed, so the 401 names the reason.</summary>
-    public string? AuthenticationFailureCode { get; set; }
+    public HttpContext HttpContext { get; }
 
-    /// <summary>The id of the key presented when it was recognised but refused (expired, revoked).</summary>
-    public string? PresentedKeyId { get; set; }
+    /// <summary>The configuration this request runs under.</summary>
+    public GatewaySnapshot Snapshot { get; }
 
-    public string? RouteId { get; set; }
+    /// <summary>The AiGuard policy of the YARP route that matched; null for gateway endpoints.</summary>
+    public RoutePolicy? Policy { get; internal set; }
 
-    public RoutePolicy? RoutePolicy { get; set; }
+    /// <summary>The authenticated client; null until authentication succeeded.</summary>
+    public ClientIdentity? Client { get; internal set; }
 
-    public InferenceRequest? Request { get; set; }
+    /// <summary>The id of a key that was recognised but refused (expired, revoked), for the audit event.</summary>
+    public string? PresentedKeyId { get; internal set; }
 
-    /// <summary>Decisions that modified the request or response, in order.</summary>
-    public List<GuardDecision> Modifications { get; } = [];
+    /// <summary>The operation the adapter recognised from method and path.</summary>
+    public ProtocolOperation? Operation { get; internal set; }
 
-    /// <summary>True once a refusal has been written, so a request is never refused (or audited) twice.</summary>
-    public bool Refused { get; set; }
+    /// <summary>The parsed request; null until the parse step succeeded.</summary>
+    public InferenceRequest? Request { get; internal set; }
+
+    /// <summary>
+    /// Output hardening decided for this request by a request-phase stage (for example the anomaly
+    /// engine for a suspicious client). It wins over the route's policy and is audited when applied.
+    /// </summary>
+    public OutputHardening? Hardening { get; set; }
+
+    /// <summary>True once a refusal was recorded, so a request is refused and audited at most once.</summary>
+    public bool Refused { get; internal set; }
 
     /// <summary>The incident id of this request, created on first use.</summary>
     public string IncidentId => _incidentId ??= Pipeline.IncidentId.New();
 
-    /// <summary>The context of a request, created on first use.</summary>
-    public static GuardContext For(HttpContext context)
-    {
-        var existing = context.Features.Get<GuardContext>();
-        if (existing is not null)
-        {
-            return existing;
-        }
+    /// <summary>Whether an incident id was handed out (a decision was recorded).</summary>
+    public bool HasIncident => _incidentId is not null;
 
-        var created = new GuardContext();
-        context.Features.Set(created);
-        return created;
-    }
+    /// <summary>The route id for audit events and metrics.</summary>
+    public string? RouteId => Policy?.RouteId;
+
+    /// <summary>The context of a request, or null outside the AiGuard pipeline.</summary>
+    public static GuardContext? Get(HttpContext context) => context.Features.Get<GuardContext>();
 }

@@ -1,6 +1,6 @@
 namespace AiGuard.Pipeline;
 
-/// <summary>The stable problem codes AiGuard answers with; clients may branch on them.</summary>
+/// <summary>The stable codes AiGuard answers and audits with; clients may branch on them.</summary>
 public static class ProblemCodes
 {
     // 401: authentication
@@ -14,25 +14,34 @@ public static class ProblemCodes
     public const string ScopeMissing = "scope_missing";
     public const string ModelNotAllowed = "model_not_allowed";
 
-    // 400: the body does not fit the protocol or the limits
+    // 400: the request does not fit the protocol or the limits
     public const string MalformedJson = "malformed_json";
     public const string JsonTooDeep = "json_too_deep";
     public const string JsonTooManyElements = "json_too_many_elements";
     public const string InvalidBody = "invalid_body";
+    public const string InvalidHeader = "invalid_header";
     public const string TensorShapeMismatch = "tensor_shape_mismatch";
 
     // 404: nothing behind this path
     public const string RouteNotFound = "route_not_found";
     public const string OperationNotSupported = "operation_not_supported";
 
-    // 413 / 415
+    // 408 / 413 / 415
+    public const string BodyReadTimeout = "body_read_timeout";
     public const string BodyTooLarge = "body_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
 
-    // 5xx: the upstream failed
+    // 5xx: the upstream or a guard failed
     public const string UpstreamError = "upstream_error";
     public const string UpstreamUnavailable = "upstream_unavailable";
     public const string UpstreamTimeout = "upstream_timeout";
+    public const string UpstreamInvalidResponse = "upstream_invalid_response";
+    public const string ResponseTooLarge = "response_too_large";
     public const string RoutePolicyMissing = "route_policy_missing";
+    public const string GuardUnavailable = "guard_unavailable";
     public const string InternalError = "internal_error";
+
+    // Modifications (audited, never sent as a problem)
+    public const string OutputHardened = "output_hardened";
+    public const string GuardFailedOpen = "guard_failed_open";
 }

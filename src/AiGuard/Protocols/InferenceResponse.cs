@@ -1,30 +1,136 @@
 namespace AiGuard.Protocols;
 
-/// <summary>The protocol-neutral view of a model's answer that output guards read.</summary>
+/// <summary>The protocol-neutral view of a model's answer that response stages read and change.</summary>
+/// <remarks>
+/// A stage changes the answer by changing this view (an output's values, a text); the adapter
+/// then writes exactly those changes back into the upstream's bytes, leaving everything else as
+/// the upstream sent it.
+/// </remarks>
 public sealed class InferenceResponse
 {
     public required string Protocol { get; init; }
 
     public string? Model { get; init; }
 
-    /// <summary>Per instance, the class probabilities or scores (row-major, one array per row).</summary>
-    public IReadOnlyList<float[]> Scores { get; init; } = [];
+    /// <summary>Numeric outputs (class probabilities, scores), values flattened in row-major order.</summary>
+    public IReadOnlyList<OutputTensor> Outputs { get; init; } = [];
 
-    /// <summary>Generated text, one entry per choice (for a stream: the delta of this chunk).</summary>
+    /// <summary>Generated text, one entry per choice (for a stream: the delta of this event).</summary>
     public IReadOnlyList<GeneratedText> Texts { get; init; } = [];
 
     /// <summary>Token usage reported by the upstream, when it did.</summary>
     public TokenUsage? Usage { get; init; }
 
-    /// <summary>True when this view is one SSE chunk rather than a whole response.</summary>
+    /// <summary>True when this view is one SSE event rather than a whole response.</summary>
     public bool IsStreamChunk { get; init; }
 
     /// <summary>True for the <c>[DONE]</c> sentinel that ends an OpenAI stream.</summary>
     public bool IsEndOfStream { get; init; }
+
+    /// <summary>Whether a stage changed any output or text.</summary>
+    public bool IsModified
+    {
+        get
+        {
+            foreach (var output in Outputs)
+            {
+                if (output.IsModified)
+                {
+                    return true;
+                }
+            }
+
+            foreach (var text in Texts)
+            {
+                if (text.IsModified)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
+
+/// <summary>One numeric output tensor of a response.</summary>
+public sealed class OutputTensor
+{
+    internal OutputTensor(string name, string dataType, long[] shape, double[] values, IReadOnlyList<JsonSegment> segments)
+    {
+        Name = name;
+        DataType = dataType;
+        Shape = shape;
+        Values = values;
+        Segments = segments;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Open Inference datatype (<c>FP32</c>...); TF-Serving outputs read as <c>FP64</c>.</summary>
+    public string DataType { get; }
+
+    public IReadOnlyList<long> Shape { get; }
+
+    /// <summary>The values, row-major. A stage may change them in place and then call <see cref="MarkModified"/>.</summary>
+    public double[] Values { get; }
+
+    public bool IsFloatingPoint => DataType is "FP16" or "FP32" or "FP64";
+
+    /// <summary>Values per row: the last dimension (1 for a vector of one score per instance).</summary>
+    public int RowWidth => Shape.Count >= 2 && Shape[^1] > 0 ? (int)Shape[^1] : 1;
+
+    public bool IsModified { get; private set; }
+
+    /// <summary>Where the values sit in the upstream's bytes, for writing changes back.</summary>
+    internal IReadOnlyList<JsonSegment> Segments { get; }
+
+    public void MarkModified() => IsModified = true;
 }
 
 /// <summary>Text produced for one choice.</summary>
-public sealed record GeneratedText(int Index, string Text, string? FinishReason, bool HasLogprobs);
+public sealed class GeneratedText
+{
+    private string _text;
+
+    internal GeneratedText(int index, string text, string? finishReason, bool hasLogprobs, JsonSegment? content)
+    {
+        Index = index;
+        _text = text;
+        FinishReason = finishReason;
+        HasLogprobs = hasLogprobs;
+        Content = content;
+    }
+
+    public int Index { get; }
+
+    /// <summary>The text; setting it (for example to redact) changes what the client receives.</summary>
+    public string Text
+    {
+        get => _text;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!string.Equals(value, _text, StringComparison.Ordinal))
+            {
+                _text = value;
+                IsModified = true;
+            }
+        }
+    }
+
+    public string? FinishReason { get; }
+
+    public bool HasLogprobs { get; }
+
+    public bool IsModified { get; private set; }
+
+    /// <summary>Where the content string sits in the upstream's bytes; null when the choice had no content.</summary>
+    internal JsonSegment? Content { get; }
+}
 
 /// <summary>Tokens counted by the upstream.</summary>
 public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens);
+
+/// <summary>A JSON value's place in a body: its byte range and the index of its first value in the view.</summary>
+internal readonly record struct JsonSegment(int Start, int End, int FirstValue);

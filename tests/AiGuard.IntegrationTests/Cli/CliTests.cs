@@ -19,7 +19,7 @@ public sealed class CliTests : IDisposable
         var json = stdout[stdout.IndexOf('{', StringComparison.Ordinal)..];
         using var entry = JsonDocument.Parse(json);
         var root = entry.RootElement;
-        Assert.True(ApiKeyFormat.TryParse(key, out _, out var id));
+        Assert.True(ApiKeyFormat.TryParse(key, out string _, out string id));
         Assert.Equal(id, root.GetProperty("Id").GetString());
         Assert.Equal(ApiKeyFormat.Hash(key), root.GetProperty("Hash").GetString());
         Assert.Equal("team-a", root.GetProperty("ClientId").GetString());

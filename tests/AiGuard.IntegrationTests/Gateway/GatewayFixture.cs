@@ -139,8 +139,10 @@ public sealed class GatewayFixture : IAsyncLifetime
                 settings[$"ReverseProxy:Routes:{id}:Match:Methods:0"] = method;
             }
 
-            settings[$"AiGuard:Routes:{id}:Protocol"] = protocol;
-            settings[$"AiGuard:Routes:{id}:RequiredScopes:0"] = "inference";
+            // One policy per route here, named after it; several routes may share one.
+            settings[$"ReverseProxy:Routes:{id}:Metadata:AiGuard.Policy"] = id;
+            settings[$"AiGuard:Policies:{id}:Protocol"] = protocol;
+            settings[$"AiGuard:Policies:{id}:RequiredScopes:0"] = "inference";
         }
 
         Route("openai-chat", "demo", "/v1/chat/completions", "openai", "POST");
@@ -148,10 +150,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         Route("oip-v2", "demo", "/v2/{**rest}", "open-inference-v2");
         Route("tf-serving", "demo", "/v1/models/{**rest}", "tf-serving");
         Route("recorder-chat", "recorder", "/recorder/v1/chat/completions", "openai", "POST");
-        settings["AiGuard:Routes:recorder-chat:PathPrefix"] = "/recorder";
         settings["ReverseProxy:Routes:recorder-chat:Transforms:0:PathRemovePrefix"] = "/recorder";
         Route("dead-chat", "dead", "/dead/v1/chat/completions", "openai", "POST");
-        settings["AiGuard:Routes:dead-chat:PathPrefix"] = "/dead";
         settings["ReverseProxy:Routes:dead-chat:Transforms:0:PathRemovePrefix"] = "/dead";
 
         var index = 0;

@@ -27,7 +27,7 @@ public class RefusalTests(GatewayFixture gateway)
 
     public static TheoryData<string, Key, string, string, string, int, string, string> Cases()
     {
-        var deep = new string('[', MaxJsonDepth + 1) + new string(']', MaxJsonDepth + 1);
+        var deep = "{\"x\":" + new string('[', MaxJsonDepth) + new string(']', MaxJsonDepth) + "}";
         var many = "{\"model\":\"demo-chat\",\"stop\":[" + string.Join(",", Enumerable.Repeat("1", MaxJsonElements)) + "]}";
         var big = "{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', (int)MaxBodyBytes) + "\"}]}";
         var tensor = """{"inputs":[{"name":"features","shape":[2,4],"datatype":"FP32","data":[1,2,3,4]}]}""";

@@ -1,70 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using AiGuard.Configuration;
 using AiGuard.Gateway;
 using AiGuard.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace AiGuard.IntegrationTests.Gateway;
 
-/// <summary>A bad configuration stops the gateway at start with one clear message naming the setting.</summary>
+/// <summary>A bad configuration stops the gateway at start with one clear message naming each setting.</summary>
 public class StartupValidationTests
 {
     private static Dictionary<string, string?> ValidSettings() => new()
     {
         ["ReverseProxy:Routes:chat:ClusterId"] = "llm",
         ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
+        ["ReverseProxy:Routes:chat:Metadata:AiGuard.Policy"] = "chat",
         ["ReverseProxy:Clusters:llm:Destinations:d1:Address"] = "http://127.0.0.1:9/",
-        ["AiGuard:Routes:chat:Protocol"] = "openai",
+        ["AiGuard:Policies:chat:Protocol"] = "openai",
         ["AiGuard:Audit:Console"] = "false",
+        ["AiGuard:Audit:FilePath"] = Path.Combine(Path.GetTempPath(), "aiguard-startup-tests", "audit.log"),
     };
 
-    // Some checks fire while the pipeline is composed (YARP loads its config there), others at start:
-    // either way the process refuses to serve.
-    private static Task<Exception> StartFailsAsync(Dictionary<string, string?> settings) =>
-        Assert.ThrowsAnyAsync<Exception>(async () =>
+    private static WebApplication Build(Dictionary<string, string?> settings, string[]? args = null) =>
+        GatewayApp.Build(args ?? [], builder =>
         {
-            var app = GatewayApp.Build([], builder =>
-            {
-                builder.Configuration.Sources.Clear();
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.WebHost.UseUrls("http://127.0.0.1:0");
-            });
-            await using (app)
-            {
-                await app.StartAsync();
-            }
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
         });
 
-    private static string AllMessages(Exception exception)
+    // The whole configuration is validated when the pipeline is composed: the process refuses to serve.
+    private static async Task<GatewayConfigurationException> StartFailsAsync(Dictionary<string, string?> settings)
     {
-        var messages = new List<string>();
-        for (var e = exception; e is not null; e = e.InnerException)
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            messages.Add(e.Message);
-            if (e is AggregateException aggregate)
-            {
-                messages.AddRange(aggregate.InnerExceptions.Select(AllMessages));
-            }
-        }
+            await using var app = Build(settings);
+            await app.StartAsync();
+        });
+        return Assert.IsType<GatewayConfigurationException>(error);
+    }
 
-        return string.Join(" | ", messages);
+    private static async Task StartsAsync(Dictionary<string, string?> settings)
+    {
+        await using var app = Build(settings);
+        await app.StartAsync();
+        await app.StopAsync();
     }
 
     [Fact]
     public async Task Valid_configuration_starts()
     {
-        var app = GatewayApp.Build([], builder =>
-        {
-            builder.Configuration.Sources.Clear();
-            builder.Configuration.AddInMemoryCollection(ValidSettings());
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await using (app)
-        {
-            await app.StartAsync();
-            await app.StopAsync();
-        }
+        await StartsAsync(ValidSettings());
     }
 
     [Fact]
@@ -74,51 +62,133 @@ public class StartupValidationTests
         settings["ReverseProxy:Clusters:llm:SessionAffinity:Enabled"] = "true";
         settings["ReverseProxy:Clusters:llm:SessionAffinity:Policy"] = "HashCookie";
         settings["ReverseProxy:Clusters:llm:SessionAffinity:AffinityKeyName"] = "aiguard-affinity";
-        var app = GatewayApp.Build([], builder =>
-        {
-            builder.Configuration.Sources.Clear();
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await using (app)
-        {
-            await app.StartAsync();
-            await app.StopAsync();
-        }
+
+        await StartsAsync(settings);
     }
 
-    [Fact]
-    public async Task Anonymous_route_is_refused_naming_the_route()
+    [Theory]
+    [InlineData("AuthorizationPolicy", "Anonymous", "AiGuard authenticates and authorizes every route itself")]
+    [InlineData("CorsPolicy", "default", "model APIs are called by servers")]
+    [InlineData("OutputCachePolicy", "cache", "answers to one client must never be served to another")]
+    public async Task Route_settings_aiguard_replaces_are_refused_naming_the_route(string setting, string value, string reason)
     {
         var settings = ValidSettings();
-        settings["ReverseProxy:Routes:chat:AuthorizationPolicy"] = "Anonymous";
-
-        var error = AllMessages(await StartFailsAsync(settings));
-
-        Assert.Contains("ReverseProxy:Routes:chat:AuthorizationPolicy 'Anonymous' is not allowed", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Route_without_an_aiguard_policy_is_refused()
-    {
-        var settings = ValidSettings();
-        settings.Remove("AiGuard:Routes:chat:Protocol");
+        settings[$"ReverseProxy:Routes:chat:{setting}"] = value;
 
         var error = await StartFailsAsync(settings);
 
-        Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains("ReverseProxy:Routes:chat has no policy", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"ReverseProxy:Routes:chat:{setting} is not supported: {reason}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Route_without_an_aiguard_policy_is_refused_saying_how_to_add_one()
+    {
+        var settings = ValidSettings();
+        settings.Remove("ReverseProxy:Routes:chat:Metadata:AiGuard.Policy");
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("ReverseProxy:Routes:chat has no AiGuard policy: add \"Metadata\": { \"AiGuard.Policy\": \"<name>\" } naming one of AiGuard:Policies (known: chat)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Route_naming_an_unknown_policy_is_refused_listing_the_known_ones()
+    {
+        var settings = ValidSettings();
+        settings["ReverseProxy:Routes:chat:Metadata:AiGuard.Policy"] = "chta";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("ReverseProxy:Routes:chat:Metadata:AiGuard.Policy names the policy 'chta', which is not under AiGuard:Policies (known: chat)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Unknown_protocol_is_refused_listing_the_known_ones()
     {
         var settings = ValidSettings();
-        settings["AiGuard:Routes:chat:Protocol"] = "grpc";
+        settings["AiGuard:Policies:chat:Protocol"] = "grpc";
 
         var error = await StartFailsAsync(settings);
 
-        Assert.Contains("AiGuard:Routes:chat:Protocol 'grpc' is not one of: openai", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:Protocol 'grpc' is not one of: openai, open-inference-v2, tf-serving", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Route_to_a_cluster_that_does_not_exist_is_refused()
+    {
+        var settings = ValidSettings();
+        settings["ReverseProxy:Routes:chat:ClusterId"] = "lm";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("ReverseProxy:Routes:chat:ClusterId names the cluster 'lm', which is not under ReverseProxy:Clusters (known: llm)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:9")]
+    [InlineData("ftp://127.0.0.1/")]
+    [InlineData("not a url")]
+    public async Task An_invalid_destination_address_is_refused_naming_it(string address)
+    {
+        var settings = ValidSettings();
+        settings["ReverseProxy:Clusters:llm:Destinations:d1:Address"] = address;
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains($"ReverseProxy:Clusters:llm:Destinations:d1:Address '{address}' is not an absolute http:// or https:// URL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_allowed_content_type_is_refused()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Limits:AllowedContentTypes:0"] = "application/json";
+        settings["AiGuard:Limits:AllowedContentTypes:1"] = "";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Limits:AllowedContentTypes must name at least one media type, and no empty one", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Key_values_that_do_not_parse_are_refused_instead_of_dropping_the_key()
+    {
+        var key = ApiKeyFormat.Generate();
+        var settings = ValidSettings();
+        settings["AiGuard:ApiKeys:Keys:0:Id"] = key.Id;
+        settings["AiGuard:ApiKeys:Keys:0:Hash"] = key.Hash;
+        settings["AiGuard:ApiKeys:Keys:0:ExpiresAt"] = "next tuesday";
+        settings["AiGuard:ApiKeys:Keys:0:Revoked"] = "yes";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:ApiKeys:Keys:0:ExpiresAt: 'next tuesday' is not a date and time (ISO 8601, for example 2027-06-30T00:00:00Z)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:ApiKeys:Keys:0:Revoked: 'yes' is not true or false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_number_that_is_not_a_number_is_named_as_such()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Limits:MaxBodyBytes"] = "abc";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Equal(["AiGuard:Limits:MaxBodyBytes: 'abc' is not a whole number."], error.Errors);
+    }
+
+    [Theory]
+    [InlineData("AiGuard:Limits:MaxBodyBytes", "4294967296")]
+    [InlineData("AiGuard:Limits:MaxBodyBytes", "0")]
+    [InlineData("AiGuard:Policies:chat:Limits:MaxBodyBytes", "2147483648")]
+    public async Task A_body_limit_beyond_what_fits_in_memory_is_refused_at_start(string setting, string value)
+    {
+        var settings = ValidSettings();
+        settings[setting] = value;
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains($"{setting} must be between 1 and 1073741824 (1 GiB)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,10 +199,10 @@ public class StartupValidationTests
         settings["AiGuard:ApiKeys:Keys:0:Id"] = key.Id;
         settings["AiGuard:ApiKeys:Keys:0:Hash"] = key.Key;
 
-        var error = AllMessages(await StartFailsAsync(settings));
+        var error = await StartFailsAsync(settings);
 
-        Assert.Contains("AiGuard:ApiKeys:Keys:0:Hash must be 'sha256:'", error, StringComparison.Ordinal);
-        Assert.DoesNotContain(key.Key, error, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:ApiKeys:Keys:0:Hash must be 'sha256:'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(key.Key, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -147,15 +217,110 @@ public class StartupValidationTests
     }
 
     [Fact]
-    public async Task Limits_out_of_range_are_refused_naming_the_setting()
+    public async Task Every_problem_is_reported_at_once()
     {
         var settings = ValidSettings();
-        settings["AiGuard:Routes:chat:Limits:MaxJsonDepth"] = "0";
+        settings["AiGuard:Policies:chat:Limits:MaxJsonDepth"] = "0";
         settings["AiGuard:Limits:MaxBodyBytes"] = "-5";
+        settings["AiGuard:Policies:chat:Output:Hardening:Decimals"] = "20";
 
         var error = await StartFailsAsync(settings);
 
-        Assert.Contains("AiGuard:Routes:chat:Limits:MaxJsonDepth must be between 1 and 1000", error.Message, StringComparison.Ordinal);
-        Assert.Contains("AiGuard:Limits:MaxBodyBytes must be positive", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.Errors.Count);
+        Assert.Contains("AiGuard:Policies:chat:Limits:MaxJsonDepth must be between 1 and 1000", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Limits:MaxBodyBytes must be between 1 and", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:Output:Hardening:Decimals must be between 0 and 15", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_configured_anomaly_model_that_does_not_exist_is_refused()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Anomaly:Model:Path"] = "/nonexistent/model.onnx";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Anomaly:Model:Path names '/nonexistent/model.onnx', which does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_misspelt_setting_is_logged_as_a_warning_naming_the_closest_known_name()
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"aiguard-warn-{Guid.NewGuid():N}.log");
+        var settings = ValidSettings();
+        settings["AiGuard:Limits:MaxBodyByte"] = "2048";
+        settings["AiGuard:Polices:x:Protocol"] = "openai";
+        settings["Serilog:WriteTo:0:Name"] = "File";
+        settings["Serilog:WriteTo:0:Args:path"] = log;
+        try
+        {
+            await StartsAsync(settings);
+
+            var text = await File.ReadAllTextAsync(log);
+            Assert.Contains("AiGuard:Limits:MaxBodyByte is not a known setting and is ignored; did you mean AiGuard:Limits:MaxBodyBytes?", text, StringComparison.Ordinal);
+            Assert.Contains("AiGuard:Polices is not a known setting and is ignored; did you mean AiGuard:Policies?", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
+    public async Task An_audit_file_that_cannot_be_written_with_console_audit_off_stops_the_start()
+    {
+        var blocker = Path.Combine(Path.GetTempPath(), $"aiguard-file-not-dir-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocker, "x");
+        var settings = ValidSettings();
+        settings["AiGuard:Audit:FilePath"] = Path.Combine(blocker, "audit.log");
+        try
+        {
+            var error = await StartFailsAsync(settings);
+
+            Assert.Contains("AiGuard:Audit:FilePath", error.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot be written", error.Message, StringComparison.Ordinal);
+
+            settings["AiGuard:Audit:FallbackToConsole"] = "true";
+            await StartsAsync(settings);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
+
+    [Fact]
+    public async Task Audit_with_no_destination_at_all_stops_the_start()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Audit:FilePath"] = "";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Audit has no destination", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_already_in_use_is_one_line_naming_the_address_and_how_to_change_it()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var settings = ValidSettings();
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        await app.DisposeAsync();
+
+        var message = GatewayHost.Describe(error);
+        Assert.NotNull(message);
+        Assert.Contains($"127.0.0.1:{port}", message, StringComparison.Ordinal);
+        Assert.Contains("--urls", message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', message);
     }
 }

@@ -35,6 +35,7 @@ public class SerilogAuditSinkTests
         using var json = JsonDocument.Parse(line);
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal("Warning", json.RootElement.GetProperty("Level").GetString());
+        Assert.Equal(DateTimeOffset.UnixEpoch, json.RootElement.GetProperty("Timestamp").GetDateTimeOffset());
         Assert.Equal("aiguard.audit", properties.GetProperty("EventType").GetString());
         Assert.Equal("inc_1", properties.GetProperty("IncidentId").GetString());
         Assert.Equal("revoked_api_key", properties.GetProperty("Code").GetString());

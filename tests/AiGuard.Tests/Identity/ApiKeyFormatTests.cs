@@ -27,15 +27,22 @@ public class ApiKeyFormatTests
     }
 
     [Fact]
-    public void Stored_hash_is_sha256_hex_and_never_contains_the_secret()
+    public void Stored_hash_is_the_sha256_of_the_whole_key()
+    {
+        // Known answer, computed independently (Python: hashlib.sha256(key.encode()).hexdigest()).
+        const string key = "agk_000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+        Assert.Equal("sha256:0e1078c8a56d184462b2f0021c6146ea1adcec44121aba9c12d24b9d2c28ae5e", ApiKeyFormat.Hash(key));
+    }
+
+    [Fact]
+    public void A_generated_key_is_stored_only_as_its_hash_and_never_printed_by_accident()
     {
         var generated = ApiKeyFormat.Generate();
-        var secret = generated.Key.Split('_')[2];
 
-        Assert.StartsWith("sha256:", generated.Hash, StringComparison.Ordinal);
-        Assert.Equal(7 + 64, generated.Hash.Length);
-        Assert.DoesNotContain(secret, generated.Hash, StringComparison.Ordinal);
-        Assert.Equal(generated.Hash, ApiKeyFormat.Hash(generated.Key));
+        Assert.Equal(ApiKeyFormat.Hash(generated.Key), generated.Hash);
+        Assert.DoesNotContain(generated.Key, generated.ToString(), StringComparison.Ordinal);
+        Assert.Contains(generated.Id, generated.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,7 +68,7 @@ public class ApiKeyFormatTests
     [InlineData("_id_secret")]
     public void Malformed_keys_do_not_parse(string key)
     {
-        Assert.False(ApiKeyFormat.TryParse(key, out _, out _));
+        Assert.False(ApiKeyFormat.TryParse(key, out string _, out string _));
     }
 
     [Theory]

@@ -98,9 +98,12 @@ public class OpenAiAdapterTests
     }
 
     [Fact]
-    public void Model_retrieval_takes_the_model_from_the_path()
+    public void Model_retrieval_takes_the_model_from_the_path_as_the_server_decoded_it()
     {
-        Assert.Equal("demo chat", Parse(_adapter, "GET", "/v1/models/demo%20chat", null).Model);
+        // Kestrel has already percent-decoded the path once; decoding again would let "%2561"
+        // show the gateway "a" while the model server sees "%61".
+        Assert.Equal("demo chat", Parse(_adapter, "GET", "/v1/models/demo chat", null).Model);
+        Assert.Equal("%61", Parse(_adapter, "GET", "/v1/models/%61", null).Model);
     }
 
     [Fact]
@@ -122,21 +125,35 @@ public class OpenAiAdapterTests
     }
 
     [Fact]
-    public void Stream_events_yield_deltas_usage_and_the_end_marker()
+    public void Stream_events_yield_deltas_and_usage()
     {
-        var delta = _adapter.ParseStreamEvent(Encoding.UTF8.GetBytes("""{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}"""));
-        var usage = _adapter.ParseStreamEvent(Encoding.UTF8.GetBytes("""{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"""));
-        var done = _adapter.ParseStreamEvent("[DONE]"u8);
+        var delta = Response(_adapter, "POST", "/v1/chat/completions", """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}""");
+        var usage = Response(_adapter, "POST", "/v1/chat/completions", """{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}""");
 
         Assert.True(delta.IsStreamChunk);
         Assert.Equal("Hel", Assert.Single(delta.Texts).Text);
         Assert.Equal(7, usage.Usage!.TotalTokens);
-        Assert.True(done.IsEndOfStream);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1,2]")]
+    [InlineData("")]
+    [InlineData("{\"choices\":[]} trailing")]
+    public void Malformed_answer_is_a_protocol_violation(string json)
+    {
+        Assert.Throws<ProtocolViolationException>(() => Response(_adapter, "POST", "/v1/chat/completions", json));
     }
 
     [Fact]
-    public void Malformed_stream_event_is_a_protocol_violation()
+    public void A_changed_text_is_written_back_escaped_and_nothing_else_changes()
     {
-        Assert.Throws<ProtocolViolationException>(() => _adapter.ParseStreamEvent("{not json"u8));
+        const string json = """{"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"call 555-0100 now"},"finish_reason":"stop"}],"usage":{"total_tokens":7}}""";
+        var response = Response(_adapter, "POST", "/v1/chat/completions", json);
+
+        response.Texts[0].Text = "call \"[PHONE]\" now";
+
+        Assert.True(response.IsModified);
+        Assert.Equal(json.Replace("call 555-0100 now", "call \\\"[PHONE]\\\" now", StringComparison.Ordinal), Rewrite(_adapter, json, response));
     }
 }

@@ -101,7 +101,35 @@ public class OpenInferenceAdapterTests
             """);
 
         Assert.Equal("clf", response.Model);
-        Assert.Equal(2, response.Scores.Count);
-        Assert.Equal([0.5f, 0.25f, 0.25f], response.Scores[1]);
+        var output = Assert.Single(response.Outputs);
+        Assert.Equal("probabilities", output.Name);
+        Assert.Equal([2L, 3L], output.Shape);
+        Assert.Equal(3, output.RowWidth);
+        Assert.True(output.IsFloatingPoint);
+        Assert.Equal([0.1, 0.2, 0.7, 0.5, 0.25, 0.25], output.Values);
+    }
+
+    [Fact]
+    public void Byte_outputs_are_not_numeric_outputs_and_are_left_alone()
+    {
+        var response = Response(_adapter, "POST", "/v2/models/clf/infer", """
+            {"outputs":[{"name":"label","shape":[1],"datatype":"BYTES","data":["cat"]},{"name":"p","shape":[1,2],"datatype":"FP64","data":[[0.25,0.75]]}]}
+            """);
+
+        Assert.Equal("p", Assert.Single(response.Outputs).Name);
+    }
+
+    [Fact]
+    public void Changed_values_are_written_back_in_place_and_every_other_byte_is_kept()
+    {
+        const string json = """{"model_name":"clf","outputs":[{"name":"p","shape":[2,2],"datatype":"FP32","data":[[0.123456, 0.876544],[1e-3,0.999]],"parameters":{"x":1.5}}]}""";
+        var response = Response(_adapter, "POST", "/v2/models/clf/infer", json);
+        var values = response.Outputs[0].Values;
+
+        values[0] = 0.12;
+        values[1] = 0.88;
+        response.Outputs[0].MarkModified();
+
+        Assert.Equal(json.Replace("0.123456, 0.876544", "0.12, 0.88", StringComparison.Ordinal), Rewrite(_adapter, json, response));
     }
 }

@@ -73,7 +73,7 @@ public class TfServingAdapterTests
     [InlineData("""{"instances":[[1,2,3,4],[5,6,7]]}""", "instances[1]", "ragged")]
     [InlineData("""{"instances":[[1,2],["a","b"]]}""", "instances[1][0]", "must be a number")]
     [InlineData("""{"instances":[{"a":1},{"b":2}]}""", "instances[1]", "names inputs")]
-    [InlineData("""{"instances":[null]}""", "instances", "must hold numbers")]
+    [InlineData("""{"instances":[null]}""", "instances[0]", "must hold numbers")]
     [InlineData("""{"signature_name":5,"instances":[[1]]}""", "signature_name", "must be a string")]
     public void Invalid_predict_requests_name_the_field_and_the_problem(string json, string field, string problem)
     {
@@ -88,7 +88,34 @@ public class TfServingAdapterTests
     {
         var response = Response(_adapter, "POST", "/v1/models/clf:predict", """{"predictions":[[0.1,0.9],[0.8,0.2]]}""");
 
-        Assert.Equal(2, response.Scores.Count);
-        Assert.Equal([0.8f, 0.2f], response.Scores[1]);
+        var output = Assert.Single(response.Outputs);
+        Assert.Equal([2L, 2L], output.Shape);
+        Assert.Equal([0.1, 0.9, 0.8, 0.2], output.Values);
+    }
+
+    [Fact]
+    public void Named_predictions_become_one_output_per_name_across_rows()
+    {
+        const string json = """{"predictions":[{"probabilities":[0.1,0.9],"label":1},{"probabilities":[0.7,0.3],"label":0}]}""";
+        var response = Response(_adapter, "POST", "/v1/models/clf:predict", json);
+
+        var probabilities = response.Outputs.Single(o => o.Name == "probabilities");
+        Assert.Equal([2L, 2L], probabilities.Shape);
+        Assert.Equal([0.1, 0.9, 0.7, 0.3], probabilities.Values);
+        Assert.Equal([1.0, 0.0], response.Outputs.Single(o => o.Name == "label").Values);
+
+        probabilities.Values[1] = 1;
+        probabilities.Values[2] = 1;
+        probabilities.Values[0] = probabilities.Values[3] = 0;
+        probabilities.MarkModified();
+        Assert.Equal("""{"predictions":[{"probabilities":[0,1],"label":1},{"probabilities":[1,0],"label":0}]}""", Rewrite(_adapter, json, response));
+    }
+
+    [Fact]
+    public void Columnar_outputs_are_read_by_name()
+    {
+        var response = Response(_adapter, "POST", "/v1/models/clf:predict", """{"outputs":{"scores":[[0.5,0.5]],"names":[["a","b"]]}}""");
+
+        Assert.Equal("scores", Assert.Single(response.Outputs).Name);
     }
 }

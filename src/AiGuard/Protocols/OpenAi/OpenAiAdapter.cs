@@ -11,234 +11,178 @@ public sealed class OpenAiAdapter : IProtocolAdapter
     public const string ModelsList = "models.list";
     public const string ModelsRetrieve = "models.retrieve";
 
-    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool", "function" };
+    private static readonly ProtocolOperation ChatOperation = new(ChatCompletions, HasBody: true, HasInferenceResponse: true);
+    private static readonly ProtocolOperation ListOperation = new(ModelsList, HasBody: false);
 
     public string Name => ProtocolNames.OpenAi;
 
     public ProtocolOperation? Match(string method, string path)
     {
-        var trimmed = path.TrimEnd('/');
-        if (HttpMethods.IsPost(method) && trimmed == "/v1/chat/completions")
+        var trimmed = path.AsSpan().TrimEnd('/');
+        if (HttpMethods.IsPost(method) && trimmed.SequenceEqual("/v1/chat/completions"))
         {
-            return new ProtocolOperation(ChatCompletions, HasBody: true);
+            return ChatOperation;
         }
 
-        if (HttpMethods.IsGet(method) && trimmed == "/v1/models")
+        if (HttpMethods.IsGet(method) && trimmed.SequenceEqual("/v1/models"))
         {
-            return new ProtocolOperation(ModelsList, HasBody: false);
+            return ListOperation;
         }
 
         const string modelPrefix = "/v1/models/";
         if (HttpMethods.IsGet(method) && trimmed.StartsWith(modelPrefix, StringComparison.Ordinal) && trimmed.Length > modelPrefix.Length)
         {
-            return new ProtocolOperation(ModelsRetrieve, HasBody: false, ModelFromPath: Uri.UnescapeDataString(trimmed[modelPrefix.Length..]));
+            return new ProtocolOperation(ModelsRetrieve, HasBody: false, ModelFromPath: trimmed[modelPrefix.Length..].ToString());
         }
 
         return null;
     }
 
-    public InferenceRequest ParseRequest(ProtocolOperation operation, JsonElement? body)
+    public InferenceRequest ParseRequest(ProtocolOperation operation, ReadOnlySpan<byte> body, JsonReadLimits limits)
     {
         if (operation.Name != ChatCompletions)
         {
             return new InferenceRequest { Protocol = Name, Operation = operation.Name, Model = operation.ModelFromPath };
         }
 
-        var root = JsonFields.RequireObject(body ?? default, string.Empty);
-        var model = JsonFields.RequireString(root, "model", "model");
-        if (string.IsNullOrWhiteSpace(model))
-        {
-            throw new ProtocolViolationException("model", "'model' must not be empty.");
-        }
-
-        var messages = JsonFields.RequireArray(root, "messages", "messages");
-        if (messages.GetArrayLength() == 0)
-        {
-            throw new ProtocolViolationException("messages", "'messages' must contain at least one message.");
-        }
-
-        var inputs = new List<InferenceInput>(messages.GetArrayLength());
-        var index = 0;
-        foreach (var message in messages.EnumerateArray())
-        {
-            inputs.AddRange(ReadMessage(message, $"messages[{index}]"));
-            index++;
-        }
-
-        return new InferenceRequest
-        {
-            Protocol = Name,
-            Operation = operation.Name,
-            Model = model,
-            Inputs = inputs,
-            Generation = ReadGeneration(root),
-        };
+        var reader = new JsonBodyReader(body, limits);
+        reader.ReadRootObject();
+        var request = new ChatRequestReader();
+        request.Read(ref reader);
+        reader.ReadEnd();
+        return request.Build(Name, operation.Name);
     }
 
-    public InferenceResponse ParseResponse(ProtocolOperation operation, JsonElement body)
+    public InferenceResponse ParseResponse(ProtocolOperation operation, ReadOnlySpan<byte> body)
     {
-        if (body.ValueKind != JsonValueKind.Object)
+        var reader = new JsonBodyReader(body, JsonReadLimits.Upstream);
+        reader.ReadRootObject();
+        var names = default(PropertyNames);
+        string? model = null;
+        var isChunk = false;
+        var texts = new List<GeneratedText>(1);
+        TokenUsage? usage = null;
+        while (reader.NextProperty(ref names, string.Empty, out var name))
         {
-            throw new ProtocolViolationException(string.Empty, "The upstream response is not a JSON object.");
-        }
-
-        var isChunk = body.TryGetProperty("object", out var kind) && kind.ValueKind == JsonValueKind.String && kind.ValueEquals("chat.completion.chunk");
-        var texts = new List<GeneratedText>();
-        if (body.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var choice in choices.EnumerateArray())
+            if (name.SequenceEqual("object"u8) && reader.TokenType == JsonTokenType.String)
             {
-                if (choice.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                var choiceIndex = choice.TryGetProperty("index", out var idx) && idx.TryGetInt32(out var i) ? i : texts.Count;
-                var message = choice.TryGetProperty(isChunk ? "delta" : "message", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
-                var text = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String
-                    ? c.GetString()!
-                    : string.Empty;
-                var finish = choice.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
-                var hasLogprobs = choice.TryGetProperty("logprobs", out var lp) && lp.ValueKind == JsonValueKind.Object;
-                texts.Add(new GeneratedText(choiceIndex, text, finish, hasLogprobs));
+                isChunk = reader.GetString("object") == "chat.completion.chunk";
+            }
+            else if (name.SequenceEqual("model"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                model = reader.GetString("model");
+            }
+            else if (name.SequenceEqual("choices"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                ReadChoices(ref reader, texts);
+            }
+            else if (name.SequenceEqual("usage"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                usage = ReadUsage(ref reader);
+            }
+            else
+            {
+                reader.SkipValue();
             }
         }
 
-        return new InferenceResponse
-        {
-            Protocol = Name,
-            Model = body.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
-            Texts = texts,
-            Usage = ReadUsage(body),
-            IsStreamChunk = isChunk,
-        };
+        reader.ReadEnd();
+        return new InferenceResponse { Protocol = Name, Model = model, Texts = texts, Usage = usage, IsStreamChunk = isChunk };
     }
 
-    /// <summary>Parses the <c>data:</c> payload of one SSE event of a streamed completion.</summary>
-    public InferenceResponse ParseStreamEvent(ReadOnlySpan<byte> data)
+    private static void ReadChoices(ref JsonBodyReader reader, List<GeneratedText> texts)
     {
-        if (data.Trim((byte)' ').SequenceEqual("[DONE]"u8))
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
         {
-            return new InferenceResponse { Protocol = Name, IsStreamChunk = true, IsEndOfStream = true };
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(data.ToArray());
-            return ParseResponse(new ProtocolOperation(ChatCompletions, HasBody: true), document.RootElement);
-        }
-        catch (JsonException ex)
-        {
-            throw new ProtocolViolationException(string.Empty, $"A stream event is not valid JSON: {ex.Message}");
-        }
-    }
-
-    private static IEnumerable<InferenceInput> ReadMessage(JsonElement message, string field)
-    {
-        JsonFields.RequireObject(message, field);
-        var role = JsonFields.RequireString(message, "role", field + ".role");
-        if (!Roles.Contains(role))
-        {
-            throw new ProtocolViolationException(field + ".role", $"'{field}.role' must be one of system, developer, user, assistant, tool, function.");
-        }
-
-        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-        {
-            // Only an assistant turn that calls tools may omit its content.
-            if (role == "assistant" && (message.TryGetProperty("tool_calls", out _) || message.TryGetProperty("function_call", out _)))
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
-                yield break;
+                reader.SkipValue();
+                reader.Next();
+                continue;
             }
 
-            throw new ProtocolViolationException(field + ".content", $"'{field}.content' is required.");
-        }
-
-        switch (content.ValueKind)
-        {
-            case JsonValueKind.String:
-                yield return new TextInput(field + ".content", role, content.GetString()!);
-                break;
-            case JsonValueKind.Array:
-                var part = 0;
-                foreach (var item in content.EnumerateArray())
+            var names = default(PropertyNames);
+            var index = texts.Count;
+            var text = string.Empty;
+            JsonSegment? content = null;
+            string? finish = null;
+            var hasLogprobs = false;
+            while (reader.NextProperty(ref names, "choices", out var name))
+            {
+                if (name.SequenceEqual("index"u8) && reader.TokenType == JsonTokenType.Number)
                 {
-                    var partField = $"{field}.content[{part}]";
-                    JsonFields.RequireObject(item, partField);
-                    var type = JsonFields.RequireString(item, "type", partField + ".type");
-                    if (type == "text")
-                    {
-                        yield return new TextInput(partField + ".text", role, JsonFields.RequireString(item, "text", partField + ".text"));
-                    }
-                    else if (type is not ("image_url" or "input_audio" or "file" or "refusal"))
-                    {
-                        throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' '{type}' is not a known content part type.");
-                    }
-
-                    part++;
+                    index = reader.GetInt32("choices.index", 0, int.MaxValue);
                 }
+                else if ((name.SequenceEqual("message"u8) || name.SequenceEqual("delta"u8)) && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    (text, content) = ReadMessageContent(ref reader);
+                }
+                else if (name.SequenceEqual("finish_reason"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    finish = reader.GetString("choices.finish_reason");
+                }
+                else if (name.SequenceEqual("logprobs"u8))
+                {
+                    hasLogprobs = reader.TokenType == JsonTokenType.StartObject;
+                    reader.SkipValue();
+                }
+                else
+                {
+                    reader.SkipValue();
+                }
+            }
 
-                break;
-            default:
-                throw new ProtocolViolationException(field + ".content", $"'{field}.content' must be a string or an array of content parts, not {JsonFields.Describe(content)}.");
+            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content));
+            reader.Next();
         }
     }
 
-    private static GenerationParameters ReadGeneration(JsonElement root)
+    private static (string Text, JsonSegment? Content) ReadMessageContent(ref JsonBodyReader reader)
     {
-        Dictionary<string, double>? logitBias = null;
-        if (JsonFields.Optional(root, "logit_bias") is { } bias)
+        var names = default(PropertyNames);
+        var text = string.Empty;
+        JsonSegment? content = null;
+        while (reader.NextProperty(ref names, "choices.message", out var name))
         {
-            JsonFields.RequireObject(bias, "logit_bias");
-            logitBias = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var entry in bias.EnumerateObject())
+            if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.String)
             {
-                if (entry.Value.ValueKind != JsonValueKind.Number)
-                {
-                    throw new ProtocolViolationException($"logit_bias.{entry.Name}", $"'logit_bias.{entry.Name}' must be a number between -100 and 100.");
-                }
-
-                var value = entry.Value.GetDouble();
-                if (value is < -100 or > 100)
-                {
-                    throw new ProtocolViolationException($"logit_bias.{entry.Name}", $"'logit_bias.{entry.Name}' must be between -100 and 100.");
-                }
-
-                logitBias[entry.Name] = value;
+                content = new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0);
+                text = reader.GetString("choices.message.content");
+            }
+            else
+            {
+                reader.SkipValue();
             }
         }
 
-        var includeUsage = false;
-        if (JsonFields.Optional(root, "stream_options") is { } streamOptions)
-        {
-            JsonFields.RequireObject(streamOptions, "stream_options");
-            includeUsage = JsonFields.OptionalBool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
-        }
-
-        return new GenerationParameters
-        {
-            MaxTokens = JsonFields.OptionalInt(root, "max_tokens", "max_tokens", 1, int.MaxValue),
-            MaxCompletionTokens = JsonFields.OptionalInt(root, "max_completion_tokens", "max_completion_tokens", 1, int.MaxValue),
-            N = JsonFields.OptionalInt(root, "n", "n", 1, 128),
-            Temperature = JsonFields.OptionalNumber(root, "temperature", "temperature", 0, 2),
-            TopP = JsonFields.OptionalNumber(root, "top_p", "top_p", 0, 1),
-            Stream = JsonFields.OptionalBool(root, "stream", "stream") ?? false,
-            StreamIncludeUsage = includeUsage,
-            Logprobs = JsonFields.OptionalBool(root, "logprobs", "logprobs") ?? false,
-            TopLogprobs = JsonFields.OptionalInt(root, "top_logprobs", "top_logprobs", 0, 20),
-            LogitBias = logitBias,
-        };
+        return (text, content);
     }
 
-    private static TokenUsage? ReadUsage(JsonElement body)
+    private static TokenUsage ReadUsage(ref JsonBodyReader reader)
     {
-        if (!body.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+        var names = default(PropertyNames);
+        long prompt = 0, completion = 0, total = 0;
+        while (reader.NextProperty(ref names, "usage", out var name))
         {
-            return null;
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                reader.SkipValue();
+            }
+            else if (name.SequenceEqual("prompt_tokens"u8))
+            {
+                prompt = reader.GetInt64("usage.prompt_tokens");
+            }
+            else if (name.SequenceEqual("completion_tokens"u8))
+            {
+                completion = reader.GetInt64("usage.completion_tokens");
+            }
+            else if (name.SequenceEqual("total_tokens"u8))
+            {
+                total = reader.GetInt64("usage.total_tokens");
+            }
         }
 
-        static long Read(JsonElement usage, string name) =>
-            usage.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
-
-        return new TokenUsage(Read(usage, "prompt_tokens"), Read(usage, "completion_tokens"), Read(usage, "total_tokens"));
+        return new TokenUsage(prompt, completion, total);
     }
 }

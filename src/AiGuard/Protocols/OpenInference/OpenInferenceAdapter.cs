@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AiGuard.Pipeline;
 using AiGuard.Protocols.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -13,6 +12,9 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
     public const string ModelReady = "model.ready";
     public const string ServerMetadata = "server.metadata";
     public const string ServerHealth = "server.health";
+
+    private static readonly ProtocolOperation ServerMetadataOperation = new(ServerMetadata, HasBody: false);
+    private static readonly ProtocolOperation ServerHealthOperation = new(ServerHealth, HasBody: false);
 
     public string Name => ProtocolNames.OpenInferenceV2;
 
@@ -29,9 +31,9 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         switch (segments.Length)
         {
             case 1 when isGet:
-                return new ProtocolOperation(ServerMetadata, HasBody: false);
+                return ServerMetadataOperation;
             case 3 when isGet && segments[1] == "health" && segments[2] is "live" or "ready":
-                return new ProtocolOperation(ServerHealth, HasBody: false);
+                return ServerHealthOperation;
         }
 
         if (segments.Length < 3 || segments[1] != "models" || segments[2].Length == 0)
@@ -39,12 +41,12 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
             return null;
         }
 
-        var model = Uri.UnescapeDataString(segments[2]);
+        var model = segments[2];
         string? version = null;
         var rest = segments.AsSpan(3);
         if (rest.Length >= 2 && rest[0] == "versions")
         {
-            version = Uri.UnescapeDataString(rest[1]);
+            version = rest[1];
             rest = rest[2..];
         }
 
@@ -52,161 +54,255 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         {
             [] when isGet => new ProtocolOperation(ModelMetadata, HasBody: false, model, version),
             ["ready"] when isGet => new ProtocolOperation(ModelReady, HasBody: false, model, version),
-            ["infer"] when isPost => new ProtocolOperation(Infer, HasBody: true, model, version),
+            ["infer"] when isPost => new ProtocolOperation(Infer, HasBody: true, model, version, HasInferenceResponse: true),
             _ => null,
         };
     }
 
-    public InferenceRequest ParseRequest(ProtocolOperation operation, JsonElement? body)
+    public InferenceRequest ParseRequest(ProtocolOperation operation, ReadOnlySpan<byte> body, JsonReadLimits limits)
     {
         if (operation.Name != Infer)
         {
             return new InferenceRequest { Protocol = Name, Operation = operation.Name, Model = operation.ModelFromPath, ModelVersion = operation.VersionFromPath };
         }
 
-        var root = JsonFields.RequireObject(body ?? default, string.Empty);
-        var inputs = JsonFields.RequireArray(root, "inputs", "inputs");
-        if (inputs.GetArrayLength() == 0)
+        var reader = new JsonBodyReader(body, limits);
+        reader.ReadRootObject();
+        var names = default(PropertyNames);
+        List<InferenceInput>? tensors = null;
+        while (reader.NextProperty(ref names, string.Empty, out var name))
         {
-            throw new ProtocolViolationException("inputs", "'inputs' must contain at least one tensor.");
-        }
-
-        var tensors = new List<InferenceInput>(inputs.GetArrayLength());
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
-        foreach (var input in inputs.EnumerateArray())
-        {
-            var tensor = ReadTensor(input, $"inputs[{index}]");
-            if (!names.Add(tensor.Name))
+            if (name.SequenceEqual("inputs"u8))
             {
-                throw new ProtocolViolationException($"inputs[{index}].name", $"'inputs[{index}].name' repeats the input name '{tensor.Name}'.");
+                tensors = reader.TokenType == JsonTokenType.Null ? null : ReadInputs(ref reader);
             }
-
-            tensors.Add(tensor);
-            index++;
+            else if (name.SequenceEqual("outputs"u8) && reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
+            {
+                throw new ProtocolViolationException("outputs", $"'outputs' must be an array, not {reader.Describe()}.");
+            }
+            else if (name.SequenceEqual("id"u8) && reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+            {
+                throw new ProtocolViolationException("id", $"'id' must be a string, not {reader.Describe()}.");
+            }
+            else
+            {
+                reader.SkipValue();
+            }
         }
 
-        if (JsonFields.Optional(root, "outputs") is { } outputs && outputs.ValueKind != JsonValueKind.Array)
-        {
-            throw new ProtocolViolationException("outputs", $"'outputs' must be an array, not {JsonFields.Describe(outputs)}.");
-        }
-
+        reader.ReadEnd();
         return new InferenceRequest
         {
             Protocol = Name,
             Operation = operation.Name,
             Model = operation.ModelFromPath,
             ModelVersion = operation.VersionFromPath,
-            Inputs = tensors,
+            Inputs = tensors ?? throw new ProtocolViolationException("inputs", "'inputs' is required."),
         };
     }
 
-    public InferenceResponse ParseResponse(ProtocolOperation operation, JsonElement body)
+    public InferenceResponse ParseResponse(ProtocolOperation operation, ReadOnlySpan<byte> body)
     {
-        var scores = new List<float[]>();
-        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("outputs", out var outputs) && outputs.ValueKind == JsonValueKind.Array)
+        var reader = new JsonBodyReader(body, JsonReadLimits.Upstream);
+        reader.ReadRootObject();
+        var names = default(PropertyNames);
+        string? model = null;
+        var outputs = new List<OutputTensor>(1);
+        while (reader.NextProperty(ref names, string.Empty, out var name))
         {
-            foreach (var output in outputs.EnumerateArray())
+            if (name.SequenceEqual("model_name"u8) && reader.TokenType == JsonTokenType.String)
             {
-                if (output.ValueKind != JsonValueKind.Object
-                    || !output.TryGetProperty("data", out var data)
-                    || !output.TryGetProperty("datatype", out var dt) || dt.ValueKind != JsonValueKind.String
-                    || dt.GetString() is not ("FP32" or "FP64" or "FP16"))
+                model = reader.GetString("model_name");
+            }
+            else if (name.SequenceEqual("outputs"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                reader.Next();
+                while (reader.TokenType != JsonTokenType.EndArray)
                 {
-                    continue;
+                    if (ReadOutput(ref reader) is { } output)
+                    {
+                        outputs.Add(output);
+                    }
+
+                    reader.Next();
                 }
-
-                var (values, _, inferred) = TensorData.Flatten(data, dt.GetString()!, "outputs.data");
-                var shape = output.TryGetProperty("shape", out var s) ? ReadShape(s, "outputs.shape") : inferred;
-                scores.AddRange(Rows(values, shape));
             }
-        }
-
-        return new InferenceResponse
-        {
-            Protocol = Name,
-            Model = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("model_name", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null,
-            Scores = scores,
-        };
-    }
-
-    /// <summary>Splits flat row-major values into rows along the first dimension.</summary>
-    internal static IEnumerable<float[]> Rows(List<double> values, long[] shape)
-    {
-        if (values.Count == 0)
-        {
-            yield break;
-        }
-
-        var rows = shape.Length >= 2 ? shape[0] : 1;
-        var width = rows > 0 ? values.Count / rows : values.Count;
-        if (width == 0 || rows * width != values.Count)
-        {
-            yield break;
-        }
-
-        for (var r = 0; r < rows; r++)
-        {
-            var row = new float[width];
-            for (var c = 0; c < width; c++)
+            else
             {
-                row[c] = (float)values[(int)((r * width) + c)];
+                reader.SkipValue();
+            }
+        }
+
+        reader.ReadEnd();
+        return new InferenceResponse { Protocol = Name, Model = model, Outputs = outputs };
+    }
+
+    private static List<InferenceInput> ReadInputs(ref JsonBodyReader reader)
+    {
+        reader.Expect(JsonTokenType.StartArray, "inputs");
+        var tensors = new List<InferenceInput>(1);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            var index = tensors.Count;
+            var tensor = ReadTensor(ref reader, FieldNames.Input(index));
+            if (!seen.Add(tensor.Name))
+            {
+                throw new ProtocolViolationException($"inputs[{index}].name", $"'inputs[{index}].name' repeats the input name '{Pipeline.Excerpt.Of(tensor.Name)}'.");
             }
 
-            yield return row;
+            tensors.Add(tensor);
+            reader.Next();
         }
+
+        if (tensors.Count == 0)
+        {
+            throw new ProtocolViolationException("inputs", "'inputs' must contain at least one tensor.");
+        }
+
+        return tensors;
     }
 
-    private static TensorInput ReadTensor(JsonElement input, string field)
+    private static TensorInput ReadTensor(ref JsonBodyReader reader, string field)
     {
-        JsonFields.RequireObject(input, field);
-        var name = JsonFields.RequireString(input, "name", field + ".name");
-        var dataType = JsonFields.RequireString(input, "datatype", field + ".datatype");
-        if (!TensorData.DataTypes.Contains(dataType))
+        reader.Expect(JsonTokenType.StartObject, field);
+        var names = default(PropertyNames);
+        string? name = null;
+        string? dataType = null;
+        long[]? shape = null;
+        TensorCollector? data = null;
+        while (reader.NextProperty(ref names, field, out var property))
         {
-            throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' '{dataType}' is not an Open Inference Protocol datatype.");
+            if (property.SequenceEqual("name"u8))
+            {
+                name = reader.GetString(field + ".name");
+            }
+            else if (property.SequenceEqual("datatype"u8))
+            {
+                dataType = reader.GetString(field + ".datatype");
+                if (!TensorCollector.DataTypes.Contains(dataType))
+                {
+                    throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' '{Pipeline.Excerpt.Of(dataType)}' is not an Open Inference Protocol datatype.");
+                }
+            }
+            else if (property.SequenceEqual("shape"u8))
+            {
+                shape = ReadShape(ref reader, field + ".shape");
+            }
+            else if (property.SequenceEqual("data"u8))
+            {
+                reader.Expect(JsonTokenType.StartArray, field + ".data");
+                data = new TensorCollector(field + ".data", allowB64: false, Capacity(shape));
+                data.Read(ref reader, 0);
+            }
+            else
+            {
+                reader.SkipValue();
+            }
         }
 
-        var shape = ReadShape(JsonFields.RequireArray(input, "shape", field + ".shape"), field + ".shape");
-        var data = JsonFields.Require(input, "data", field + ".data");
-        if (data.ValueKind != JsonValueKind.Array)
+        if (name is null)
         {
-            throw new ProtocolViolationException(field + ".data", $"'{field}.data' must be an array, not {JsonFields.Describe(data)}.");
+            throw new ProtocolViolationException(field + ".name", $"'{field}.name' is required.");
         }
 
-        var (numbers, strings, _) = TensorData.Flatten(data, dataType, field + ".data");
-        var tensor = new TensorInput(field, name, shape, dataType, numbers.ToArray(), strings.ToArray());
-        var count = numbers.Count + strings.Count;
-        if (tensor.ElementCount != count)
+        if (dataType is null)
         {
-            throw new ProtocolViolationException(
-                field + ".shape",
-                $"'{field}.shape' [{string.Join(", ", shape)}] holds {tensor.ElementCount} elements but '{field}.data' has {count}.",
-                ProblemCodes.TensorShapeMismatch);
+            throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' is required.");
         }
 
-        return tensor;
+        if (shape is null)
+        {
+            throw new ProtocolViolationException(field + ".shape", $"'{field}.shape' is required.");
+        }
+
+        if (data is null)
+        {
+            throw new ProtocolViolationException(field + ".data", $"'{field}.data' is required.");
+        }
+
+        return data.Build(field, name, dataType, shape);
     }
 
-    private static long[] ReadShape(JsonElement shape, string field)
+    private static long[] ReadShape(ref JsonBodyReader reader, string field)
     {
-        if (shape.ValueKind != JsonValueKind.Array)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new ProtocolViolationException(field, $"'{field}' must be an array of non-negative integers.");
         }
 
-        var dims = new long[shape.GetArrayLength()];
-        var i = 0;
-        foreach (var dim in shape.EnumerateArray())
+        var dims = new List<long>(2);
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
         {
-            if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out var value) || value < 0)
+            var dimField = FieldNames.Index(field, dims.Count);
+            if (reader.TokenType != JsonTokenType.Number || reader.GetInt64(dimField) is var value && value < 0)
             {
-                throw new ProtocolViolationException($"{field}[{i}]", $"'{field}[{i}]' must be a non-negative integer.");
+                throw new ProtocolViolationException(dimField, $"'{dimField}' must be a non-negative integer.");
             }
 
-            dims[i++] = value;
+            dims.Add(value);
+            reader.Next();
         }
 
-        return dims;
+        return [.. dims];
+    }
+
+    private static int Capacity(long[]? shape)
+    {
+        if (shape is null)
+        {
+            return 16;
+        }
+
+        long count = 1;
+        foreach (var dim in shape)
+        {
+            count = Math.Min(count * Math.Max(dim, 1), 1 << 20);
+        }
+
+        return (int)count;
+    }
+
+    private static OutputTensor? ReadOutput(ref JsonBodyReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.SkipValue();
+            return null;
+        }
+
+        var names = default(PropertyNames);
+        string? name = null;
+        string? dataType = null;
+        long[]? shape = null;
+        OutputReader? data = null;
+        while (reader.NextProperty(ref names, "outputs", out var property))
+        {
+            if (property.SequenceEqual("name"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                name = reader.GetString("outputs.name");
+            }
+            else if (property.SequenceEqual("datatype"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                dataType = reader.GetString("outputs.datatype");
+            }
+            else if (property.SequenceEqual("shape"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                shape = ReadShape(ref reader, "outputs.shape");
+            }
+            else if (property.SequenceEqual("data"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                data = new OutputReader();
+                data.Read(ref reader);
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+
+        return dataType is null or "BYTES" ? null : data?.Build(name ?? string.Empty, dataType, shape);
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace AiGuard.Protocols.TfServing;
 
-/// <summary>TensorFlow Serving style REST API: <c>:predict</c> with <c>instances</c> (row) or <c>inputs</c> (columnar).</summary>
+/// <summary>TF-Serving style REST API: <c>POST /v1/models/{model}[/versions/{v}|/labels/{l}]:predict</c>.</summary>
 public sealed class TfServingAdapter : IProtocolAdapter
 {
     public const string Predict = "predict";
@@ -49,11 +49,11 @@ public sealed class TfServingAdapter : IProtocolAdapter
             return null;
         }
 
-        var model = Uri.UnescapeDataString(segments[0]);
+        var model = segments[0];
         string? version = null;
         if (segments.Length == 3 && segments[1] is "versions" or "labels")
         {
-            version = Uri.UnescapeDataString(segments[2]);
+            version = segments[2];
         }
         else if (segments.Length != 1)
         {
@@ -61,123 +61,183 @@ public sealed class TfServingAdapter : IProtocolAdapter
         }
 
         var isGet = HttpMethods.IsGet(method);
-        var isPost = HttpMethods.IsPost(method);
         if (isPredict)
         {
-            return isPost ? new ProtocolOperation(Predict, HasBody: true, model, version) : null;
+            return HttpMethods.IsPost(method) ? new ProtocolOperation(Predict, HasBody: true, model, version, HasInferenceResponse: true) : null;
         }
 
-        if (!isGet)
-        {
-            return null;
-        }
-
-        return new ProtocolOperation(metadata ? ModelMetadata : ModelStatus, HasBody: false, model, version);
+        return isGet ? new ProtocolOperation(metadata ? ModelMetadata : ModelStatus, HasBody: false, model, version) : null;
     }
 
-    public InferenceRequest ParseRequest(ProtocolOperation operation, JsonElement? body)
+    public InferenceRequest ParseRequest(ProtocolOperation operation, ReadOnlySpan<byte> body, JsonReadLimits limits)
     {
         if (operation.Name != Predict)
         {
             return new InferenceRequest { Protocol = Name, Operation = operation.Name, Model = operation.ModelFromPath, ModelVersion = operation.VersionFromPath };
         }
 
-        var root = JsonFields.RequireObject(body ?? default, string.Empty);
-        JsonFields.OptionalString(root, "signature_name", "signature_name");
-        var instances = JsonFields.Optional(root, "instances");
-        var columns = JsonFields.Optional(root, "inputs");
-        if (instances is null == columns is null)
+        var reader = new JsonBodyReader(body, limits);
+        reader.ReadRootObject();
+        var names = default(PropertyNames);
+        List<InferenceInput>? rows = null;
+        List<InferenceInput>? columns = null;
+        while (reader.NextProperty(ref names, string.Empty, out var name))
+        {
+            if (name.SequenceEqual("instances"u8) && reader.TokenType != JsonTokenType.Null)
+            {
+                rows = ReadRows(ref reader);
+            }
+            else if (name.SequenceEqual("inputs"u8) && reader.TokenType != JsonTokenType.Null)
+            {
+                columns = ReadColumns(ref reader);
+            }
+            else if (name.SequenceEqual("signature_name"u8) && reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+            {
+                throw new ProtocolViolationException("signature_name", $"'signature_name' must be a string, not {reader.Describe()}.");
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+
+        reader.ReadEnd();
+        if (rows is null == columns is null)
         {
             throw new ProtocolViolationException(
-                instances is null ? "instances" : "inputs",
+                rows is null ? "instances" : "inputs",
                 "Exactly one of 'instances' (row format) or 'inputs' (columnar format) is required.");
         }
 
-        var tensors = instances is { } rows ? ReadRows(rows) : ReadColumns(columns!.Value);
         return new InferenceRequest
         {
             Protocol = Name,
             Operation = operation.Name,
             Model = operation.ModelFromPath,
             ModelVersion = operation.VersionFromPath,
-            Inputs = tensors,
+            Inputs = rows ?? columns!,
         };
     }
 
-    public InferenceResponse ParseResponse(ProtocolOperation operation, JsonElement body)
+    public InferenceResponse ParseResponse(ProtocolOperation operation, ReadOnlySpan<byte> body)
     {
-        var scores = new List<float[]>();
-        if (body.ValueKind == JsonValueKind.Object
-            && (body.TryGetProperty("predictions", out var predictions) || body.TryGetProperty("outputs", out predictions))
-            && predictions.ValueKind == JsonValueKind.Array)
+        var reader = new JsonBodyReader(body, JsonReadLimits.Upstream);
+        reader.ReadRootObject();
+        var names = default(PropertyNames);
+        var outputs = new List<OutputTensor>(1);
+        while (reader.NextProperty(ref names, string.Empty, out var name))
         {
-            foreach (var prediction in predictions.EnumerateArray())
+            if (name.SequenceEqual("predictions"u8) || name.SequenceEqual("outputs"u8))
             {
-                if (prediction.ValueKind == JsonValueKind.Array)
-                {
-                    var (values, _, _) = TensorData.Flatten(prediction, "FP64", "predictions");
-                    scores.Add(values.Select(v => (float)v).ToArray());
-                }
-                else if (prediction.ValueKind == JsonValueKind.Number)
-                {
-                    scores.Add([(float)prediction.GetDouble()]);
-                }
+                var field = name.SequenceEqual("predictions"u8) ? "predictions" : "outputs";
+                ReadPredictions(ref reader, field, outputs);
+            }
+            else
+            {
+                reader.SkipValue();
             }
         }
 
-        return new InferenceResponse { Protocol = Name, Scores = scores };
+        reader.ReadEnd();
+        return new InferenceResponse { Protocol = Name, Outputs = outputs };
     }
 
-    private static List<InferenceInput> ReadRows(JsonElement rows)
+    private static List<InferenceInput> ReadRows(ref JsonBodyReader reader)
     {
-        if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() == 0)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new ProtocolViolationException("instances", "'instances' must be a non-empty array of rows.");
         }
 
-        var first = rows[0];
-        if (first.ValueKind != JsonValueKind.Object || first.TryGetProperty("b64", out _))
+        // Peek at the first row on a copy of the reader: named rows are objects, except {"b64": ...} values.
+        var peek = reader;
+        peek.Next();
+        if (peek.TokenType == JsonTokenType.EndArray)
         {
-            return [Tensor(rows, "instances", "instances")];
+            throw new ProtocolViolationException("instances", "'instances' must be a non-empty array of rows.");
         }
 
-        // Named inputs per row: gather each name into its own tensor, rows stacked on the first dimension.
-        var names = first.EnumerateObject().Select(p => p.Name).ToArray();
-        var index = 0;
-        foreach (var row in rows.EnumerateArray())
+        if (peek.TokenType != JsonTokenType.StartObject || IsB64Object(peek))
         {
-            var field = $"instances[{index}]";
-            JsonFields.RequireObject(row, field);
-            var rowNames = row.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            if (!rowNames.SetEquals(names))
+            var tensor = new TensorCollector("instances", allowB64: true);
+            tensor.Read(ref reader, 0);
+            return [tensor.Build("instances", "instances", null, null)];
+        }
+
+        return ReadNamedRows(ref reader);
+    }
+
+    // Named inputs per row: each name becomes one tensor, rows stacked on the first dimension.
+    private static List<InferenceInput> ReadNamedRows(ref JsonBodyReader reader)
+    {
+        var columns = new Dictionary<string, TensorCollector>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var seenInRow = new HashSet<string>(StringComparer.Ordinal);
+        var row = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            var field = FieldNames.Index("instances", row);
+            reader.Expect(JsonTokenType.StartObject, field);
+            var names = default(PropertyNames);
+            seenInRow.Clear();
+            while (reader.NextProperty(ref names, field, out var nameBytes))
             {
-                throw new ProtocolViolationException(field, $"'{field}' names inputs {{{string.Join(", ", rowNames)}}} but the first instance names {{{string.Join(", ", names)}}}.");
+                var name = System.Text.Encoding.UTF8.GetString(nameBytes);
+                if (!columns.TryGetValue(name, out var column))
+                {
+                    if (row > 0)
+                    {
+                        throw NameMismatch(field, name, order);
+                    }
+
+                    column = new TensorCollector($"instances[*].{name}", allowB64: true);
+                    columns[name] = column;
+                    order.Add(name);
+                }
+
+                seenInRow.Add(name);
+                column.Read(ref reader, 1);
             }
 
-            index++;
+            if (seenInRow.Count != order.Count)
+            {
+                throw NameMismatch(field, order.First(n => !seenInRow.Contains(n)), order);
+            }
+
+            row++;
+            reader.Next();
         }
 
-        var tensors = new List<InferenceInput>(names.Length);
-        foreach (var name in names)
+        var tensors = new List<InferenceInput>(order.Count);
+        foreach (var name in order)
         {
-            var stacked = JsonSerializer.SerializeToElement(rows.EnumerateArray().Select(r => r.GetProperty(name)));
-            tensors.Add(Tensor(stacked, $"instances[*].{name}", name));
+            var column = columns[name];
+            column.CompleteRows(row);
+            tensors.Add(column.Build($"instances[*].{name}", name, null, null));
         }
 
         return tensors;
     }
 
-    private static List<InferenceInput> ReadColumns(JsonElement columns)
+    private static List<InferenceInput> ReadColumns(ref JsonBodyReader reader)
     {
-        if (columns.ValueKind != JsonValueKind.Object)
+        if (reader.TokenType != JsonTokenType.StartObject || IsB64Object(reader))
         {
-            return [Tensor(columns, "inputs", "inputs")];
+            var tensor = new TensorCollector("inputs", allowB64: true);
+            tensor.Read(ref reader, 0);
+            return [tensor.Build("inputs", "inputs", null, null)];
         }
 
         var tensors = new List<InferenceInput>();
-        foreach (var column in columns.EnumerateObject())
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, "inputs", out var nameBytes))
         {
-            tensors.Add(Tensor(column.Value, $"inputs.{column.Name}", column.Name));
+            var name = System.Text.Encoding.UTF8.GetString(nameBytes);
+            var field = "inputs." + name;
+            var tensor = new TensorCollector(field, allowB64: true);
+            tensor.Read(ref reader, 0);
+            tensors.Add(tensor.Build(field, name, null, null));
         }
 
         if (tensors.Count == 0)
@@ -188,55 +248,105 @@ public sealed class TfServingAdapter : IProtocolAdapter
         return tensors;
     }
 
-    private static TensorInput Tensor(JsonElement data, string field, string name)
+    /// <summary>Whether the value the reader stands on is exactly <c>{"b64": "..."}</c>; reads ahead on a copy.</summary>
+    private static bool IsB64Object(JsonBodyReader peek)
     {
-        var dataType = GuessDataType(data, field);
-        var (numbers, strings, shape) = TensorData.Flatten(Unwrap(data), dataType, field);
-        return new TensorInput(field, name, shape, dataType, numbers.ToArray(), strings.ToArray());
-    }
-
-    private static string GuessDataType(JsonElement data, string field)
-    {
-        var leaf = FirstLeaf(data);
-        return leaf.ValueKind switch
+        if (peek.TokenType != JsonTokenType.StartObject)
         {
-            JsonValueKind.Number or JsonValueKind.Array => "FP64",
-            JsonValueKind.True or JsonValueKind.False => "BOOL",
-            JsonValueKind.String => "BYTES",
-            JsonValueKind.Object when leaf.TryGetProperty("b64", out var b) && b.ValueKind == JsonValueKind.String => "BYTES",
-            _ => throw new ProtocolViolationException(field, $"'{field}' must hold numbers, booleans, strings or {{\"b64\": ...}} values, not {JsonFields.Describe(leaf)}."),
-        };
-    }
-
-    // Binary values arrive as {"b64": "..."}; the guards see the base64 text as a string.
-    private static JsonElement Unwrap(JsonElement data)
-    {
-        if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("b64", out var b64))
-        {
-            return b64;
+            return false;
         }
 
-        if (data.ValueKind != JsonValueKind.Array || !ContainsB64(data))
+        var names = default(PropertyNames);
+        if (!peek.NextProperty(ref names, string.Empty, out var name) || !name.SequenceEqual("b64"u8) || peek.TokenType != JsonTokenType.String)
         {
-            return data;
+            return false;
         }
 
-        return JsonSerializer.SerializeToElement(data.EnumerateArray().Select(Unwrap));
+        peek.Next();
+        return peek.TokenType == JsonTokenType.EndObject;
     }
 
-    private static bool ContainsB64(JsonElement data)
-    {
-        return FirstLeaf(data).ValueKind == JsonValueKind.Object;
-    }
+    private static ProtocolViolationException NameMismatch(string field, string name, List<string> first) =>
+        new(field, $"'{field}' names inputs that differ from the first instance ({{{string.Join(", ", first.Select(n => Pipeline.Excerpt.Of(n)))}}}): '{Pipeline.Excerpt.Of(name)}'.");
 
-    // The first scalar (or empty array) in row-major order; tensors are homogeneous, so it tells the type.
-    private static JsonElement FirstLeaf(JsonElement data)
+    private static void ReadPredictions(ref JsonBodyReader reader, string field, List<OutputTensor> outputs)
     {
-        while (data.ValueKind == JsonValueKind.Array && data.GetArrayLength() > 0)
+        if (reader.TokenType == JsonTokenType.StartObject)
         {
-            data = data[0];
+            // Columnar: {"outputs": {"name": [...], ...}}
+            var names = default(PropertyNames);
+            while (reader.NextProperty(ref names, field, out var nameBytes))
+            {
+                var values = new OutputReader();
+                var name = System.Text.Encoding.UTF8.GetString(nameBytes);
+                if (values.Read(ref reader) && values.Build(name, "FP64", null) is { } output)
+                {
+                    outputs.Add(output);
+                }
+            }
+
+            return;
         }
 
-        return data;
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.SkipValue();
+            return;
+        }
+
+        var peek = reader;
+        peek.Next();
+        if (peek.TokenType != JsonTokenType.StartObject)
+        {
+            // Rows of numbers: {"predictions": [[0.1, 0.9], ...]}
+            var values = new OutputReader();
+            if (values.Read(ref reader) && values.Build(field, "FP64", null) is { } output)
+            {
+                outputs.Add(output);
+            }
+
+            return;
+        }
+
+        // Named outputs per row: {"predictions": [{"probabilities": [...], "label": 2}, ...]}
+        var columns = new Dictionary<string, OutputReader>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var rows = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                var names = default(PropertyNames);
+                while (reader.NextProperty(ref names, field, out var nameBytes))
+                {
+                    var name = System.Text.Encoding.UTF8.GetString(nameBytes);
+                    if (!columns.TryGetValue(name, out var column))
+                    {
+                        columns[name] = column = new OutputReader();
+                        order.Add(name);
+                    }
+
+                    column.Read(ref reader);
+                }
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+
+            rows++;
+            reader.Next();
+        }
+
+        foreach (var name in order)
+        {
+            var column = columns[name];
+            column.SetRows(rows);
+            if (column.Build(name, "FP64", null) is { } output)
+            {
+                outputs.Add(output);
+            }
+        }
     }
 }

@@ -1,0 +1,261 @@
+using AiGuard.Audit;
+using AiGuard.Identity;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Yarp.ReverseProxy.Configuration;
+
+namespace AiGuard.Configuration;
+
+/// <summary>Validates the AiGuard section and YARP's routes and clusters as one whole, naming the exact setting of each problem.</summary>
+public static class GatewayConfigurationValidator
+{
+    private static readonly string[] OtlpProtocols = ["grpc", "http/protobuf"];
+
+    public static void Validate(
+        AiGuardOptions options,
+        IReadOnlyList<RouteConfig> routes,
+        IReadOnlyList<ClusterConfig> clusters,
+        ProtocolRegistry protocols,
+        IReadOnlyCollection<string> stageNames,
+        List<string> errors,
+        List<string> warnings)
+    {
+        ValidateLimits(options.Limits, "AiGuard:Limits", errors);
+        ValidatePolicies(options, protocols, stageNames, errors);
+        ValidateRoutes(options, routes, clusters, errors, warnings);
+        ValidateClusters(clusters, errors);
+        ValidateUpstreams(options, clusters, errors);
+        ValidateKeys(options.ApiKeys, errors);
+        ValidateAudit(options.Audit, errors);
+        ValidateTelemetry(options, errors);
+        if (!string.IsNullOrWhiteSpace(options.Anomaly.Model.Path) && !File.Exists(options.Anomaly.Model.Path))
+        {
+            errors.Add($"AiGuard:Anomaly:Model:Path names '{options.Anomaly.Model.Path}', which does not exist.");
+        }
+    }
+
+    private static void ValidatePolicies(AiGuardOptions options, ProtocolRegistry protocols, IReadOnlyCollection<string> stageNames, List<string> errors)
+    {
+        foreach (var (name, policy) in options.Policies)
+        {
+            var at = $"AiGuard:Policies:{name}";
+            if (!protocols.TryGet(policy.Protocol, out _))
+            {
+                errors.Add($"{at}:Protocol '{Excerpt.Of(policy.Protocol, 40)}' is not one of: {string.Join(", ", protocols.Names)}.");
+            }
+
+            ValidateLimits(policy.Limits, at + ":Limits", errors);
+            var output = policy.Output;
+            if (output.Hardening.Decimals is < 0 or > 15)
+            {
+                errors.Add($"{at}:Output:Hardening:Decimals must be between 0 and 15.");
+            }
+
+            if (output.Hardening.TopK is < 1)
+            {
+                errors.Add($"{at}:Output:Hardening:TopK must be at least 1.");
+            }
+
+            if (output.MaxResponseBytes is < 1 or > RequestLimitsOptions.LargestMaxBodyBytes)
+            {
+                errors.Add($"{at}:Output:MaxResponseBytes must be between 1 and {RequestLimitsOptions.LargestMaxBodyBytes} (1 GiB): answers are inspected in memory.");
+            }
+
+            if (output.RemoveHeaders?.Any(string.IsNullOrWhiteSpace) == true)
+            {
+                errors.Add($"{at}:Output:RemoveHeaders must not contain an empty header name.");
+            }
+
+            foreach (var stage in policy.FailOpen)
+            {
+                if (!stageNames.Contains(stage))
+                {
+                    errors.Add($"{at}:FailOpen names '{Excerpt.Of(stage, 40)}', which is not a stage; the stages are: {string.Join(", ", stageNames)}.");
+                }
+            }
+        }
+    }
+
+    private static void ValidateRoutes(AiGuardOptions options, IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, List<string> errors, List<string> warnings)
+    {
+        var clusterIds = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var usedPolicies = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var route in routes)
+        {
+            var at = $"ReverseProxy:Routes:{route.RouteId}";
+            if (route.Metadata?.TryGetValue(AiGuardOptions.PolicyMetadataKey, out var policyName) != true || string.IsNullOrWhiteSpace(policyName))
+            {
+                errors.Add($"{at} has no AiGuard policy: add \"Metadata\": {{ \"{AiGuardOptions.PolicyMetadataKey}\": \"<name>\" }} naming one of AiGuard:Policies ({Known(options.Policies.Keys)}).");
+            }
+            else if (!options.Policies.ContainsKey(policyName))
+            {
+                errors.Add($"{at}:Metadata:{AiGuardOptions.PolicyMetadataKey} names the policy '{Excerpt.Of(policyName, 40)}', which is not under AiGuard:Policies ({Known(options.Policies.Keys)}).");
+            }
+            else
+            {
+                usedPolicies.Add(policyName);
+            }
+
+            if (string.IsNullOrEmpty(route.ClusterId))
+            {
+                errors.Add($"{at}:ClusterId is required: AiGuard only forwards to a cluster.");
+            }
+            else if (!clusterIds.Contains(route.ClusterId))
+            {
+                errors.Add($"{at}:ClusterId names the cluster '{Excerpt.Of(route.ClusterId, 40)}', which is not under ReverseProxy:Clusters ({Known(clusterIds)}).");
+            }
+
+            Unsupported(route.AuthorizationPolicy, $"{at}:AuthorizationPolicy", "AiGuard authenticates and authorizes every route itself (API keys, RequiredScopes, AllowedRoutes)", errors);
+            Unsupported(route.CorsPolicy, $"{at}:CorsPolicy", "model APIs are called by servers, not browsers", errors);
+            Unsupported(route.RateLimiterPolicy, $"{at}:RateLimiterPolicy", "AiGuard's own limits are not available yet", errors);
+            Unsupported(route.OutputCachePolicy, $"{at}:OutputCachePolicy", "answers to one client must never be served to another", errors);
+            Unsupported(route.TimeoutPolicy, $"{at}:TimeoutPolicy", "use the cluster's HttpRequest:ActivityTimeout", errors);
+        }
+
+        foreach (var name in options.Policies.Keys.Where(n => !usedPolicies.Contains(n)))
+        {
+            warnings.Add($"AiGuard:Policies:{name} is not used by any route.");
+        }
+    }
+
+    private static void ValidateClusters(IReadOnlyList<ClusterConfig> clusters, List<string> errors)
+    {
+        foreach (var cluster in clusters)
+        {
+            foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
+            {
+                var at = $"ReverseProxy:Clusters:{cluster.ClusterId}:Destinations:{id}:Address";
+                if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https") || string.IsNullOrEmpty(address.Host))
+                {
+                    errors.Add($"{at} '{Excerpt.Of(destination.Address ?? string.Empty, 80)}' is not an absolute http:// or https:// URL.");
+                }
+            }
+        }
+    }
+
+    private static void ValidateUpstreams(AiGuardOptions options, IReadOnlyList<ClusterConfig> clusters, List<string> errors)
+    {
+        var clusterIds = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (clusterId, upstream) in options.Upstreams)
+        {
+            var at = $"AiGuard:Upstreams:{clusterId}";
+            if (!clusterIds.Contains(clusterId))
+            {
+                errors.Add($"{at} names no cluster under ReverseProxy:Clusters ({Known(clusterIds)}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(upstream.CredentialHeader))
+            {
+                errors.Add($"{at}:CredentialHeader must not be empty.");
+            }
+
+            if (upstream.CredentialEnvironmentVariable is { Length: > 0 } variable
+                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
+            {
+                errors.Add($"{at}:CredentialEnvironmentVariable names '{variable}', which is not set.");
+            }
+        }
+    }
+
+    private static void ValidateKeys(ApiKeyOptions keys, List<string> errors)
+    {
+        try
+        {
+            ApiKeyFormat.ValidatePrefix(keys.Prefix);
+        }
+        catch (ArgumentException)
+        {
+            errors.Add("AiGuard:ApiKeys:Prefix must be 1 to 16 letters or digits.");
+        }
+
+        if (string.IsNullOrWhiteSpace(keys.HeaderName))
+        {
+            errors.Add("AiGuard:ApiKeys:HeaderName must not be empty.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Keys.Count; i++)
+        {
+            var key = keys.Keys[i];
+            var at = $"AiGuard:ApiKeys:Keys:{i}";
+            if (string.IsNullOrWhiteSpace(key.Id))
+            {
+                errors.Add($"{at}:Id is required.");
+            }
+            else if (!ids.Add(key.Id))
+            {
+                errors.Add($"{at}:Id '{Excerpt.Of(key.Id, 40)}' is used by another key.");
+            }
+
+            if (!ApiKeyFormat.TryDecodeHash(key.Hash, out _))
+            {
+                // Never echo the value: a pasted key instead of its hash would be a secret.
+                errors.Add($"{at}:Hash must be 'sha256:' followed by 64 hex digits (use 'aiguard keys create').");
+            }
+        }
+    }
+
+    private static void ValidateAudit(AuditOptions audit, List<string> errors)
+    {
+        if (audit.QueueCapacity < 1)
+        {
+            errors.Add("AiGuard:Audit:QueueCapacity must be at least 1.");
+        }
+
+        if (audit.ConsoleFormat is not (AuditConsoleFormats.Json or AuditConsoleFormats.Text))
+        {
+            errors.Add($"AiGuard:Audit:ConsoleFormat must be '{AuditConsoleFormats.Json}' or '{AuditConsoleFormats.Text}'.");
+        }
+    }
+
+    private static void ValidateTelemetry(AiGuardOptions options, List<string> errors)
+    {
+        var telemetry = options.Telemetry;
+        if (telemetry.OtlpEndpoint is { Length: > 0 } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+        {
+            errors.Add($"AiGuard:Telemetry:OtlpEndpoint '{Excerpt.Of(endpoint, 80)}' is not an absolute URL.");
+        }
+
+        if (telemetry.OtlpProtocol is { Length: > 0 } protocol && !OtlpProtocols.Contains(protocol))
+        {
+            errors.Add($"AiGuard:Telemetry:OtlpProtocol must be one of: {string.Join(", ", OtlpProtocols)}.");
+        }
+    }
+
+    private static void ValidateLimits(RequestLimitsOptions limits, string at, List<string> errors)
+    {
+        if (limits.MaxBodyBytes is < 1 or > RequestLimitsOptions.LargestMaxBodyBytes)
+        {
+            errors.Add($"{at}:MaxBodyBytes must be between 1 and {RequestLimitsOptions.LargestMaxBodyBytes} (1 GiB): bodies are inspected in memory.");
+        }
+
+        if (limits.MaxJsonDepth is < 1 or > 1000)
+        {
+            errors.Add($"{at}:MaxJsonDepth must be between 1 and 1000.");
+        }
+
+        if (limits.MaxJsonElements is < 1)
+        {
+            errors.Add($"{at}:MaxJsonElements must be positive.");
+        }
+
+        if (limits.AllowedContentTypes is { } types && (types.Count == 0 || types.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors.Add($"{at}:AllowedContentTypes must name at least one media type, and no empty one.");
+        }
+    }
+
+    private static void Unsupported(string? value, string at, string reason, List<string> errors)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            errors.Add($"{at} is not supported: {reason}.");
+        }
+    }
+
+    private static string Known(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 0 ? "there are none" : "known: " + string.Join(", ", list);
+    }
+}

@@ -1,0 +1,15 @@
+namespace AiGuard.Pipeline;
+
+/// <summary>The wire names of the built-in steps of the walk (audit events, metrics, spans).</summary>
+/// <remarks>Guard stages (<see cref="IGuardStage"/>) name themselves.</remarks>
+public static class StageNames
+{
+    public const string Gateway = "gateway";
+    public const string Route = "route";
+    public const string Authenticate = "authenticate";
+    public const string Authorize = "authorize";
+    public const string Limits = "limits";
+    public const string Parse = "parse";
+    public const string Forward = "forward";
+    public const string ParseResponse = "parse_response";
+}

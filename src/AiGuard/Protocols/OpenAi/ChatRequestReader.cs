@@ -1,0 +1,311 @@
+using System.Text.Json;
+using AiGuard.Protocols.Json;
+
+namespace AiGuard.Protocols.OpenAi;
+
+/// <summary>Reads the body of a chat completion request into the normalized view in one pass.</summary>
+internal sealed class ChatRequestReader
+{
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool", "function" };
+
+    private readonly List<InferenceInput> _inputs = new(4);
+    private string? _model;
+    private bool _sawModel;
+    private bool _sawMessages;
+    private int? _maxTokens;
+    private int? _maxCompletionTokens;
+    private int? _n;
+    private double? _temperature;
+    private double? _topP;
+    private bool _stream;
+    private bool _includeUsage;
+    private bool _logprobs;
+    private int? _topLogprobs;
+    private Dictionary<string, double>? _logitBias;
+
+    public void Read(ref JsonBodyReader reader)
+    {
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, string.Empty, out var name))
+        {
+            if (name.SequenceEqual("model"u8))
+            {
+                _sawModel = true;
+                _model = reader.TokenType == JsonTokenType.Null ? null : reader.GetString("model");
+            }
+            else if (name.SequenceEqual("messages"u8))
+            {
+                _sawMessages = reader.TokenType != JsonTokenType.Null;
+                if (_sawMessages)
+                {
+                    ReadMessages(ref reader);
+                }
+            }
+            else if (reader.TokenType == JsonTokenType.Null)
+            {
+                // Optional parameters may be sent as null, which means "not set".
+            }
+            else if (name.SequenceEqual("max_tokens"u8))
+            {
+                _maxTokens = reader.GetInt32("max_tokens", 1, int.MaxValue);
+            }
+            else if (name.SequenceEqual("max_completion_tokens"u8))
+            {
+                _maxCompletionTokens = reader.GetInt32("max_completion_tokens", 1, int.MaxValue);
+            }
+            else if (name.SequenceEqual("n"u8))
+            {
+                _n = reader.GetInt32("n", 1, 128);
+            }
+            else if (name.SequenceEqual("temperature"u8))
+            {
+                _temperature = reader.GetNumber("temperature", 0, 2);
+            }
+            else if (name.SequenceEqual("top_p"u8))
+            {
+                _topP = reader.GetNumber("top_p", 0, 1);
+            }
+            else if (name.SequenceEqual("stream"u8))
+            {
+                _stream = reader.GetBoolean("stream");
+            }
+            else if (name.SequenceEqual("stream_options"u8))
+            {
+                ReadStreamOptions(ref reader);
+            }
+            else if (name.SequenceEqual("logprobs"u8))
+            {
+                _logprobs = reader.GetBoolean("logprobs");
+            }
+            else if (name.SequenceEqual("top_logprobs"u8))
+            {
+                _topLogprobs = reader.GetInt32("top_logprobs", 0, 20);
+            }
+            else if (name.SequenceEqual("logit_bias"u8))
+            {
+                ReadLogitBias(ref reader);
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+    }
+
+    public InferenceRequest Build(string protocol, string operation)
+    {
+        if (!_sawModel || _model is null)
+        {
+            throw new ProtocolViolationException("model", "'model' is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(_model))
+        {
+            throw new ProtocolViolationException("model", "'model' must not be empty.");
+        }
+
+        if (!_sawMessages)
+        {
+            throw new ProtocolViolationException("messages", "'messages' is required.");
+        }
+
+        return new InferenceRequest
+        {
+            Protocol = protocol,
+            Operation = operation,
+            Model = _model,
+            Inputs = _inputs,
+            Generation = new GenerationParameters
+            {
+                MaxTokens = _maxTokens,
+                MaxCompletionTokens = _maxCompletionTokens,
+                N = _n,
+                Temperature = _temperature,
+                TopP = _topP,
+                Stream = _stream,
+                StreamIncludeUsage = _includeUsage,
+                Logprobs = _logprobs,
+                TopLogprobs = _topLogprobs,
+                LogitBias = _logitBias,
+            },
+        };
+    }
+
+    private void ReadMessages(ref JsonBodyReader reader)
+    {
+        reader.Expect(JsonTokenType.StartArray, "messages");
+        var index = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            ReadMessage(ref reader, index++);
+            reader.Next();
+        }
+
+        if (index == 0)
+        {
+            throw new ProtocolViolationException("messages", "'messages' must contain at least one message.");
+        }
+    }
+
+    private void ReadMessage(ref JsonBodyReader reader, int index)
+    {
+        var field = FieldNames.Message(index);
+        reader.Expect(JsonTokenType.StartObject, field);
+        var names = default(PropertyNames);
+        string? role = null;
+        string? text = null;
+        List<(string Field, string Text)>? parts = null;
+        var hasContent = false;
+        var callsTools = false;
+        while (reader.NextProperty(ref names, field, out var name))
+        {
+            if (name.SequenceEqual("role"u8))
+            {
+                role = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(field + ".role");
+            }
+            else if (name.SequenceEqual("content"u8))
+            {
+                var contentField = FieldNames.MessageContent(index);
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.Null:
+                        break;
+                    case JsonTokenType.String:
+                        hasContent = true;
+                        text = reader.GetString(contentField);
+                        break;
+                    case JsonTokenType.StartArray:
+                        hasContent = true;
+                        parts = ReadParts(ref reader, contentField);
+                        break;
+                    default:
+                        throw new ProtocolViolationException(contentField, $"'{contentField}' must be a string or an array of content parts, not {reader.Describe()}.");
+                }
+            }
+            else if (name.SequenceEqual("tool_calls"u8) || name.SequenceEqual("function_call"u8))
+            {
+                callsTools |= reader.TokenType != JsonTokenType.Null;
+                reader.SkipValue();
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+
+        if (role is null)
+        {
+            throw new ProtocolViolationException(field + ".role", $"'{field}.role' is required.");
+        }
+
+        if (!Roles.Contains(role))
+        {
+            throw new ProtocolViolationException(field + ".role", $"'{field}.role' must be one of system, developer, user, assistant, tool, function.");
+        }
+
+        if (!hasContent)
+        {
+            // Only an assistant turn that calls tools may omit its content.
+            if (role == "assistant" && callsTools)
+            {
+                return;
+            }
+
+            throw new ProtocolViolationException(FieldNames.MessageContent(index), $"'{FieldNames.MessageContent(index)}' is required.");
+        }
+
+        if (text is not null)
+        {
+            _inputs.Add(new TextInput(FieldNames.MessageContent(index), role, text));
+        }
+
+        foreach (var (partField, partText) in parts ?? [])
+        {
+            _inputs.Add(new TextInput(partField, role, partText));
+        }
+    }
+
+    private static List<(string Field, string Text)> ReadParts(ref JsonBodyReader reader, string contentField)
+    {
+        var parts = new List<(string, string)>(2);
+        var index = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            var partField = FieldNames.Index(contentField, index);
+            reader.Expect(JsonTokenType.StartObject, partField);
+            var names = default(PropertyNames);
+            string? type = null;
+            string? text = null;
+            while (reader.NextProperty(ref names, partField, out var name))
+            {
+                if (name.SequenceEqual("type"u8))
+                {
+                    type = reader.GetString(partField + ".type");
+                }
+                else if (name.SequenceEqual("text"u8) && reader.TokenType != JsonTokenType.Null)
+                {
+                    text = reader.GetString(partField + ".text");
+                }
+                else
+                {
+                    reader.SkipValue();
+                }
+            }
+
+            switch (type)
+            {
+                case null:
+                    throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' is required.");
+                case "text":
+                    parts.Add((partField + ".text", text ?? throw new ProtocolViolationException(partField + ".text", $"'{partField}.text' is required.")));
+                    break;
+                case "image_url" or "input_audio" or "file" or "refusal":
+                    break;
+                default:
+                    throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' '{Pipeline.Excerpt.Of(type)}' is not a known content part type.");
+            }
+
+            index++;
+            reader.Next();
+        }
+
+        return parts;
+    }
+
+    private void ReadStreamOptions(ref JsonBodyReader reader)
+    {
+        reader.Expect(JsonTokenType.StartObject, "stream_options");
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, "stream_options", out var name))
+        {
+            if (name.SequenceEqual("include_usage"u8) && reader.TokenType != JsonTokenType.Null)
+            {
+                _includeUsage = reader.GetBoolean("stream_options.include_usage");
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+    }
+
+    private void ReadLogitBias(ref JsonBodyReader reader)
+    {
+        reader.Expect(JsonTokenType.StartObject, "logit_bias");
+        var names = default(PropertyNames);
+        _logitBias = new Dictionary<string, double>(StringComparer.Ordinal);
+        while (reader.NextProperty(ref names, "logit_bias", out var name))
+        {
+            var token = System.Text.Encoding.UTF8.GetString(name);
+            var field = "logit_bias." + Pipeline.Excerpt.Of(token, 32);
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                throw new ProtocolViolationException(field, $"'{field}' must be a number between -100 and 100.");
+            }
+
+            _logitBias[token] = reader.GetNumber(field, -100, 100);
+        }
+    }
+}

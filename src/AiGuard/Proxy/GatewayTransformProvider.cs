@@ -1,0 +1,122 @@
+using AiGuard.Configuration;
+using AiGuard.Inspection.Output;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace AiGuard.Proxy;
+
+/// <summary>
+/// AiGuard's YARP transforms on every route: the client's credentials are stripped and the
+/// cluster's added on the way up; on the way down the response-head phase runs and chooses how
+/// the response-body stages see the answer.
+/// </summary>
+public sealed class GatewayTransformProvider : ITransformProvider
+{
+    private readonly GatewayConfiguration _configuration;
+    private readonly DecisionRecorder _recorder;
+
+    public GatewayTransformProvider(GatewayConfiguration configuration, DecisionRecorder recorder)
+    {
+        _configuration = configuration;
+        _recorder = recorder;
+    }
+
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context)
+    {
+        var clusterId = context.Cluster?.ClusterId ?? context.Route.ClusterId;
+        context.AddRequestTransform(transform =>
+        {
+            // The snapshot the request started under, so keys, routes and credentials always agree.
+            var snapshot = GuardContext.Get(transform.HttpContext)?.Snapshot ?? _configuration.Current;
+            var headers = transform.ProxyRequest.Headers;
+            // The client's key authenticates it to AiGuard only; it must never reach the model server.
+            foreach (var name in snapshot.ClientCredentialHeaders)
+            {
+                headers.Remove(name);
+            }
+
+            if (clusterId is not null && snapshot.UpstreamHeaders.TryGetValue(clusterId, out var upstream))
+            {
+                foreach (var (name, value) in upstream)
+                {
+                    headers.Remove(name);
+                    headers.TryAddWithoutValidation(name, value);
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        context.AddResponseTransform(OnResponseAsync);
+    }
+
+    private async ValueTask OnResponseAsync(ResponseTransformContext transform)
+    {
+        var guard = GuardContext.Get(transform.HttpContext);
+        if (guard?.Policy is not { HasResponseStages: true } policy || transform.ProxyResponse is null)
+        {
+            return;
+        }
+
+        var response = transform.HttpContext.Response;
+        foreach (var stage in policy.ResponseHeaderStages)
+        {
+            GuardDecision decision;
+            using (Telemetry.GuardTelemetry.StartStage(stage.Name))
+            {
+                decision = stage.OnResponseHeaders(guard, response);
+            }
+
+            if (decision.IsRefusal)
+            {
+                transform.SuppressResponseBody = true;
+                if (response.Body is ResponseBodyFilter refusedFilter)
+                {
+                    response.Body = refusedFilter.Inner;
+                }
+
+                await _recorder.RefuseAsync(guard, stage.Name, decision);
+                return;
+            }
+
+            if (decision.Action == GuardAction.Modify)
+            {
+                _recorder.RecordChange(guard, stage.Name, decision);
+            }
+        }
+
+        if (response.Body is not ResponseBodyFilter filter || response.StatusCode is < 200 or > 299)
+        {
+            return;
+        }
+
+        var contentType = response.ContentType;
+        if (ContentTypes.IsEventStream(contentType))
+        {
+            filter.InspectEvents();
+        }
+        else if (ContentTypes.IsJson(contentType))
+        {
+            filter.InspectWholeBody();
+        }
+        else
+        {
+            return;
+        }
+
+        // The body may change length; it is sent chunked (events) or with the new length (whole body).
+        response.Headers.Remove(HeaderNames.ContentLength);
+        response.ContentLength = null;
+    }
+}

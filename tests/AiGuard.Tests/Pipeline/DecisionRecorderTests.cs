@@ -1,0 +1,193 @@
+using System.Text.Json;
+using AiGuard.Audit;
+using AiGuard.Identity;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+
+namespace AiGuard.Tests.Pipeline;
+
+public class DecisionRecorderTests
+{
+    private static JsonElement Body(GuardContext guard)
+    {
+        using var body = JsonDocument.Parse(((MemoryStream)guard.HttpContext.Response.Body).ToArray());
+        return body.RootElement.Clone();
+    }
+
+    private static async Task<AuditEvent> OnlyEvent(AuditTrail trail, RecordingSink sink)
+    {
+        await trail.StartAsync(CancellationToken.None);
+        await trail.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        return Assert.Single(sink.Events);
+    }
+
+    [Fact]
+    public async Task Refusal_is_problem_json_with_code_status_field_and_incident_id()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot(ProtocolNames.OpenInferenceV2), path: "/v2/models/m/infer");
+        guard.Client = new ClientIdentity("alice", "key1", "acme", new HashSet<string>(), [], []);
+
+        var written = await recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(400, ProblemCodes.InvalidBody, "'inputs' is required.", "inputs"));
+
+        Assert.True(written);
+        var response = guard.HttpContext.Response;
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal("application/problem+json", response.ContentType);
+        Assert.Equal("no-store", response.Headers.CacheControl.ToString());
+        Assert.Equal(guard.IncidentId, response.Headers[ProblemWriter.IncidentHeader].ToString());
+        var root = Body(guard);
+        Assert.Equal("urn:aiguard:problem:invalid_body", root.GetProperty("type").GetString());
+        Assert.Equal("Request body does not match the protocol", root.GetProperty("title").GetString());
+        Assert.Equal(400, root.GetProperty("status").GetInt32());
+        Assert.Equal("invalid_body", root.GetProperty("code").GetString());
+        Assert.Equal("inputs", root.GetProperty("field").GetString());
+        Assert.Equal("/v2/models/m/infer", root.GetProperty("instance").GetString());
+        Assert.Equal(guard.IncidentId, root.GetProperty("incidentId").GetString());
+        Assert.False(root.TryGetProperty("error", out _));
+
+        var audit = await OnlyEvent(trail, sink);
+        Assert.Equal(guard.IncidentId, audit.IncidentId);
+        Assert.Equal("refuse", audit.Decision);
+        Assert.Equal("parse", audit.Stage);
+        Assert.Equal("invalid_body", audit.Code);
+        Assert.Equal(400, audit.Status);
+        Assert.Equal("alice", audit.ClientId);
+        Assert.Equal("key1", audit.KeyId);
+        Assert.Equal("chat", audit.RouteId);
+        Assert.Equal("inputs", audit.Field);
+    }
+
+    [Fact]
+    public async Task On_openai_routes_the_problem_also_carries_an_openai_error_object()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        await recorder.RefuseAsync(guard, StageNames.Authenticate, GuardDecision.Refuse(401, ProblemCodes.InvalidApiKey, "The API key is not valid."));
+
+        var error = Body(guard).GetProperty("error");
+        Assert.Equal($"The API key is not valid. (incident {guard.IncidentId})", error.GetProperty("message").GetString());
+        Assert.Equal("authentication_error", error.GetProperty("type").GetString());
+        Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.Equal("Bearer realm=\"aiguard\"", guard.HttpContext.Response.Headers.WWWAuthenticate.ToString());
+    }
+
+    [Theory]
+    [InlineData(400, "invalid_request_error")]
+    [InlineData(401, "authentication_error")]
+    [InlineData(403, "permission_error")]
+    [InlineData(413, "invalid_request_error")]
+    [InlineData(429, "rate_limit_error")]
+    [InlineData(502, "server_error")]
+    public void Openai_error_types_follow_the_status(int status, string type)
+    {
+        Assert.Equal(type, ProblemWriter.OpenAiErrorType(status));
+    }
+
+    [Fact]
+    public async Task Problem_detail_keeps_quotes_and_brackets_readable()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        await recorder.RefuseAsync(guard, StageNames.Authenticate, GuardDecision.Refuse(401, ProblemCodes.MissingCredentials, "Send 'Authorization: Bearer <key>'."));
+
+        var text = System.Text.Encoding.UTF8.GetString(((MemoryStream)guard.HttpContext.Response.Body).ToArray());
+        Assert.Contains("Send 'Authorization: Bearer <key>'.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_is_refused_and_audited_only_once()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        Assert.True(await recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(400, ProblemCodes.MalformedJson, "bad")));
+        Assert.False(await recorder.RefuseAsync(guard, StageNames.Forward, GuardDecision.Refuse(502, ProblemCodes.UpstreamError, "late")));
+
+        Assert.Equal(400, guard.HttpContext.Response.StatusCode);
+        Assert.Equal("malformed_json", (await OnlyEvent(trail, sink)).Code);
+    }
+
+    [Fact]
+    public async Task Continue_and_modify_cannot_be_written_as_a_problem()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await recorder.RefuseAsync(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Continue));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await recorder.RefuseAsync(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Modify("c", "d")));
+        Assert.Throws<ArgumentException>(() => recorder.RecordChange(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Continue));
+    }
+
+    [Fact]
+    public async Task A_change_is_audited_but_a_route_wide_policy_change_is_not()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        recorder.RecordChange(guard, "output_hardening", GuardDecision.ModifyByPolicy(ProblemCodes.OutputHardened, "round(2)"));
+        recorder.RecordChange(guard, "output_hardening", GuardDecision.Modify(ProblemCodes.OutputHardened, "label-only"));
+
+        var audit = await OnlyEvent(trail, sink);
+        Assert.Equal("modify", audit.Decision);
+        Assert.Equal("output_hardening", audit.Stage);
+        Assert.Equal(0, audit.Status);
+        Assert.Equal("label-only", audit.Detail);
+        Assert.Equal(200, guard.HttpContext.Response.StatusCode);
+        Assert.Equal(0, ((MemoryStream)guard.HttpContext.Response.Body).Length);
+    }
+
+    [Fact]
+    public async Task Client_controlled_text_in_the_audit_event_is_a_bounded_excerpt()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot(), path: "/" + new string('p', 5000));
+        var model = new string('m', 900_000);
+
+        await recorder.RefuseAsync(guard, "authorize", GuardDecision.Refuse(403, ProblemCodes.ModelNotAllowed, $"This API key may not use the model '{Excerpt.Of(model)}'.", "model\nforged"));
+
+        var audit = await OnlyEvent(trail, sink);
+        Assert.True(audit.Path.Length < AuditEvent.MaxPathLength + 40, $"path of {audit.Path.Length} characters");
+        Assert.True(audit.Detail!.Length < AuditEvent.MaxDetailLength + 40, $"detail of {audit.Detail.Length} characters");
+        Assert.Equal("model\\u000aforged", audit.Field);
+        Assert.True(((MemoryStream)guard.HttpContext.Response.Body).Length < 2000);
+    }
+
+    [Fact]
+    public async Task Full_audit_queue_drops_and_counts_instead_of_blocking()
+    {
+        var (recorder, trail, _) = TestGateway.Recorder(capacity: 2);
+        var snapshot = TestGateway.Snapshot();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await recorder.RefuseAsync(TestGateway.Context(snapshot), StageNames.Parse, GuardDecision.Refuse(400, ProblemCodes.MalformedJson, "bad"));
+        }
+
+        Assert.Equal(2, trail.AcceptedCount);
+        Assert.Equal(3, trail.DroppedCount);
+    }
+
+    [Fact]
+    public void Incident_ids_are_unique_and_time_ordered()
+    {
+        var ids = Enumerable.Range(0, 1000).Select(_ => IncidentId.New()).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        // UUIDv7: the first 48 bits are the millisecond timestamp, so ids sort by time of creation.
+        var stamps = ids.Select(id => id.Substring(4, 12)).ToList();
+        Assert.Equal(stamps.Order(StringComparer.Ordinal), stamps);
+    }
+
+    [Fact]
+    public void A_refusal_needs_an_error_status_and_a_code_and_the_default_decision_continues()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => GuardDecision.Refuse(200, "x", "d"));
+        Assert.Throws<ArgumentException>(() => GuardDecision.Refuse(400, string.Empty, "d"));
+        Assert.True(default(GuardDecision).IsContinue);
+        Assert.False(GuardDecision.ModifyByPolicy("c", "d").Audited);
+        Assert.True(GuardDecision.Modify("c", "d").Audited);
+    }
+}

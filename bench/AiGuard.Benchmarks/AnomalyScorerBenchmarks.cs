@@ -1,5 +1,7 @@
 using AiGuard.Anomaly;
-using AiGuard.Anomaly.Training;
+using AiGuard.Training;
+using AiGuard.Training.Features;
+using AiGuard.Training.Trees;
 using BenchmarkDotNet.Attributes;
 
 namespace AiGuard.Benchmarks;

@@ -14,6 +14,7 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
     private static readonly string[] OutputNames = [AnomalyModelMetadata.OutputName];
 
     private readonly InferenceSession _session;
+    // Shared by all calls, as InferenceSession shares its own default: Run only reads it.
     private readonly RunOptions _runOptions = new();
     private readonly SingleRowBindingPool _singleRows;
     private readonly int _scoreRank;
@@ -102,10 +103,17 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
         }
 
         Enter();
-        var binding = _singleRows.Rent();
         try
         {
-            return binding.Run(_session, _runOptions, row);
+            var binding = _singleRows.Rent();
+            try
+            {
+                return binding.Run(_session, _runOptions, row);
+            }
+            finally
+            {
+                _singleRows.Return(binding);
+            }
         }
         catch (OnnxRuntimeException e)
         {
@@ -113,7 +121,6 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
         }
         finally
         {
-            _singleRows.Return(binding);
             Exit();
         }
     }

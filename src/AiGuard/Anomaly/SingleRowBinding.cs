@@ -25,8 +25,16 @@ internal sealed class SingleRowBinding : IDisposable
         _inputValue = OrtValue.CreateTensorValueFromMemory(_input, [1, featureCount]);
         _outputValue = OrtValue.CreateTensorValueFromMemory(_output, scoreRank == 2 ? [1, 1] : [1]);
         _binding = session.CreateIoBinding();
-        _binding.BindInput(AnomalyModelMetadata.InputName, _inputValue);
-        _binding.BindOutput(AnomalyModelMetadata.OutputName, _outputValue);
+        try
+        {
+            _binding.BindInput(AnomalyModelMetadata.InputName, _inputValue);
+            _binding.BindOutput(AnomalyModelMetadata.OutputName, _outputValue);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public float Run(InferenceSession session, RunOptions runOptions, ReadOnlySpan<float> row)

@@ -1,5 +1,4 @@
 using AiGuard.Anomaly;
-using AiGuard.Onnx;
 
 namespace AiGuard.Cli.Anomaly;
 
@@ -12,8 +11,8 @@ internal static class CliErrors
         {
             return action();
         }
-        catch (Exception e) when (e is AnomalyModelException or OnnxRuntimeException or InvalidDataException
-                                       or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is AnomalyModelException or InvalidDataException or IOException
+                                       or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AiGuard.Anomaly.Training;
+using AiGuard.Training.Features;
 
 namespace AiGuard.Cli.Anomaly;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AiGuard.Anomaly;
-using AiGuard.Anomaly.Training;
+using AiGuard.Training.Features;
 
 namespace AiGuard.Cli.Anomaly;
 
@@ -16,14 +16,12 @@ internal static class ScoreCommand
         var input = new Option<FileInfo>("--input") { Description = "Rows to score (.csv or .jsonl); a 'label' column is ignored", Required = true };
         var sha256 = new Option<string?>("--sha256") { Description = "Refuse the model unless its SHA-256 equals this pin" };
         var schemaVersion = new Option<string?>("--schema-version") { Description = "Refuse the model unless it has this feature schema version" };
-        var runtime = new Option<string?>("--onnxruntime-path") { Description = "ONNX Runtime library (default: AIGUARD_ONNXRUNTIME_PATH, then the cache)" };
 
         var command = new Command("score", "Score feature rows with an anomaly model: one score in [0, 1] per line");
         command.Options.Add(model);
         command.Options.Add(input);
         command.Options.Add(sha256);
         command.Options.Add(schemaVersion);
-        command.Options.Add(runtime);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             using var scorer = AnomalyScorer.Load(new AnomalyModelOptions
@@ -31,7 +29,6 @@ internal static class ScoreCommand
                 Path = parse.GetValue(model)!.FullName,
                 Sha256 = parse.GetValue(sha256),
                 ExpectedFeatureSchemaVersion = parse.GetValue(schemaVersion),
-                OnnxRuntimePath = parse.GetValue(runtime),
             });
             var table = Align(FeatureTableReader.Read(parse.GetValue(input)!.FullName), scorer);
             PrintScores(scorer, table);

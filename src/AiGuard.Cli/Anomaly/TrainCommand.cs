@@ -1,6 +1,8 @@
 using System.CommandLine;
 using AiGuard.Anomaly;
-using AiGuard.Anomaly.Training;
+using AiGuard.Training;
+using AiGuard.Training.Features;
+using AiGuard.Training.Trees;
 using Spectre.Console;
 
 namespace AiGuard.Cli.Anomaly;

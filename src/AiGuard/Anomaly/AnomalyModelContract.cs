@@ -1,5 +1,5 @@
-using System.Globalization;
-using AiGuard.Onnx;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AiGuard.Anomaly;
 
@@ -8,21 +8,21 @@ namespace AiGuard.Anomaly;
 /// output <c>score</c> float32 [N] or [N, 1], schema version in metadata) and reports every
 /// problem in one error.
 /// </summary>
-public static class AnomalyModelContract
+internal static class AnomalyModelContract
 {
     /// <summary>What the scorer needs to know about a model that passed the checks.</summary>
-    public sealed record Facts(int FeatureCount, IReadOnlyList<string>? FeatureNames, string SchemaVersion, string? Algorithm);
+    public sealed record Facts(int FeatureCount, IReadOnlyList<string>? FeatureNames, string SchemaVersion, string? Algorithm, int ScoreRank);
 
-    public static Facts Validate(IOnnxSession session, string modelPath, string? expectedSchemaVersion)
+    public static Facts Validate(InferenceSession session, string modelPath, string? expectedSchemaVersion)
     {
         ArgumentNullException.ThrowIfNull(session);
         var problems = new List<string>();
         var featureCount = CheckInput(session, problems);
-        CheckOutput(session, problems);
+        var scoreRank = CheckOutput(session, problems);
 
-        var metadata = session.Metadata.Custom;
+        var metadata = session.ModelMetadata.CustomMetadataMap;
         metadata.TryGetValue(AnomalyModelMetadata.FeatureNames, out var namesText);
-        var names = string.IsNullOrWhiteSpace(namesText) ? null : ParseNames(namesText);
+        var names = string.IsNullOrWhiteSpace(namesText) ? null : ParseNames(namesText, problems);
         if (names is not null)
         {
             if (featureCount > 0 && names.Count != featureCount)
@@ -36,7 +36,7 @@ public static class AnomalyModelContract
         else if (featureCount == 0)
         {
             problems.Add(
-                $"the feature count is unknown: input '{AnomalyModelMetadata.InputName}' has a symbolic second dimension and there is no {AnomalyModelMetadata.FeatureNames} metadata");
+                $"the feature count is unknown: input '{AnomalyModelMetadata.InputName}' has no fixed second dimension and there is no {AnomalyModelMetadata.FeatureNames} metadata");
         }
 
         metadata.TryGetValue(AnomalyModelMetadata.FeatureSchemaVersion, out var schemaVersion);
@@ -57,60 +57,96 @@ public static class AnomalyModelContract
         }
 
         metadata.TryGetValue(AnomalyModelMetadata.Algorithm, out var algorithm);
-        return new Facts(featureCount, names, schemaVersion!, algorithm);
+        return new Facts(featureCount, names, schemaVersion!, algorithm, scoreRank);
     }
 
-    private static int CheckInput(IOnnxSession session, List<string> problems)
+    /// <summary>Returns the fixed feature count, or 0 when the input is unusable or its second dimension is symbolic.</summary>
+    private static int CheckInput(InferenceSession session, List<string> problems)
     {
-        if (session.Inputs.Count != 1 || session.Inputs[0].Name != AnomalyModelMetadata.InputName)
+        if (session.InputNames.Count != 1 || session.InputNames[0] != AnomalyModelMetadata.InputName)
         {
             problems.Add(
-                $"it must have exactly one input named '{AnomalyModelMetadata.InputName}', but has {Describe(session.Inputs)}");
+                $"it must have exactly one input named '{AnomalyModelMetadata.InputName}', but has {Describe(session.InputNames, session.InputMetadata)}");
             return 0;
         }
 
-        var input = session.Inputs[0];
-        if (!input.IsTensor || input.ElementType != TensorElementType.Float || input.Shape.Count != 2)
+        var input = session.InputMetadata[AnomalyModelMetadata.InputName];
+        if (!IsFloatTensor(input) || input.Dimensions.Length != 2)
         {
             problems.Add(
-                $"input '{input.Name}' must be a float32 tensor of rank 2 [N, F], but is {input.ElementType} {input.ShapeText}");
+                $"input '{AnomalyModelMetadata.InputName}' must be a float32 tensor of rank 2 [N, F], but is {Describe(input)}");
             return 0;
         }
 
-        return input.Shape[1] > 0 ? checked((int)input.Shape[1]) : 0;
-    }
-
-    private static void CheckOutput(IOnnxSession session, List<string> problems)
-    {
-        var output = session.Outputs.FirstOrDefault(o => o.Name == AnomalyModelMetadata.OutputName);
-        if (output is null)
-        {
-            problems.Add($"it has no output named '{AnomalyModelMetadata.OutputName}' (outputs: {Describe(session.Outputs)})");
-            return;
-        }
-
-        var shapeOk = output.Shape.Count == 1 || (output.Shape.Count == 2 && output.Shape[1] == 1);
-        if (!output.IsTensor || output.ElementType != TensorElementType.Float || !shapeOk)
+        // A fixed batch size would make every other batch size fail at scoring time.
+        if (input.Dimensions[0] > 0)
         {
             problems.Add(
-                $"output '{output.Name}' must be a float32 tensor [N] or [N, 1], but is {output.ElementType} {output.ShapeText}");
+                $"input '{AnomalyModelMetadata.InputName}' must have a symbolic first dimension (the batch size N), but it is fixed at {input.Dimensions[0]}");
         }
+
+        return Math.Max(input.Dimensions[1], 0);
     }
 
-    private static string Describe(IReadOnlyList<OnnxNodeInfo> nodes) =>
-        nodes.Count == 0
-            ? "none"
-            : string.Join(", ", nodes.Select(n => string.Create(CultureInfo.InvariantCulture, $"'{n.Name}' {n.ElementType} {n.ShapeText}")));
+    /// <summary>Returns the rank of the score output (1 or 2), or 0 when it is unusable.</summary>
+    private static int CheckOutput(InferenceSession session, List<string> problems)
+    {
+        if (!session.OutputMetadata.TryGetValue(AnomalyModelMetadata.OutputName, out var output))
+        {
+            problems.Add(
+                $"it has no output named '{AnomalyModelMetadata.OutputName}' (outputs: {Describe(session.OutputNames, session.OutputMetadata)})");
+            return 0;
+        }
+
+        var rank = IsFloatTensor(output) ? output.Dimensions.Length : 0;
+        if (rank == 1 || (rank == 2 && output.Dimensions[1] == 1))
+        {
+            return rank;
+        }
+
+        problems.Add(
+            $"output '{AnomalyModelMetadata.OutputName}' must be a float32 tensor [N] or [N, 1], but is {Describe(output)}");
+        return 0;
+    }
+
+    private static bool IsFloatTensor(NodeMetadata node) =>
+        node.OnnxValueType == OnnxValueType.ONNX_TYPE_TENSOR && node.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float;
+
+    private static string Describe(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        names.Count == 0 ? "none" : string.Join(", ", names.Select(name => $"'{name}' {Describe(metadata[name])}"));
+
+    /// <summary>E.g. <c>Float [N, 4]</c>: element type and shape, symbolic dimensions by name.</summary>
+    private static string Describe(NodeMetadata node)
+    {
+        if (node.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR)
+        {
+            return $"a {node.OnnxValueType.ToString().Replace("ONNX_TYPE_", string.Empty, StringComparison.Ordinal).ToLowerInvariant()}, not a tensor";
+        }
+
+        var dims = node.Dimensions.Select((dim, i) =>
+            dim > 0 ? dim.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : i < node.SymbolicDimensions.Length && node.SymbolicDimensions[i].Length > 0 ? node.SymbolicDimensions[i]
+            : "?");
+        return $"{node.ElementDataType} [{string.Join(", ", dims)}]";
+    }
 
     /// <summary>Accepts the comma-separated form AiGuard writes and a JSON array of strings.</summary>
-    private static List<string> ParseNames(string text)
+    private static List<string>? ParseNames(string text, List<string> problems)
     {
         var trimmed = text.Trim();
-        if (trimmed.StartsWith('['))
+        if (!trimmed.StartsWith('['))
         {
-            return System.Text.Json.JsonSerializer.Deserialize<List<string>>(trimmed) ?? [];
+            return [.. trimmed.Split(',', StringSplitOptions.TrimEntries)];
         }
 
-        return [.. trimmed.Split(',', StringSplitOptions.TrimEntries)];
+        try
+        {
+            return JsonSerializer.Deserialize<List<string>>(trimmed) ?? [];
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"metadata {AnomalyModelMetadata.FeatureNames} starts like a JSON array but is not one of strings ({e.Message})");
+            return null;
+        }
     }
 }

@@ -20,7 +20,4 @@ public sealed class AnomalyModelOptions
 
     /// <summary>Threads inside one scoring call; 1 keeps per-request latency predictable.</summary>
     public int IntraOpThreads { get; set; } = 1;
-
-    /// <summary>Explicit ONNX Runtime library; otherwise AIGUARD_ONNXRUNTIME_PATH, then the cache.</summary>
-    public string? OnnxRuntimePath { get; set; }
 }

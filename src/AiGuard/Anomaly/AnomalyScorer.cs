@@ -1,18 +1,31 @@
-using AiGuard.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AiGuard.Anomaly;
 
 /// <summary>
-/// Scores feature vectors with the pinned anomaly model: 0 = typical client, 1 = anomalous.
-/// Thread-safe (ONNX Runtime sessions allow concurrent Run); dispose to release the model.
+/// Scores feature vectors with the pinned anomaly model through ONNX Runtime: 0 = typical
+/// client, 1 = anomalous. Thread-safe (sessions allow concurrent runs and each call has its
+/// own buffers); dispose to release the model once no call is running.
 /// </summary>
-public sealed class AnomalyScorer : IDisposable
+public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
 {
-    private readonly IOnnxSession _session;
+    private static readonly string[] InputNames = [AnomalyModelMetadata.InputName];
+    private static readonly string[] OutputNames = [AnomalyModelMetadata.OutputName];
 
-    private AnomalyScorer(IOnnxSession session, string path, string sha256, AnomalyModelContract.Facts facts)
+    private readonly InferenceSession _session;
+    // Shared by all calls, as InferenceSession shares its own default: Run only reads it.
+    private readonly RunOptions _runOptions = new();
+    private readonly SingleRowBindingPool _singleRows;
+    private readonly int _scoreRank;
+    private int _callsInFlight;
+    private int _disposed;
+
+    private AnomalyScorer(InferenceSession session, string path, string sha256, AnomalyModelContract.Facts facts)
     {
         _session = session;
+        _scoreRank = facts.ScoreRank;
+        _singleRows = new SingleRowBindingPool(session, facts.FeatureCount, facts.ScoreRank);
         ModelPath = path;
         Sha256 = sha256;
         FeatureCount = facts.FeatureCount;
@@ -23,12 +36,13 @@ public sealed class AnomalyScorer : IDisposable
 
     public string ModelPath { get; }
 
-    /// <summary>SHA-256 of the loaded file, lowercase hex.</summary>
+    /// <inheritdoc />
     public string Sha256 { get; }
 
+    /// <inheritdoc />
     public int FeatureCount { get; }
 
-    /// <summary>Feature names from the model's metadata, in input column order, when present.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<string>? FeatureNames { get; }
 
     public string FeatureSchemaVersion { get; }
@@ -44,6 +58,12 @@ public sealed class AnomalyScorer : IDisposable
             throw new AnomalyModelException($"No anomaly model configured: set {AnomalyModelOptions.SectionName}:Path.");
         }
 
+        if (options.IntraOpThreads < 1)
+        {
+            throw new AnomalyModelException(
+                $"{AnomalyModelOptions.SectionName}:IntraOpThreads must be at least 1, but is {options.IntraOpThreads}.");
+        }
+
         if (!File.Exists(options.Path))
         {
             throw new AnomalyModelException($"Anomaly model file '{options.Path}' does not exist.");
@@ -56,24 +76,16 @@ public sealed class AnomalyScorer : IDisposable
             ModelFileHash.VerifyPin(options.Path, sha256, options.Sha256);
         }
 
-        OnnxSession session;
-        try
-        {
-            session = OnnxSession.Create(bytes, new OnnxSessionOptions
-            {
-                IntraOpThreads = options.IntraOpThreads,
-                LibraryPath = options.OnnxRuntimePath,
-            });
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new AnomalyModelException($"Cannot load anomaly model '{options.Path}': {e.Message}", e);
-        }
-
+        var session = CreateSession(options.Path, bytes, options.IntraOpThreads);
         try
         {
             var facts = AnomalyModelContract.Validate(session, options.Path, options.ExpectedFeatureSchemaVersion);
             return new AnomalyScorer(session, options.Path, sha256, facts);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            session.Dispose();
+            throw new AnomalyModelException($"Cannot read anomaly model '{options.Path}': {e.Message}", e);
         }
         catch
         {
@@ -90,14 +102,35 @@ public sealed class AnomalyScorer : IDisposable
             throw new ArgumentException($"The model expects {FeatureCount} features, got {row.Length}.", nameof(row));
         }
 
-        Span<long> shape = [1, FeatureCount];
-        Span<float> score = stackalloc float[1];
-        _session.Run(AnomalyModelMetadata.InputName, row, shape, AnomalyModelMetadata.OutputName, score);
-        return score[0];
+        Enter();
+        try
+        {
+            var binding = _singleRows.Rent();
+            try
+            {
+                return binding.Run(_session, _runOptions, row);
+            }
+            finally
+            {
+                _singleRows.Return(binding);
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw ScoringFailed(e);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
-    /// <summary>Scores rows laid out one after another; writes one score per row.</summary>
-    public void Score(ReadOnlySpan<float> rows, Span<float> scores)
+    /// <summary>
+    /// Scores rows laid out one after another; writes one score per row. ONNX Runtime reads the
+    /// rows and writes the scores in place, without copies; each call allocates two small
+    /// <see cref="OrtValue"/> wrappers and the Run's argument arrays, once per batch.
+    /// </summary>
+    public unsafe void Score(ReadOnlySpan<float> rows, Span<float> scores)
     {
         if (rows.Length == 0 || rows.Length % FeatureCount != 0)
         {
@@ -111,13 +144,89 @@ public sealed class AnomalyScorer : IDisposable
             throw new ArgumentException($"{n} rows need {n} scores, but the destination holds {scores.Length}.", nameof(scores));
         }
 
-        Span<long> shape = [n, FeatureCount];
-        var written = _session.Run(AnomalyModelMetadata.InputName, rows, shape, AnomalyModelMetadata.OutputName, scores);
-        if (written != n)
+        if (n == 1)
         {
-            throw new AnomalyModelException($"The model returned {written} scores for {n} rows.");
+            scores[0] = Score(rows);
+            return;
+        }
+
+        Enter();
+        try
+        {
+            fixed (float* input = rows)
+            fixed (float* output = scores)
+            {
+                using var inputValue = OrtValue.CreateTensorValueWithData(
+                    OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [n, FeatureCount], (IntPtr)input, (long)rows.Length * sizeof(float));
+                using var outputValue = OrtValue.CreateTensorValueWithData(
+                    OrtMemoryInfo.DefaultInstance, TensorElementType.Float, _scoreRank == 2 ? [n, 1] : [n], (IntPtr)output, (long)n * sizeof(float));
+                _session.Run(_runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw ScoringFailed(e);
+        }
+        finally
+        {
+            Exit();
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>Waits for running calls to finish, then releases the model; safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var wait = default(SpinWait);
+        while (Volatile.Read(ref _callsInFlight) != 0)
+        {
+            wait.SpinOnce();
+        }
+
+        _singleRows.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private static InferenceSession CreateSession(string path, byte[] bytes, int intraOpThreads)
+    {
+        // Parallelism comes from concurrent requests, each scoring a small row, not from inside one run.
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            return new InferenceSession(bytes, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new AnomalyModelException($"Cannot load anomaly model '{path}': {e.Message}", e);
+        }
+    }
+
+    private AnomalyModelException ScoringFailed(OnnxRuntimeException e) =>
+        new($"Scoring with anomaly model '{ModelPath}' failed: {e.Message}", e);
+
+    // Dispose must not release the session under a running call: calls count themselves in,
+    // and Dispose, once it has set the flag, waits for the count to drop to zero.
+    private void Enter()
+    {
+        Interlocked.Increment(ref _callsInFlight);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _callsInFlight);
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _callsInFlight);
 }

@@ -1,7 +1,8 @@
 using AiGuard.Anomaly;
-using AiGuard.Anomaly.Training;
-using AiGuard.Onnx;
-using AiGuard.Tests.Onnx;
+using AiGuard.Tests.Training;
+using AiGuard.Training;
+using AiGuard.Training.Trees;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AiGuard.Tests.Anomaly;
 
@@ -17,7 +18,7 @@ public sealed class AnomalyScorerTests : IDisposable
     [Fact]
     public void Scorer_scores_a_row_like_the_trainers_reference_evaluation()
     {
-        using var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+        using var scorer = LoadTrained();
         float[] row = [0.3f, -1.2f, 2.5f, 0f];
 
         var score = scorer.Score(row);
@@ -32,7 +33,7 @@ public sealed class AnomalyScorerTests : IDisposable
     [Fact]
     public void Batch_scores_equal_single_row_scores()
     {
-        using var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+        using var scorer = LoadTrained();
         var rows = RandomTables.Uniform(300, Features, seed: 4);
         var batch = new float[300];
 
@@ -45,139 +46,154 @@ public sealed class AnomalyScorerTests : IDisposable
     }
 
     [Fact]
-    public void Scorer_refuses_a_model_whose_hash_does_not_match_the_pin()
+    public void Batch_writes_one_score_per_row_and_leaves_the_rest_of_the_destination_alone()
     {
-        var path = _files.Write("m.onnx", _trained.OnnxBytes);
-        var tampered = (byte[])_trained.OnnxBytes.Clone();
-        tampered[^1] ^= 1;
-        var pinned = ModelFileHash.Compute(_trained.OnnxBytes);
-        File.WriteAllBytes(path, tampered);
+        using var scorer = LoadTrained();
+        var rows = RandomTables.Uniform(3, Features, seed: 8);
+        var scores = new float[5];
+        Array.Fill(scores, -1f);
 
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(new AnomalyModelOptions { Path = path, Sha256 = pinned }));
+        scorer.Score(rows, scores);
 
-        Assert.Contains(pinned, error.Message, StringComparison.Ordinal);
-        Assert.Contains(ModelFileHash.Compute(tampered), error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_accepts_a_pin_in_upper_case_or_with_a_sha256_prefix()
-    {
-        var path = _files.Write("m.onnx", _trained.OnnxBytes);
-        var hash = ModelFileHash.Compute(_trained.OnnxBytes);
-
-        using var upper = AnomalyScorer.Load(new AnomalyModelOptions { Path = path, Sha256 = hash.ToUpperInvariant() });
-        using var prefixed = AnomalyScorer.Load(new AnomalyModelOptions { Path = path, Sha256 = "sha256:" + hash });
-
-        Assert.Equal(hash, upper.Sha256);
-        Assert.Equal(hash, prefixed.Sha256);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_model_whose_input_is_named_differently()
-    {
-        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, inputName: "input"));
-
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(Pinned(path)));
-
-        Assert.Contains("exactly one input named 'features'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'input'", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_model_whose_score_output_is_int64()
-    {
-        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, outputType: TensorElementType.Int64));
-
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(Pinned(path)));
-
-        Assert.Contains("output 'score' must be a float32 tensor", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Int64", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_model_without_a_score_output()
-    {
-        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, outputName: "probability"));
-
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(Pinned(path)));
-
-        Assert.Contains("no output named 'score'", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_model_trained_on_another_feature_schema_version()
-    {
-        var options = Pinned(_files.Write("m.onnx", _trained.OnnxBytes));
-        options.ExpectedFeatureSchemaVersion = "2";
-
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(options));
-
-        Assert.Contains("feature schema version 1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_model_without_schema_version_metadata()
-    {
-        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: null));
-
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(Pinned(path)));
-
-        Assert.Contains("aiguard.feature_schema_version is missing", error.Message, StringComparison.Ordinal);
+        Assert.All(scores[..3], s => Assert.InRange(s, 0f, 1f));
+        Assert.Equal([-1f, -1f], scores[3..]);
     }
 
     [Fact]
     public void Scorer_accepts_a_foreign_model_that_meets_the_contract()
     {
-        using var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", TestModels.ScoreLike(Features))));
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", TestModels.ScoreLike(Features))));
 
         // sigmoid(mean(0, 0, 0, 0)) = 0.5
         Assert.Equal(0.5f, scorer.Score(new float[Features]), 1e-6f);
         Assert.Null(scorer.FeatureNames);
+        Assert.Null(scorer.Algorithm);
     }
 
     [Fact]
-    public void Scorer_reports_corrupt_model_bytes_with_ORTs_error()
+    public void Scorer_reads_a_score_output_of_shape_N_by_1_for_one_row_and_for_a_batch()
     {
-        var path = _files.Write("m.onnx", _trained.OnnxBytes[..50]);
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", TestModels.ScoreLike(2, scoreColumn: true))));
+        var scores = new float[3];
 
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(Pinned(path)));
+        scorer.Score([0f, 0f, 2f, 2f, -2f, -2f], scores);
 
-        Assert.IsType<OnnxRuntimeException>(error.InnerException);
-        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(Sigmoid(0), scorer.Score([-1f, 1f]), 1e-6f);
+        Assert.Equal([Sigmoid(0), Sigmoid(2), Sigmoid(-2)], scores, (a, b) => Math.Abs(a - b) < 1e-6f);
     }
 
     [Fact]
-    public void Scorer_reports_a_missing_model_file_by_path()
+    public void A_row_with_the_wrong_number_of_features_is_refused_naming_both_counts()
     {
-        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(new AnomalyModelOptions { Path = "/nowhere/model.onnx" }));
-
-        Assert.Contains("/nowhere/model.onnx", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Scorer_refuses_a_row_with_the_wrong_number_of_features()
-    {
-        using var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+        using var scorer = LoadTrained();
 
         var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[Features + 1]));
 
-        Assert.Contains($"expects {Features} features, got {Features + 1}", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The model expects {Features} features, got {Features + 1}.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Scorer_gives_the_same_scores_from_several_threads_as_from_one()
+    public void A_batch_that_is_not_whole_rows_is_refused_naming_the_feature_count_and_the_values_given()
     {
-        using var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
-        var rows = RandomTables.Uniform(2000, Features, seed: 9);
-        var expected = new float[2000];
-        for (var r = 0; r < 2000; r++)
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", TestModels.ScoreLike(3))));
+
+        // 8 values would be two rows of a 4-feature model, but this one has 3 features.
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[8], new float[2]));
+
+        Assert.StartsWith(
+            "Expected a non-empty multiple of 3 values (rows of 3 features), got 8.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_destination_with_fewer_scores_than_rows_is_refused_naming_both_sizes()
+    {
+        using var scorer = LoadTrained();
+
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[4 * Features], new float[3]));
+
+        Assert.StartsWith("4 rows need 4 scores, but the destination holds 3.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_error_inside_ONNX_Runtime_while_scoring_names_the_model_file_and_keeps_ORTs_message()
+    {
+        var path = _files.Write("fails.onnx", TestModels.FailsUnlessTwoRows(Features));
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(path));
+
+        var single = Assert.Throws<AnomalyModelException>(() => scorer.Score(new float[Features]));
+        var batch = Assert.Throws<AnomalyModelException>(() => scorer.Score(new float[3 * Features], new float[3]));
+
+        foreach (var error in new[] { single, batch })
+        {
+            Assert.StartsWith($"Scoring with anomaly model '{path}' failed: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("invalid dimensions for output: score", error.Message, StringComparison.Ordinal);
+            Assert.IsType<OnnxRuntimeException>(error.InnerException);
+        }
+
+        // The failed calls gave their buffers back: the scorer still scores what the model accepts.
+        var scores = new float[2];
+        scorer.Score([1f, 1f, 1f, 1f, 2f, 4f, 0f, 2f], scores);
+        Assert.Equal([1f, 2f], scores);
+    }
+
+    [Fact]
+    public void Single_row_scoring_allocates_no_managed_memory()
+    {
+        using var scorer = LoadTrained();
+        var row = RandomTables.Uniform(1, Features, seed: 12);
+        for (var i = 0; i < 200; i++)
+        {
+            scorer.Score(row);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var sum = 0f;
+        for (var i = 0; i < 2000; i++)
+        {
+            sum += scorer.Score(row);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.InRange(sum / 2000, 0f, 1f);
+    }
+
+    [Fact]
+    public void Many_threads_scoring_at_once_get_the_same_scores_as_one_thread()
+    {
+        // More threads than the pool keeps bindings for, mixing single rows and batches.
+        const int Threads = 16, RowsPerThread = 300;
+        using var loaded = LoadTrained();
+        IAnomalyScorer scorer = loaded;
+        var rows = RandomTables.Uniform(Threads * RowsPerThread, Features, seed: 9);
+        var expected = new float[Threads * RowsPerThread];
+        for (var r = 0; r < expected.Length; r++)
         {
             expected[r] = scorer.Score(rows.AsSpan(r * Features, Features));
         }
 
-        var actual = new float[2000];
-        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, r => actual[r] = scorer.Score(rows.AsSpan(r * Features, Features)));
+        var actual = new float[expected.Length];
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var r = t * RowsPerThread; r < (t + 1) * RowsPerThread; r += 10)
+            {
+                if (t % 2 == 0)
+                {
+                    for (var i = r; i < r + 10; i++)
+                    {
+                        actual[i] = scorer.Score(rows.AsSpan(i * Features, Features));
+                    }
+                }
+                else
+                {
+                    scorer.Score(rows.AsSpan(r * Features, 10 * Features), actual.AsSpan(r, 10));
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
 
         Assert.Equal(expected, actual);
     }
@@ -185,13 +201,57 @@ public sealed class AnomalyScorerTests : IDisposable
     [Fact]
     public void Scorer_used_after_dispose_throws_ObjectDisposedException()
     {
-        var scorer = AnomalyScorer.Load(Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+        var scorer = LoadTrained();
         scorer.Dispose();
         scorer.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[Features]));
+        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[2 * Features], new float[2]));
     }
 
-    private static AnomalyModelOptions Pinned(string path) =>
-        new() { Path = path, Sha256 = ModelFileHash.Compute(File.ReadAllBytes(path)) };
+    [Fact]
+    public void Disposing_while_other_threads_score_lets_running_calls_finish_and_refuses_later_ones()
+    {
+        var scorer = LoadTrained();
+        var row = RandomTables.Uniform(1, Features, seed: 13);
+        var expected = scorer.Score(row);
+        var scored = 0;
+        var refused = 0;
+        var wrong = 0;
+        using var started = new CountdownEvent(4);
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            started.Signal();
+            while (true)
+            {
+                try
+                {
+                    if (scorer.Score(row) != expected)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+
+                    Interlocked.Increment(ref scored);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        started.Wait();
+        SpinWait.SpinUntil(() => Volatile.Read(ref scored) > 1000);
+
+        scorer.Dispose();
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(0, wrong);
+        Assert.Equal(4, refused);
+    }
+
+    private AnomalyScorer LoadTrained() => AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

@@ -1,3 +1,5 @@
+using AiGuard.Anomaly;
+
 namespace AiGuard.Tests.Anomaly;
 
 /// <summary>A temporary directory for model files, deleted with the test class.</summary>
@@ -11,6 +13,10 @@ public sealed class ModelFiles : IDisposable
         File.WriteAllBytes(path, bytes);
         return path;
     }
+
+    /// <summary>Options that load the file at <paramref name="path"/>, pinned to its current SHA-256.</summary>
+    public static AnomalyModelOptions Pinned(string path) =>
+        new() { Path = path, Sha256 = ModelFileHash.Compute(File.ReadAllBytes(path)) };
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

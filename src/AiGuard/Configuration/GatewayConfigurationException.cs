@@ -14,7 +14,7 @@ public sealed class GatewayConfigurationException : Exception
     }
 
     public GatewayConfigurationException(string message, Exception innerException)
-        : base(message, innerException)
+        : base(Describe([message]), innerException)
     {
         Errors = [message];
     }

@@ -1,3 +1,4 @@
+using AiGuard.Anomaly;
 using AiGuard.Configuration;
 using AiGuard.Pipeline;
 using Microsoft.AspNetCore.Builder;
@@ -13,6 +14,7 @@ public static class AiGuardApplicationExtensions
     {
         // Fail at start, with every problem named, rather than on the first request.
         _ = app.Services.GetRequiredService<GatewayConfiguration>();
+        _ = app.Services.GetRequiredService<AnomalyModelHost>();
 
         app.UseRouting();                                        // YARP route match (and the gateway's own endpoints)
         app.UseMiddleware<GuardMiddleware>();                    // snapshot, authenticate, authorize the route; 500 for the unexpected

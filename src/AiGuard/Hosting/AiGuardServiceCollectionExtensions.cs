@@ -1,3 +1,4 @@
+using AiGuard.Anomaly;
 using AiGuard.Audit;
 using AiGuard.Authorization;
 using AiGuard.Configuration;
@@ -37,6 +38,9 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<GatewayConfiguration>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<GatewayConfiguration>());
         services.AddSingleton<IConfigChangeListener>(sp => sp.GetRequiredService<GatewayConfiguration>());
+
+        // The anomaly model, when one is configured: loaded and pinned at start.
+        services.AddSingleton<AnomalyModelHost>();
 
         // Guard stages, in the order of StageOrder.
         services.AddGuardStage<ModelAccessStage>();

@@ -244,6 +244,37 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task A_configured_anomaly_model_is_loaded_at_start_and_a_wrong_pin_stops_the_start()
+    {
+        var model = Path.Combine(Path.GetTempPath(), $"aiguard-model-{Guid.NewGuid():N}.onnx");
+        var bytes = AnomalyModels.Mean(features: 4);
+        await File.WriteAllBytesAsync(model, bytes);
+        try
+        {
+            var settings = ValidSettings();
+            settings["AiGuard:Anomaly:Model:Path"] = model;
+            settings["AiGuard:Anomaly:Model:Sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            await using (var app = Build(settings))
+            {
+                await app.StartAsync();
+                var scorer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AiGuard.Anomaly.AnomalyModelHost>(app.Services).Scorer;
+                Assert.Equal(4, scorer!.FeatureCount);
+                await app.StopAsync();
+            }
+
+            settings["AiGuard:Anomaly:Model:Sha256"] = new string('0', 64);
+            var error = await StartFailsAsync(settings);
+
+            Assert.StartsWith("The configuration is not valid: AiGuard:Anomaly:Model: Refusing to load anomaly model", error.Message, StringComparison.Ordinal);
+            Assert.Contains(new string('0', 64), error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [Fact]
     public async Task A_misspelt_setting_is_logged_as_a_warning_naming_the_closest_known_name()
     {
         var log = Path.Combine(Path.GetTempPath(), $"aiguard-warn-{Guid.NewGuid():N}.log");

@@ -21,6 +21,9 @@ public sealed class DemoModelOptions
     /// <summary>Delay of the <c>slow</c> fault when the request has no <c>x-demo-delay-ms</c> header.</summary>
     public int DefaultSlowDelayMs { get; set; } = 2000;
 
+    /// <summary>The clock the <c>slow</c> fault waits on; tests set a fake one (code only, not configuration).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     internal void Validate()
     {
         if (DefaultSlowDelayMs < 0)

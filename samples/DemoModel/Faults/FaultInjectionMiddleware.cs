@@ -34,7 +34,7 @@ internal sealed class FaultInjectionMiddleware(RequestDelegate next, DemoModelOp
 
                 try
                 {
-                    await Task.Delay(delay, context.RequestAborted);
+                    await Task.Delay(delay, options.Time, context.RequestAborted);
                 }
                 catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
                 {

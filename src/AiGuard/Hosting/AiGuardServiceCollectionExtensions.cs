@@ -57,7 +57,7 @@ public static class AiGuardServiceCollectionExtensions
         // The decision path.
         services.AddSingleton<PipelineMetrics>();
         services.AddSingleton<DecisionRecorder>();
-        services.AddSingleton<ResponseStages>();
+        services.AddSingleton<StageRunner>();
         services.AddSingleton<GuardPipeline>();
 
         services.AddReverseProxy().AddTransforms<GatewayTransformProvider>();

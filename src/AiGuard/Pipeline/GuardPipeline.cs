@@ -17,13 +17,13 @@ namespace AiGuard.Pipeline;
 public sealed partial class GuardPipeline
 {
     private readonly DecisionRecorder _recorder;
-    private readonly ResponseStages _responseStages;
+    private readonly StageRunner _stages;
     private readonly ILogger<GuardPipeline> _logger;
 
-    public GuardPipeline(DecisionRecorder recorder, ResponseStages responseStages, ILogger<GuardPipeline> logger)
+    public GuardPipeline(DecisionRecorder recorder, StageRunner stages, ILogger<GuardPipeline> logger)
     {
         _recorder = recorder;
-        _responseStages = responseStages;
+        _stages = stages;
         _logger = logger;
     }
 
@@ -65,7 +65,7 @@ public sealed partial class GuardPipeline
             ResponseBodyFilter? filter = null;
             if (policy.ResponseBodyStages.Count > 0 && guard.Operation!.HasInferenceResponse)
             {
-                filter = new ResponseBodyFilter(context.Response.Body, guard, _responseStages, _recorder);
+                filter = new ResponseBodyFilter(context.Response.Body, guard, _stages, _recorder);
                 context.Response.Body = filter;
             }
 
@@ -109,6 +109,12 @@ public sealed partial class GuardPipeline
             path = path[policy.PathPrefix.Length..];
         }
 
+        if (!RequestPath.IsValidUtf8(context))
+        {
+            return (null, StageNames.Parse, GuardDecision.Refuse(
+                StatusCodes.Status400BadRequest, ProblemCodes.InvalidPath, "The request path is not valid percent-encoded UTF-8."));
+        }
+
         var operation = policy.Adapter.Match(context.Request.Method, path);
         if (operation is null)
         {
@@ -149,8 +155,7 @@ public sealed partial class GuardPipeline
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !guard.HttpContext.RequestAborted.IsCancellationRequested)
         {
-            LogStageFailed(_logger, ex, stage.Name, guard.RouteId);
-            return _responseStages.FailMode(guard, stage.Name);
+            return _stages.Failed(guard, stage.Name, ex);
         }
     }
 
@@ -195,9 +200,6 @@ public sealed partial class GuardPipeline
 
         return null;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Guard stage {Stage} failed on route {RouteId}")]
-    private static partial void LogStageFailed(ILogger logger, Exception exception, string stage, string? routeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding failed with {Error} on route {RouteId} after the answer had started")]
     private static partial void LogCutAfterStart(ILogger logger, ForwarderError error, string? routeId);

@@ -20,6 +20,7 @@ public static class ProblemCodes
     public const string JsonTooManyElements = "json_too_many_elements";
     public const string InvalidBody = "invalid_body";
     public const string InvalidHeader = "invalid_header";
+    public const string InvalidPath = "invalid_path";
     public const string TensorShapeMismatch = "tensor_shape_mismatch";
 
     // 404: nothing behind this path

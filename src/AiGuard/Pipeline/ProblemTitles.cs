@@ -17,6 +17,7 @@ public static class ProblemTitles
         ProblemCodes.JsonTooManyElements => "JSON body has too many elements",
         ProblemCodes.InvalidBody => "Request body does not match the protocol",
         ProblemCodes.InvalidHeader => "Invalid request header",
+        ProblemCodes.InvalidPath => "Invalid request path",
         ProblemCodes.TensorShapeMismatch => "Tensor shape does not match its data",
         ProblemCodes.RouteNotFound => "No route for this path",
         ProblemCodes.OperationNotSupported => "Operation not supported on this route",

@@ -18,11 +18,13 @@ public sealed class GatewayTransformProvider : ITransformProvider
 {
     private readonly GatewayConfiguration _configuration;
     private readonly DecisionRecorder _recorder;
+    private readonly StageRunner _stages;
 
-    public GatewayTransformProvider(GatewayConfiguration configuration, DecisionRecorder recorder)
+    public GatewayTransformProvider(GatewayConfiguration configuration, DecisionRecorder recorder, StageRunner stages)
     {
         _configuration = configuration;
         _recorder = recorder;
+        _stages = stages;
     }
 
     public void ValidateRoute(TransformRouteValidationContext context)
@@ -75,7 +77,14 @@ public sealed class GatewayTransformProvider : ITransformProvider
             GuardDecision decision;
             using (Telemetry.GuardTelemetry.StartStage(stage.Name))
             {
-                decision = stage.OnResponseHeaders(guard, response);
+                try
+                {
+                    decision = stage.OnResponseHeaders(guard, response);
+                }
+                catch (Exception ex)
+                {
+                    decision = _stages.Failed(guard, stage.Name, ex);
+                }
             }
 
             if (decision.IsRefusal)

@@ -66,10 +66,14 @@ public abstract class DemoModelHost : IAsyncLifetime
 /// <summary>The demo model with fault injection and the debug endpoints switched on, no API key.</summary>
 public sealed class DemoModelFixture : DemoModelHost
 {
+    /// <summary>The clock the slow fault waits on.</summary>
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time { get; } = new();
+
     protected override void Configure(DemoModelOptions options)
     {
         options.EnableFaults = true;
         options.EnableDebugEndpoints = true;
+        options.Time = Time;
     }
 }
 

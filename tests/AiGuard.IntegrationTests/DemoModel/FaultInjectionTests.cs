@@ -32,10 +32,18 @@ public sealed class FaultInjectionTests(DemoModelFixture server) : IClassFixture
     }
 
     [Fact]
-    public async Task Slow_fault_still_answers_normally_after_the_delay()
+    public async Task Slow_fault_holds_the_answer_until_its_delay_has_passed_then_answers_normally()
     {
-        var response = await SendWithFaultAsync("slow", delayMs: "1");
+        var pending = SendWithFaultAsync("slow", delayMs: "5000");
 
+        // The fake clock has not moved: the answer must still be pending.
+        var early = await Task.WhenAny(pending, Task.Delay(300));
+        Assert.NotSame(pending, early);
+        server.Time.Advance(TimeSpan.FromMilliseconds(4999));
+        Assert.NotSame(pending, await Task.WhenAny(pending, Task.Delay(200)));
+
+        server.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var response = await pending.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

@@ -50,6 +50,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>The index of <see cref="ToRevoke"/> under <c>AiGuard:ApiKeys:Keys</c>.</summary>
     public const int ToRevokeIndex = 5;
 
+    /// <summary>The running gateway's services.</summary>
+    public IServiceProvider Services => _gateway!.Services;
+
     /// <summary>The running gateway's configuration, for reload tests.</summary>
     public IConfigurationRoot Configuration => (IConfigurationRoot)_gateway!.Configuration;
 

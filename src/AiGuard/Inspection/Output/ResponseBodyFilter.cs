@@ -22,14 +22,14 @@ public sealed class ResponseBodyFilter : Stream
 
     private readonly Stream _inner;
     private readonly GuardContext _guard;
-    private readonly ResponseStages _stages;
+    private readonly StageRunner _stages;
     private readonly DecisionRecorder _recorder;
     private ArrayBufferWriter<byte>? _buffer;
     private bool _tooLarge;
     private ServerSentEvents? _events;
     private bool _cut;
 
-    public ResponseBodyFilter(Stream inner, GuardContext guard, ResponseStages stages, DecisionRecorder recorder)
+    public ResponseBodyFilter(Stream inner, GuardContext guard, StageRunner stages, DecisionRecorder recorder)
     {
         _inner = inner;
         _guard = guard;
@@ -184,7 +184,7 @@ public sealed class ResponseBodyFilter : Stream
             return;
         }
 
-        var (decision, stage) = _stages.Run(_guard, response);
+        var (decision, stage) = _stages.RunResponse(_guard, response);
         if (decision.IsRefusal)
         {
             await _recorder.RefuseAsync(_guard, stage, decision);
@@ -230,7 +230,7 @@ public sealed class ResponseBodyFilter : Stream
             }
         }
 
-        var (decision, stage) = _stages.Run(_guard, response);
+        var (decision, stage) = _stages.RunResponse(_guard, response);
         if (decision.IsRefusal)
         {
             await CutAsync(decision, stage);

@@ -1,17 +1,16 @@
-using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using Microsoft.Extensions.Logging;
 
-namespace AiGuard.Inspection.Output;
+namespace AiGuard.Pipeline;
 
-/// <summary>Runs the response-body stages of a route over one parsed answer (a whole body or one SSE event).</summary>
-public sealed partial class ResponseStages
+/// <summary>Runs a route's response-body stages over one parsed answer and applies every stage's fail mode.</summary>
+public sealed partial class StageRunner
 {
     private readonly DecisionRecorder _recorder;
     private readonly PipelineMetrics _metrics;
-    private readonly ILogger<ResponseStages> _logger;
+    private readonly ILogger<StageRunner> _logger;
 
-    public ResponseStages(DecisionRecorder recorder, PipelineMetrics metrics, ILogger<ResponseStages> logger)
+    public StageRunner(DecisionRecorder recorder, PipelineMetrics metrics, ILogger<StageRunner> logger)
     {
         _recorder = recorder;
         _metrics = metrics;
@@ -19,7 +18,7 @@ public sealed partial class ResponseStages
     }
 
     /// <summary>Runs every body stage in order; records changes; returns the first refusal (not yet recorded) or Continue.</summary>
-    public (GuardDecision Decision, string Stage) Run(GuardContext guard, InferenceResponse response)
+    public (GuardDecision Decision, string Stage) RunResponse(GuardContext guard, InferenceResponse response)
     {
         foreach (var stage in guard.Policy!.ResponseBodyStages)
         {
@@ -32,8 +31,7 @@ public sealed partial class ResponseStages
                 }
                 catch (Exception ex)
                 {
-                    LogStageFailed(_logger, ex, stage.Name, guard.RouteId);
-                    decision = FailMode(guard, stage.Name);
+                    decision = Failed(guard, stage.Name, ex);
                 }
             }
 
@@ -48,6 +46,13 @@ public sealed partial class ResponseStages
         }
 
         return (GuardDecision.Continue, string.Empty);
+    }
+
+    /// <summary>Logs a stage's failure and returns what its route's fail mode says.</summary>
+    public GuardDecision Failed(GuardContext guard, string stage, Exception exception)
+    {
+        LogStageFailed(_logger, exception, stage, guard.RouteId);
+        return FailMode(guard, stage);
     }
 
     /// <summary>What a failed stage's route says: fail open (continue, audited and counted) or closed (refuse 503).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AiGuard.Gateway;
 using AiGuard.Hosting;
 using AiGuard.Identity;
@@ -75,6 +76,7 @@ internal static class Program
     private static WebApplication BuildBare(int port, string upstream)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(Logging);
         builder.Logging.AddAiGuardSerilog(builder.Configuration);
         builder.WebHost.UseUrls(Url(port));
@@ -130,7 +132,8 @@ internal static class Program
             ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
             ["AiGuard:ApiKeys:Keys:0:Description"] = "load benchmark",
             ["AiGuard:Audit:Console"] = "false",
-            ["AiGuard:Audit:FilePath"] = "",
+            // No refusal happens under this load, but the audit trail needs a destination.
+            ["AiGuard:Audit:FilePath"] = Path.Combine(Path.GetTempPath(), "aiguard-bench", "audit.log"),
         };
         foreach (var route in Routes)
         {
@@ -154,8 +157,21 @@ internal static class Program
             settings[$"AiGuard:Policies:{policy}:RequiredScopes:0"] = "inference";
         }
 
+        // AIGUARD_BENCH_VARIANT=no-response-stages measures the gateway without its response phase
+        // (no hardening, no header scrubbing), to attribute the cost of that phase.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "no-response-stages")
+        {
+            foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })
+            {
+                settings[$"AiGuard:Policies:{policy}:Output:RemoveServerHeaders"] = "false";
+                settings.Remove($"AiGuard:Policies:{policy}:Output:Hardening:Decimals");
+            }
+        }
+
         return GatewayApp.Build([], builder =>
         {
+            // Only these settings (not the appsettings.json copied next to the harness), like the bare proxy.
+            builder.Configuration.Sources.Clear();
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls(Url(port));
         });
@@ -167,6 +183,14 @@ internal static class Program
         {
             await app.StartAsync();
             Console.WriteLine($"READY {role} {app.Urls.Single().TrimEnd('/')}");
+            // SIGUSR1 (10 on Linux) prints a line run.sh reads between runs: bytes allocated and collections so far.
+            using var stats = PosixSignalRegistration.Create((PosixSignal)10, context =>
+            {
+                context.Cancel = true;
+                Console.WriteLine(
+                    $"STATS allocated={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} " +
+                    $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
+            });
             await app.WaitForShutdownAsync();
         }
 

@@ -3,7 +3,7 @@ namespace AiGuard.Authorization;
 /// <summary>Matches names against allow-list patterns where <c>*</c> stands for any run of characters.</summary>
 public static class GlobPattern
 {
-    public static bool MatchesAny(IReadOnlyList<string> patterns, string value)
+    public static bool MatchesAny(string[] patterns, string value)
     {
         foreach (var pattern in patterns)
         {

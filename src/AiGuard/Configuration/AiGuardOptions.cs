@@ -76,8 +76,11 @@ public sealed class OutputOptions
     public static readonly string[] DefaultRemovedHeaders =
         ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Runtime", "X-Version", "X-Generator", "X-Envoy-Upstream-Service-Time"];
 
-    /// <summary>Response headers to remove; null for <see cref="DefaultRemovedHeaders"/>, empty to keep every header.</summary>
-    public List<string>? RemoveHeaders { get; set; }
+    /// <summary>Remove the headers that name the model server's software (<see cref="DefaultRemovedHeaders"/>). On by default.</summary>
+    public bool RemoveServerHeaders { get; set; } = true;
+
+    /// <summary>Further response headers to remove.</summary>
+    public List<string> RemoveHeaders { get; set; } = [];
 
     /// <summary>Probability hardening of tensor outputs (Open Inference v2 and TF-Serving).</summary>
     public HardeningOptions Hardening { get; set; } = new();

@@ -61,7 +61,7 @@ public static class GatewayConfigurationValidator
                 errors.Add($"{at}:Output:MaxResponseBytes must be between 1 and {RequestLimitsOptions.LargestMaxBodyBytes} (1 GiB): answers are inspected in memory.");
             }
 
-            if (output.RemoveHeaders?.Any(string.IsNullOrWhiteSpace) == true)
+            if (output.RemoveHeaders.Any(string.IsNullOrWhiteSpace))
             {
                 errors.Add($"{at}:Output:RemoveHeaders must not contain an empty header name.");
             }

@@ -50,10 +50,10 @@ public sealed class GatewaySnapshot
     public IReadOnlyList<ClusterConfig> ProxyClusters { get; }
 
     /// <summary>Per cluster id, the headers (credential first) added to every forwarded request.</summary>
-    public IReadOnlyDictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; }
+    public Dictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; }
 
     /// <summary>Headers that carry client credentials and are never forwarded.</summary>
-    public IReadOnlyList<string> ClientCredentialHeaders { get; }
+    public string[] ClientCredentialHeaders { get; }
 
     public bool TryGetPolicy(string routeId, out RoutePolicy policy) => _routes.TryGetValue(routeId, out policy!);
 }

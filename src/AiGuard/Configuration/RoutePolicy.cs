@@ -26,7 +26,7 @@ public sealed class RoutePolicy
         MaxJsonElements = limits.MaxJsonElements ?? defaults.MaxJsonElements ?? RequestLimitsOptions.DefaultMaxJsonElements;
         AllowedContentTypes = [.. limits.AllowedContentTypes ?? defaults.AllowedContentTypes ?? ["application/json"]];
         var output = options.Output;
-        RemovedResponseHeaders = [.. output.RemoveHeaders ?? [.. OutputOptions.DefaultRemovedHeaders]];
+        RemovedResponseHeaders = [.. (output.RemoveServerHeaders ? OutputOptions.DefaultRemovedHeaders : []).Concat(output.RemoveHeaders).Distinct(StringComparer.OrdinalIgnoreCase)];
         var hardening = new OutputHardening(output.Hardening.Decimals, output.Hardening.TopK, output.Hardening.LabelOnly, [.. output.Hardening.Outputs]);
         Hardening = hardening.IsActive ? hardening : null;
         HardeningOnDemand = output.Hardening.OnDemand;
@@ -43,7 +43,7 @@ public sealed class RoutePolicy
 
     public string Protocol => Adapter.Name;
 
-    public IReadOnlyList<string> RequiredScopes { get; }
+    public string[] RequiredScopes { get; }
 
     /// <summary>The prefix YARP removes before forwarding (<c>PathRemovePrefix</c>), which the protocol paths do not include.</summary>
     public string PathPrefix { get; }
@@ -54,9 +54,9 @@ public sealed class RoutePolicy
 
     public int MaxJsonElements { get; }
 
-    public IReadOnlyList<string> AllowedContentTypes { get; }
+    public string[] AllowedContentTypes { get; }
 
-    public IReadOnlyList<string> RemovedResponseHeaders { get; }
+    public string[] RemovedResponseHeaders { get; }
 
     /// <summary>Hardening the policy applies to every response; null for none.</summary>
     public OutputHardening? Hardening { get; }
@@ -71,16 +71,18 @@ public sealed class RoutePolicy
     /// <summary>The policy's configuration section, for stages with settings of their own.</summary>
     public IConfigurationSection Settings { get; }
 
+    // Arrays, not interfaces: the request path walks them without allocating an enumerator.
+
     /// <summary>The stages of the request phase, in order.</summary>
-    public IReadOnlyList<IGuardStage> RequestStages { get; private set; } = [];
+    public IGuardStage[] RequestStages { get; private set; } = [];
 
     /// <summary>The stages that see the response status and headers, in order.</summary>
-    public IReadOnlyList<IGuardStage> ResponseHeaderStages { get; private set; } = [];
+    public IGuardStage[] ResponseHeaderStages { get; private set; } = [];
 
     /// <summary>The stages that see parsed response bodies, in order; when empty, responses are not parsed at all.</summary>
-    public IReadOnlyList<IGuardStage> ResponseBodyStages { get; private set; } = [];
+    public IGuardStage[] ResponseBodyStages { get; private set; } = [];
 
-    public bool HasResponseStages => ResponseHeaderStages.Count > 0 || ResponseBodyStages.Count > 0;
+    public bool HasResponseStages { get; private set; }
 
     internal void UseStages(IEnumerable<IGuardStage> ordered)
     {
@@ -88,6 +90,7 @@ public sealed class RoutePolicy
         RequestStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.Request))];
         ResponseHeaderStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseHeaders))];
         ResponseBodyStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseBody))];
+        HasResponseStages = ResponseHeaderStages.Length > 0 || ResponseBodyStages.Length > 0;
     }
 }
 

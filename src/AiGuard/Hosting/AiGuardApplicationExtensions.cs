@@ -20,7 +20,8 @@ public static class AiGuardApplicationExtensions
         app.UseMiddleware<GuardMiddleware>();                    // snapshot, authenticate, authorize the route; 500 for the unexpected
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
-        app.MapFallback(RouteNotFoundAsync);
+        // No fallback endpoint: an unmatched path reaches GuardMiddleware without an endpoint and is
+        // answered there (404 after authentication), which keeps the route table YARP's alone.
 
         var pipeline = app.Services.GetRequiredService<GuardPipeline>();
         app.MapReverseProxy(proxy =>
@@ -32,14 +33,5 @@ public static class AiGuardApplicationExtensions
         });
 
         return app;
-    }
-
-    private static async Task RouteNotFoundAsync(HttpContext context)
-    {
-        var guard = GuardContext.Get(context)!;
-        await context.RequestServices.GetRequiredService<DecisionRecorder>().RefuseAsync(
-            guard,
-            StageNames.Route,
-            GuardDecision.Refuse(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No AiGuard route matches this path."));
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -59,14 +60,46 @@ public sealed class ApiKeyStore
         return new ApiKeyStore(options.Prefix, options.HeaderName, entries);
     }
 
+    /// <summary>
+    /// Checks a presented key, remembering a valid one on its HTTP/1.x connection: a keep-alive
+    /// connection presents the same key request after request, and comparing it in constant time
+    /// with the key this connection presented before is far cheaper than hashing it again. The
+    /// remembered key is only ever compared with what the same connection sends, and only while
+    /// this store (this configuration) is in force; expiry and revocation are checked every time.
+    /// </summary>
+    /// <param name="connectionItems">The connection's items (HTTP/1.x only: one request at a time); null to not remember.</param>
+    public ApiKeyValidation Validate(ReadOnlySpan<char> presentedKey, DateTimeOffset now, IDictionary<object, object?>? connectionItems)
+    {
+        if (connectionItems is not null
+            && connectionItems.TryGetValue(RememberedKey.ItemKey, out var item)
+            && item is RememberedKey remembered
+            && ReferenceEquals(remembered.Store, this)
+            && remembered.Key.Length == presentedKey.Length
+            && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(remembered.Key.AsSpan()), MemoryMarshal.AsBytes(presentedKey)))
+        {
+            return Check(remembered.Entry, now);
+        }
+
+        var result = Validate(presentedKey, now, out var entry);
+        if (connectionItems is not null && entry is not null && result.Succeeded)
+        {
+            connectionItems[RememberedKey.ItemKey] = new RememberedKey(presentedKey.ToArray(), this, entry);
+        }
+
+        return result;
+    }
+
     /// <summary>Checks a presented key; on failure the result names a stable problem code, never the key.</summary>
     /// <remarks>
     /// The SHA-256 of whatever was presented is computed first and always compared in constant
     /// time (against <see cref="UnknownKeyDigest"/> when the id is unknown), so an unknown id, a
     /// malformed key and a wrong secret take the same time: timing does not reveal which ids exist.
     /// </remarks>
-    public ApiKeyValidation Validate(ReadOnlySpan<char> presentedKey, DateTimeOffset now)
+    public ApiKeyValidation Validate(ReadOnlySpan<char> presentedKey, DateTimeOffset now) => Validate(presentedKey, now, out _);
+
+    private ApiKeyValidation Validate(ReadOnlySpan<char> presentedKey, DateTimeOffset now, out Entry? matched)
     {
+        matched = null;
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         ComputeDigest(presentedKey, digest);
 
@@ -80,7 +113,14 @@ public sealed class ApiKeyStore
             return ApiKeyValidation.Fail(ProblemCodes.InvalidApiKey, keyId: null);
         }
 
-        if (entry!.Revoked)
+        matched = entry;
+        return Check(entry!, now);
+    }
+
+    /// <summary>The verdict on a key whose secret matched: revoked, expired or valid.</summary>
+    private static ApiKeyValidation Check(Entry entry, DateTimeOffset now)
+    {
+        if (entry.Revoked)
         {
             return ApiKeyValidation.Fail(ProblemCodes.RevokedApiKey, entry.Identity.KeyId);
         }
@@ -108,6 +148,18 @@ public sealed class ApiKeyStore
     }
 
     private sealed record Entry(byte[] Digest, bool Revoked, DateTimeOffset? ExpiresAt, ClientIdentity Identity, ClaimsPrincipal Principal);
+
+    /// <summary>The key a connection presented last, with the entry it matched in one store.</summary>
+    private sealed class RememberedKey(char[] key, ApiKeyStore store, Entry entry)
+    {
+        public static readonly object ItemKey = new();
+
+        public char[] Key { get; } = key;
+
+        public ApiKeyStore Store { get; } = store;
+
+        public Entry Entry { get; } = entry;
+    }
 }
 
 /// <summary>The outcome of checking one API key.</summary>

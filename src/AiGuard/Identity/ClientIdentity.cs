@@ -7,9 +7,9 @@ public sealed record ClientIdentity(
     string ClientId,
     string KeyId,
     string Tenant,
-    IReadOnlySet<string> Scopes,
-    IReadOnlyList<string> AllowedRoutes,
-    IReadOnlyList<string> AllowedModels)
+    HashSet<string> Scopes,
+    string[] AllowedRoutes,
+    string[] AllowedModels)
 {
     public const string ClaimClientId = "aiguard:client_id";
     public const string ClaimKeyId = "aiguard:key_id";

@@ -9,8 +9,7 @@ namespace AiGuard.Pipeline;
 
 /// <summary>
 /// The gate every request passes before YARP: it takes one configuration snapshot for the
-/// request, authenticates the client, authorizes the route, and answers any unexpected failure
-/// with an audited 500.
+/// request, authenticates the client and authorizes the route.
 /// </summary>
 /// <remarks>
 /// One lean middleware instead of the general authentication and authorization middlewares,
@@ -35,55 +34,52 @@ public sealed partial class GuardMiddleware
         _logger = logger;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        var route = endpoint?.Metadata.GetMetadata<RouteModel>();
+        if (route is null && endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
         {
-            await _next(context);
-            return;
+            // A gateway endpoint open to all (the liveness probe); proxied routes never are.
+            return _next(context);
         }
 
         var guard = new GuardContext(context, _configuration.Current);
         context.Features.Set(guard);
+        string stage;
+        GuardDecision decision;
         try
         {
-            var route = endpoint?.Metadata.GetMetadata<RouteModel>();
             if (route is not null && guard.Snapshot.TryGetPolicy(route.Config.RouteId, out var policy))
             {
                 guard.Policy = policy;
             }
 
-            var decision = Authenticate(guard);
-            if (decision.IsContinue && route is not null)
+            decision = Authenticate(guard);
+            if (decision.IsContinue)
             {
-                decision = guard.Policy is null
-                    ? GuardDecision.Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.RoutePolicyMissing, "This route has no AiGuard policy configured.")
-                    : RouteAccess.Check(guard.Client!, guard.Policy);
+                decision = route is null
+                    ? GuardDecision.Refuse(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No AiGuard route matches this method and path.")
+                    : guard.Policy is null
+                        ? GuardDecision.Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.RoutePolicyMissing, "This route has no AiGuard policy configured.")
+                        : RouteAccess.Check(guard.Client!, guard.Policy);
             }
 
-            if (decision.IsRefusal)
+            if (decision.IsContinue)
             {
-                var stage = guard.Client is null ? StageNames.Authenticate : guard.Policy is null ? StageNames.Route : StageNames.Authorize;
-                await _recorder.RefuseAsync(guard, stage, decision);
-                return;
+                // The common path: no state machine here; GuardPipeline handles its own failures.
+                return _next(context);
             }
 
-            await _next(context);
+            stage = guard.Client is null ? StageNames.Authenticate : guard.Policy is null ? StageNames.Route : StageNames.Authorize;
         }
-        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested || ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             LogUnhandled(_logger, ex, context.Request.Method, guard.RouteId);
-            if (context.Response.HasStarted)
-            {
-                // Too late for a status code: record it and cut the connection so the client sees a failure, not a truncated success.
-                await _recorder.RefuseAsync(guard, StageNames.Gateway, Internal());
-                context.Abort();
-                return;
-            }
-
-            await _recorder.RefuseAsync(guard, StageNames.Gateway, Internal());
+            (stage, decision) = (StageNames.Gateway, Internal());
         }
+
+        return _recorder.RefuseAsync(guard, stage, decision).AsTask();
     }
 
     private GuardDecision Authenticate(GuardContext guard)
@@ -96,7 +92,7 @@ public sealed partial class GuardMiddleware
             return GuardDecision.Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.MissingCredentials, "Send an API key as 'Authorization: Bearer <key>'.");
         }
 
-        var result = keys.Validate(presented, _time.GetUtcNow());
+        var result = keys.Validate(presented, _time.GetUtcNow(), KeepAliveItems(guard.HttpContext));
         if (!result.Succeeded)
         {
             guard.PresentedKeyId = result.KeyId;
@@ -113,6 +109,12 @@ public sealed partial class GuardMiddleware
         return default;
     }
 
+    /// <summary>The connection's items on HTTP/1.x, where requests on a connection come one at a time; null otherwise.</summary>
+    private static IDictionary<object, object?>? KeepAliveItems(HttpContext context) =>
+        HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)
+            ? context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items
+            : null;
+
     /// <summary>The key from <c>Authorization: Bearer</c> (or a bare Authorization value), else from the key header.</summary>
     private static ReadOnlySpan<char> PresentedKey(HttpRequest request, string headerName)
     {
@@ -128,9 +130,10 @@ public sealed partial class GuardMiddleware
         return header.Count == 0 ? [] : (header.Count == 1 ? header[0].AsSpan() : header.ToString().AsSpan()).Trim();
     }
 
-    private static GuardDecision Internal() =>
+    /// <summary>The refusal for a failure of the gateway itself: no detail of the failure leaves the process.</summary>
+    internal static GuardDecision Internal() =>
         GuardDecision.Refuse(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "AiGuard failed to handle this request.");
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled failure while handling {Method} on route {RouteId}")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string? routeId);
+    internal static partial void LogUnhandled(ILogger logger, Exception exception, string method, string? routeId);
 }

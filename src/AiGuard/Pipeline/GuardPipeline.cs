@@ -31,42 +31,63 @@ public sealed partial class GuardPipeline
     {
         var guard = GuardContext.Get(context) ?? throw new InvalidOperationException("GuardMiddleware must run before the proxy pipeline.");
         var policy = guard.Policy!;
-        RequestBody? body = null;
+        EventStreamFilter? filter = null;
         try
         {
-            var (parsed, stage, refusal) = await ParseAsync(guard);
-            body = parsed;
+            // Parse: operation, body, adapter. Every step completes synchronously on the common path.
+            var refusal = MatchOperation(guard);
             if (refusal.IsRefusal)
             {
-                await _recorder.RefuseAsync(guard, stage, refusal);
+                await _recorder.RefuseAsync(guard, StageNames.Parse, refusal);
                 return;
             }
 
-            if (guard.Request is null)
+            var reading = RequestBody.ReadAsync(context, policy, guard.Operation!.HasBody);
+            var (outcome, body, bodyRefusal) = reading.IsCompletedSuccessfully ? reading.Result : await reading;
+            switch (outcome)
             {
-                return; // the client went away while sending
+                case RequestBody.Outcome.Refused:
+                    await _recorder.RefuseAsync(guard, bodyRefusal.Code == ProblemCodes.BodyTooLarge ? StageNames.Limits : StageNames.Parse, bodyRefusal);
+                    return;
+                case RequestBody.Outcome.ClientGone:
+                    return;
             }
 
-            foreach (var requestStage in policy.RequestStages)
+            refusal = Parse(guard, body);
+            if (refusal.IsRefusal)
             {
-                var decision = await RunAsync(requestStage, guard);
+                await _recorder.RefuseAsync(guard, StageNames.Parse, refusal);
+                return;
+            }
+
+            var stages = policy.RequestStages;
+            for (var i = 0; i < stages.Length; i++)
+            {
+                var stage = stages[i];
+                GuardDecision decision;
+                using (var span = GuardTelemetry.StartStage(stage.Name))
+                {
+                    try
+                    {
+                        var pending = stage.OnRequestAsync(guard);
+                        decision = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+                    {
+                        decision = _stages.Failed(guard, stage.Name, ex);
+                    }
+                }
+
                 if (decision.IsRefusal)
                 {
-                    await _recorder.RefuseAsync(guard, requestStage.Name, decision);
+                    await _recorder.RefuseAsync(guard, stage.Name, decision);
                     return;
                 }
 
                 if (decision.Action == GuardAction.Modify)
                 {
-                    _recorder.RecordChange(guard, requestStage.Name, decision);
+                    _recorder.RecordChange(guard, stage.Name, decision);
                 }
-            }
-
-            ResponseBodyFilter? filter = null;
-            if (policy.ResponseBodyStages.Count > 0 && guard.Operation!.HasInferenceResponse)
-            {
-                filter = new ResponseBodyFilter(context.Response.Body, guard, _stages, _recorder);
-                context.Response.Body = filter;
             }
 
             try
@@ -75,9 +96,11 @@ public sealed partial class GuardPipeline
             }
             finally
             {
-                if (filter is not null)
+                // The response-head phase put a filter in place for an event stream.
+                if (context.Response.Body is EventStreamFilter events)
                 {
-                    context.Response.Body = filter.Inner;
+                    filter = events;
+                    context.Response.Body = events.Inner;
                 }
             }
 
@@ -92,15 +115,25 @@ public sealed partial class GuardPipeline
                 await filter.CompleteAsync(context.RequestAborted);
             }
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // A failure of the gateway itself (a stage's own failures follow its fail mode instead).
+            GuardMiddleware.LogUnhandled(_logger, ex, context.Request.Method, guard.RouteId);
+            if (!await _recorder.RefuseAsync(guard, StageNames.Gateway, GuardMiddleware.Internal()) && context.Response.HasStarted)
+            {
+                // Too late for a status code: cut the connection so the client sees a failure, not a truncated success.
+                context.Abort();
+            }
+        }
         finally
         {
-            body?.Dispose();
+            filter?.Dispose();
         }
     }
 
-    private static async ValueTask<(RequestBody? Body, string Stage, GuardDecision Refusal)> ParseAsync(GuardContext guard)
+    /// <summary>The operation the route's adapter recognises in method and path, or the refusal.</summary>
+    private static GuardDecision MatchOperation(GuardContext guard)
     {
-        using var span = GuardTelemetry.StartStage(StageNames.Parse);
         var context = guard.HttpContext;
         var policy = guard.Policy!;
         var path = context.Request.Path.Value ?? "/";
@@ -111,51 +144,36 @@ public sealed partial class GuardPipeline
 
         if (!RequestPath.IsValidUtf8(context))
         {
-            return (null, StageNames.Parse, GuardDecision.Refuse(
-                StatusCodes.Status400BadRequest, ProblemCodes.InvalidPath, "The request path is not valid percent-encoded UTF-8."));
+            return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPath, "The request path is not valid percent-encoded UTF-8.");
         }
 
-        var operation = policy.Adapter.Match(context.Request.Method, path);
-        if (operation is null)
-        {
-            return (null, StageNames.Parse, GuardDecision.Refuse(
+        guard.Operation = policy.Adapter.Match(context.Request.Method, path);
+        return guard.Operation is not null
+            ? default
+            : GuardDecision.Refuse(
                 StatusCodes.Status404NotFound,
                 ProblemCodes.OperationNotSupported,
-                $"{Excerpt.Of(context.Request.Method, 16)} {Excerpt.Of(path, 128)} is not an operation of the {policy.Protocol} protocol that AiGuard can inspect."));
-        }
+                $"{Excerpt.Of(context.Request.Method, 16)} {Excerpt.Of(path, 128)} is not an operation of the {policy.Protocol} protocol that AiGuard can inspect.");
+    }
 
-        guard.Operation = operation;
-        var (outcome, body, refusal) = await RequestBody.ReadAsync(context, policy, operation.HasBody);
-        switch (outcome)
-        {
-            case RequestBody.Outcome.Refused:
-                return (null, refusal.Code == ProblemCodes.BodyTooLarge ? StageNames.Limits : StageNames.Parse, refusal);
-            case RequestBody.Outcome.ClientGone:
-                return (null, StageNames.Parse, default);
-        }
-
+    /// <summary>Builds the request view from the body, then hands the body back to the request pipe for forwarding.</summary>
+    private static GuardDecision Parse(GuardContext guard, RequestBody? body)
+    {
+        using var span = GuardTelemetry.StartStage(StageNames.Parse);
+        var policy = guard.Policy!;
         try
         {
-            guard.Request = policy.Adapter.ParseRequest(operation, body is null ? [] : body.Span, new JsonReadLimits(policy.MaxJsonDepth, policy.MaxJsonElements));
-            return (body, StageNames.Parse, default);
+            guard.Request = policy.Adapter.ParseRequest(guard.Operation!, body is null ? [] : body.Span, new JsonReadLimits(policy.MaxJsonDepth, policy.MaxJsonElements));
+            return default;
         }
         catch (ProtocolViolationException ex)
         {
-            return (body, StageNames.Parse, GuardDecision.Refuse(StatusCodes.Status400BadRequest, ex.Code, ex.Message, ex.Field.Length > 0 ? ex.Field : null));
+            return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ex.Code, ex.Message, ex.Field.Length > 0 ? ex.Field : null);
         }
-    }
-
-    private async ValueTask<GuardDecision> RunAsync(IGuardStage stage, GuardContext guard)
-    {
-        using var span = GuardTelemetry.StartStage(stage.Name);
-        try
+        finally
         {
-            var pending = stage.OnRequestAsync(guard);
-            return pending.IsCompletedSuccessfully ? pending.Result : await pending;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !guard.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-            return _stages.Failed(guard, stage.Name, ex);
+            // The bytes go back unconsumed: YARP forwards exactly what was parsed.
+            body?.Release();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using AiGuard.Configuration;
 using AiGuard.Pipeline;
 using Microsoft.AspNetCore.Http;
@@ -6,20 +7,37 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace AiGuard.Protocols;
 
-/// <summary>A request body read once into a pooled buffer; what is parsed is exactly what is forwarded.</summary>
+/// <summary>
+/// A request body read whole before anything is decided, without taking it from the server:
+/// the bytes stay in Kestrel's request pipe, examined but not consumed, so YARP forwards exactly
+/// the bytes that were parsed and checked, through its normal streaming path.
+/// </summary>
+/// <remarks>
+/// The adapter parses <see cref="Span"/> while the read is still open; <see cref="Release"/> then
+/// hands the pipe back (nothing consumed) before the request is forwarded. A body that arrived in
+/// several buffer segments is copied once into a pooled array for parsing.
+/// </remarks>
 public sealed class RequestBody : IDisposable
 {
-    private byte[]? _buffer;
+    private PipeReader? _reader;
+    private readonly ReadOnlySequence<byte> _data;
+    private byte[]? _copy;
 
-    private RequestBody(byte[] buffer, int length)
+    private RequestBody(PipeReader reader, ReadOnlySequence<byte> data)
     {
-        _buffer = buffer;
-        Length = length;
+        _reader = reader;
+        _data = data;
+        if (!data.IsSingleSegment)
+        {
+            _copy = ArrayPool<byte>.Shared.Rent((int)data.Length);
+            data.CopyTo(_copy);
+        }
     }
 
-    public int Length { get; }
+    public int Length => (int)_data.Length;
 
-    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+    /// <summary>The whole body; valid until <see cref="Release"/>.</summary>
+    public ReadOnlySpan<byte> Span => _copy is null ? _data.FirstSpan : _copy.AsSpan(0, Length);
 
     /// <summary>The outcome of reading a body.</summary>
     public enum Outcome
@@ -34,7 +52,7 @@ public sealed class RequestBody : IDisposable
         ClientGone,
     }
 
-    /// <summary>Reads the body within the policy's limits and puts a stream over the buffer in its place for forwarding.</summary>
+    /// <summary>Reads the whole body within the policy's limits, leaving it in the request pipe for forwarding.</summary>
     public static async ValueTask<(Outcome Outcome, RequestBody? Body, GuardDecision Refusal)> ReadAsync(HttpContext context, RoutePolicy policy, bool expectsBody)
     {
         var request = context.Request;
@@ -67,38 +85,31 @@ public sealed class RequestBody : IDisposable
             sizeFeature.MaxRequestBodySize = policy.MaxBodyBytes + 1;
         }
 
-        byte[]? buffer = null;
+        var reader = request.BodyReader;
         try
         {
-            int length;
-            if (declared is { } exact)
+            while (true)
             {
-                length = (int)exact;
-                buffer = ArrayPool<byte>.Shared.Rent(length);
-                await request.Body.ReadExactlyAsync(buffer.AsMemory(0, length), context.RequestAborted);
-            }
-            else
-            {
-                (buffer, length) = await ReadChunkedAsync(request.Body, policy.MaxBodyBytes, context.RequestAborted);
-                if (length < 0)
+                var result = await reader.ReadAsync(context.RequestAborted);
+                var buffer = result.Buffer;
+                if (buffer.Length > policy.MaxBodyBytes)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    reader.AdvanceTo(buffer.Start, buffer.End);
                     return TooLarge(policy);
                 }
-            }
 
-            request.Body = new MemoryStream(buffer, 0, length, writable: false);
-            request.ContentLength = length;
-            request.Headers.TransferEncoding = default;
-            return (Outcome.Read, new RequestBody(buffer, length), default);
+                if (result.IsCompleted)
+                {
+                    // Kept open: parsed first, then released unconsumed (see Release).
+                    return (Outcome.Read, new RequestBody(reader, buffer), default);
+                }
+
+                // Everything examined, nothing consumed: the next read returns all of it plus what arrived.
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
         }
         catch (Exception ex) when (IsReadFailure(ex))
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
             if (context.RequestAborted.IsCancellationRequested)
             {
                 return (Outcome.ClientGone, null, default);
@@ -109,62 +120,32 @@ public sealed class RequestBody : IDisposable
                 BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => TooLarge(policy),
                 BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => Refuse(
                     StatusCodes.Status408RequestTimeout, ProblemCodes.BodyReadTimeout, "The request body arrived too slowly."),
-                EndOfStreamException => Refuse(
-                    StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request body ended before the length its Content-Length promised."),
-                _ => Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request body could not be read (bad framing)."),
+                _ => Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request body could not be read (bad framing or a body shorter than its Content-Length)."),
             };
         }
     }
 
-    public void Dispose()
+    /// <summary>Hands the body back to the request pipe, unconsumed, for forwarding. Idempotent.</summary>
+    public void Release()
     {
-        if (_buffer is { } buffer)
+        if (_reader is { } reader)
         {
-            _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            _reader = null;
+            reader.AdvanceTo(_data.Start, _data.End);
+        }
+
+        if (_copy is { } copy)
+        {
+            _copy = null;
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
+
+    public void Dispose() => Release();
 
     // Kestrel reports bad framing as BadHttpRequestException, a bad chunk size as IOException, a cut
     // connection as IOException or OperationCanceledException.
     private static bool IsReadFailure(Exception ex) => ex is BadHttpRequestException or IOException or OperationCanceledException;
-
-    // A chunked body is counted while it arrives; length -1 when it outgrows the limit.
-    private static async ValueTask<(byte[] Buffer, int Length)> ReadChunkedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    return (buffer, length);
-                }
-
-                length += read;
-                if (length > maxBytes)
-                {
-                    return (buffer, -1);
-                }
-            }
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
 
     private static (Outcome, RequestBody?, GuardDecision) Refuse(int status, string code, string detail) =>
         (Outcome.Refused, null, GuardDecision.Refuse(status, code, detail));

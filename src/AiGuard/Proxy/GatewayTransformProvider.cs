@@ -90,11 +90,6 @@ public sealed class GatewayTransformProvider : ITransformProvider
             if (decision.IsRefusal)
             {
                 transform.SuppressResponseBody = true;
-                if (response.Body is ResponseBodyFilter refusedFilter)
-                {
-                    response.Body = refusedFilter.Inner;
-                }
-
                 await _recorder.RefuseAsync(guard, stage.Name, decision);
                 return;
             }
@@ -105,27 +100,22 @@ public sealed class GatewayTransformProvider : ITransformProvider
             }
         }
 
-        if (response.Body is not ResponseBodyFilter filter || response.StatusCode is < 200 or > 299)
+        if (policy.ResponseBodyStages.Length == 0 || !guard.Operation!.HasInferenceResponse || response.StatusCode is < 200 or > 299)
         {
             return;
         }
 
         var contentType = response.ContentType;
-        if (ContentTypes.IsEventStream(contentType))
+        if (ContentTypes.IsJson(contentType))
         {
-            filter.InspectEvents();
+            await WholeBodyInspection.InspectAsync(transform, guard, _stages, _recorder);
         }
-        else if (ContentTypes.IsJson(contentType))
+        else if (ContentTypes.IsEventStream(contentType))
         {
-            filter.InspectWholeBody();
+            // Events may change length; the stream goes out chunked. YARP copies into the filter.
+            response.Headers.Remove(HeaderNames.ContentLength);
+            response.ContentLength = null;
+            response.Body = new EventStreamFilter(response.Body, guard, _stages, _recorder);
         }
-        else
-        {
-            return;
-        }
-
-        // The body may change length; it is sent chunked (events) or with the new length (whole body).
-        response.Headers.Remove(HeaderNames.ContentLength);
-        response.ContentLength = null;
     }
 }

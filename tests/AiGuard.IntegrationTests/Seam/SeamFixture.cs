@@ -48,7 +48,7 @@ public sealed class SeamFixture : IAsyncLifetime
         settings["AiGuard:Policies:tiny:Output:MaxResponseBytes"] = "40";
         Route("plain", "demo", "/plain", "/v2/{**rest}", "plain");
         settings["AiGuard:Policies:plain:Protocol"] = "open-inference-v2";
-        settings["AiGuard:Policies:plain:Output:RemoveHeaders:0"] = "X-Nothing-To-Remove";
+        settings["AiGuard:Policies:plain:Output:RemoveServerHeaders"] = "false";
         Route("stream", "streaming", "/stream", "/v1/chat/completions", "llm-stream");
         settings["ReverseProxy:Clusters:streaming:Destinations:d1:Address"] = Streaming.BaseAddress.ToString();
         settings["AiGuard:Policies:llm-stream:Protocol"] = "openai";

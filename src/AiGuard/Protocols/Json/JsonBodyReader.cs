@@ -184,6 +184,9 @@ internal ref struct JsonBodyReader
         }
     }
 
+    /// <summary>Whether the current string equals <paramref name="text"/> (after unescaping), without allocating.</summary>
+    public readonly bool ValueTextEquals(string text) => _reader.ValueTextEquals(text);
+
     public readonly bool GetBoolean(string field) => TokenType switch
     {
         JsonTokenType.True => true,

@@ -15,7 +15,72 @@ internal static class JsonSplicer
 
     public static void Write(ReadOnlySpan<byte> original, InferenceResponse response, IBufferWriter<byte> output)
     {
-        var edits = new List<Edit>();
+        // The usual answer has one changed output in one place: no list, no sort.
+        var edits = Edits(response);
+        if (edits is null)
+        {
+            var single = Single(response);
+            if (single is not { } only)
+            {
+                output.Write(original);
+                return;
+            }
+
+            Splice(original, only, output);
+            output.Write(original[only.Segment.End..]);
+            return;
+        }
+
+        edits.Sort((a, b) => a.Segment.Start.CompareTo(b.Segment.Start));
+        var position = 0;
+        foreach (var edit in edits)
+        {
+            output.Write(original[position..edit.Segment.Start]);
+            WriteValue(original[edit.Segment.Start..edit.Segment.End], edit, output);
+            position = edit.Segment.End;
+        }
+
+        output.Write(original[position..]);
+    }
+
+    private static void Splice(ReadOnlySpan<byte> original, Edit edit, IBufferWriter<byte> output)
+    {
+        output.Write(original[..edit.Segment.Start]);
+        WriteValue(original[edit.Segment.Start..edit.Segment.End], edit, output);
+    }
+
+    private static void WriteValue(ReadOnlySpan<byte> value, Edit edit, IBufferWriter<byte> output)
+    {
+        if (edit.Tensor is { } tensor)
+        {
+            WriteNumbers(value, tensor.Values, edit.Segment.FirstValue, output);
+        }
+        else
+        {
+            WriteString(edit.Text!.Text, output);
+        }
+    }
+
+    /// <summary>All edits when there are several; null when there are none or one.</summary>
+    private static List<Edit>? Edits(InferenceResponse response)
+    {
+        var count = 0;
+        foreach (var tensor in response.Outputs)
+        {
+            count += tensor.IsModified ? tensor.Segments.Count : 0;
+        }
+
+        foreach (var text in response.Texts)
+        {
+            count += text.IsModified && text.Content is not null ? 1 : 0;
+        }
+
+        if (count <= 1)
+        {
+            return null;
+        }
+
+        var edits = new List<Edit>(count);
         foreach (var tensor in response.Outputs)
         {
             if (tensor.IsModified)
@@ -35,25 +100,28 @@ internal static class JsonSplicer
             }
         }
 
-        edits.Sort((a, b) => a.Segment.Start.CompareTo(b.Segment.Start));
-        var position = 0;
-        foreach (var edit in edits)
-        {
-            output.Write(original[position..edit.Segment.Start]);
-            var value = original[edit.Segment.Start..edit.Segment.End];
-            if (edit.Tensor is { } tensor)
-            {
-                WriteNumbers(value, tensor.Values, edit.Segment.FirstValue, output);
-            }
-            else
-            {
-                WriteString(edit.Text!.Text, output);
-            }
+        return edits;
+    }
 
-            position = edit.Segment.End;
+    private static Edit? Single(InferenceResponse response)
+    {
+        foreach (var tensor in response.Outputs)
+        {
+            if (tensor.IsModified)
+            {
+                return new Edit(tensor.Segments[0], tensor, null);
+            }
         }
 
-        output.Write(original[position..]);
+        foreach (var text in response.Texts)
+        {
+            if (text.IsModified && text.Content is { } content)
+            {
+                return new Edit(content, null, text);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Copies a JSON array, replacing each number whose value changed (in order, from <paramref name="first"/>).</summary>

@@ -16,16 +16,20 @@ namespace AiGuard.Protocols.Json;
 /// </remarks>
 internal sealed class TensorCollector
 {
+    /// <summary>Open Inference Protocol datatypes, the most common first.</summary>
+    public static readonly string[] DataTypeNames =
+        ["FP32", "FP64", "INT64", "INT32", "BYTES", "BOOL", "FP16", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16"];
+
     /// <summary>Open Inference Protocol datatypes.</summary>
-    public static readonly IReadOnlySet<string> DataTypes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES",
-    };
+    public static readonly IReadOnlySet<string> DataTypes = new HashSet<string>(DataTypeNames, StringComparer.Ordinal);
 
     private readonly string _field;
     private readonly bool _allowB64;
-    private readonly List<long> _dims = [];
-    private readonly List<int> _path = [];
+    // Dimensions by depth (-1: not seen yet) and the index path of the current position; few levels deep.
+    private long[] _dims = [-1, -1, -1, -1];
+    private int _rank;
+    private int[] _path = new int[4];
+    private int _depth;
     private double[] _numbers;
     private int _numberCount;
     private List<string>? _strings;
@@ -58,18 +62,23 @@ internal sealed class TensorCollector
                 throw Ragged(depth);
             }
 
-            _path.Add(0);
+            if (_depth == _path.Length)
+            {
+                Array.Resize(ref _path, _path.Length * 2);
+            }
+
+            var slot = _depth++;
             var length = 0;
             reader.Next();
             while (reader.TokenType != JsonTokenType.EndArray)
             {
-                _path[^1] = length;
+                _path[slot] = length;
                 Read(ref reader, depth + 1);
                 length++;
                 reader.Next();
             }
 
-            _path.RemoveAt(_path.Count - 1);
+            _depth--;
             SetDimension(depth, length);
             return;
         }
@@ -201,11 +210,15 @@ internal sealed class TensorCollector
 
     private void SetDimension(int depth, int length)
     {
-        while (_dims.Count <= depth)
+        if (depth >= _dims.Length)
         {
-            _dims.Add(-1);
+            var larger = new long[Math.Max(depth + 1, _dims.Length * 2)];
+            larger.AsSpan().Fill(-1);
+            _dims.CopyTo(larger, 0);
+            _dims = larger;
         }
 
+        _rank = Math.Max(_rank, depth + 1);
         if (_dims[depth] < 0)
         {
             _dims[depth] = length;
@@ -219,11 +232,11 @@ internal sealed class TensorCollector
 
     private long[] InferredShape()
     {
-        var rank = _leafDepth >= 0 ? _leafDepth : _dims.Count;
+        var rank = _leafDepth >= 0 ? _leafDepth : _rank;
         var shape = new long[rank];
         for (var i = 0; i < rank; i++)
         {
-            shape[i] = i < _dims.Count ? Math.Max(_dims[i], 0) : 0;
+            shape[i] = i < _rank ? Math.Max(_dims[i], 0) : 0;
         }
 
         return shape;
@@ -276,7 +289,7 @@ internal sealed class TensorCollector
 
     private static ProtocolViolationException Invalid(string field, string problem) => new(field, $"'{field}' {problem}.");
 
-    private string CurrentField() => Append(new StringBuilder(_field), _path).ToString();
+    private string CurrentField() => Append(new StringBuilder(_field), _path.Take(_depth)).ToString();
 
     /// <summary>The field path of the leaf with this row-major index, from the inferred shape.</summary>
     private string LeafField(int leafIndex)

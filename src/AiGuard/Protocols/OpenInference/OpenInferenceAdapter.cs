@@ -20,43 +20,50 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
 
     public ProtocolOperation? Match(string method, string path)
     {
-        var segments = path.Trim('/').Split('/');
-        if (segments.Length == 0 || segments[0] != "v2")
+        // At most /v2/models/{name}/versions/{version}/infer: seven segments are enough to tell.
+        var trimmed = path.AsSpan().Trim('/');
+        Span<Range> ranges = stackalloc Range[8];
+        var count = trimmed.Split(ranges, '/');
+        if (count == 0 || !trimmed[ranges[0]].SequenceEqual("v2"))
         {
             return null;
         }
 
         var isGet = HttpMethods.IsGet(method);
         var isPost = HttpMethods.IsPost(method);
-        switch (segments.Length)
+        switch (count)
         {
             case 1 when isGet:
                 return ServerMetadataOperation;
-            case 3 when isGet && segments[1] == "health" && segments[2] is "live" or "ready":
+            case 3 when isGet && trimmed[ranges[1]].SequenceEqual("health") && trimmed[ranges[2]] is "live" or "ready":
                 return ServerHealthOperation;
         }
 
-        if (segments.Length < 3 || segments[1] != "models" || segments[2].Length == 0)
+        if (count < 3 || count > 6 || !trimmed[ranges[1]].SequenceEqual("models") || trimmed[ranges[2]].IsEmpty)
         {
             return null;
         }
 
-        var model = segments[2];
+        var model = trimmed[ranges[2]].ToString();
         string? version = null;
-        var rest = segments.AsSpan(3);
-        if (rest.Length >= 2 && rest[0] == "versions")
+        var rest = 3;
+        if (count - rest >= 2 && trimmed[ranges[rest]].SequenceEqual("versions"))
         {
-            version = rest[1];
-            rest = rest[2..];
+            version = trimmed[ranges[rest + 1]].ToString();
+            rest += 2;
         }
 
-        return rest switch
+        switch (count - rest)
         {
-            [] when isGet => new ProtocolOperation(ModelMetadata, HasBody: false, model, version),
-            ["ready"] when isGet => new ProtocolOperation(ModelReady, HasBody: false, model, version),
-            ["infer"] when isPost => new ProtocolOperation(Infer, HasBody: true, model, version, HasInferenceResponse: true),
-            _ => null,
-        };
+            case 0:
+                return isGet ? new ProtocolOperation(ModelMetadata, HasBody: false, model, version) : null;
+            case 1 when trimmed[ranges[rest]].SequenceEqual("ready"):
+                return isGet ? new ProtocolOperation(ModelReady, HasBody: false, model, version) : null;
+            case 1 when trimmed[ranges[rest]].SequenceEqual("infer"):
+                return isPost ? new ProtocolOperation(Infer, HasBody: true, model, version, HasInferenceResponse: true) : null;
+            default:
+                return null;
+        }
     }
 
     public InferenceRequest ParseRequest(ProtocolOperation operation, ReadOnlySpan<byte> body, JsonReadLimits limits)
@@ -141,13 +148,12 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
     {
         reader.Expect(JsonTokenType.StartArray, "inputs");
         var tensors = new List<InferenceInput>(1);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         reader.Next();
         while (reader.TokenType != JsonTokenType.EndArray)
         {
             var index = tensors.Count;
             var tensor = ReadTensor(ref reader, FieldNames.Input(index));
-            if (!seen.Add(tensor.Name))
+            if (Repeats(tensors, tensor.Name))
             {
                 throw new ProtocolViolationException($"inputs[{index}].name", $"'inputs[{index}].name' repeats the input name '{Pipeline.Excerpt.Of(tensor.Name)}'.");
             }
@@ -162,6 +168,33 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         }
 
         return tensors;
+    }
+
+    /// <summary>The datatype as one of the shared names (no string per answer), or as read when it is unusual.</summary>
+    private static string DataTypeName(ref JsonBodyReader reader, string field)
+    {
+        foreach (var known in TensorCollector.DataTypeNames)
+        {
+            if (reader.ValueTextEquals(known))
+            {
+                return known;
+            }
+        }
+
+        return reader.GetString(field);
+    }
+
+    private static bool Repeats(List<InferenceInput> tensors, string name)
+    {
+        foreach (var earlier in tensors)
+        {
+            if (((TensorInput)earlier).Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static TensorInput ReadTensor(ref JsonBodyReader reader, string field)
@@ -180,7 +213,7 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
             }
             else if (property.SequenceEqual("datatype"u8))
             {
-                dataType = reader.GetString(field + ".datatype");
+                dataType = reader.TokenType == JsonTokenType.String ? DataTypeName(ref reader, field + ".datatype") : reader.GetString(field + ".datatype");
                 if (!TensorCollector.DataTypes.Contains(dataType))
                 {
                     throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' '{Pipeline.Excerpt.Of(dataType)}' is not an Open Inference Protocol datatype.");
@@ -286,7 +319,7 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
             }
             else if (property.SequenceEqual("datatype"u8) && reader.TokenType == JsonTokenType.String)
             {
-                dataType = reader.GetString("outputs.datatype");
+                dataType = DataTypeName(ref reader, "outputs.datatype");
             }
             else if (property.SequenceEqual("shape"u8) && reader.TokenType == JsonTokenType.StartArray)
             {

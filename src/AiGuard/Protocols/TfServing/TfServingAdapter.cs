@@ -17,7 +17,7 @@ public sealed class TfServingAdapter : IProtocolAdapter
 
     public ProtocolOperation? Match(string method, string path)
     {
-        var trimmed = path.TrimEnd('/');
+        var trimmed = path.AsSpan().TrimEnd('/');
         if (!trimmed.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return null;
@@ -28,7 +28,7 @@ public sealed class TfServingAdapter : IProtocolAdapter
         var colon = rest.LastIndexOf(':');
         if (colon >= 0)
         {
-            if (rest[(colon + 1)..] != "predict")
+            if (!rest[(colon + 1)..].SequenceEqual("predict"))
             {
                 return null;
             }
@@ -37,36 +37,37 @@ public sealed class TfServingAdapter : IProtocolAdapter
             rest = rest[..colon];
         }
 
-        var segments = rest.Split('/');
-        var metadata = !isPredict && segments.Length > 1 && segments[^1] == "metadata";
+        // {model}, {model}/versions/{v}, {model}/labels/{l}, each optionally followed by /metadata.
+        Span<Range> ranges = stackalloc Range[5];
+        var count = rest.Split(ranges, '/');
+        var metadata = !isPredict && count > 1 && rest[ranges[count - 1]].SequenceEqual("metadata");
         if (metadata)
         {
-            segments = segments[..^1];
+            count--;
         }
 
-        if (segments[0].Length == 0)
+        if (count == 0 || rest[ranges[0]].IsEmpty || count > 3)
         {
             return null;
         }
 
-        var model = segments[0];
         string? version = null;
-        if (segments.Length == 3 && segments[1] is "versions" or "labels")
+        if (count == 3 && rest[ranges[1]] is "versions" or "labels")
         {
-            version = segments[2];
+            version = rest[ranges[2]].ToString();
         }
-        else if (segments.Length != 1)
+        else if (count != 1)
         {
             return null;
         }
 
-        var isGet = HttpMethods.IsGet(method);
+        var model = rest[ranges[0]].ToString();
         if (isPredict)
         {
             return HttpMethods.IsPost(method) ? new ProtocolOperation(Predict, HasBody: true, model, version, HasInferenceResponse: true) : null;
         }
 
-        return isGet ? new ProtocolOperation(metadata ? ModelMetadata : ModelStatus, HasBody: false, model, version) : null;
+        return HttpMethods.IsGet(method) ? new ProtocolOperation(metadata ? ModelMetadata : ModelStatus, HasBody: false, model, version) : null;
     }
 
     public InferenceRequest ParseRequest(ProtocolOperation operation, ReadOnlySpan<byte> body, JsonReadLimits limits)

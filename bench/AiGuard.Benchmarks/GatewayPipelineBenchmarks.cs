@@ -1,0 +1,129 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using AiGuard.Audit;
+using AiGuard.Authorization;
+using AiGuard.Configuration;
+using AiGuard.Identity;
+using AiGuard.Inspection.Output;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using AiGuard.Protocols.OpenAi;
+using AiGuard.Protocols.OpenInference;
+using AiGuard.Protocols.TfServing;
+using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace AiGuard.Benchmarks;
+
+/// <summary>
+/// AiGuard's whole request-side walk in-process (gate, parse, stages) with forwarding replaced
+/// by a no-op: the CPU and memory AiGuard adds before YARP forwards, without sockets or noise.
+/// The baseline builds the same request context and does nothing else.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class GatewayPipelineBenchmarks
+{
+    private static readonly byte[] ChatBody = Encoding.UTF8.GetBytes(
+        """{"model":"demo-chat","max_tokens":16,"temperature":0.2,"messages":[{"role":"system","content":"You are a concise assistant for a support team."},{"role":"user","content":"Summarise in one sentence why our nightly build failed after the dependency upgrade."}]}""");
+
+    private static readonly byte[] InferBody = Encoding.UTF8.GetBytes(
+        """{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}""");
+
+    private GuardMiddleware _gate = null!;
+    private Endpoint _chat = null!;
+    private Endpoint _infer = null!;
+    private string _authorization = null!;
+    private readonly ConnectionItems _connection = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var key = ApiKeyFormat.Generate();
+        _authorization = "Bearer " + key.Key;
+        var settings = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:chat:ClusterId"] = "demo",
+            ["ReverseProxy:Routes:chat:Match:Path"] = "/v1/chat/completions",
+            ["ReverseProxy:Routes:chat:Metadata:AiGuard.Policy"] = "llm",
+            ["ReverseProxy:Routes:infer:ClusterId"] = "demo",
+            ["ReverseProxy:Routes:infer:Match:Path"] = "/v2/{**rest}",
+            ["ReverseProxy:Routes:infer:Metadata:AiGuard.Policy"] = "v2",
+            ["ReverseProxy:Clusters:demo:Destinations:d1:Address"] = "http://127.0.0.1:9/",
+            ["AiGuard:Policies:llm:Protocol"] = "openai",
+            ["AiGuard:Policies:llm:RequiredScopes:0"] = "inference",
+            ["AiGuard:Policies:v2:Protocol"] = "open-inference-v2",
+            ["AiGuard:Policies:v2:RequiredScopes:0"] = "inference",
+            ["AiGuard:ApiKeys:Keys:0:Id"] = key.Id,
+            ["AiGuard:ApiKeys:Keys:0:Hash"] = key.Hash,
+            ["AiGuard:ApiKeys:Keys:0:Scopes:0"] = "inference",
+            ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
+            ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
+            ["AiGuard:Audit:Console"] = "false",
+        };
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var configuration = new GatewayConfiguration(
+            new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
+            new ProtocolRegistry([new OpenAiAdapter(), new OpenInferenceAdapter(), new TfServingAdapter()]),
+            [new ModelAccessStage(), new ServerHeaderScrubStage(), new ProbabilityHardeningStage()],
+            new ConfigurationMetrics(meters),
+            NullLogger<GatewayConfiguration>.Instance);
+        var trail = new AuditTrail([new NullSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
+        var recorder = new DecisionRecorder(trail, TimeProvider.System, new PipelineMetrics(meters));
+        var pipeline = new GuardPipeline(recorder, new StageRunner(recorder, new PipelineMetrics(meters), NullLogger<StageRunner>.Instance), NullLogger<GuardPipeline>.Instance);
+        _gate = new GuardMiddleware(context => pipeline.InvokeAsync(context, () => Task.CompletedTask), configuration, recorder, TimeProvider.System, NullLogger<GuardMiddleware>.Instance);
+        _chat = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "chat"));
+        _infer = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "infer"));
+    }
+
+    [Benchmark(Baseline = true, Description = "Build the request context only")]
+    public HttpContext Baseline() => Request(_chat, "/v1/chat/completions", ChatBody);
+
+    [Benchmark(Description = "Gate + parse + stages: chat")]
+    public Task Chat() => _gate.InvokeAsync(Request(_chat, "/v1/chat/completions", ChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: v2 infer")]
+    public Task Infer() => _gate.InvokeAsync(Request(_infer, "/v2/models/demo-classifier/infer", InferBody));
+
+    private static Endpoint Route(RouteConfig config) =>
+        new(null, new EndpointMetadataCollection(new RouteModel(config, cluster: null, Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty)), config.RouteId);
+
+    private DefaultHttpContext Request(Endpoint endpoint, string path, byte[] body)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Protocol = "HTTP/1.1";
+        // One keep-alive connection carries every request, as under load.
+        context.Features.Set<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>(_connection);
+        context.Request.Path = path;
+        context.Request.ContentType = "application/json";
+        context.Request.ContentLength = body.Length;
+        context.Request.Headers.Authorization = _authorization;
+        // Like Kestrel, a pipe reader over bytes already received (not a stream adapter with its own buffer).
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature>(new BodyPipe(body));
+        context.SetEndpoint(endpoint);
+        return context;
+    }
+
+    private sealed class ConnectionItems : Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature
+    {
+        public IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+    }
+
+    private sealed class BodyPipe(byte[] body) : Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature
+    {
+        public System.IO.Pipelines.PipeReader Reader { get; } = System.IO.Pipelines.PipeReader.Create(new System.Buffers.ReadOnlySequence<byte>(body));
+    }
+
+    private sealed class NullSink : IAuditSink
+    {
+        public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

@@ -203,7 +203,7 @@ public sealed partial class GatewayConfiguration : IProxyConfigProvider, IConfig
             routes,
             clusters,
             UpstreamHeaders(options),
-            ["Authorization", "Proxy-Authorization", "x-api-key", options.ApiKeys.HeaderName]);
+            [.. new[] { "Authorization", "Proxy-Authorization", "x-api-key", options.ApiKeys.HeaderName }.Distinct(StringComparer.OrdinalIgnoreCase)]);
     }
 
     /// <summary>Reads routes and clusters with YARP's own configuration reader and validator.</summary>

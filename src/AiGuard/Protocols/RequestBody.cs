@@ -53,7 +53,42 @@ public sealed class RequestBody : IDisposable
     }
 
     /// <summary>Reads the whole body within the policy's limits, leaving it in the request pipe for forwarding.</summary>
-    public static async ValueTask<(Outcome Outcome, RequestBody? Body, GuardDecision Refusal)> ReadAsync(HttpContext context, RoutePolicy policy, bool expectsBody)
+    /// <remarks>A body that has fully arrived (the usual case) is taken without any asynchronous step.</remarks>
+    public static ValueTask<(Outcome Outcome, RequestBody? Body, GuardDecision Refusal)> ReadAsync(HttpContext context, RoutePolicy policy, bool expectsBody)
+    {
+        var request = context.Request;
+        var declared = request.ContentLength;
+        if (expectsBody && declared is > 0 && declared <= policy.MaxBodyBytes
+            && ContentTypes.IsAllowed(request.ContentType, policy.AllowedContentTypes))
+        {
+            var reader = request.BodyReader;
+            bool read;
+            ReadResult result;
+            try
+            {
+                read = reader.TryRead(out result);
+            }
+            catch (Exception ex) when (IsReadFailure(ex))
+            {
+                return ReadSlowAsync(context, policy, expectsBody);
+            }
+
+            if (read)
+            {
+                if (result.IsCompleted && result.Buffer.Length <= policy.MaxBodyBytes)
+                {
+                    return new((Outcome.Read, new RequestBody(reader, result.Buffer), default));
+                }
+
+                // Not all there yet: hand back what was examined and wait properly.
+                reader.AdvanceTo(result.Buffer.Start);
+            }
+        }
+
+        return ReadSlowAsync(context, policy, expectsBody);
+    }
+
+    private static async ValueTask<(Outcome Outcome, RequestBody? Body, GuardDecision Refusal)> ReadSlowAsync(HttpContext context, RoutePolicy policy, bool expectsBody)
     {
         var request = context.Request;
         var declared = request.ContentLength;

@@ -43,10 +43,15 @@ public sealed class GatewayTransformProvider : ITransformProvider
             // The snapshot the request started under, so keys, routes and credentials always agree.
             var snapshot = GuardContext.Get(transform.HttpContext)?.Snapshot ?? _configuration.Current;
             var headers = transform.ProxyRequest.Headers;
+            var incoming = transform.HttpContext.Request.Headers;
             // The client's key authenticates it to AiGuard only; it must never reach the model server.
+            // Only what the client actually sent needs removing (a cheap check on the server's headers).
             foreach (var name in snapshot.ClientCredentialHeaders)
             {
-                headers.Remove(name);
+                if (incoming.ContainsKey(name))
+                {
+                    headers.Remove(name);
+                }
             }
 
             if (clusterId is not null && snapshot.UpstreamHeaders.TryGetValue(clusterId, out var upstream))

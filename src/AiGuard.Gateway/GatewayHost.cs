@@ -23,7 +23,9 @@ public static class GatewayHost
     }
 
     /// <summary>The operator-facing explanation of a start-up failure, or null for an unexpected one (which keeps its stack trace).</summary>
-    public static string? Describe(Exception exception)
+    /// <param name="exception">What the start threw.</param>
+    /// <param name="portSetting">Where the operator changes the port, named in the message when it is taken.</param>
+    public static string? Describe(Exception exception, string portSetting = "--urls, ASPNETCORE_URLS or the Urls setting in appsettings.json")
     {
         var chain = Chain(exception).ToList();
         if (chain.OfType<GatewayConfigurationException>().FirstOrDefault() is { } configuration)
@@ -34,7 +36,7 @@ public static class GatewayHost
         if (chain.Any(e => e is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }))
         {
             var what = chain.OfType<IOException>().FirstOrDefault()?.Message ?? "The address is already in use.";
-            return $"{what} Another process holds the port: stop it, or choose another port with --urls, ASPNETCORE_URLS or the Urls setting in appsettings.json.";
+            return $"{what} Another process holds the port: stop it, or choose another port with {portSetting}.";
         }
 
         return null;

@@ -27,6 +27,20 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(int port, int modelPort, CancellationToken cancellationToken)
     {
+        var starting = "--model-port";
+        try
+        {
+            return await RunAsync(port, modelPort, () => starting = "--port", cancellationToken);
+        }
+        catch (Exception ex) when (GatewayHost.Describe(ex, starting) is { } message)
+        {
+            await Console.Error.WriteLineAsync("aiguard demo: " + message);
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(int port, int modelPort, Action modelStarted, CancellationToken cancellationToken)
+    {
         // Fresh secrets every run: nothing usable is committed to the repository.
         var upstreamKey = ApiKeyFormat.Generate("upstream").Key;
         var demoKey = ApiKeyFormat.Generate();
@@ -34,6 +48,7 @@ internal static class DemoCommand
         await using var model = DemoModelServer.Build(["--urls", Url(modelPort)], o => o.RequiredApiKey = upstreamKey);
         await model.StartAsync(cancellationToken);
         var modelAddress = model.Urls.Single();
+        modelStarted();
 
         await using var gateway = GatewayApp.Build([], builder =>
         {

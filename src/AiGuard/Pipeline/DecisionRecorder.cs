@@ -121,7 +121,7 @@ public sealed class DecisionRecorder
             KeyId = guard.Client?.KeyId ?? guard.PresentedKeyId,
             Tenant = guard.Client?.Tenant,
             RouteId = guard.RouteId,
-            Model = guard.Request?.Model is { } model ? Excerpt.Of(model, AuditEvent.MaxModelLength) : null,
+            Model = (guard.Request?.Model ?? guard.RefusedModel ?? guard.Operation?.ModelFromPath) is { } model ? Excerpt.Of(model, AuditEvent.MaxModelLength) : null,
             Method = Excerpt.Of(http.Request.Method, 16),
             Path = Excerpt.Of(http.Request.Path.Value ?? "/", AuditEvent.MaxPathLength),
             Field = decision.Field is { } field ? Excerpt.Of(field, AuditEvent.MaxFieldLength) : null,

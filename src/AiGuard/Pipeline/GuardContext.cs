@@ -42,6 +42,9 @@ public sealed class GuardContext
     /// <summary>The parsed request; null until the parse step succeeded.</summary>
     public InferenceRequest? Request { get; internal set; }
 
+    /// <summary>The model a request named although its body was refused: the audit event still says which model was asked for.</summary>
+    public string? RefusedModel { get; internal set; }
+
     /// <summary>
     /// Output hardening decided for this request by a request-phase stage (for example the anomaly
     /// engine for a suspicious client). It wins over the route's policy and is audited when applied.

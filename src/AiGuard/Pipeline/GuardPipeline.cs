@@ -168,6 +168,7 @@ public sealed partial class GuardPipeline
         }
         catch (ProtocolViolationException ex)
         {
+            guard.RefusedModel = ex.Model;
             return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ex.Code, ex.Message, ex.Field.Length > 0 ? ex.Field : null);
         }
         finally

@@ -34,4 +34,7 @@ public sealed class ProtocolViolationException : Exception
 
     /// <summary>The problem code to answer with.</summary>
     public string Code { get; }
+
+    /// <summary>The model the body named before it was found invalid, if it got that far: recorded in the audit event.</summary>
+    public string? Model { get; internal set; }
 }

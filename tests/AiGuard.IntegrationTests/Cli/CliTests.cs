@@ -28,6 +28,25 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain(key, json, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--port")]
+    [InlineData("--model-port")]
+    public async Task Demo_on_a_port_already_in_use_says_so_in_one_line_and_exits_1(string option)
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] args = option == "--port" ? ["demo", "--port", port] : ["demo", "--port", "0", "--model-port", port];
+
+        var (exit, _, stderr) = await AiGuardCli.RunAsync(_dir, args);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("aiguard demo: ", line, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:" + port, line, StringComparison.Ordinal);
+        Assert.EndsWith("choose another port with " + option + ".", line.TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Keys_create_without_a_model_fails_with_a_usage_error()
     {

@@ -60,6 +60,7 @@ public class RefusalTests(GatewayFixture gateway)
             { "unsupported operation", Key.Full, "POST", "/v2/repository/index", "{}", 404, "operation_not_supported", "parse" },
             { "body on a bodiless operation", Key.Full, "GET", "/v2/models/demo-classifier", "{}", 400, "invalid_body", "parse" },
             { "unknown path", Key.Full, "GET", "/nothing/here", string.Empty, 404, "route_not_found", "route" },
+            { "wrong method on a route", Key.Full, "DELETE", ChatPath, string.Empty, 404, "route_not_found", "route" },
             { "upstream down", Key.Full, "POST", "/dead" + ChatPath, Chat, 502, "upstream_error", "forward" },
         };
     }
@@ -118,9 +119,35 @@ public class RefusalTests(GatewayFixture gateway)
         Assert.Equal(gateway.Full.Id, audit.KeyId);
         Assert.Equal("acme", audit.Tenant);
         Assert.Equal("openai-chat", audit.RouteId);
-        Assert.Equal("demo-chat", audit.Model is null ? "demo-chat" : audit.Model);
+        Assert.Equal("demo-chat", audit.Model);
         Assert.Equal("messages", audit.Field);
         Assert.Equal("messages", problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Refused_tensor_body_names_the_model_from_the_path_in_the_audit_event()
+    {
+        using var response = await gateway.Client.SendAsync(Json(
+            HttpMethod.Post, "/v2/models/demo-classifier/infer", """{"inputs":[{"name":"features","shape":[2,4],"datatype":"FP32","data":[1,2,3,4]}]}""", gateway.Full));
+        var problem = await ReadJsonAsync(response);
+
+        var audit = await gateway.Audit.WaitForAsync(problem.GetProperty("incidentId").GetString()!);
+
+        Assert.Equal("tensor_shape_mismatch", audit.Code);
+        Assert.Equal("demo-classifier", audit.Model);
+    }
+
+    [Fact]
+    public async Task Chat_body_refused_before_it_named_a_model_leaves_the_audit_model_empty()
+    {
+        using var response = await gateway.Client.SendAsync(Json(
+            HttpMethod.Post, ChatPath, """{"messages":[{"role":"god","content":"hi"}],"model":"demo-chat"}""", gateway.Full));
+        var problem = await ReadJsonAsync(response);
+
+        var audit = await gateway.Audit.WaitForAsync(problem.GetProperty("incidentId").GetString()!);
+
+        Assert.Equal("messages[0].role", audit.Field);
+        Assert.Null(audit.Model);
     }
 
     [Fact]

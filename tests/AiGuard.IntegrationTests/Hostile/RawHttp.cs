@@ -19,7 +19,6 @@ internal static class RawHttp
     /// <param name="head">Request line and headers, each ending in CRLF, without the blank line.</param>
     /// <param name="body">Bytes sent after the blank line.</param>
     /// <param name="closeSending">Half-close the connection after sending (the server still answers).</param>
-    /// <param name="stallAfter">Keep the connection open without sending more, up to this long, before reading.</param>
     public static async Task<Response> SendAsync(Uri address, string head, byte[]? body = null, bool closeSending = false)
     {
         using var client = new TcpClient();

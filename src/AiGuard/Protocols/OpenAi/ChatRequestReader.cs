@@ -23,6 +23,9 @@ internal sealed class ChatRequestReader
     private int? _topLogprobs;
     private Dictionary<string, double>? _logitBias;
 
+    /// <summary>The model read so far; null until the body has named one.</summary>
+    public string? Model => _model;
+
     public void Read(ref JsonBodyReader reader)
     {
         var names = default(PropertyNames);

@@ -45,12 +45,20 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             return new InferenceRequest { Protocol = Name, Operation = operation.Name, Model = operation.ModelFromPath };
         }
 
-        var reader = new JsonBodyReader(body, limits);
-        reader.ReadRootObject();
         var request = new ChatRequestReader();
-        request.Read(ref reader);
-        reader.ReadEnd();
-        return request.Build(Name, operation.Name);
+        try
+        {
+            var reader = new JsonBodyReader(body, limits);
+            reader.ReadRootObject();
+            request.Read(ref reader);
+            reader.ReadEnd();
+            return request.Build(Name, operation.Name);
+        }
+        catch (ProtocolViolationException ex)
+        {
+            ex.Model ??= request.Model;
+            throw;
+        }
     }
 
     public InferenceResponse ParseResponse(ProtocolOperation operation, ReadOnlySpan<byte> body)

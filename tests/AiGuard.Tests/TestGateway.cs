@@ -18,7 +18,10 @@ namespace AiGuard.Tests;
 /// <summary>Real configuration snapshots and request contexts for unit tests, built through the production code.</summary>
 internal static class TestGateway
 {
-    public static IMeterFactory Meters { get; } = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+    public static IMeterFactory Meters { get; } = NewMeters();
+
+    /// <summary>A meter factory of its own, so a test's metric collector sees only that test's instruments.</summary>
+    public static IMeterFactory NewMeters() => new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
     public static ProtocolRegistry Protocols { get; } = new([new OpenAiAdapter(), new OpenInferenceAdapter(), new TfServingAdapter()]);
 
@@ -56,12 +59,12 @@ internal static class TestGateway
         return guard;
     }
 
-    public static (DecisionRecorder Recorder, AuditTrail Trail, RecordingSink Sink) Recorder(int capacity = 100, TimeProvider? time = null)
+    public static (DecisionRecorder Recorder, AuditTrail Trail, RecordingSink Sink) Recorder(int capacity = 100, TimeProvider? time = null, IMeterFactory? meters = null)
     {
         var sink = new RecordingSink();
-        var metrics = new AuditMetrics(Meters);
+        var metrics = new AuditMetrics(meters ?? Meters);
         var trail = new AuditTrail([sink], new AuditOptions { QueueCapacity = capacity }, metrics, NullLogger<AuditTrail>.Instance);
-        return (new DecisionRecorder(trail, time ?? TimeProvider.System, new PipelineMetrics(Meters)), trail, sink);
+        return (new DecisionRecorder(trail, time ?? TimeProvider.System, new PipelineMetrics(meters ?? Meters)), trail, sink);
     }
 }
 

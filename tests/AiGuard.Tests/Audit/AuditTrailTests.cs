@@ -1,6 +1,9 @@
 using AiGuard.Audit;
 using AiGuard.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace AiGuard.Tests.Audit;
 
@@ -85,6 +88,103 @@ public class AuditTrailTests
         finally
         {
             File.Delete(blocker);
+        }
+    }
+
+    [Fact]
+    public async Task Written_events_are_counted_once_each_whatever_the_number_of_sinks()
+    {
+        var meters = TestGateway.NewMeters();
+        using var written = new MetricCollector<long>(meters, AuditMetrics.MeterName, "aiguard.audit.events");
+        var trail = new AuditTrail([new RecordingSink(), new RecordingSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
+        trail.Record(Event(1));
+        trail.Record(Event(2));
+
+        await trail.StartAsync(CancellationToken.None);
+        await trail.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, written.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Fact]
+    public async Task A_failing_sink_is_counted_and_logged_with_the_incident_id()
+    {
+        var meters = TestGateway.NewMeters();
+        using var failures = new MetricCollector<long>(meters, AuditMetrics.MeterName, "aiguard.audit.sink_failures");
+        var log = new FakeLogger<AuditTrail>();
+        var trail = new AuditTrail([new FailingSink()], new AuditOptions(), new AuditMetrics(meters), log);
+        trail.Record(Event(7));
+
+        await trail.StartAsync(CancellationToken.None);
+        await trail.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, failures.GetMeasurementSnapshot().EvaluateAsCounter());
+        var record = log.LatestRecord;
+        Assert.Equal(LogLevel.Error, record.Level);
+        Assert.Equal("Audit sink FailingSink failed to write event inc_7", record.Message);
+        Assert.IsType<IOException>(record.Exception);
+    }
+
+    [Fact]
+    public void An_event_that_does_not_fit_the_queue_is_refused_counted_and_logged()
+    {
+        var meters = TestGateway.NewMeters();
+        using var dropped = new MetricCollector<long>(meters, AuditMetrics.MeterName, "aiguard.audit.dropped");
+        var log = new FakeLogger<AuditTrail>();
+        var trail = new AuditTrail([new RecordingSink()], new AuditOptions { QueueCapacity = 1 }, new AuditMetrics(meters), log);
+
+        Assert.True(trail.Record(Event(1)));
+        Assert.False(trail.Record(Event(2)));
+
+        Assert.Equal(1, dropped.GetMeasurementSnapshot().EvaluateAsCounter());
+        var record = log.LatestRecord;
+        Assert.Equal(LogLevel.Error, record.Level);
+        Assert.Equal("Audit queue full: dropped event inc_2 (malformed_json)", record.Message);
+    }
+
+    [Fact]
+    public async Task Sinks_are_flushed_when_the_queue_runs_dry()
+    {
+        var sink = new FlushCountingSink();
+        var trail = Trail(sink);
+        trail.Record(Event(1));
+
+        await trail.StartAsync(CancellationToken.None);
+        await trail.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(sink.Flushes >= 1);
+        Assert.Equal(1, sink.WrittenBeforeLastFlush);
+    }
+
+    [Fact]
+    public void A_trail_with_one_destination_starts_even_if_another_sink_has_none()
+    {
+        var nowhere = new SerilogAuditSink(new AuditOptions { Console = false, FilePath = null });
+
+        var trail = Trail(nowhere, new RecordingSink());
+
+        Assert.True(trail.Record(Event(1)));
+    }
+
+    private sealed class FlushCountingSink : IAuditSink
+    {
+        private int _written;
+
+        public int Flushes { get; private set; }
+
+        public int WrittenBeforeLastFlush { get; private set; }
+
+        public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+        {
+            _written++;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            Flushes++;
+            WrittenBeforeLastFlush = _written;
+            return ValueTask.CompletedTask;
         }
     }
 

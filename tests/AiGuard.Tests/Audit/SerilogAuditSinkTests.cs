@@ -45,4 +45,135 @@ public class SerilogAuditSinkTests
         Assert.Equal("authenticate", properties.GetProperty("Stage").GetString());
         Assert.Equal(401, properties.GetProperty("Status").GetInt32());
     }
+
+    private static AuditEvent FullEvent(string decision = "refuse") => new()
+    {
+        IncidentId = "inc_2",
+        Timestamp = DateTimeOffset.UnixEpoch,
+        Decision = decision,
+        Stage = "authorize",
+        Code = "model_not_allowed",
+        Status = 403,
+        ClientId = "alice",
+        KeyId = "key1",
+        Tenant = "acme",
+        RouteId = "openai-chat",
+        Model = "o1-secret",
+        Method = "POST",
+        Path = "/v1/chat/completions",
+        Field = "model",
+        Detail = "This API key may not use the model 'o1-secret'.",
+        RemoteAddress = "192.0.2.7",
+        TraceId = "0af7651916cd43dd8448eb211c80319c",
+    };
+
+    private static async Task<JsonElement> WriteOne(AuditEvent auditEvent)
+    {
+        var output = new StringWriter();
+        using (var sink = new SerilogAuditSink(new LoggerConfiguration().WriteTo.Sink(new Serilog.Sinks.TextWriterSinkShim(output, new JsonFormatter()))))
+        {
+            await sink.WriteAsync(auditEvent, CancellationToken.None);
+            await sink.FlushAsync(CancellationToken.None);
+        }
+
+        using var json = JsonDocument.Parse(Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        return json.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Every_field_of_the_event_reaches_the_json_line()
+    {
+        var properties = (await WriteOne(FullEvent())).GetProperty("Properties");
+
+        Assert.Equal("acme", properties.GetProperty("Tenant").GetString());
+        Assert.Equal("o1-secret", properties.GetProperty("Model").GetString());
+        Assert.Equal("POST", properties.GetProperty("Method").GetString());
+        Assert.Equal("/v1/chat/completions", properties.GetProperty("Path").GetString());
+        Assert.Equal("model", properties.GetProperty("Field").GetString());
+        Assert.Equal("This API key may not use the model 'o1-secret'.", properties.GetProperty("Detail").GetString());
+        Assert.Equal("192.0.2.7", properties.GetProperty("RemoteAddress").GetString());
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", properties.GetProperty("TraceId").GetString());
+        Assert.Equal("refuse", properties.GetProperty("Decision").GetString());
+    }
+
+    [Fact]
+    public async Task A_change_is_logged_at_information_level_and_a_refusal_at_warning()
+    {
+        Assert.Equal("Information", (await WriteOne(FullEvent("modify"))).GetProperty("Level").GetString());
+        Assert.Equal("Warning", (await WriteOne(FullEvent("refuse"))).GetProperty("Level").GetString());
+    }
+
+    [Fact]
+    public void By_default_audit_events_have_a_destination()
+    {
+        using var sink = new SerilogAuditSink(new AuditOptions());
+
+        Assert.True(sink.HasDestination);
+    }
+
+    [Theory]
+    [InlineData(false, null, false)]
+    [InlineData(false, "", false)]
+    [InlineData(true, null, true)]
+    public void A_sink_has_a_destination_when_the_console_or_a_file_is_configured(bool console, string? file, bool expected)
+    {
+        using var sink = new SerilogAuditSink(new AuditOptions { Console = console, FilePath = file });
+
+        Assert.Equal(expected, sink.HasDestination);
+    }
+
+    [Fact]
+    public void A_sink_built_from_a_logger_configuration_is_a_destination()
+    {
+        using var sink = new SerilogAuditSink(new LoggerConfiguration());
+
+        Assert.True(sink.HasDestination);
+    }
+
+    [Fact]
+    public async Task With_a_usable_file_events_are_written_to_it_as_json_lines()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"aiguard-audit-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var options = new AuditOptions { Console = false, FilePath = Path.Combine(directory, "audit.log") };
+            using (var sink = new SerilogAuditSink(options))
+            {
+                Assert.True(sink.HasDestination);
+                await sink.WriteAsync(FullEvent(), CancellationToken.None);
+            }
+
+            var file = Assert.Single(Directory.GetFiles(directory));
+            Assert.Matches(@"audit\d{8}\.log$", file);
+            using var json = JsonDocument.Parse(Assert.Single(File.ReadAllLines(file)));
+            Assert.Equal("inc_2", json.RootElement.GetProperty("Properties").GetProperty("IncidentId").GetString());
+            Assert.Contains("model_not_allowed", json.RootElement.GetProperty("RenderedMessage").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_unusable_file_is_not_written_to()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"aiguard-audit-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var options = new AuditOptions { Console = false, FilePath = Path.Combine(directory, "audit.log") };
+            using (var sink = new SerilogAuditSink(options, fileUsable: false))
+            {
+                await ConsoleCapture.RunAsync(() => sink.WriteAsync(FullEvent(), CancellationToken.None).AsTask());
+            }
+
+            Assert.Empty(Directory.GetFiles(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -77,6 +77,7 @@ public class ApiKeyFormatTests
     [InlineData("md5:abcd")]
     [InlineData("sha256:xyz")]
     [InlineData("sha256:0123")]
+    [InlineData("sha256:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")]
     public void Malformed_stored_hashes_are_rejected(string? stored)
     {
         Assert.False(ApiKeyFormat.TryDecodeHash(stored, out _));
@@ -88,5 +89,53 @@ public class ApiKeyFormatTests
         var generated = ApiKeyFormat.Generate();
 
         Assert.DoesNotContain(generated.Key, generated.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_well_formed_key_parses_into_its_prefix_and_id()
+    {
+        Assert.True(ApiKeyFormat.TryParse("agk_Id42_s3cret", out string prefix, out string id));
+
+        Assert.Equal("agk", prefix);
+        Assert.Equal("Id42", id);
+    }
+
+    [Fact]
+    public void A_malformed_key_yields_no_prefix_and_no_id()
+    {
+        Assert.False(ApiKeyFormat.TryParse("agk_only", out string prefix, out string id));
+
+        Assert.Equal(string.Empty, prefix);
+        Assert.Equal(string.Empty, id);
+    }
+
+    [Fact]
+    public void Keys_up_to_256_characters_parse_and_longer_ones_do_not()
+    {
+        var longest = "agk_id_" + new string('s', 256 - 7);
+        var tooLong = longest + "s";
+
+        Assert.True(ApiKeyFormat.TryParse(longest, out string _, out string _));
+        Assert.False(ApiKeyFormat.TryParse(tooLong, out string _, out string _));
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("abcdefghijklmnop")]
+    public void A_prefix_is_1_to_16_letters_or_digits(string prefix)
+    {
+        Assert.StartsWith(prefix + "_", ApiKeyFormat.Generate(prefix).Key, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abcdefghijklmnopq")]
+    [InlineData("ag_k")]
+    [InlineData("agk!")]
+    public void A_key_with_a_bad_prefix_is_not_generated(string prefix)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ApiKeyFormat.Generate(prefix));
+
+        Assert.StartsWith("A key prefix is 1 to 16 letters or digits.", error.Message, StringComparison.Ordinal);
     }
 }

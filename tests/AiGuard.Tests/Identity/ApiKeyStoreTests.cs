@@ -171,4 +171,115 @@ public class ApiKeyStoreTests
 
         Assert.True(unknown > known * 0.6, $"unknown id {unknown:F3} us vs wrong secret {known:F3} us per check");
     }
+
+    [Fact]
+    public void The_principal_carries_every_scope_of_the_key()
+    {
+        var (store, key) = Setup(e => e.Scopes = ["inference", "models"]);
+
+        var principal = store.Validate(key.Key, Now).Principal!;
+
+        Assert.Equal(["inference", "models"], principal.FindAll(ClientIdentity.ClaimScope).Select(c => c.Value).Order());
+    }
+
+    [Fact]
+    public void A_key_without_a_tenant_belongs_to_the_default_tenant()
+    {
+        var key = ApiKeyFormat.Generate();
+        var store = ApiKeyStore.Build(new ApiKeyOptions { Keys = [new ApiKeyEntry { Id = key.Id, Hash = key.Hash }] });
+
+        Assert.Equal("default", store.Validate(key.Key, Now).Identity!.Tenant);
+    }
+
+    [Fact]
+    public void An_entry_without_an_id_is_not_accepted()
+    {
+        var key = ApiKeyFormat.Generate();
+
+        Assert.Throws<ArgumentException>(() => ApiKeyStore.Build(new ApiKeyOptions { Keys = [new ApiKeyEntry { Hash = key.Hash }] }));
+    }
+
+    [Fact]
+    public void An_entry_with_a_bad_hash_is_not_accepted_and_the_error_names_its_id()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ApiKeyStore.Build(new ApiKeyOptions { Keys = [new ApiKeyEntry { Id = "k1", Hash = "md5:00" }] }));
+
+        Assert.StartsWith("API key entry 'k1' has no valid hash.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_of_another_prefix_is_invalid_even_with_a_matching_id_and_hash()
+    {
+        // A deployment that changed its prefix: keys issued under the old one stop working.
+        var old = ApiKeyFormat.Generate("old");
+        var store = ApiKeyStore.Build(new ApiKeyOptions { Prefix = "agk", Keys = [new ApiKeyEntry { Id = old.Id, Hash = old.Hash }] });
+
+        var result = store.Validate(old.Key, Now);
+
+        Assert.Equal(ProblemCodes.InvalidApiKey, result.FailureCode);
+    }
+
+    [Fact]
+    public void A_very_long_presented_key_is_just_invalid()
+    {
+        var (store, _) = Setup();
+
+        Assert.Equal(ProblemCodes.InvalidApiKey, store.Validate(new string('k', 20_000), Now).FailureCode);
+        Assert.Equal(ProblemCodes.InvalidApiKey, store.Validate("agk_id_" + new string('\u00e9', 5_000), Now).FailureCode);
+    }
+
+    [Fact]
+    public void A_valid_key_is_accepted_without_a_connection_to_remember_it_on()
+    {
+        var (store, key) = Setup();
+
+        Assert.True(store.Validate(key.Key, Now, connectionItems: null).Succeeded);
+    }
+
+    [Fact]
+    public void A_key_remembered_on_a_connection_is_still_checked_for_expiry()
+    {
+        var (store, key) = Setup(e => e.ExpiresAt = Now.AddMinutes(1));
+        var connection = new Dictionary<object, object?>();
+
+        Assert.True(store.Validate(key.Key, Now, connection).Succeeded);
+        Assert.True(store.Validate(key.Key, Now, connection).Succeeded);
+        Assert.Equal(ProblemCodes.ExpiredApiKey, store.Validate(key.Key, Now.AddMinutes(1), connection).FailureCode);
+    }
+
+    [Fact]
+    public void Another_key_on_a_connection_that_remembered_a_valid_one_is_checked_on_its_own()
+    {
+        var (store, key) = Setup();
+        var connection = new Dictionary<object, object?>();
+        var sameLength = key.Key[..^1] + (key.Key[^1] == 'A' ? 'B' : 'A');
+
+        Assert.True(store.Validate(key.Key, Now, connection).Succeeded);
+
+        Assert.Equal(ProblemCodes.InvalidApiKey, store.Validate(sameLength, Now, connection).FailureCode);
+        Assert.Equal(ProblemCodes.InvalidApiKey, store.Validate(key.Key + "x", Now, connection).FailureCode);
+        Assert.True(store.Validate(key.Key, Now, connection).Succeeded);
+    }
+
+    [Fact]
+    public void A_key_remembered_under_one_configuration_is_judged_by_the_next_one()
+    {
+        var (before, key) = Setup();
+        var after = ApiKeyStore.Build(new ApiKeyOptions { Keys = [new ApiKeyEntry { Id = key.Id, Hash = key.Hash, Revoked = true }] });
+        var connection = new Dictionary<object, object?>();
+
+        Assert.True(before.Validate(key.Key, Now, connection).Succeeded);
+
+        Assert.Equal(ProblemCodes.RevokedApiKey, after.Validate(key.Key, Now, connection).FailureCode);
+    }
+
+    [Fact]
+    public void A_refused_key_is_not_remembered_as_valid()
+    {
+        var (store, key) = Setup(e => e.Revoked = true);
+        var connection = new Dictionary<object, object?>();
+
+        Assert.Equal(ProblemCodes.RevokedApiKey, store.Validate(key.Key, Now, connection).FailureCode);
+        Assert.Equal(ProblemCodes.RevokedApiKey, store.Validate(key.Key, Now, connection).FailureCode);
+    }
 }

@@ -80,6 +80,7 @@ public class DecisionRecorderTests
     [InlineData(403, "permission_error")]
     [InlineData(413, "invalid_request_error")]
     [InlineData(429, "rate_limit_error")]
+    [InlineData(500, "server_error")]
     [InlineData(502, "server_error")]
     public void Openai_error_types_follow_the_status(int status, string type)
     {
@@ -189,5 +190,94 @@ public class DecisionRecorderTests
         Assert.True(default(GuardDecision).IsContinue);
         Assert.False(GuardDecision.ModifyByPolicy("c", "d").Audited);
         Assert.True(GuardDecision.Modify("c", "d").Audited);
+    }
+
+    [Fact]
+    public async Task A_refusal_replaces_whatever_the_answer_held_before()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+        guard.HttpContext.Response.StatusCode = 200;
+        guard.HttpContext.Response.Headers["x-upstream-secret"] = "leak";
+
+        await recorder.RefuseAsync(guard, StageNames.Forward, GuardDecision.Refuse(502, ProblemCodes.UpstreamError, "bad"));
+
+        Assert.Equal(502, guard.HttpContext.Response.StatusCode);
+        Assert.False(guard.HttpContext.Response.Headers.ContainsKey("x-upstream-secret"));
+    }
+
+    [Fact]
+    public async Task A_refusal_after_the_answer_started_is_audited_but_writes_nothing()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+        guard.HttpContext.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>(new StartedResponse());
+
+        var written = await recorder.RefuseAsync(guard, StageNames.Forward, GuardDecision.Refuse(502, ProblemCodes.UpstreamError, "cut"));
+
+        Assert.False(written);
+        Assert.Equal(0, guard.HttpContext.Response.Body.Length);
+        Assert.Equal("upstream_error", (await OnlyEvent(trail, sink)).Code);
+    }
+
+    [Fact]
+    public async Task The_audit_event_records_the_request_as_the_client_sent_it()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+        var (recorder, trail, sink) = TestGateway.Recorder(time: clock);
+        var guard = TestGateway.Context(TestGateway.Snapshot(), method: "PUT", path: "/v1/chat/completions");
+        guard.HttpContext.Connection.RemoteIpAddress = System.Net.IPAddress.Parse("192.0.2.7");
+        guard.Client = new ClientIdentity("alice", "key1", "acme", new HashSet<string>(), [], []);
+        guard.Request = new InferenceRequest { Protocol = ProtocolNames.OpenAi, Operation = "chat.completions", Model = "gpt-4o" };
+
+        await recorder.RefuseAsync(guard, "authorize", GuardDecision.Refuse(403, ProblemCodes.ModelNotAllowed, "No."));
+
+        var audit = await OnlyEvent(trail, sink);
+        Assert.Equal(clock.Now, audit.Timestamp);
+        Assert.Equal("PUT", audit.Method);
+        Assert.Equal("/v1/chat/completions", audit.Path);
+        Assert.Equal("gpt-4o", audit.Model);
+        Assert.Equal("acme", audit.Tenant);
+        Assert.Equal("No.", audit.Detail);
+        Assert.Equal("192.0.2.7", audit.RemoteAddress);
+        Assert.Null(audit.Field);
+    }
+
+    [Fact]
+    public async Task A_request_has_an_incident_id_once_a_decision_about_it_was_recorded()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        Assert.False(guard.HasIncident);
+        await recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(400, ProblemCodes.MalformedJson, "bad"));
+
+        Assert.True(guard.HasIncident);
+        Assert.StartsWith("inc_", guard.IncidentId, StringComparison.Ordinal);
+        Assert.Equal(36, guard.IncidentId.Length);
+    }
+
+    [Fact]
+    public async Task Misuse_of_the_recorder_is_explained()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+
+        var refusal = await Assert.ThrowsAsync<ArgumentException>(async () => await recorder.RefuseAsync(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Continue));
+        var change = Assert.Throws<ArgumentException>(() => recorder.RecordChange(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Refuse(400, "c", "d")));
+
+        Assert.StartsWith("Only a refusal can be written as a problem.", refusal.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Only a modification is recorded as a change.", change.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_change_needs_a_code()
+    {
+        Assert.Throws<ArgumentException>(() => GuardDecision.Modify(string.Empty, "d"));
+        Assert.Throws<ArgumentException>(() => GuardDecision.ModifyByPolicy(string.Empty, "d"));
+    }
+
+    private sealed class StartedResponse : Microsoft.AspNetCore.Http.Features.HttpResponseFeature
+    {
+        public override bool HasStarted => true;
     }
 }

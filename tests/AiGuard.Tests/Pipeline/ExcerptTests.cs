@@ -1,0 +1,74 @@
+using AiGuard.Pipeline;
+
+namespace AiGuard.Tests.Pipeline;
+
+/// <summary>Client-controlled text is echoed bounded and printable.</summary>
+public class ExcerptTests
+{
+    [Theory]
+    [InlineData("gpt-4o", "gpt-4o")]
+    [InlineData("abcd", "abcd")]
+    [InlineData("", "")]
+    public void Short_printable_text_is_kept_as_it_is(string value, string expected)
+    {
+        Assert.Equal(expected, Excerpt.Of(value, 6));
+    }
+
+    [Fact]
+    public void Text_of_exactly_the_bound_is_kept_whole_without_a_marker()
+    {
+        Assert.Equal("abcd", Excerpt.Of("abcd", 4));
+    }
+
+    [Fact]
+    public void Longer_text_shows_the_bound_then_says_how_long_it_was()
+    {
+        Assert.Equal("aaaa…(10 characters)", Excerpt.Of(new string('a', 10), 4));
+    }
+
+    [Fact]
+    public void The_default_bound_is_64_characters()
+    {
+        Assert.Equal(new string('m', 64) + "…(65 characters)", Excerpt.Of(new string('m', 65)));
+    }
+
+    [Theory]
+    [InlineData("\n", "\\u000a")]
+    [InlineData("\u0007\u001b", "\\u0007\\u001b")]
+    [InlineData("line\r\nforged", "line\\u000d\\u000aforged")]
+    [InlineData("tab\there", "tab\\u0009here")]
+    public void Control_characters_are_escaped_so_they_cannot_forge_log_lines(string value, string expected)
+    {
+        Assert.Equal(expected, Excerpt.Of(value));
+    }
+
+    [Theory]
+    [InlineData("hi \U0001F600", "hi \U0001F600")]
+    [InlineData("\U0001F600", "\U0001F600")]
+    public void A_character_outside_the_bmp_is_kept_whole(string value, string expected)
+    {
+        Assert.Equal(expected, Excerpt.Of(value));
+    }
+
+    [Fact]
+    public void A_surrogate_pair_counts_as_one_shown_character()
+    {
+        Assert.Equal("\U0001F600\U0001F600…(6 characters)", Excerpt.Of("\U0001F600\U0001F600\U0001F600", 2));
+    }
+
+    [Fact]
+    public void Unpaired_surrogates_are_escaped()
+    {
+        // Built in code: attribute arguments cannot hold unpaired surrogates.
+        Assert.Equal("a\\udc00", Excerpt.Of("a\uDC00"));
+        Assert.Equal("a\\ud800", Excerpt.Of("a\uD800"));
+        Assert.Equal("\\ud800a", Excerpt.Of("\uD800a"));
+        Assert.Equal("\\udc00\\ud800", Excerpt.Of("\uDC00\uD800"));
+    }
+
+    [Fact]
+    public void Null_is_a_caller_error()
+    {
+        Assert.Throws<ArgumentNullException>(() => Excerpt.Of(null!));
+    }
+}

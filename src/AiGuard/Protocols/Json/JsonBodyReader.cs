@@ -244,6 +244,13 @@ internal ref struct JsonBodyReader
         return (int)value;
     }
 
+    /// <summary>The number as a 64-bit integer, when the reader stands on one that fits.</summary>
+    public readonly bool TryGetInt64(out long value)
+    {
+        value = 0;
+        return TokenType == JsonTokenType.Number && _reader.TryGetInt64(out value);
+    }
+
     public readonly long GetInt64(string field)
     {
         if (TokenType != JsonTokenType.Number || !_reader.TryGetInt64(out var value))
@@ -355,15 +362,33 @@ internal static class FieldNames
     private const int Cached = 32;
     private static readonly string[] Messages = [.. Enumerable.Range(0, Cached).Select(i => $"messages[{i}]")];
     private static readonly string[] MessageContents = [.. Enumerable.Range(0, Cached).Select(i => $"messages[{i}].content")];
-    private static readonly string[] Inputs = [.. Enumerable.Range(0, Cached).Select(i => $"inputs[{i}]")];
+    private static readonly string[] MessageRoles = [.. Enumerable.Range(0, Cached).Select(i => $"messages[{i}].role")];
+    private static readonly TensorFields[] Inputs = [.. Enumerable.Range(0, Cached).Select(i => new TensorFields($"inputs[{i}]"))];
 
     public static string Message(int index) => index < Cached ? Messages[index] : $"messages[{index}]";
 
     public static string MessageContent(int index) => index < Cached ? MessageContents[index] : $"messages[{index}].content";
 
-    public static string Input(int index) => index < Cached ? Inputs[index] : $"inputs[{index}]";
+    public static string MessageRole(int index) => index < Cached ? MessageRoles[index] : $"messages[{index}].role";
+
+    /// <summary>The field names of the tensor <c>inputs[index]</c> and its members, built once for the first few.</summary>
+    public static TensorFields Input(int index) => index < Cached ? Inputs[index] : new TensorFields($"inputs[{index}]");
 
     public static string Index(string parent, int index) => string.Create(CultureInfo.InvariantCulture, $"{parent}[{index}]");
 
     public static string Member(string parent, string name) => parent.Length == 0 ? name : parent + "." + name;
+}
+
+/// <summary>The field names of one tensor of a request, for messages: built once, not per request.</summary>
+internal sealed class TensorFields(string field)
+{
+    public string Field { get; } = field;
+
+    public string Name { get; } = field + ".name";
+
+    public string DataType { get; } = field + ".datatype";
+
+    public string Shape { get; } = field + ".shape";
+
+    public string Data { get; } = field + ".data";
 }

@@ -8,6 +8,16 @@ internal sealed class ChatRequestReader
 {
     private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool", "function" };
 
+    /// <summary>The role as one of the shared role strings (no string per message), or null when it is another value.</summary>
+    private static string? KnownRole(ref JsonBodyReader reader) =>
+        reader.TokenType != JsonTokenType.String ? null
+        : reader.ValueTextEquals("user") ? "user"
+        : reader.ValueTextEquals("assistant") ? "assistant"
+        : reader.ValueTextEquals("system") ? "system"
+        : reader.ValueTextEquals("tool") ? "tool"
+        : reader.ValueTextEquals("developer") ? "developer"
+        : null;
+
     private readonly List<InferenceInput> _inputs = new(4);
     private string? _model;
     private bool _sawModel;
@@ -165,7 +175,7 @@ internal sealed class ChatRequestReader
         {
             if (name.SequenceEqual("role"u8))
             {
-                role = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(field + ".role");
+                role = reader.TokenType == JsonTokenType.Null ? null : KnownRole(ref reader) ?? reader.GetString(FieldNames.MessageRole(index));
             }
             else if (name.SequenceEqual("content"u8))
             {
@@ -199,12 +209,12 @@ internal sealed class ChatRequestReader
 
         if (role is null)
         {
-            throw new ProtocolViolationException(field + ".role", $"'{field}.role' is required.");
+            throw new ProtocolViolationException(FieldNames.MessageRole(index), $"'{field}.role' is required.");
         }
 
         if (!Roles.Contains(role))
         {
-            throw new ProtocolViolationException(field + ".role", $"'{field}.role' must be one of system, developer, user, assistant, tool, function.");
+            throw new ProtocolViolationException(FieldNames.MessageRole(index), $"'{field}.role' must be one of system, developer, user, assistant, tool, function.");
         }
 
         if (!hasContent)

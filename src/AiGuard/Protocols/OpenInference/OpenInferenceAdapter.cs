@@ -197,8 +197,9 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         return false;
     }
 
-    private static TensorInput ReadTensor(ref JsonBodyReader reader, string field)
+    private static TensorInput ReadTensor(ref JsonBodyReader reader, TensorFields fields)
     {
+        var field = fields.Field;
         reader.Expect(JsonTokenType.StartObject, field);
         var names = default(PropertyNames);
         string? name = null;
@@ -209,24 +210,24 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         {
             if (property.SequenceEqual("name"u8))
             {
-                name = reader.GetString(field + ".name");
+                name = reader.GetString(fields.Name);
             }
             else if (property.SequenceEqual("datatype"u8))
             {
-                dataType = reader.TokenType == JsonTokenType.String ? DataTypeName(ref reader, field + ".datatype") : reader.GetString(field + ".datatype");
+                dataType = reader.TokenType == JsonTokenType.String ? DataTypeName(ref reader, fields.DataType) : reader.GetString(fields.DataType);
                 if (!TensorCollector.DataTypes.Contains(dataType))
                 {
-                    throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' '{Pipeline.Excerpt.Of(dataType)}' is not an Open Inference Protocol datatype.");
+                    throw new ProtocolViolationException(fields.DataType, $"'{field}.datatype' '{Pipeline.Excerpt.Of(dataType)}' is not an Open Inference Protocol datatype.");
                 }
             }
             else if (property.SequenceEqual("shape"u8))
             {
-                shape = ReadShape(ref reader, field + ".shape");
+                shape = ReadShape(ref reader, fields.Shape);
             }
             else if (property.SequenceEqual("data"u8))
             {
-                reader.Expect(JsonTokenType.StartArray, field + ".data");
-                data = new TensorCollector(field + ".data", allowB64: false, Capacity(shape));
+                reader.Expect(JsonTokenType.StartArray, fields.Data);
+                data = new TensorCollector(fields.Data, allowB64: false, Capacity(shape));
                 data.Read(ref reader, 0);
             }
             else
@@ -237,22 +238,22 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
 
         if (name is null)
         {
-            throw new ProtocolViolationException(field + ".name", $"'{field}.name' is required.");
+            throw new ProtocolViolationException(fields.Name, $"'{field}.name' is required.");
         }
 
         if (dataType is null)
         {
-            throw new ProtocolViolationException(field + ".datatype", $"'{field}.datatype' is required.");
+            throw new ProtocolViolationException(fields.DataType, $"'{field}.datatype' is required.");
         }
 
         if (shape is null)
         {
-            throw new ProtocolViolationException(field + ".shape", $"'{field}.shape' is required.");
+            throw new ProtocolViolationException(fields.Shape, $"'{field}.shape' is required.");
         }
 
         if (data is null)
         {
-            throw new ProtocolViolationException(field + ".data", $"'{field}.data' is required.");
+            throw new ProtocolViolationException(fields.Data, $"'{field}.data' is required.");
         }
 
         return data.Build(field, name, dataType, shape);
@@ -269,9 +270,15 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
         reader.Next();
         while (reader.TokenType != JsonTokenType.EndArray)
         {
-            var dimField = FieldNames.Index(field, dims.Count);
-            if (reader.TokenType != JsonTokenType.Number || reader.GetInt64(dimField) is var value && value < 0)
+            if (!reader.TryGetInt64(out var value) || value < 0)
             {
+                // The field name is built only for the message. A number that is no 64-bit integer gets GetInt64's message.
+                var dimField = FieldNames.Index(field, dims.Count);
+                if (reader.TokenType == JsonTokenType.Number && value >= 0)
+                {
+                    reader.GetInt64(dimField);
+                }
+
                 throw new ProtocolViolationException(dimField, $"'{dimField}' must be a non-negative integer.");
             }
 

@@ -1,6 +1,7 @@
 using AiGuard.Anomaly;
 using AiGuard.Audit;
 using AiGuard.Identity;
+using AiGuard.Limits;
 using AiGuard.Telemetry;
 
 namespace AiGuard.Configuration;
@@ -23,6 +24,9 @@ public sealed class AiGuardOptions
     public Dictionary<string, UpstreamOptions> Upstreams { get; set; } = new(StringComparer.Ordinal);
 
     public ApiKeyOptions ApiKeys { get; set; } = new();
+
+    /// <summary>Named request limits and the throttling of failed authentication.</summary>
+    public RateLimitsOptions RateLimits { get; set; } = new();
 
     public AuditOptions Audit { get; set; } = new();
 
@@ -62,6 +66,9 @@ public sealed class GuardPolicyOptions
     public List<string> RequiredScopes { get; set; } = [];
 
     public RequestLimitsOptions Limits { get; set; } = new();
+
+    /// <summary>Names of limits under <c>AiGuard:RateLimits:Policies</c> that apply to this policy's routes, all of them.</summary>
+    public List<string> RateLimits { get; set; } = [];
 
     public OutputOptions Output { get; set; } = new();
 

@@ -21,6 +21,7 @@ public static class GatewayConfigurationValidator
         List<string> warnings)
     {
         ValidateLimits(options.Limits, "AiGuard:Limits", errors);
+        ValidateRateLimits(options.RateLimits, errors);
         ValidatePolicies(options, protocols, stageNames, errors);
         ValidateRoutes(options, routes, clusters, errors, warnings);
         ValidateClusters(clusters, errors);
@@ -31,6 +32,50 @@ public static class GatewayConfigurationValidator
         if (!string.IsNullOrWhiteSpace(options.Anomaly.Model.Path) && !File.Exists(options.Anomaly.Model.Path))
         {
             errors.Add($"AiGuard:Anomaly:Model:Path names '{options.Anomaly.Model.Path}', which does not exist.");
+        }
+    }
+
+    private static void ValidateRateLimits(Limits.RateLimitsOptions limits, List<string> errors)
+    {
+        foreach (var (name, limit) in limits.Policies)
+        {
+            var at = $"AiGuard:RateLimits:Policies:{name}";
+            if (name.Length == 0 || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                errors.Add($"{at}: a limit name is 1 to 64 letters, digits, '-', '_' or '.' (it is sent in the RateLimit headers).");
+            }
+
+            if (limit.PermitLimit < 1)
+            {
+                errors.Add($"{at}:PermitLimit must be at least 1.");
+            }
+
+            switch (limit.Kind)
+            {
+                case Limits.RateLimitKind.FixedWindow or Limits.RateLimitKind.SlidingWindow when limit.Window <= TimeSpan.Zero:
+                    errors.Add($"{at}:Window must be a positive duration (hh:mm:ss) for a {limit.Kind} limit.");
+                    break;
+                case Limits.RateLimitKind.SlidingWindow when limit.SegmentsPerWindow is < 2 or > 1000:
+                    errors.Add($"{at}:SegmentsPerWindow must be between 2 and 1000.");
+                    break;
+                case Limits.RateLimitKind.TokenBucket when limit.TokensPerPeriod < 1 || limit.ReplenishmentPeriod <= TimeSpan.Zero:
+                    errors.Add($"{at}: a TokenBucket limit needs TokensPerPeriod of at least 1 and a positive ReplenishmentPeriod (hh:mm:ss).");
+                    break;
+            }
+        }
+
+        var auth = limits.Authentication;
+        foreach (var (setting, limit) in new[] { ("FailuresPerAddress", auth.FailuresPerAddress), ("FailuresPerKeyId", auth.FailuresPerKeyId), ("UnauthenticatedPerAddress", auth.UnauthenticatedPerAddress) })
+        {
+            if (limit.PermitLimit < 0)
+            {
+                errors.Add($"AiGuard:RateLimits:Authentication:{setting}:PermitLimit must be 0 (off) or more.");
+            }
+
+            if (limit.PermitLimit > 0 && limit.Window <= TimeSpan.Zero)
+            {
+                errors.Add($"AiGuard:RateLimits:Authentication:{setting}:Window must be a positive duration (hh:mm:ss).");
+            }
         }
     }
 
@@ -45,6 +90,13 @@ public static class GatewayConfigurationValidator
             }
 
             ValidateLimits(policy.Limits, at + ":Limits", errors);
+            foreach (var limit in policy.RateLimits)
+            {
+                if (!options.RateLimits.Policies.ContainsKey(limit))
+                {
+                    errors.Add($"{at}:RateLimits names '{Excerpt.Of(limit, 60)}', which is not a limit under AiGuard:RateLimits:Policies ({Known(options.RateLimits.Policies.Keys)}).");
+                }
+            }
             var output = policy.Output;
             if (output.Hardening.Decimals is < 0 or > 15)
             {

@@ -31,6 +31,7 @@ public sealed class RoutePolicy
         Hardening = hardening.IsActive ? hardening : null;
         HardeningOnDemand = output.Hardening.OnDemand;
         MaxResponseBytes = output.MaxResponseBytes ?? OutputDefaults.MaxResponseBytes;
+        RateLimits = [.. options.RateLimits.Distinct(StringComparer.Ordinal)];
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
     }
 
@@ -67,6 +68,9 @@ public sealed class RoutePolicy
     public long MaxResponseBytes { get; }
 
     public IReadOnlySet<string> FailOpenStages { get; }
+
+    /// <summary>Names of the rate limits that apply, in the order they are counted.</summary>
+    public string[] RateLimits { get; }
 
     /// <summary>The policy's configuration section, for stages with settings of their own.</summary>
     public IConfigurationSection Settings { get; }

@@ -3,6 +3,7 @@ using AiGuard.Audit;
 using AiGuard.Authorization;
 using AiGuard.Configuration;
 using AiGuard.Inspection.Output;
+using AiGuard.Limits;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using AiGuard.Protocols.OpenAi;
@@ -44,6 +45,10 @@ public static class AiGuardServiceCollectionExtensions
 
         // Guard stages, in the order of StageOrder.
         services.AddGuardStage<ModelAccessStage>();
+        services.AddSingleton<RateLimitMetrics>();
+        services.AddSingleton<RateLimitRegistry>();
+        services.AddSingleton<AuthenticationThrottle>();
+        services.AddGuardStage<RateLimitStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

@@ -63,6 +63,13 @@ public sealed class DecisionRecorder
             response.Headers.WWWAuthenticate = "Bearer realm=\"aiguard\"";
         }
 
+        if (guard.RetryAfterSeconds > 0)
+        {
+            response.Headers.RetryAfter = guard.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Limits.RateLimitHeaders.Write(response, guard);
+
         var body = new ArrayBufferWriter<byte>(512);
         ProblemWriter.Write(body, decision, guard.HttpContext.Request.Path.Value ?? "/", guard.IncidentId, ProblemWriter.WantsOpenAiError(guard));
         response.ContentLength = body.WrittenCount;

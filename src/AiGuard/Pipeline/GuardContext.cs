@@ -1,6 +1,8 @@
+using System.Threading.RateLimiting;
 using AiGuard.Configuration;
 using AiGuard.Identity;
 using AiGuard.Inspection.Output;
+using AiGuard.Limits;
 using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
 
@@ -15,6 +17,7 @@ namespace AiGuard.Pipeline;
 public sealed class GuardContext
 {
     private string? _incidentId;
+    private List<RateLimitLease>? _leases;
 
     internal GuardContext(HttpContext httpContext, GatewaySnapshot snapshot)
     {
@@ -53,6 +56,54 @@ public sealed class GuardContext
 
     /// <summary>True once a refusal was recorded, so a request is refused and audited at most once.</summary>
     public bool Refused { get; internal set; }
+
+    /// <summary>For a 429: the seconds the client should wait (<c>Retry-After</c>); 0 otherwise.</summary>
+    public long RetryAfterSeconds { get; internal set; }
+
+    /// <summary>What each rate limit of the route said of this request, for the RateLimit headers; null when none applies.</summary>
+    public RateLimitState[]? RateLimits { get; private set; }
+
+    internal RateLimitState[] UseRateLimits(int count) => RateLimits = new RateLimitState[count];
+
+    /// <summary>Keeps a lease until the request ends (a concurrency permit), or until another limit refuses it.</summary>
+    internal void Hold(RateLimitLease lease) => (_leases ??= new List<RateLimitLease>(2)).Add(lease);
+
+    /// <summary>Gives back every permit this request holds: another limit refused it.</summary>
+    internal void ReturnHeld()
+    {
+        if (_leases is null)
+        {
+            return;
+        }
+
+        foreach (var lease in _leases)
+        {
+            if (lease is LimitLease taken)
+            {
+                taken.Return();
+            }
+
+            lease.Dispose();
+        }
+
+        _leases.Clear();
+    }
+
+    /// <summary>Releases what the request holds until its end (concurrency permits).</summary>
+    internal void ReleaseLeases()
+    {
+        if (_leases is null)
+        {
+            return;
+        }
+
+        foreach (var lease in _leases)
+        {
+            lease.Dispose();
+        }
+
+        _leases.Clear();
+    }
 
     /// <summary>The incident id of this request, created on first use.</summary>
     public string IncidentId => _incidentId ??= Pipeline.IncidentId.New();

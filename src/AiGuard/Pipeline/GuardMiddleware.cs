@@ -1,5 +1,6 @@
 using AiGuard.Authorization;
 using AiGuard.Configuration;
+using AiGuard.Limits;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -23,14 +24,18 @@ public sealed partial class GuardMiddleware
     private readonly GatewayConfiguration _configuration;
     private readonly DecisionRecorder _recorder;
     private readonly TimeProvider _time;
+    private readonly AuthenticationThrottle _throttle;
+    private readonly RateLimitMetrics _limitMetrics;
     private readonly ILogger<GuardMiddleware> _logger;
 
-    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, ILogger<GuardMiddleware> logger)
+    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, ILogger<GuardMiddleware> logger)
     {
         _next = next;
         _configuration = configuration;
         _recorder = recorder;
         _time = time;
+        _throttle = throttle;
+        _limitMetrics = limitMetrics;
         _logger = logger;
     }
 
@@ -87,14 +92,29 @@ public sealed partial class GuardMiddleware
         using var span = Telemetry.GuardTelemetry.StartStage(StageNames.Authenticate);
         var keys = guard.Snapshot.Keys;
         var presented = PresentedKey(guard.HttpContext.Request, keys.HeaderName);
+        var address = guard.HttpContext.Connection.RemoteIpAddress;
         if (presented.IsEmpty)
         {
+            if (_throttle.Unauthenticated(guard.Snapshot, address) is { } flood)
+            {
+                return Throttled(guard, flood, "Too many requests without credentials from this address");
+            }
+
+            _limitMetrics.AuthenticationFailed(ProblemCodes.MissingCredentials);
             return GuardDecision.Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.MissingCredentials, "Send an API key as 'Authorization: Bearer <key>'.");
+        }
+
+        if (_throttle.Check(guard.Snapshot, address, presented) is { } throttled)
+        {
+            // The key is not even checked: guessing goes no faster than the configured pace.
+            return Throttled(guard, throttled, "Too many failed authentications from this address or for this key id");
         }
 
         var result = keys.Validate(presented, _time.GetUtcNow(), KeepAliveItems(guard.HttpContext));
         if (!result.Succeeded)
         {
+            _throttle.Failed(guard.Snapshot, address, presented);
+            _limitMetrics.AuthenticationFailed(result.FailureCode!);
             guard.PresentedKeyId = result.KeyId;
             return GuardDecision.Refuse(StatusCodes.Status401Unauthorized, result.FailureCode!, result.FailureCode switch
             {
@@ -107,6 +127,16 @@ public sealed partial class GuardMiddleware
         guard.Client = result.Identity;
         guard.HttpContext.User = result.Principal!;
         return default;
+    }
+
+    private GuardDecision Throttled(GuardContext guard, AuthenticationThrottle.Throttled throttled, string what)
+    {
+        _limitMetrics.AuthenticationThrottled(throttled.Limit);
+        guard.RetryAfterSeconds = Math.Max(1, ClockRateLimiter.Seconds(throttled.RetryAfter));
+        return GuardDecision.Refuse(
+            StatusCodes.Status429TooManyRequests,
+            ProblemCodes.AuthenticationThrottled,
+            $"{what}; retry after {guard.RetryAfterSeconds} s.");
     }
 
     /// <summary>The connection's items on HTTP/1.x, where requests on a connection come one at a time; null otherwise.</summary>

@@ -128,6 +128,7 @@ public sealed partial class GuardPipeline
         finally
         {
             filter?.Dispose();
+            guard.ReleaseLeases();
         }
     }
 

@@ -27,6 +27,10 @@ public static class ProblemCodes
     public const string RouteNotFound = "route_not_found";
     public const string OperationNotSupported = "operation_not_supported";
 
+    // 429: too many requests
+    public const string RateLimited = "rate_limited";
+    public const string AuthenticationThrottled = "auth_throttled";
+
     // 408 / 413 / 415
     public const string BodyReadTimeout = "body_read_timeout";
     public const string BodyTooLarge = "body_too_large";

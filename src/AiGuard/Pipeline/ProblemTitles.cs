@@ -21,6 +21,8 @@ public static class ProblemTitles
         ProblemCodes.TensorShapeMismatch => "Tensor shape does not match its data",
         ProblemCodes.RouteNotFound => "No route for this path",
         ProblemCodes.OperationNotSupported => "Operation not supported on this route",
+        ProblemCodes.RateLimited => "Rate limit exceeded",
+        ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",
         ProblemCodes.BodyTooLarge => "Request body too large",
         ProblemCodes.UnsupportedMediaType => "Unsupported content type",

@@ -9,6 +9,7 @@ public static class StageNames
     public const string Authenticate = "authenticate";
     public const string Authorize = "authorize";
     public const string Limits = "limits";
+    public const string RateLimit = "rate_limit";
     public const string Parse = "parse";
     public const string Forward = "forward";
     public const string ParseResponse = "parse_response";

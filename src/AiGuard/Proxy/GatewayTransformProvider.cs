@@ -71,6 +71,11 @@ public sealed class GatewayTransformProvider : ITransformProvider
     private async ValueTask OnResponseAsync(ResponseTransformContext transform)
     {
         var guard = GuardContext.Get(transform.HttpContext);
+        if (guard?.RateLimits is not null)
+        {
+            Limits.RateLimitHeaders.Write(transform.HttpContext.Response, guard);
+        }
+
         if (guard?.Policy is not { HasResponseStages: true } policy || transform.ProxyResponse is null)
         {
             return;

@@ -56,6 +56,42 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Rate_limits_are_validated_at_start_naming_each_setting()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:RateLimits:0"] = "per-clinet";
+        settings["AiGuard:RateLimits:Policies:per-client:PermitLimit"] = "0";
+        settings["AiGuard:RateLimits:Policies:per-client:Window"] = "00:01:00";
+        settings["AiGuard:RateLimits:Policies:bucket:Kind"] = "TokenBucket";
+        settings["AiGuard:RateLimits:Policies:bucket:PermitLimit"] = "10";
+        settings["AiGuard:RateLimits:Policies:sliding:Kind"] = "SlidingWindow";
+        settings["AiGuard:RateLimits:Policies:sliding:PermitLimit"] = "10";
+        settings["AiGuard:RateLimits:Policies:sliding:Window"] = "00:01:00";
+        settings["AiGuard:RateLimits:Policies:sliding:SegmentsPerWindow"] = "1";
+        settings["AiGuard:RateLimits:Authentication:FailuresPerAddress:PermitLimit"] = "-1";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains(error.Errors, e => e.StartsWith("AiGuard:Policies:chat:RateLimits names 'per-clinet', which is not a limit under AiGuard:RateLimits:Policies (known: ", StringComparison.Ordinal) && e.Contains("per-client", StringComparison.Ordinal));
+        Assert.Contains("AiGuard:RateLimits:Policies:per-client:PermitLimit must be at least 1.", error.Errors);
+        Assert.Contains("AiGuard:RateLimits:Policies:bucket: a TokenBucket limit needs TokensPerPeriod of at least 1 and a positive ReplenishmentPeriod (hh:mm:ss).", error.Errors);
+        Assert.Contains("AiGuard:RateLimits:Policies:sliding:SegmentsPerWindow must be between 2 and 1000.", error.Errors);
+        Assert.Contains("AiGuard:RateLimits:Authentication:FailuresPerAddress:PermitLimit must be 0 (off) or more.", error.Errors);
+    }
+
+    [Fact]
+    public async Task An_unknown_rate_limit_kind_is_refused_with_the_known_kinds()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:RateLimits:Policies:x:Kind"] = "LeakyBucket";
+        settings["AiGuard:RateLimits:Policies:x:PermitLimit"] = "1";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains(error.Errors, e => e.Contains("AiGuard:RateLimits:Policies:x:Kind", StringComparison.Ordinal) && e.Contains("FixedWindow, SlidingWindow, TokenBucket, Concurrency", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task HashCookie_affinity_starts()
     {
         var settings = ValidSettings();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AiGuard.Audit;
 using AiGuard.Configuration;
 using AiGuard.Identity;
+using AiGuard.Limits;
 using AiGuard.Pipeline;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Connections.Features;
@@ -65,6 +66,8 @@ public class GuardMiddlewareTests
                 Configuration,
                 recorder,
                 time ?? new ManualClock(Now),
+                new AuthenticationThrottle(time ?? new ManualClock(Now)),
+                new RateLimitMetrics(TestGateway.Meters),
                 NullLogger<GuardMiddleware>.Instance);
         }
 
@@ -437,7 +440,7 @@ public class GuardMiddlewareTests
         var gateway = TestGateway.Configuration(configuration);
         var (recorder, _, _) = TestGateway.Recorder();
         var passed = 0;
-        var middleware = new GuardMiddleware(_ => { passed++; return Task.CompletedTask; }, gateway, recorder, new ManualClock(Now), NullLogger<GuardMiddleware>.Instance);
+        var middleware = new GuardMiddleware(_ => { passed++; return Task.CompletedTask; }, gateway, recorder, new ManualClock(Now), new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(TestGateway.Meters), NullLogger<GuardMiddleware>.Instance);
         var connection = new ConnectionItems();
 
         var first = Request(RouteEndpoint("chat"), $"Bearer {Alice.Key}", protocol);

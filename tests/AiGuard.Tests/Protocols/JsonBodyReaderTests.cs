@@ -83,7 +83,7 @@ public class JsonBodyReaderTests
         bytes[Array.IndexOf(bytes, (byte)1)] = 0xFF;
 
         var operation = _openAi.Match("POST", Chat)!;
-        var violation = Assert.Throws<ProtocolViolationException>(() => _openAi.ParseRequest(operation, bytes, Limits));
+        var violation = Assert.Throws<ProtocolViolationException>(() => _openAi.ParseRequest(operation, bytes, AdapterHarness.Limits));
 
         Assert.Equal(ProblemCodes.InvalidBody, violation.Code);
         Assert.Equal("messages[0].content", violation.Field);

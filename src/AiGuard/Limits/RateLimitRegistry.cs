@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using AiGuard.Configuration;
+
+namespace AiGuard.Limits;
+
+/// <summary>The live limits, by name: built on first use, kept while their definition is unchanged across reloads.</summary>
+public sealed class RateLimitRegistry : IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, RateLimit> _live = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<RoutePolicy, RateLimit[]> _byRoute = [];
+
+    public RateLimitRegistry(TimeProvider time) => _time = time;
+
+    /// <summary>The limits of a route under the configuration it came from, resolved once per route and configuration.</summary>
+    public RateLimit[] For(GatewaySnapshot snapshot, RoutePolicy route)
+    {
+        if (_byRoute.TryGetValue(route, out var limits))
+        {
+            return limits;
+        }
+
+        lock (_lock)
+        {
+            limits = [.. route.RateLimits.Select(name => Live(name, RateLimitDefinition.From(snapshot.Options.RateLimits.Policies[name])))];
+            _byRoute.AddOrUpdate(route, limits);
+            return limits;
+        }
+    }
+
+    private RateLimit Live(string name, RateLimitDefinition definition)
+    {
+        if (_live.TryGetValue(name, out var limit))
+        {
+            if (limit.Definition == definition)
+            {
+                return limit;
+            }
+
+            // A changed definition starts from fresh counters.
+            limit.Dispose();
+        }
+
+        return _live[name] = new RateLimit(name, definition, _time);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var limit in _live.Values)
+            {
+                limit.Dispose();
+            }
+
+            _live.Clear();
+        }
+    }
+}

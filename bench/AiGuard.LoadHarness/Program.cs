@@ -168,6 +168,24 @@ internal static class Program
             }
         }
 
+        // AIGUARD_BENCH_VARIANT=limits adds request limits that never refuse under this load: a
+        // per-client token bucket and a per-tenant fixed window on every policy, to measure their cost.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "limits")
+        {
+            settings["AiGuard:RateLimits:Policies:client-bucket:Kind"] = "TokenBucket";
+            settings["AiGuard:RateLimits:Policies:client-bucket:PermitLimit"] = "1000000";
+            settings["AiGuard:RateLimits:Policies:client-bucket:TokensPerPeriod"] = "1000000";
+            settings["AiGuard:RateLimits:Policies:client-bucket:ReplenishmentPeriod"] = "00:00:01";
+            settings["AiGuard:RateLimits:Policies:tenant-window:PermitLimit"] = "100000000";
+            settings["AiGuard:RateLimits:Policies:tenant-window:Window"] = "01:00:00";
+            settings["AiGuard:RateLimits:Policies:tenant-window:PartitionBy:0"] = "Tenant";
+            foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })
+            {
+                settings[$"AiGuard:Policies:{policy}:RateLimits:0"] = "client-bucket";
+                settings[$"AiGuard:Policies:{policy}:RateLimits:1"] = "tenant-window";
+            }
+        }
+
         return GatewayApp.Build([], builder =>
         {
             // Only these settings (not the appsettings.json copied next to the harness), like the bare proxy.

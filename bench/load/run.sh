@@ -17,7 +17,8 @@
 #                under test gets a core of its own, wrk and the upstream share the other)
 #   OUT          directory for raw wrk outputs and server logs (default a fresh temp dir)
 #   WORKLOADS    which workloads to measure (default "chat infer")
-#   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing
+#   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
+#                limits: the gateway with a per-client token bucket and a per-tenant window on every route
 #
 # Three processes of bench/AiGuard.LoadHarness: the demo model (upstream), a bare YARP proxy
 # and the AiGuard gateway, each on a free loopback port. Fails if any measured run has a

@@ -42,7 +42,7 @@ public sealed class RateLimitStage : IGuardStage
             var lease = limit.Acquire(key);
             if (lease is LimitLease window)
             {
-                states[i] = new RateLimitState(limit, window.Remaining, ClockRateLimiter.Seconds(window.ResetAfter));
+                states[i] = new RateLimitState(limit, window.Remaining, ClockRateLimiter.Seconds(window.ResetAfter)) { Taken = window };
             }
             else
             {
@@ -51,7 +51,12 @@ public sealed class RateLimitStage : IGuardStage
 
             if (lease.IsAcquired)
             {
-                context.Hold(lease);
+                if (lease is not LimitLease)
+                {
+                    // A concurrency permit is held until the answer has been sent.
+                    context.Hold(lease);
+                }
+
                 continue;
             }
 
@@ -59,7 +64,8 @@ public sealed class RateLimitStage : IGuardStage
             context.ReturnHeld();
             for (var j = 0; j < i; j++)
             {
-                states[j] = states[j] with { Remaining = states[j].Remaining + 1 };
+                states[j].Taken?.Return();
+                states[j] = states[j] with { Remaining = states[j].Remaining + 1, Taken = null };
             }
 
             var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
@@ -94,4 +100,8 @@ public sealed class RateLimitStage : IGuardStage
 }
 
 /// <summary>What one limit said of one request, for the RateLimit headers.</summary>
-public readonly record struct RateLimitState(RateLimit Limit, long Remaining, long ResetSeconds);
+public readonly record struct RateLimitState(RateLimit Limit, long Remaining, long ResetSeconds)
+{
+    /// <summary>The window permit taken, to give back if a later limit refuses the request.</summary>
+    internal LimitLease? Taken { get; init; }
+}

@@ -146,16 +146,23 @@ public sealed class AnomalyScorerTests : IDisposable
             scorer.Score(row);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
+        // Three rounds, the quietest counts: a one-off runtime allocation on this thread (tiering
+        // up a method under load) shows in one round at most, a per-call allocation in all three.
+        var fewest = long.MaxValue;
         var sum = 0f;
-        for (var i = 0; i < 2000; i++)
+        for (var round = 0; round < 3; round++)
         {
-            sum += scorer.Score(row);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 2000; i++)
+            {
+                sum += scorer.Score(row);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.InRange(sum / 2000, 0f, 1f);
+        Assert.Equal(0, fewest);
+        Assert.InRange(sum / 6000, 0f, 1f);
     }
 
     [Fact]

@@ -28,6 +28,9 @@ public sealed class AiGuardOptions
     /// <summary>Named request limits and the throttling of failed authentication.</summary>
     public RateLimitsOptions RateLimits { get; set; } = new();
 
+    /// <summary>Named LLM token budgets.</summary>
+    public TokenBudgetsOptions TokenBudgets { get; set; } = new();
+
     public AuditOptions Audit { get; set; } = new();
 
     public AnomalyOptions Anomaly { get; set; } = new();
@@ -69,6 +72,12 @@ public sealed class GuardPolicyOptions
 
     /// <summary>Names of limits under <c>AiGuard:RateLimits:Policies</c> that apply to this policy's routes, all of them.</summary>
     public List<string> RateLimits { get; set; } = [];
+
+    /// <summary>Names of token budgets under <c>AiGuard:TokenBudgets:Policies</c> that apply to this policy's routes (OpenAI protocol only).</summary>
+    public List<string> TokenBudgets { get; set; } = [];
+
+    /// <summary>The tokenizer encoding the prompt is counted with: <c>o200k_base</c> (GPT-4o and later, the default) or <c>cl100k_base</c>.</summary>
+    public string TokenEncoding { get; set; } = PromptTokenCounter.DefaultEncoding;
 
     public OutputOptions Output { get; set; } = new();
 

@@ -21,7 +21,7 @@ public static class GatewayConfigurationValidator
         List<string> warnings)
     {
         ValidateLimits(options.Limits, "AiGuard:Limits", errors);
-        ValidateRateLimits(options.RateLimits, errors);
+        ValidateRateLimits(options.RateLimits, options.TokenBudgets, errors);
         ValidatePolicies(options, protocols, stageNames, errors);
         ValidateRoutes(options, routes, clusters, errors, warnings);
         ValidateClusters(clusters, errors);
@@ -35,7 +35,7 @@ public static class GatewayConfigurationValidator
         }
     }
 
-    private static void ValidateRateLimits(Limits.RateLimitsOptions limits, List<string> errors)
+    private static void ValidateRateLimits(Limits.RateLimitsOptions limits, Limits.TokenBudgetsOptions tokenBudgets, List<string> errors)
     {
         foreach (var (name, limit) in limits.Policies)
         {
@@ -61,6 +61,20 @@ public static class GatewayConfigurationValidator
                 case Limits.RateLimitKind.TokenBucket when limit.TokensPerPeriod < 1 || limit.ReplenishmentPeriod <= TimeSpan.Zero:
                     errors.Add($"{at}: a TokenBucket limit needs TokensPerPeriod of at least 1 and a positive ReplenishmentPeriod (hh:mm:ss).");
                     break;
+            }
+        }
+
+        foreach (var (name, budget) in tokenBudgets.Policies)
+        {
+            var at = $"AiGuard:TokenBudgets:Policies:{name}";
+            if (budget.PerMinute < 0 || budget.PerDay < 0 || (budget.PerMinute == 0 && budget.PerDay == 0))
+            {
+                errors.Add($"{at}: set PerMinute, PerDay or both to a positive number of tokens (0 leaves a window unlimited).");
+            }
+
+            if (budget.DefaultMaxTokens < 1)
+            {
+                errors.Add($"{at}:DefaultMaxTokens must be at least 1.");
             }
         }
 
@@ -90,6 +104,24 @@ public static class GatewayConfigurationValidator
             }
 
             ValidateLimits(policy.Limits, at + ":Limits", errors);
+            foreach (var budget in policy.TokenBudgets)
+            {
+                if (!options.TokenBudgets.Policies.ContainsKey(budget))
+                {
+                    errors.Add($"{at}:TokenBudgets names '{Excerpt.Of(budget, 60)}', which is not a budget under AiGuard:TokenBudgets:Policies ({Known(options.TokenBudgets.Policies.Keys)}).");
+                }
+            }
+
+            if (policy.TokenBudgets.Count > 0 && policy.Protocol != ProtocolNames.OpenAi)
+            {
+                errors.Add($"{at}:TokenBudgets apply to LLM routes only: the policy's Protocol must be {ProtocolNames.OpenAi}.");
+            }
+
+            if (!Limits.PromptTokenCounter.Encodings.Contains(policy.TokenEncoding))
+            {
+                errors.Add($"{at}:TokenEncoding '{Excerpt.Of(policy.TokenEncoding, 40)}' is not one of: {string.Join(", ", Limits.PromptTokenCounter.Encodings)}.");
+            }
+
             foreach (var limit in policy.RateLimits)
             {
                 if (!options.RateLimits.Policies.ContainsKey(limit))

@@ -32,6 +32,8 @@ public sealed class RoutePolicy
         HardeningOnDemand = output.Hardening.OnDemand;
         MaxResponseBytes = output.MaxResponseBytes ?? OutputDefaults.MaxResponseBytes;
         RateLimits = [.. options.RateLimits.Distinct(StringComparer.Ordinal)];
+        TokenBudgets = [.. options.TokenBudgets.Distinct(StringComparer.Ordinal)];
+        TokenEncoding = options.TokenEncoding;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
     }
 
@@ -71,6 +73,12 @@ public sealed class RoutePolicy
 
     /// <summary>Names of the rate limits that apply, in the order they are counted.</summary>
     public string[] RateLimits { get; }
+
+    /// <summary>Names of the token budgets that apply.</summary>
+    public string[] TokenBudgets { get; }
+
+    /// <summary>The encoding prompts are counted with.</summary>
+    public string TokenEncoding { get; }
 
     /// <summary>The policy's configuration section, for stages with settings of their own.</summary>
     public IConfigurationSection Settings { get; }

@@ -49,6 +49,9 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<RateLimitRegistry>();
         services.AddSingleton<AuthenticationThrottle>();
         services.AddGuardStage<RateLimitStage>();
+        services.AddSingleton<PromptTokenCounter>();
+        services.TryAddSingleton<ITokenBudgetStore, InProcessTokenBudgetStore>();
+        services.AddGuardStage<TokenBudgetStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

@@ -10,12 +10,14 @@ public sealed class RateLimitMetrics
     private readonly Counter<long> _refused;
     private readonly Counter<long> _authFailures;
     private readonly Counter<long> _authThrottled;
+    private readonly Counter<long> _tokenRefused;
 
     public RateLimitMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _refused = meter.CreateCounter<long>("aiguard.rate_limit.refusals", "{request}", "Requests refused by a rate limit, by limit name.");
         _authFailures = meter.CreateCounter<long>("aiguard.authentication.failures", "{request}", "Requests whose credentials were missing or not valid, by reason.");
+        _tokenRefused = meter.CreateCounter<long>("aiguard.token_budget.refusals", "{request}", "Requests refused by a token budget, by budget name.");
         _authThrottled = meter.CreateCounter<long>("aiguard.authentication.throttled", "{request}", "Requests refused because their address or key id failed authentication too often.");
     }
 
@@ -24,6 +26,14 @@ public sealed class RateLimitMetrics
         if (_refused.Enabled)
         {
             _refused.Add(1, new KeyValuePair<string, object?>("aiguard.limit", limit));
+        }
+    }
+
+    public void TokenBudgetRefused(string budget)
+    {
+        if (_tokenRefused.Enabled)
+        {
+            _tokenRefused.Add(1, new KeyValuePair<string, object?>("aiguard.budget", budget));
         }
     }
 

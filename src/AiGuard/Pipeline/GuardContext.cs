@@ -105,6 +105,18 @@ public sealed class GuardContext
         _leases.Clear();
     }
 
+    /// <summary>Token budget reservations taken for this request, settled when it ends.</summary>
+    internal List<TokenReservation>? TokenReservations { get; set; }
+
+    /// <summary>The total tokens the upstream reported for this request (its usage), once seen.</summary>
+    public long? ReportedTokens { get; set; }
+
+    /// <summary>The upstream's status code once an answer arrived; 0 when none did.</summary>
+    public int UpstreamStatus { get; internal set; }
+
+    /// <summary>What must be finished when the request ends (token budgets settled).</summary>
+    internal IRequestSettlement? Settlement { get; set; }
+
     /// <summary>The incident id of this request, created on first use.</summary>
     public string IncidentId => _incidentId ??= Pipeline.IncidentId.New();
 

@@ -129,6 +129,7 @@ public sealed partial class GuardPipeline
         {
             filter?.Dispose();
             guard.ReleaseLeases();
+            guard.Settlement?.Settle(guard);
         }
     }
 

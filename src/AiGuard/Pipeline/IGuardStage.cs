@@ -61,6 +61,7 @@ public static class StageOrder
 {
     public const int ModelAccess = 100;
     public const int RateLimit = 150;
+    public const int TokenBudget = 160;
     public const int ParameterPolicy = 200;
     public const int PromptInjection = 300;
     public const int SensitiveData = 400;

@@ -22,6 +22,7 @@ public static class ProblemCodes
     public const string InvalidHeader = "invalid_header";
     public const string InvalidPath = "invalid_path";
     public const string TensorShapeMismatch = "tensor_shape_mismatch";
+    public const string TokensExceedBudget = "tokens_exceed_budget";
 
     // 404: nothing behind this path
     public const string RouteNotFound = "route_not_found";
@@ -30,6 +31,7 @@ public static class ProblemCodes
     // 429: too many requests
     public const string RateLimited = "rate_limited";
     public const string AuthenticationThrottled = "auth_throttled";
+    public const string TokenBudgetExhausted = "token_budget_exhausted";
 
     // 408 / 413 / 415
     public const string BodyReadTimeout = "body_read_timeout";

@@ -22,6 +22,8 @@ public static class ProblemTitles
         ProblemCodes.RouteNotFound => "No route for this path",
         ProblemCodes.OperationNotSupported => "Operation not supported on this route",
         ProblemCodes.RateLimited => "Rate limit exceeded",
+        ProblemCodes.TokenBudgetExhausted => "Token budget exhausted",
+        ProblemCodes.TokensExceedBudget => "Request larger than its token budget",
         ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",
         ProblemCodes.BodyTooLarge => "Request body too large",

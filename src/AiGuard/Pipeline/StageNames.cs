@@ -10,6 +10,7 @@ public static class StageNames
     public const string Authorize = "authorize";
     public const string Limits = "limits";
     public const string RateLimit = "rate_limit";
+    public const string TokenBudget = "token_budget";
     public const string Parse = "parse";
     public const string Forward = "forward";
     public const string ParseResponse = "parse_response";

@@ -71,6 +71,11 @@ public sealed class GatewayTransformProvider : ITransformProvider
     private async ValueTask OnResponseAsync(ResponseTransformContext transform)
     {
         var guard = GuardContext.Get(transform.HttpContext);
+        if (guard is not null && transform.ProxyResponse is not null)
+        {
+            guard.UpstreamStatus = (int)transform.ProxyResponse.StatusCode;
+        }
+
         if (guard?.RateLimits is not null)
         {
             Limits.RateLimitHeaders.Write(transform.HttpContext.Response, guard);

@@ -80,6 +80,30 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Token_budgets_are_validated_at_start_naming_each_setting()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:TokenBudgets:0"] = "daily";
+        settings["AiGuard:Policies:chat:TokenBudgets:1"] = "nope";
+        settings["AiGuard:Policies:chat:TokenEncoding"] = "p50k_base";
+        settings["AiGuard:TokenBudgets:Policies:daily:PerMinute"] = "0";
+        settings["AiGuard:TokenBudgets:Policies:daily:DefaultMaxTokens"] = "0";
+        settings["ReverseProxy:Routes:v2:ClusterId"] = "llm";
+        settings["ReverseProxy:Routes:v2:Match:Path"] = "/v2/{**rest}";
+        settings["ReverseProxy:Routes:v2:Metadata:AiGuard.Policy"] = "tensors";
+        settings["AiGuard:Policies:tensors:Protocol"] = "open-inference-v2";
+        settings["AiGuard:Policies:tensors:TokenBudgets:0"] = "daily";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains(error.Errors, e => e.StartsWith("AiGuard:Policies:chat:TokenBudgets names 'nope', which is not a budget under AiGuard:TokenBudgets:Policies", StringComparison.Ordinal));
+        Assert.Contains("AiGuard:Policies:chat:TokenEncoding 'p50k_base' is not one of: o200k_base, cl100k_base.", error.Errors);
+        Assert.Contains("AiGuard:TokenBudgets:Policies:daily: set PerMinute, PerDay or both to a positive number of tokens (0 leaves a window unlimited).", error.Errors);
+        Assert.Contains("AiGuard:TokenBudgets:Policies:daily:DefaultMaxTokens must be at least 1.", error.Errors);
+        Assert.Contains("AiGuard:Policies:tensors:TokenBudgets apply to LLM routes only: the policy's Protocol must be openai.", error.Errors);
+    }
+
+    [Fact]
     public async Task An_unknown_rate_limit_kind_is_refused_with_the_known_kinds()
     {
         var settings = ValidSettings();

@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+using AiGuard.Configuration;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Microsoft.AspNetCore.Http;
+
+namespace AiGuard.Limits;
+
+/// <summary>
+/// LLM token budgets: before forwarding, the prompt's tokens plus the completion cap are
+/// reserved on every budget of the route; after the answer, the reservation is settled to the
+/// usage the upstream reports (streams included), or given back when the upstream failed.
+/// </summary>
+/// <remarks>
+/// Reserving first is what keeps concurrent requests from overshooting: a budget is never
+/// exceeded by more than what requests already admitted end up using beyond their reservation,
+/// and since a reservation covers the completion cap, an answer cannot use more than reserved.
+/// </remarks>
+public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
+{
+    private readonly ITokenBudgetStore _store;
+    private readonly PromptTokenCounter _counter;
+    private readonly TimeProvider _time;
+    private readonly RateLimitMetrics _metrics;
+    private readonly ConditionalWeakTable<RoutePolicy, TokenBudget[]> _budgets = [];
+
+    public TokenBudgetStage(ITokenBudgetStore store, PromptTokenCounter counter, TimeProvider time, RateLimitMetrics metrics)
+    {
+        _store = store;
+        _counter = counter;
+        _time = time;
+        _metrics = metrics;
+    }
+
+    public string Name => StageNames.TokenBudget;
+
+    public int Order => StageOrder.TokenBudget;
+
+    public StagePhases Phases => StagePhases.Request | StagePhases.ResponseBody;
+
+    public bool AppliesTo(RoutePolicy route) => route.TokenBudgets.Length > 0;
+
+    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => new(Reserve(context));
+
+    public GuardDecision OnResponse(GuardContext context, InferenceResponse response)
+    {
+        if (response.Usage is { } usage)
+        {
+            context.ReportedTokens = usage.TotalTokens;
+        }
+
+        return default;
+    }
+
+    /// <summary>Settles the request's reservations once it has ended.</summary>
+    public void Settle(GuardContext context)
+    {
+        var reservations = context.TokenReservations;
+        if (reservations is null || reservations.Count == 0)
+        {
+            return;
+        }
+
+        // A failed or refused upstream generated nothing: everything goes back. A success without
+        // reported usage keeps its reservation (the safe side).
+        long? actual = context.UpstreamStatus is >= 200 and < 300 ? context.ReportedTokens : 0;
+        var now = _time.GetUtcNow();
+        foreach (var reservation in reservations)
+        {
+            if (actual is { } used)
+            {
+                _store.Adjust(reservation, used - reservation.Tokens, now);
+            }
+        }
+
+        reservations.Clear();
+    }
+
+    private GuardDecision Reserve(GuardContext context)
+    {
+        if (context.Request?.Generation is not { } generation)
+        {
+            // Not a completion (a model list, for example): nothing to count.
+            return default;
+        }
+
+        var budgets = For(context);
+        var prompt = _counter.Count(context.Request, context.Policy!.TokenEncoding);
+        var choices = Math.Max(1, generation.N ?? 1);
+        var now = _time.GetUtcNow();
+        context.Settlement = this;
+        foreach (var budget in budgets)
+        {
+            var completion = (long)(generation.MaxCompletionTokens ?? generation.MaxTokens ?? budget.DefaultMaxTokens);
+            var tokens = prompt + (completion * choices);
+            var ceiling = Smallest(budget.PerMinute, budget.PerDay);
+            if (tokens > ceiling)
+            {
+                Settle(context);
+                _metrics.TokenBudgetRefused(budget.Name);
+                return GuardDecision.Refuse(
+                    StatusCodes.Status400BadRequest,
+                    ProblemCodes.TokensExceedBudget,
+                    $"This request may use up to {tokens} tokens ({prompt} in the prompt and {completion} per answer x {choices}), more than the token budget '{budget.Name}' ever allows ({ceiling}); lower max_tokens or shorten the prompt.",
+                    generation.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens");
+            }
+
+            var reservation = _store.TryReserve(budget, KeyFor(budget, context), tokens, now, out var retryAfter);
+            if (reservation is null)
+            {
+                Settle(context);
+                _metrics.TokenBudgetRefused(budget.Name);
+                context.RetryAfterSeconds = Math.Max(1, ClockRateLimiter.Seconds(retryAfter));
+                return GuardDecision.Refuse(
+                    StatusCodes.Status429TooManyRequests,
+                    ProblemCodes.TokenBudgetExhausted,
+                    $"The token budget '{budget.Name}' has no room for the {tokens} tokens this request may use; retry after {context.RetryAfterSeconds} s.");
+            }
+
+            (context.TokenReservations ??= new List<TokenReservation>(budgets.Length)).Add(reservation);
+        }
+
+        return default;
+    }
+
+    private static long Smallest(long perMinute, long perDay) =>
+        perMinute > 0 && perDay > 0 ? Math.Min(perMinute, perDay) : perMinute > 0 ? perMinute : perDay;
+
+    private static LimitKey KeyFor(TokenBudget budget, GuardContext guard)
+    {
+        var by = budget.PartitionBy;
+        var client = guard.Client;
+        return new LimitKey(
+            by.HasFlag(PartitionFlags.Client) ? client?.ClientId : null,
+            by.HasFlag(PartitionFlags.Tenant) ? client?.Tenant : null,
+            by.HasFlag(PartitionFlags.Route) ? guard.RouteId : null,
+            by.HasFlag(PartitionFlags.Model) ? guard.Request?.Model : null);
+    }
+
+    private TokenBudget[] For(GuardContext context)
+    {
+        var route = context.Policy!;
+        if (!_budgets.TryGetValue(route, out var budgets))
+        {
+            var options = context.Snapshot.Options.TokenBudgets.Policies;
+            budgets = [.. route.TokenBudgets.Select(name => TokenBudget.From(name, options[name]))];
+            _budgets.AddOrUpdate(route, budgets);
+        }
+
+        return budgets;
+    }
+}
+
+/// <summary>Something a stage must finish when its request ends, whatever the outcome.</summary>
+public interface IRequestSettlement
+{
+    void Settle(GuardContext context);
+}

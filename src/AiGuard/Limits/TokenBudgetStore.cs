@@ -1,0 +1,150 @@
+namespace AiGuard.Limits;
+
+/// <summary>Where token budgets are counted: reserve before forwarding, settle after the answer.</summary>
+/// <remarks>
+/// Both windows are calendar windows in UTC (the current minute, the current day), so every
+/// replica and every restart agrees on them. A reservation is taken from both windows at once
+/// or not at all.
+/// </remarks>
+public interface ITokenBudgetStore
+{
+    /// <summary>Takes <paramref name="tokens"/> from the budget's current windows if both have room.</summary>
+    TokenReservation? TryReserve(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter);
+
+    /// <summary>Corrects a reservation by <paramref name="delta"/> tokens (negative gives back), in the windows it was taken from if they are still current.</summary>
+    void Adjust(TokenReservation reservation, long delta, DateTimeOffset now);
+}
+
+/// <summary>Tokens taken from one budget for one request, and the windows they were taken from.</summary>
+public sealed record TokenReservation(TokenBudget Budget, LimitKey Key, long Tokens, long MinuteStart, long DayStart)
+{
+    /// <summary>What the minute and day windows have left after this reservation.</summary>
+    public long RemainingMinute { get; init; }
+
+    public long RemainingDay { get; init; }
+}
+
+/// <summary>A configured budget, resolved.</summary>
+public sealed record TokenBudget(string Name, PartitionFlags PartitionBy, long PerMinute, long PerDay, int DefaultMaxTokens)
+{
+    public static TokenBudget From(string name, TokenBudgetOptions options)
+    {
+        var by = RateLimitDefinition.From(new RateLimitPolicyOptions { PartitionBy = options.PartitionBy }).PartitionBy;
+        return new TokenBudget(name, by, options.PerMinute, options.PerDay, options.DefaultMaxTokens);
+    }
+}
+
+/// <summary>Token budgets counted in this process: exact for one gateway; lost on restart.</summary>
+public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
+{
+    private const long MinuteSeconds = 60;
+    private const long DaySeconds = 86_400;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Budget, LimitKey Key), Counter> _counters = [];
+    private long _lastSweepDay;
+
+    public TokenReservation? TryReserve(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        var seconds = now.ToUnixTimeSeconds();
+        var minute = seconds - (seconds % MinuteSeconds);
+        var day = seconds - (seconds % DaySeconds);
+        lock (_lock)
+        {
+            Sweep(day);
+            if (!_counters.TryGetValue((budget.Name, key), out var counter))
+            {
+                counter = new Counter();
+                _counters[(budget.Name, key)] = counter;
+            }
+
+            counter.Advance(minute, day);
+            var minuteFull = budget.PerMinute > 0 && counter.MinuteUsed + tokens > budget.PerMinute;
+            var dayFull = budget.PerDay > 0 && counter.DayUsed + tokens > budget.PerDay;
+            if (minuteFull || dayFull)
+            {
+                retryAfter = TimeSpan.FromSeconds(dayFull ? day + DaySeconds - seconds : minute + MinuteSeconds - seconds);
+                return null;
+            }
+
+            counter.MinuteUsed += tokens;
+            counter.DayUsed += tokens;
+            retryAfter = TimeSpan.Zero;
+            return new TokenReservation(budget, key, tokens, minute, day)
+            {
+                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - counter.MinuteUsed : long.MaxValue,
+                RemainingDay = budget.PerDay > 0 ? budget.PerDay - counter.DayUsed : long.MaxValue,
+            };
+        }
+    }
+
+    public void Adjust(TokenReservation reservation, long delta, DateTimeOffset now)
+    {
+        if (delta == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (!_counters.TryGetValue((reservation.Budget.Name, reservation.Key), out var counter))
+            {
+                return;
+            }
+
+            if (counter.MinuteStart == reservation.MinuteStart)
+            {
+                counter.MinuteUsed = Math.Max(0, counter.MinuteUsed + delta);
+            }
+
+            if (counter.DayStart == reservation.DayStart)
+            {
+                counter.DayUsed = Math.Max(0, counter.DayUsed + delta);
+            }
+        }
+    }
+
+    /// <summary>Counters of an earlier day hold nothing any more: dropped once per day, so memory follows the clients of the day.</summary>
+    private void Sweep(long day)
+    {
+        if (day == _lastSweepDay)
+        {
+            return;
+        }
+
+        _lastSweepDay = day;
+        foreach (var (key, counter) in _counters.ToArray())
+        {
+            if (counter.DayStart < day)
+            {
+                _counters.Remove(key);
+            }
+        }
+    }
+
+    private sealed class Counter
+    {
+        public long MinuteStart { get; private set; } = -1;
+
+        public long DayStart { get; private set; } = -1;
+
+        public long MinuteUsed { get; set; }
+
+        public long DayUsed { get; set; }
+
+        public void Advance(long minute, long day)
+        {
+            if (minute != MinuteStart)
+            {
+                MinuteStart = minute;
+                MinuteUsed = 0;
+            }
+
+            if (day != DayStart)
+            {
+                DayStart = day;
+                DayUsed = 0;
+            }
+        }
+    }
+}

@@ -31,6 +31,9 @@ public sealed class AiGuardOptions
     /// <summary>Named LLM token budgets.</summary>
     public TokenBudgetsOptions TokenBudgets { get; set; } = new();
 
+    /// <summary>The Redis that replicas share limits and budgets through; unset keeps them in process.</summary>
+    public RedisOptions Redis { get; set; } = new();
+
     public AuditOptions Audit { get; set; } = new();
 
     public AnomalyOptions Anomaly { get; set; } = new();

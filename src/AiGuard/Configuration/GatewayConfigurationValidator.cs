@@ -22,6 +22,7 @@ public static class GatewayConfigurationValidator
     {
         ValidateLimits(options.Limits, "AiGuard:Limits", errors);
         ValidateRateLimits(options.RateLimits, options.TokenBudgets, errors);
+        ValidateRedis(options.Redis, errors);
         ValidatePolicies(options, protocols, stageNames, errors);
         ValidateRoutes(options, routes, clusters, errors, warnings);
         ValidateClusters(clusters, errors);
@@ -32,6 +33,27 @@ public static class GatewayConfigurationValidator
         if (!string.IsNullOrWhiteSpace(options.Anomaly.Model.Path) && !File.Exists(options.Anomaly.Model.Path))
         {
             errors.Add($"AiGuard:Anomaly:Model:Path names '{options.Anomaly.Model.Path}', which does not exist.");
+        }
+    }
+
+    private static void ValidateRedis(Limits.RedisOptions redis, List<string> errors)
+    {
+        if (redis.TimeoutMilliseconds is < 1 or > 60_000)
+        {
+            errors.Add("AiGuard:Redis:TimeoutMilliseconds must be between 1 and 60000.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(redis.Configuration))
+        {
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(redis.Configuration);
+            }
+            catch (ArgumentException ex)
+            {
+                // The message names the option, never the password.
+                errors.Add($"AiGuard:Redis:Configuration is not a valid StackExchange.Redis configuration: {ex.Message}");
+            }
         }
     }
 

@@ -50,7 +50,10 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<AuthenticationThrottle>();
         services.AddGuardStage<RateLimitStage>();
         services.AddSingleton<PromptTokenCounter>();
-        services.TryAddSingleton<ITokenBudgetStore, InProcessTokenBudgetStore>();
+        services.AddSingleton(sp => new RedisConnectionHolder(RedisStore.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RedisStore>>())));
+        services.TryAddSingleton<ITokenBudgetStore>(sp => sp.GetRequiredService<RedisConnectionHolder>().Store is { } redis
+            ? new RedisTokenBudgetStore(redis)
+            : new InProcessTokenBudgetStore());
         services.AddGuardStage<TokenBudgetStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();

@@ -40,7 +40,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
 
     public bool AppliesTo(RoutePolicy route) => route.TokenBudgets.Length > 0;
 
-    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => new(Reserve(context));
+    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => ReserveAsync(context);
 
     public GuardDecision OnResponse(GuardContext context, InferenceResponse response)
     {
@@ -53,7 +53,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
     }
 
     /// <summary>Settles the request's reservations once it has ended.</summary>
-    public void Settle(GuardContext context)
+    public async ValueTask SettleAsync(GuardContext context)
     {
         var reservations = context.TokenReservations;
         if (reservations is null || reservations.Count == 0)
@@ -69,14 +69,14 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         {
             if (actual is { } used)
             {
-                _store.Adjust(reservation, used - reservation.Tokens, now);
+                await _store.AdjustAsync(reservation, used - reservation.Tokens, now);
             }
         }
 
         reservations.Clear();
     }
 
-    private GuardDecision Reserve(GuardContext context)
+    private async ValueTask<GuardDecision> ReserveAsync(GuardContext context)
     {
         if (context.Request?.Generation is not { } generation)
         {
@@ -96,7 +96,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
             var ceiling = Smallest(budget.PerMinute, budget.PerDay);
             if (tokens > ceiling)
             {
-                Settle(context);
+                await SettleAsync(context);
                 _metrics.TokenBudgetRefused(budget.Name);
                 return GuardDecision.Refuse(
                     StatusCodes.Status400BadRequest,
@@ -105,10 +105,11 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
                     generation.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens");
             }
 
-            var reservation = _store.TryReserve(budget, KeyFor(budget, context), tokens, now, out var retryAfter);
+            var pending = _store.TryReserveAsync(budget, KeyFor(budget, context), tokens, now);
+            var (reservation, retryAfter) = pending.IsCompletedSuccessfully ? pending.Result : await pending;
             if (reservation is null)
             {
-                Settle(context);
+                await SettleAsync(context);
                 _metrics.TokenBudgetRefused(budget.Name);
                 context.RetryAfterSeconds = Math.Max(1, ClockRateLimiter.Seconds(retryAfter));
                 return GuardDecision.Refuse(
@@ -149,10 +150,4 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
 
         return budgets;
     }
-}
-
-/// <summary>Something a stage must finish when its request ends, whatever the outcome.</summary>
-public interface IRequestSettlement
-{
-    void Settle(GuardContext context);
 }

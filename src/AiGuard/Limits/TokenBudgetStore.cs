@@ -8,11 +8,31 @@ namespace AiGuard.Limits;
 /// </remarks>
 public interface ITokenBudgetStore
 {
-    /// <summary>Takes <paramref name="tokens"/> from the budget's current windows if both have room.</summary>
-    TokenReservation? TryReserve(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter);
+    /// <summary>Takes <paramref name="tokens"/> from the budget's current windows if both have room; otherwise says when to retry.</summary>
+    /// <exception cref="Exception">The store cannot be reached: the stage's fail mode decides.</exception>
+    ValueTask<TokenReservationResult> TryReserveAsync(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now);
 
-    /// <summary>Corrects a reservation by <paramref name="delta"/> tokens (negative gives back), in the windows it was taken from if they are still current.</summary>
-    void Adjust(TokenReservation reservation, long delta, DateTimeOffset now);
+    /// <summary>Corrects a reservation by <paramref name="delta"/> tokens (negative gives back), in the windows it was taken from.</summary>
+    ValueTask AdjustAsync(TokenReservation reservation, long delta, DateTimeOffset now);
+}
+
+/// <summary>A reservation, or when to retry.</summary>
+public readonly record struct TokenReservationResult(TokenReservation? Reservation, TimeSpan RetryAfter);
+
+/// <summary>The calendar windows of a moment, in Unix seconds.</summary>
+internal static class BudgetWindows
+{
+    public const long MinuteSeconds = 60;
+    public const long DaySeconds = 86_400;
+
+    public static (long Seconds, long Minute, long Day) Of(DateTimeOffset now)
+    {
+        var seconds = now.ToUnixTimeSeconds();
+        return (seconds, seconds - (seconds % MinuteSeconds), seconds - (seconds % DaySeconds));
+    }
+
+    public static TimeSpan RetryAfter(bool dayFull, long seconds, long minute, long day) =>
+        TimeSpan.FromSeconds(dayFull ? day + DaySeconds - seconds : minute + MinuteSeconds - seconds);
 }
 
 /// <summary>Tokens taken from one budget for one request, and the windows they were taken from.</summary>
@@ -37,18 +57,25 @@ public sealed record TokenBudget(string Name, PartitionFlags PartitionBy, long P
 /// <summary>Token budgets counted in this process: exact for one gateway; lost on restart.</summary>
 public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
 {
-    private const long MinuteSeconds = 60;
-    private const long DaySeconds = 86_400;
-
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Budget, LimitKey Key), Counter> _counters = [];
     private long _lastSweepDay;
 
+    public ValueTask<TokenReservationResult> TryReserveAsync(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now)
+    {
+        var reservation = TryReserve(budget, key, tokens, now, out var retryAfter);
+        return new(new TokenReservationResult(reservation, retryAfter));
+    }
+
+    public ValueTask AdjustAsync(TokenReservation reservation, long delta, DateTimeOffset now)
+    {
+        Adjust(reservation, delta, now);
+        return default;
+    }
+
     public TokenReservation? TryReserve(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter)
     {
-        var seconds = now.ToUnixTimeSeconds();
-        var minute = seconds - (seconds % MinuteSeconds);
-        var day = seconds - (seconds % DaySeconds);
+        var (seconds, minute, day) = BudgetWindows.Of(now);
         lock (_lock)
         {
             Sweep(day);
@@ -63,7 +90,7 @@ public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
             var dayFull = budget.PerDay > 0 && counter.DayUsed + tokens > budget.PerDay;
             if (minuteFull || dayFull)
             {
-                retryAfter = TimeSpan.FromSeconds(dayFull ? day + DaySeconds - seconds : minute + MinuteSeconds - seconds);
+                retryAfter = BudgetWindows.RetryAfter(dayFull, seconds, minute, day);
                 return null;
             }
 

@@ -129,7 +129,23 @@ public sealed partial class GuardPipeline
         {
             filter?.Dispose();
             guard.ReleaseLeases();
-            guard.Settlement?.Settle(guard);
+            if (guard.Settlement is { } settlement)
+            {
+                await SettleAsync(settlement, guard);
+            }
+        }
+    }
+
+    /// <summary>Finishes what a stage left open (token budgets); a failure is logged, never thrown at the client.</summary>
+    private async ValueTask SettleAsync(IRequestSettlement settlement, GuardContext guard)
+    {
+        try
+        {
+            await settlement.SettleAsync(guard);
+        }
+        catch (Exception ex)
+        {
+            LogSettleFailed(_logger, ex, guard.RouteId);
         }
     }
 
@@ -221,6 +237,9 @@ public sealed partial class GuardPipeline
 
         return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling the request's token budget reservations failed on route {RouteId}; they stay as reserved")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string? routeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding failed with {Error} on route {RouteId} after the answer had started")]
     private static partial void LogCutAfterStart(ILogger logger, ForwarderError error, string? routeId);

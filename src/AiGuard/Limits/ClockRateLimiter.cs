@@ -15,7 +15,7 @@ namespace AiGuard.Limits;
 /// A permit taken by a request that another limit then refuses is given back
 /// (<see cref="LimitLease.Return"/>), so a refused request costs nothing.
 /// </remarks>
-public abstract class ClockRateLimiter : RateLimiter
+public abstract class ClockRateLimiter : RateLimiter, ILeaseOwner
 {
     private readonly Lock _lock = new();
     private long _lastUsed;
@@ -97,7 +97,7 @@ public abstract class ClockRateLimiter : RateLimiter
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(permitCount));
 
-    internal void Return(int permits, long takenAt)
+    void ILeaseOwner.Return(int permits, long takenAt)
     {
         lock (_lock)
         {
@@ -111,14 +111,14 @@ public abstract class ClockRateLimiter : RateLimiter
 }
 
 /// <summary>The answer of a <see cref="ClockRateLimiter"/>: whether permits were taken, what remains, when the quota resets.</summary>
-public sealed class LimitLease : RateLimitLease
+public sealed class LimitLease : RateLimitLease, IReportsRemaining
 {
     private static readonly string[] Names = [MetadataName.RetryAfter.Name];
-    private readonly ClockRateLimiter? _limiter;
+    private readonly ILeaseOwner? _limiter;
     private readonly long _takenAt;
     private int _permits;
 
-    internal LimitLease(ClockRateLimiter? limiter, bool acquired, int permits, long takenAt, long remaining, TimeSpan resetAfter, TimeSpan retryAfter)
+    internal LimitLease(ILeaseOwner? limiter, bool acquired, int permits, long takenAt, long remaining, TimeSpan resetAfter, TimeSpan retryAfter)
     {
         _limiter = limiter;
         IsAcquired = acquired;
@@ -163,6 +163,18 @@ public sealed class LimitLease : RateLimitLease
             _limiter?.Return(permits, _takenAt);
         }
     }
+}
+
+/// <summary>A limiter that can take back permits of a lease it gave (the request was refused by another limit).</summary>
+internal interface ILeaseOwner
+{
+    void Return(int permits, long takenAt);
+}
+
+/// <summary>A lease that knows how many permits its limit has left.</summary>
+public interface IReportsRemaining
+{
+    long Remaining { get; }
 }
 
 /// <summary><c>PermitLimit</c> requests per window; the windows follow each other from the limiter's first use.</summary>

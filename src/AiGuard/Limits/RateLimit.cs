@@ -13,11 +13,12 @@ public sealed class RateLimit : IDisposable
     private readonly PartitionedRateLimiter<LimitKey> _limiter;
     private readonly Func<LimitKey, RateLimiter> _create;
 
-    public RateLimit(string name, RateLimitDefinition definition, TimeProvider time)
+    public RateLimit(string name, RateLimitDefinition definition, TimeProvider time, RedisStore? redis = null)
     {
         Name = name;
         Definition = definition;
-        _create = definition.Kind switch
+        IsShared = redis is not null;
+        _create = redis is not null ? key => new RedisRateLimiter(redis, name, definition, key, time) : definition.Kind switch
         {
             RateLimitKind.FixedWindow => _ => new FixedWindowLimiter(time, definition.PermitLimit, definition.Window),
             RateLimitKind.SlidingWindow => _ => new SlidingWindowLimiter(time, definition.PermitLimit, definition.Window, definition.SegmentsPerWindow),
@@ -56,6 +57,13 @@ public sealed class RateLimit : IDisposable
     }
 
     public RateLimitLease Acquire(LimitKey key) => _limiter.AttemptAcquire(key);
+
+    /// <summary>Counts the request; completes at once in process, after one round trip with Redis. Never queues.</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(LimitKey key) =>
+        IsShared ? _limiter.AcquireAsync(key) : new(_limiter.AttemptAcquire(key));
+
+    /// <summary>Whether the counters live in Redis, shared by every replica.</summary>
+    public bool IsShared { get; }
 
     /// <summary>Permits available now on a counter (for the concurrency limit's header).</summary>
     public long Available(LimitKey key) => _limiter.GetStatistics(key)?.CurrentAvailablePermits ?? 0;

@@ -7,11 +7,16 @@ namespace AiGuard.Limits;
 public sealed class RateLimitRegistry : IDisposable
 {
     private readonly TimeProvider _time;
+    private readonly RedisStore? _redis;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RateLimit> _live = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<RoutePolicy, RateLimit[]> _byRoute = [];
 
-    public RateLimitRegistry(TimeProvider time) => _time = time;
+    public RateLimitRegistry(TimeProvider time, RedisConnectionHolder? redis = null)
+    {
+        _time = time;
+        _redis = redis?.Store;
+    }
 
     /// <summary>The limits of a route under the configuration it came from, resolved once per route and configuration.</summary>
     public RateLimit[] For(GatewaySnapshot snapshot, RoutePolicy route)
@@ -42,7 +47,7 @@ public sealed class RateLimitRegistry : IDisposable
             limit.Dispose();
         }
 
-        return _live[name] = new RateLimit(name, definition, _time);
+        return _live[name] = new RateLimit(name, definition, _time, _redis);
     }
 
     public void Dispose()

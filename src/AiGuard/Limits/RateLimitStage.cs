@@ -29,9 +29,9 @@ public sealed class RateLimitStage : IGuardStage
 
     public bool AppliesTo(RoutePolicy route) => route.RateLimits.Length > 0;
 
-    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => new(Check(context));
+    public ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => CheckAsync(context);
 
-    private GuardDecision Check(GuardContext context)
+    private async ValueTask<GuardDecision> CheckAsync(GuardContext context)
     {
         var limits = _registry.For(context.Snapshot, context.Policy!);
         var states = context.UseRateLimits(limits.Length);
@@ -39,14 +39,15 @@ public sealed class RateLimitStage : IGuardStage
         {
             var limit = limits[i];
             var key = limit.KeyFor(context);
-            var lease = limit.Acquire(key);
+            var pending = limit.AcquireAsync(key);
+            var lease = pending.IsCompletedSuccessfully ? pending.Result : await pending;
             if (lease is LimitLease window)
             {
                 states[i] = new RateLimitState(limit, window.Remaining, ClockRateLimiter.Seconds(window.ResetAfter)) { Taken = window };
             }
             else
             {
-                states[i] = new RateLimitState(limit, lease.IsAcquired ? limit.Available(key) : 0, 0);
+                states[i] = new RateLimitState(limit, !lease.IsAcquired ? 0 : lease is IReportsRemaining counted ? counted.Remaining : limit.Available(key), 0);
             }
 
             if (lease.IsAcquired)

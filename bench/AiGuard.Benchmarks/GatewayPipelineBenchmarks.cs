@@ -77,7 +77,7 @@ public class GatewayPipelineBenchmarks
         var trail = new AuditTrail([new NullSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
         var recorder = new DecisionRecorder(trail, TimeProvider.System, new PipelineMetrics(meters));
         var pipeline = new GuardPipeline(recorder, new StageRunner(recorder, new PipelineMetrics(meters), NullLogger<StageRunner>.Instance), NullLogger<GuardPipeline>.Instance);
-        _gate = new GuardMiddleware(context => pipeline.InvokeAsync(context, () => Task.CompletedTask), configuration, recorder, TimeProvider.System, new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(meters), NullLogger<GuardMiddleware>.Instance);
+        _gate = new GuardMiddleware(context => pipeline.InvokeAsync(context, () => Task.CompletedTask), configuration, recorder, TimeProvider.System, new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(meters), new JwtAuthenticator(new JwtOptions(), TimeProvider.System), NullLogger<GuardMiddleware>.Instance);
         _chat = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "chat"));
         _infer = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "infer"));
     }

@@ -25,6 +25,9 @@ public sealed class AiGuardOptions
 
     public ApiKeyOptions ApiKeys { get; set; } = new();
 
+    /// <summary>Bearer tokens (JWT) from an OIDC provider or signed with configured keys; read at start.</summary>
+    public JwtOptions Jwt { get; set; } = new();
+
     /// <summary>Named request limits and the throttling of failed authentication.</summary>
     public RateLimitsOptions RateLimits { get; set; } = new();
 

@@ -23,6 +23,7 @@ public static class GatewayConfigurationValidator
         ValidateLimits(options.Limits, "AiGuard:Limits", errors);
         ValidateRateLimits(options.RateLimits, options.TokenBudgets, errors);
         ValidateRedis(options.Redis, errors);
+        ValidateJwt(options.Jwt, errors);
         ValidatePolicies(options, protocols, stageNames, errors);
         ValidateRoutes(options, routes, clusters, errors, warnings);
         ValidateClusters(clusters, errors);
@@ -33,6 +34,73 @@ public static class GatewayConfigurationValidator
         if (!string.IsNullOrWhiteSpace(options.Anomaly.Model.Path) && !File.Exists(options.Anomaly.Model.Path))
         {
             errors.Add($"AiGuard:Anomaly:Model:Path names '{options.Anomaly.Model.Path}', which does not exist.");
+        }
+    }
+
+    private static void ValidateJwt(JwtOptions jwt, List<string> errors)
+    {
+        if (!jwt.Enabled)
+        {
+            return;
+        }
+
+        if (jwt.Audiences.Count == 0)
+        {
+            errors.Add("AiGuard:Jwt:Audiences must name at least one accepted audience: a token for another service must not be accepted here.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(jwt.Authority))
+        {
+            if (!Uri.TryCreate(jwt.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
+            {
+                errors.Add($"AiGuard:Jwt:Authority '{Excerpt.Of(jwt.Authority, 100)}' is not an absolute http(s) URL.");
+            }
+            else if (authority.Scheme == "http" && jwt.RequireHttpsMetadata)
+            {
+                errors.Add("AiGuard:Jwt:Authority uses http: set AiGuard:Jwt:RequireHttpsMetadata to false only for a provider on loopback.");
+            }
+        }
+        else if (jwt.Issuers.Count == 0)
+        {
+            errors.Add("AiGuard:Jwt:Issuers must name the accepted issuers when no Authority is configured.");
+        }
+
+        for (var i = 0; i < jwt.SigningKeys.Count; i++)
+        {
+            var key = jwt.SigningKeys[i];
+            var at = $"AiGuard:Jwt:SigningKeys:{i}";
+            if (string.IsNullOrEmpty(key.PublicKeyPem) == string.IsNullOrEmpty(key.Secret))
+            {
+                errors.Add($"{at}: set exactly one of PublicKeyPem and Secret.");
+            }
+            else if (key.Secret is { Length: > 0 } secret)
+            {
+                var bytes = new byte[secret.Length];
+                if (!Convert.TryFromBase64String(secret, bytes, out var length) || length < 32)
+                {
+                    errors.Add($"{at}:Secret must be base64 of at least 32 bytes.");
+                }
+            }
+            else
+            {
+                try
+                {
+                    using var rsa = System.Security.Cryptography.RSA.Create();
+                    rsa.ImportFromPem(key.PublicKeyPem);
+                }
+                catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    try
+                    {
+                        using var ec = System.Security.Cryptography.ECDsa.Create();
+                        ec.ImportFromPem(key.PublicKeyPem);
+                    }
+                    catch (Exception inner) when (inner is ArgumentException or System.Security.Cryptography.CryptographicException)
+                    {
+                        errors.Add($"{at}:PublicKeyPem is not a PEM RSA or EC public key.");
+                    }
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using AiGuard.Anomaly;
 using AiGuard.Audit;
 using AiGuard.Authorization;
 using AiGuard.Configuration;
+using AiGuard.Identity;
 using AiGuard.Inspection.Output;
 using AiGuard.Limits;
 using AiGuard.Pipeline;
@@ -45,6 +46,8 @@ public static class AiGuardServiceCollectionExtensions
 
         // Guard stages, in the order of StageOrder.
         services.AddGuardStage<ModelAccessStage>();
+        // Bearer tokens (JwtBearer) beside API keys, configured at start from AiGuard:Jwt.
+        JwtAuthenticator.AddTo(services, configuration);
         services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<RateLimitRegistry>();
         services.AddSingleton<AuthenticationThrottle>();

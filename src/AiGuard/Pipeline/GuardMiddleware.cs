@@ -1,5 +1,6 @@
 using AiGuard.Authorization;
 using AiGuard.Configuration;
+using AiGuard.Identity;
 using AiGuard.Limits;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -25,11 +26,13 @@ public sealed partial class GuardMiddleware
     private readonly DecisionRecorder _recorder;
     private readonly TimeProvider _time;
     private readonly AuthenticationThrottle _throttle;
+    private readonly JwtAuthenticator _jwt;
     private readonly RateLimitMetrics _limitMetrics;
     private readonly ILogger<GuardMiddleware> _logger;
 
-    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, ILogger<GuardMiddleware> logger)
+    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, JwtAuthenticator jwt, ILogger<GuardMiddleware> logger)
     {
+        _jwt = jwt;
         _next = next;
         _configuration = configuration;
         _recorder = recorder;
@@ -60,14 +63,16 @@ public sealed partial class GuardMiddleware
                 guard.Policy = policy;
             }
 
-            decision = Authenticate(guard);
+            decision = Authenticate(guard, out var token);
+            if (token is not null)
+            {
+                // A bearer token: validation may fetch the provider's keys, so this path is asynchronous.
+                return InvokeWithTokenAsync(guard, route, token);
+            }
+
             if (decision.IsContinue)
             {
-                decision = route is null
-                    ? GuardDecision.Refuse(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No AiGuard route matches this method and path.")
-                    : guard.Policy is null
-                        ? GuardDecision.Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.RoutePolicyMissing, "This route has no AiGuard policy configured.")
-                        : RouteAccess.Check(guard.Client!, guard.Policy);
+                decision = Authorize(guard, route);
             }
 
             if (decision.IsContinue)
@@ -76,7 +81,7 @@ public sealed partial class GuardMiddleware
                 return _next(context);
             }
 
-            stage = guard.Client is null ? StageNames.Authenticate : guard.Policy is null ? StageNames.Route : StageNames.Authorize;
+            stage = Stage(guard);
         }
         catch (Exception ex)
         {
@@ -87,8 +92,54 @@ public sealed partial class GuardMiddleware
         return _recorder.RefuseAsync(guard, stage, decision).AsTask();
     }
 
-    private GuardDecision Authenticate(GuardContext guard)
+    private async Task InvokeWithTokenAsync(GuardContext guard, RouteModel? route, string token)
     {
+        string stage;
+        GuardDecision decision;
+        try
+        {
+            using (Telemetry.GuardTelemetry.StartStage(StageNames.Authenticate))
+            {
+                var result = await _jwt.AuthenticateAsync(guard.HttpContext, token);
+                decision = Accept(guard, result, token, guard.HttpContext.Connection.RemoteIpAddress);
+            }
+
+            if (decision.IsContinue)
+            {
+                decision = Authorize(guard, route);
+            }
+
+            if (decision.IsContinue)
+            {
+                await _next(guard.HttpContext);
+                return;
+            }
+
+            stage = Stage(guard);
+        }
+        catch (Exception ex)
+        {
+            LogUnhandled(_logger, ex, guard.HttpContext.Request.Method, guard.RouteId);
+            (stage, decision) = (StageNames.Gateway, Internal());
+        }
+
+        await _recorder.RefuseAsync(guard, stage, decision);
+    }
+
+    private static string Stage(GuardContext guard) =>
+        guard.Client is null ? StageNames.Authenticate : guard.Policy is null ? StageNames.Route : StageNames.Authorize;
+
+    private static GuardDecision Authorize(GuardContext guard, RouteModel? route) =>
+        route is null
+            ? GuardDecision.Refuse(StatusCodes.Status404NotFound, ProblemCodes.RouteNotFound, "No AiGuard route matches this method and path.")
+            : guard.Policy is null
+                ? GuardDecision.Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.RoutePolicyMissing, "This route has no AiGuard policy configured.")
+                : RouteAccess.Check(guard.Client!, guard.Policy);
+
+    /// <summary>Authenticates an API key at once; for a bearer token returns it in <paramref name="token"/> for the asynchronous path.</summary>
+    private GuardDecision Authenticate(GuardContext guard, out string? token)
+    {
+        token = null;
         using var span = Telemetry.GuardTelemetry.StartStage(StageNames.Authenticate);
         var keys = guard.Snapshot.Keys;
         var presented = PresentedKey(guard.HttpContext.Request, keys.HeaderName);
@@ -110,7 +161,18 @@ public sealed partial class GuardMiddleware
             return Throttled(guard, throttled, "Too many failed authentications from this address or for this key id");
         }
 
-        var result = keys.Validate(presented, _time.GetUtcNow(), KeepAliveItems(guard.HttpContext));
+        if (_jwt.Enabled && JwtAuthenticator.LooksLikeJwt(presented))
+        {
+            token = presented.ToString();
+            return default;
+        }
+
+        return Accept(guard, keys.Validate(presented, _time.GetUtcNow(), KeepAliveItems(guard.HttpContext)), presented, address);
+    }
+
+    /// <summary>Turns a validation into the client of the request or a counted, throttled 401.</summary>
+    private GuardDecision Accept(GuardContext guard, ApiKeyValidation result, ReadOnlySpan<char> presented, System.Net.IPAddress? address)
+    {
         if (!result.Succeeded)
         {
             _throttle.Failed(guard.Snapshot, address, presented);
@@ -120,6 +182,8 @@ public sealed partial class GuardMiddleware
             {
                 ProblemCodes.ExpiredApiKey => "The API key has expired.",
                 ProblemCodes.RevokedApiKey => "The API key has been revoked.",
+                ProblemCodes.ExpiredToken => "The bearer token has expired.",
+                ProblemCodes.InvalidToken => "The bearer token is not valid for this gateway (signature, issuer, audience, algorithm or claims).",
                 _ => "The API key is not valid.",
             });
         }

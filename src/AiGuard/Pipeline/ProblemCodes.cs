@@ -8,6 +8,8 @@ public static class ProblemCodes
     public const string InvalidApiKey = "invalid_api_key";
     public const string ExpiredApiKey = "expired_api_key";
     public const string RevokedApiKey = "revoked_api_key";
+    public const string InvalidToken = "invalid_token";
+    public const string ExpiredToken = "expired_token";
 
     // 403: authorization
     public const string RouteNotAllowed = "route_not_allowed";

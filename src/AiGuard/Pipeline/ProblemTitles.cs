@@ -9,6 +9,8 @@ public static class ProblemTitles
         ProblemCodes.InvalidApiKey => "Invalid API key",
         ProblemCodes.ExpiredApiKey => "API key expired",
         ProblemCodes.RevokedApiKey => "API key revoked",
+        ProblemCodes.InvalidToken => "Invalid bearer token",
+        ProblemCodes.ExpiredToken => "Bearer token expired",
         ProblemCodes.RouteNotAllowed => "Route not allowed for this client",
         ProblemCodes.ScopeMissing => "Missing scope",
         ProblemCodes.ModelNotAllowed => "Model not allowed for this client",

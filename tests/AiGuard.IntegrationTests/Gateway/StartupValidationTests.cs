@@ -104,6 +104,22 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Jwt_settings_are_validated_at_start()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Jwt:Authority"] = "http://idp.example";
+        settings["AiGuard:Jwt:SigningKeys:0:Secret"] = "c2hvcnQ=";
+        settings["AiGuard:Jwt:SigningKeys:1:PublicKeyPem"] = "not a key";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Jwt:Audiences must name at least one accepted audience: a token for another service must not be accepted here.", error.Errors);
+        Assert.Contains("AiGuard:Jwt:Authority uses http: set AiGuard:Jwt:RequireHttpsMetadata to false only for a provider on loopback.", error.Errors);
+        Assert.Contains("AiGuard:Jwt:SigningKeys:0:Secret must be base64 of at least 32 bytes.", error.Errors);
+        Assert.Contains("AiGuard:Jwt:SigningKeys:1:PublicKeyPem is not a PEM RSA or EC public key.", error.Errors);
+    }
+
+    [Fact]
     public async Task An_unknown_rate_limit_kind_is_refused_with_the_known_kinds()
     {
         var settings = ValidSettings();

@@ -68,6 +68,7 @@ public class GuardMiddlewareTests
                 time ?? new ManualClock(Now),
                 new AuthenticationThrottle(time ?? new ManualClock(Now)),
                 new RateLimitMetrics(TestGateway.Meters),
+                new JwtAuthenticator(new JwtOptions(), TimeProvider.System),
                 NullLogger<GuardMiddleware>.Instance);
         }
 
@@ -440,7 +441,7 @@ public class GuardMiddlewareTests
         var gateway = TestGateway.Configuration(configuration);
         var (recorder, _, _) = TestGateway.Recorder();
         var passed = 0;
-        var middleware = new GuardMiddleware(_ => { passed++; return Task.CompletedTask; }, gateway, recorder, new ManualClock(Now), new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(TestGateway.Meters), NullLogger<GuardMiddleware>.Instance);
+        var middleware = new GuardMiddleware(_ => { passed++; return Task.CompletedTask; }, gateway, recorder, new ManualClock(Now), new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(TestGateway.Meters), new JwtAuthenticator(new JwtOptions(), TimeProvider.System), NullLogger<GuardMiddleware>.Instance);
         var connection = new ConnectionItems();
 
         var first = Request(RouteEndpoint("chat"), $"Bearer {Alice.Key}", protocol);

@@ -184,6 +184,12 @@ internal static class Program
                 settings[$"AiGuard:Policies:{policy}:RateLimits:0"] = "client-bucket";
                 settings[$"AiGuard:Policies:{policy}:RateLimits:1"] = "tenant-window";
             }
+
+            // run.sh REDIS=1: the same limits counted in Redis.
+            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
+            {
+                settings["AiGuard:Redis:Configuration"] = redis;
+            }
         }
 
         return GatewayApp.Build([], builder =>

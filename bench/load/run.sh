@@ -19,6 +19,8 @@
 #   WORKLOADS    which workloads to measure (default "chat infer")
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
 #                limits: the gateway with a per-client token bucket and a per-tenant window on every route
+#   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
+#                (use with AIGUARD_BENCH_VARIANT=limits)
 #
 # Three processes of bench/AiGuard.LoadHarness: the demo model (upstream), a bare YARP proxy
 # and the AiGuard gateway, each on a free loopback port. Fails if any measured run has a
@@ -79,6 +81,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [[ "${REDIS:-0}" == "1" ]]; then
+  command -v redis-server >/dev/null 2>&1 || { apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; }
+  redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "${upstream_prefix[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
+  pids+=("$!")
+  for ((i = 0; i < 100; i++)); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  export AIGUARD_BENCH_REDIS="127.0.0.1:$redis_port"
+  echo "redis-server on $AIGUARD_BENCH_REDIS"
+fi
 
 # Fresh keys every run: the upstream credential (both proxies add it) and one AiGuard client key.
 while IFS='=' read -r name value; do

@@ -47,6 +47,11 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         if (response.Usage is { } usage)
         {
             context.ReportedTokens = usage.TotalTokens;
+            if (context.HidesStreamUsage && response.IsStreamChunk && response.Texts.Count == 0)
+            {
+                // The client did not ask for usage: the gateway's own request for it stays invisible.
+                response.Suppress();
+            }
         }
 
         return default;

@@ -114,6 +114,15 @@ public sealed class GuardContext
     /// <summary>The upstream's status code once an answer arrived; 0 when none did.</summary>
     public int UpstreamStatus { get; internal set; }
 
+    /// <summary>
+    /// The body to forward instead of the client's, when the gateway had to change the request
+    /// (a stream asked for usage reports so a token budget can be settled); null to forward it as sent.
+    /// </summary>
+    internal byte[]? ReplacementBody { get; set; }
+
+    /// <summary>True when the gateway asked the upstream for stream usage the client did not ask for: the usage event is hidden from the client.</summary>
+    public bool HidesStreamUsage { get; internal set; }
+
     /// <summary>What must be finished when the request ends (token budgets settled).</summary>
     internal IRequestSettlement? Settlement { get; set; }
 

@@ -90,6 +90,14 @@ public sealed partial class GuardPipeline
                 }
             }
 
+            if (guard.ReplacementBody is { } replacement)
+            {
+                // The client's bytes stay unread in the pipe (Kestrel drains them); YARP forwards these.
+                context.Request.Body = new MemoryStream(replacement, writable: false);
+                context.Request.ContentLength = replacement.Length;
+                context.Request.Headers.TransferEncoding = default;
+            }
+
             try
             {
                 await next();
@@ -182,6 +190,13 @@ public sealed partial class GuardPipeline
         try
         {
             guard.Request = policy.Adapter.ParseRequest(guard.Operation!, body is null ? [] : body.Span, new JsonReadLimits(policy.MaxJsonDepth, policy.MaxJsonElements));
+            if (policy.TokenBudgets.Length > 0 && body is not null && guard.Request.Generation is { Stream: true, StreamIncludeUsage: false })
+            {
+                // A budget is settled from the usage the upstream reports: ask for it in the stream.
+                guard.ReplacementBody = Protocols.OpenAi.StreamUsage.Request(body.Span);
+                guard.HidesStreamUsage = true;
+            }
+
             return default;
         }
         catch (ProtocolViolationException ex)

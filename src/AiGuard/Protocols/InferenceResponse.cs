@@ -27,6 +27,12 @@ public sealed class InferenceResponse
     /// <summary>True for the <c>[DONE]</c> sentinel that ends an OpenAI stream.</summary>
     public bool IsEndOfStream { get; init; }
 
+    /// <summary>True when a stage decided that the client must not see this stream event at all.</summary>
+    public bool IsSuppressed { get; private set; }
+
+    /// <summary>Drops this stream event from what the client sees (a usage report the client did not ask for).</summary>
+    public void Suppress() => IsSuppressed = true;
+
     /// <summary>Whether a stage changed any output or text.</summary>
     public bool IsModified
     {

@@ -18,15 +18,15 @@ public class TokenBudgetTests
 
     private static readonly int PromptTokens = 3 + 3 + new PromptTokenCounter().Tokenizer("o200k_base").CountTokens("hello");
 
-    private static string Body(int maxTokens, bool stream = false) =>
-        $$"""{"model":"demo-chat","max_tokens":{{maxTokens}},{{(stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "")}}"messages":[{"role":"user","content":"hello"}]}""";
+    private static string Body(int maxTokens, bool stream = false, bool askUsage = true) =>
+        $$"""{"model":"demo-chat","max_tokens":{{maxTokens}},{{(stream ? "\"stream\":true," : "")}}{{(stream && askUsage ? "\"stream_options\":{\"include_usage\":true}," : "")}}"messages":[{"role":"user","content":"hello"}]}""";
 
-    private static HttpRequestMessage Chat(GeneratedApiKey key, int maxTokens, bool stream = false, string? fault = null)
+    private static HttpRequestMessage Chat(GeneratedApiKey key, int maxTokens, bool stream = false, string? fault = null, bool askUsage = true)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Headers = { { "Authorization", "Bearer " + key.Key } },
-            Content = new StringContent(Body(maxTokens, stream), Encoding.UTF8, "application/json"),
+            Content = new StringContent(Body(maxTokens, stream, askUsage), Encoding.UTF8, "application/json"),
         };
         if (fault is not null)
         {
@@ -125,6 +125,26 @@ public class TokenBudgetTests
         Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
         Assert.Contains("\"usage\"", text, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]\n\n", text.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stream_whose_client_did_not_ask_for_usage_is_still_settled_and_the_usage_event_stays_hidden()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address, perMinute: 200);
+        await using var _ = gateway;
+
+        using var streamed = await gateway.Client.SendAsync(Chat(key, maxTokens: 100, stream: true, askUsage: false));
+        var text = (await streamed.Content.ReadAsStringAsync()).Replace("\r\n", "\n", StringComparison.Ordinal);
+        // Charged its reservation (107 of 200), the next one would not fit; settled to usage, it does.
+        using var next = await gateway.Client.SendAsync(Chat(key, maxTokens: 100));
+
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.Contains("\"delta\"", text, StringComparison.Ordinal);
+        // The usage event is gone (content chunks may carry "usage": null, as OpenAI's do once usage is asked for).
+        Assert.DoesNotContain("prompt_tokens", text, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 

@@ -139,6 +139,11 @@ public sealed class EventStreamFilter : Stream
             return;
         }
 
+        if (response.IsSuppressed)
+        {
+            return;
+        }
+
         if (!response.IsModified)
         {
             await _inner.WriteAsync(eventBytes, cancellationToken);

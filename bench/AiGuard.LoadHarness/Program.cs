@@ -169,19 +169,20 @@ internal static class Program
         }
 
         // AIGUARD_BENCH_VARIANT=limits adds request limits that never refuse under this load: a
-        // per-client token bucket and a per-tenant fixed window on every policy, to measure their cost.
+        // per-client and a per-tenant fixed window on every route. With Redis (run.sh REDIS=1) each
+        // replica takes blocks of 100 permits per round trip (LeaseSize); in process that changes nothing.
         if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "limits")
         {
-            settings["AiGuard:RateLimits:Policies:client-bucket:Kind"] = "TokenBucket";
-            settings["AiGuard:RateLimits:Policies:client-bucket:PermitLimit"] = "1000000";
-            settings["AiGuard:RateLimits:Policies:client-bucket:TokensPerPeriod"] = "1000000";
-            settings["AiGuard:RateLimits:Policies:client-bucket:ReplenishmentPeriod"] = "00:00:01";
+            settings["AiGuard:RateLimits:Policies:client-window:PermitLimit"] = "10000000";
+            settings["AiGuard:RateLimits:Policies:client-window:Window"] = "00:01:00";
+            settings["AiGuard:RateLimits:Policies:client-window:LeaseSize"] = "100";
             settings["AiGuard:RateLimits:Policies:tenant-window:PermitLimit"] = "100000000";
             settings["AiGuard:RateLimits:Policies:tenant-window:Window"] = "01:00:00";
             settings["AiGuard:RateLimits:Policies:tenant-window:PartitionBy:0"] = "Tenant";
+            settings["AiGuard:RateLimits:Policies:tenant-window:LeaseSize"] = "100";
             foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })
             {
-                settings[$"AiGuard:Policies:{policy}:RateLimits:0"] = "client-bucket";
+                settings[$"AiGuard:Policies:{policy}:RateLimits:0"] = "client-window";
                 settings[$"AiGuard:Policies:{policy}:RateLimits:1"] = "tenant-window";
             }
 

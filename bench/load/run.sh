@@ -18,7 +18,7 @@
 #   OUT          directory for raw wrk outputs and server logs (default a fresh temp dir)
 #   WORKLOADS    which workloads to measure (default "chat infer")
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
-#                limits: the gateway with a per-client token bucket and a per-tenant window on every route
+#                limits: the gateway with a per-client and a per-tenant fixed window on every route
 #   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
 #                (use with AIGUARD_BENCH_VARIANT=limits)
 #

@@ -140,6 +140,16 @@ public static class GatewayConfigurationValidator
                 errors.Add($"{at}:PermitLimit must be at least 1.");
             }
 
+            if (limit.LeaseSize < 1 || (limit.LeaseSize > 1 && limit.Kind != Limits.RateLimitKind.FixedWindow) || (limit.PermitLimit > 0 && limit.LeaseSize > limit.PermitLimit))
+            {
+                errors.Add($"{at}:LeaseSize must be between 1 and PermitLimit, and above 1 only for a FixedWindow limit.");
+            }
+
+            if (limit.LeaseSize < 1 || (limit.LeaseSize > 1 && limit.Kind != Limits.RateLimitKind.FixedWindow) || (limit.PermitLimit > 0 && limit.LeaseSize > limit.PermitLimit))
+            {
+                errors.Add($"{at}:LeaseSize must be between 1 and PermitLimit, and above 1 only for a FixedWindow limit.");
+            }
+
             switch (limit.Kind)
             {
                 case Limits.RateLimitKind.FixedWindow or Limits.RateLimitKind.SlidingWindow when limit.Window <= TimeSpan.Zero:

@@ -16,6 +16,13 @@ public static class AiGuardApplicationExtensions
         _ = app.Services.GetRequiredService<GatewayConfiguration>();
         _ = app.Services.GetRequiredService<AnomalyModelHost>();
 
+        // GuardMiddleware authenticates every request once (and calls the JwtBearer handler itself
+        // for bearer tokens). WebApplication would otherwise add the general authentication
+        // middleware on its own as soon as authentication services exist, a second pass that costs
+        // about a quarter of bare YARP's throughput here (docs/benchmarks.md). This is the marker
+        // UseAuthentication leaves for that check.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+
         app.UseRouting();                                        // YARP route match (and the gateway's own endpoints)
         app.UseMiddleware<GuardMiddleware>();                    // snapshot, authenticate, authorize the route; 500 for the unexpected
 

@@ -52,6 +52,11 @@ public sealed class JwtAuthenticator
         configuration.GetSection($"{AiGuardOptions.SectionName}:Jwt").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton<JwtAuthenticator>();
+        if (!options.Enabled)
+        {
+            return;
+        }
+
         services.AddAuthentication().AddJwtBearer(Scheme, bearer =>
         {
             bearer.MapInboundClaims = false;

@@ -90,7 +90,8 @@ public sealed record RateLimitDefinition(
     TimeSpan Window,
     int SegmentsPerWindow,
     int TokensPerPeriod,
-    TimeSpan ReplenishmentPeriod)
+    TimeSpan ReplenishmentPeriod,
+    int LeaseSize = 1)
 {
     public static RateLimitDefinition From(RateLimitPolicyOptions options)
     {
@@ -113,6 +114,7 @@ public sealed record RateLimitDefinition(
             options.Kind is RateLimitKind.FixedWindow or RateLimitKind.SlidingWindow ? options.Window : TimeSpan.Zero,
             options.Kind == RateLimitKind.SlidingWindow ? options.SegmentsPerWindow : 0,
             options.Kind == RateLimitKind.TokenBucket ? options.TokensPerPeriod : 0,
-            options.Kind == RateLimitKind.TokenBucket ? options.ReplenishmentPeriod : TimeSpan.Zero);
+            options.Kind == RateLimitKind.TokenBucket ? options.ReplenishmentPeriod : TimeSpan.Zero,
+            options.Kind == RateLimitKind.FixedWindow ? Math.Max(1, options.LeaseSize) : 1);
     }
 }

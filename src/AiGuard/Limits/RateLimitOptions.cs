@@ -64,6 +64,13 @@ public sealed class RateLimitPolicyOptions
 
     /// <summary>How often a token bucket is refilled.</summary>
     public TimeSpan ReplenishmentPeriod { get; set; }
+
+    /// <summary>
+    /// With Redis, a fixed-window limit lets each replica take this many permits per round trip
+    /// and hand them out locally (default 1: one round trip per request). Never admits more than
+    /// the limit; may refuse early by what other replicas hold unused (at most replicas x (LeaseSize - 1)).
+    /// </summary>
+    public int LeaseSize { get; set; } = 1;
 }
 
 /// <summary>Throttling of failed and missing authentication, so guessing keys is slow and visible.</summary>

@@ -90,6 +90,18 @@ public sealed class RedisRateLimiter : RateLimiter
         return {acquired, tokens, start}
         """;
 
+    // KEYS: counter of the current window. ARGV: permits wanted now, limit, window ms, block size.
+    // Takes a block of up to ARGV[4] permits (at least the permits wanted) for the replica to hand out.
+    private const string FixedWindowBlockScript = """
+        local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local limit = tonumber(ARGV[2])
+        local take = math.min(tonumber(ARGV[4]), limit - used)
+        if take < tonumber(ARGV[1]) or take <= 0 then return {0, used} end
+        used = redis.call('INCRBY', KEYS[1], take)
+        if used == take then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+        return {take, used}
+        """;
+
     // KEYS: sorted set of permit id -> expiry. ARGV: id, limit, now ms, permit expiry ms.
     private const string ConcurrencyScript = """
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
@@ -116,7 +128,13 @@ public sealed class RedisRateLimiter : RateLimiter
     private readonly RateLimitDefinition _limit;
     private readonly TimeProvider _time;
     private readonly string _key;
+    private readonly Lock _block = new();
     private long _lastUsed;
+
+    // A block of fixed-window permits this replica took and hands out locally.
+    private long _blockWindow = -1;
+    private long _blockLeft;
+    private long _blockUsedAtFetch;
 
     public RedisRateLimiter(RedisStore redis, string name, RateLimitDefinition limit, LimitKey key, TimeProvider time)
     {
@@ -149,6 +167,9 @@ public sealed class RedisRateLimiter : RateLimiter
         var db = _redis.Database;
         switch (_limit.Kind)
         {
+            case RateLimitKind.FixedWindow when _limit.LeaseSize > 1 && permitCount > 0:
+                return await AcquireFromBlockAsync(permitCount, nowMs);
+
             case RateLimitKind.FixedWindow:
                 {
                     var window = Milliseconds(_limit.Window);
@@ -211,6 +232,59 @@ public sealed class RedisRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>A fixed-window permit from the replica's block, fetching a new block when it is empty.</summary>
+    private async ValueTask<RateLimitLease> AcquireFromBlockAsync(int permits, long nowMs)
+    {
+        var window = Milliseconds(_limit.Window);
+        var start = nowMs - (nowMs % window);
+        var reset = TimeSpan.FromMilliseconds(start + window - nowMs);
+        lock (_block)
+        {
+            if (_blockWindow != start)
+            {
+                // A new window: what was left of the old block is gone with it.
+                (_blockWindow, _blockLeft, _blockUsedAtFetch) = (start, 0, 0);
+            }
+
+            if (_blockLeft >= permits)
+            {
+                _blockLeft -= permits;
+                return new LimitLease(new BlockReturn(this, start), true, permits, 0, _limit.PermitLimit - _blockUsedAtFetch + _blockLeft, reset, TimeSpan.Zero);
+            }
+        }
+
+        var key = $"{_key}:{start}";
+        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(FixedWindowBlockScript, [key], [permits, _limit.PermitLimit, window * 2, _limit.LeaseSize]))!;
+        var taken = (long)result[0];
+        var used = (long)result[1];
+        if (taken <= 0)
+        {
+            return new LimitLease(null, false, 0, 0, _limit.PermitLimit - used, reset, reset);
+        }
+
+        lock (_block)
+        {
+            if (_blockWindow == start)
+            {
+                _blockLeft += taken - permits;
+                _blockUsedAtFetch = used;
+            }
+
+            return new LimitLease(new BlockReturn(this, start), true, permits, 0, _limit.PermitLimit - used + _blockLeft, reset, TimeSpan.Zero);
+        }
+    }
+
+    private void ReturnToBlock(long window, int permits)
+    {
+        lock (_block)
+        {
+            if (_blockWindow == window)
+            {
+                _blockLeft += permits;
+            }
+        }
+    }
+
     private static long Milliseconds(TimeSpan span) => Math.Max(1, (long)span.TotalMilliseconds);
 
     private void Release(string id) =>
@@ -218,6 +292,12 @@ public sealed class RedisRateLimiter : RateLimiter
 
     private void GiveBack(string key, int permits) =>
         _ = _redis.Database.ScriptEvaluateAsync(ReturnScript, [(RedisKey)key], [permits], CommandFlags.FireAndForget);
+
+    /// <summary>A permit from the replica's block goes back into the block.</summary>
+    private sealed class BlockReturn(RedisRateLimiter limiter, long window) : ILeaseOwner
+    {
+        public void Return(int permits, long takenAt) => limiter.ReturnToBlock(window, permits);
+    }
 
     /// <summary>The window counter a fixed-window permit was taken from, to give it back there.</summary>
     private sealed class Taken(RedisRateLimiter limiter, string key) : ILeaseOwner

@@ -70,6 +70,39 @@ public class RedisRateLimitTests
     }
 
     [SkippableFact]
+    public async Task Leased_blocks_never_admit_more_than_the_limit_and_refuse_early_by_at_most_the_unused_blocks()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var upstream = await DemoUpstream.StartAsync();
+        var key = ApiKeyFormat.Generate();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        var settings = Settings(upstream.Address, key, redis, ("PermitLimit", "30"), ("Window", "00:01:00"), ("LeaseSize", "5"));
+        await using var one = await StartAsync(settings, time);
+        await using var two = await StartAsync(settings, time);
+        using var clientOne = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = one.Address };
+        using var clientTwo = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = two.Address };
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? clientOne : clientTwo).SendAsync(Request(key));
+            return response.StatusCode;
+        }));
+        var admitted = statuses.Count(s => s == HttpStatusCode.OK);
+        // One replica alone, in the next window, uses every block to the end: exactly the limit.
+        time.Advance(TimeSpan.FromMinutes(1));
+        var alone = 0;
+        for (var i = 0; i < 35; i++)
+        {
+            using var response = await clientOne.SendAsync(Request(key));
+            alone += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
+        }
+
+        Assert.InRange(admitted, 30 - (2 * 4), 30);
+        Assert.Equal(100 - admitted, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(30, alone);
+    }
+
+    [SkippableFact]
     public async Task A_concurrency_limit_counts_requests_in_flight_on_every_replica()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -135,6 +135,8 @@ public sealed class RedisRateLimiter : RateLimiter
     private long _blockWindow = -1;
     private long _blockLeft;
     private long _blockUsedAtFetch;
+    private bool _blockExhausted;
+    private Task? _fetch;
 
     public RedisRateLimiter(RedisStore redis, string name, RateLimitDefinition limit, LimitKey key, TimeProvider time)
     {
@@ -233,44 +235,85 @@ public sealed class RedisRateLimiter : RateLimiter
     }
 
     /// <summary>A fixed-window permit from the replica's block, fetching a new block when it is empty.</summary>
+    /// <remarks>
+    /// One fetch at a time per partition: requests that find the block empty wait for the same
+    /// round trip and then share its permits, so a burst does not take a block per request. Once
+    /// Redis has no permit left in a window, refusals need no round trip until the window ends.
+    /// </remarks>
     private async ValueTask<RateLimitLease> AcquireFromBlockAsync(int permits, long nowMs)
     {
         var window = Milliseconds(_limit.Window);
         var start = nowMs - (nowMs % window);
         var reset = TimeSpan.FromMilliseconds(start + window - nowMs);
-        lock (_block)
+        while (true)
         {
-            if (_blockWindow != start)
+            Task fetch;
+            lock (_block)
             {
-                // A new window: what was left of the old block is gone with it.
-                (_blockWindow, _blockLeft, _blockUsedAtFetch) = (start, 0, 0);
+                if (_blockWindow != start)
+                {
+                    // A new window: what was left of the old block is gone with it.
+                    (_blockWindow, _blockLeft, _blockUsedAtFetch, _blockExhausted, _fetch) = (start, 0, 0, false, null);
+                }
+
+                if (_blockLeft >= permits)
+                {
+                    _blockLeft -= permits;
+                    return new LimitLease(new BlockReturn(this, start), true, permits, 0, _limit.PermitLimit - _blockUsedAtFetch + _blockLeft, reset, TimeSpan.Zero);
+                }
+
+                if (_blockExhausted)
+                {
+                    return new LimitLease(null, false, 0, 0, _blockLeft, reset, reset);
+                }
+
+                fetch = _fetch ??= FetchBlockAsync(start, window);
             }
 
-            if (_blockLeft >= permits)
+            await fetch;
+            lock (_block)
             {
-                _blockLeft -= permits;
-                return new LimitLease(new BlockReturn(this, start), true, permits, 0, _limit.PermitLimit - _blockUsedAtFetch + _blockLeft, reset, TimeSpan.Zero);
+                // Also when the fetch finished before it was stored: never wait on a spent fetch twice.
+                if (_fetch == fetch)
+                {
+                    _fetch = null;
+                }
             }
         }
+    }
 
-        var key = $"{_key}:{start}";
-        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(FixedWindowBlockScript, [key], [permits, _limit.PermitLimit, window * 2, _limit.LeaseSize]))!;
-        var taken = (long)result[0];
-        var used = (long)result[1];
-        if (taken <= 0)
+    /// <summary>Takes a block from Redis and adds it to this window's block (or marks the window exhausted), exactly once.</summary>
+    private async Task FetchBlockAsync(long start, long window)
+    {
+        try
         {
-            return new LimitLease(null, false, 0, 0, _limit.PermitLimit - used, reset, reset);
-        }
-
-        lock (_block)
-        {
-            if (_blockWindow == start)
+            var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(FixedWindowBlockScript, [(RedisKey)$"{_key}:{start}"], [1, _limit.PermitLimit, window * 2, _limit.LeaseSize]))!;
+            var (taken, used) = ((long)result[0], (long)result[1]);
+            lock (_block)
             {
-                _blockLeft += taken - permits;
-                _blockUsedAtFetch = used;
+                if (_blockWindow == start)
+                {
+                    if (taken <= 0)
+                    {
+                        _blockExhausted = true;
+                    }
+                    else
+                    {
+                        _blockLeft += taken;
+                        _blockUsedAtFetch = used;
+                    }
+                }
             }
-
-            return new LimitLease(new BlockReturn(this, start), true, permits, 0, _limit.PermitLimit - used + _blockLeft, reset, TimeSpan.Zero);
+        }
+        finally
+        {
+            lock (_block)
+            {
+                if (_blockWindow == start)
+                {
+                    _fetch = null;
+                }
+            }
         }
     }
 

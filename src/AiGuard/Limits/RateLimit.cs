@@ -4,7 +4,19 @@ using AiGuard.Pipeline;
 namespace AiGuard.Limits;
 
 /// <summary>The counter a request is counted on: the values of the partitions a limit names (others null).</summary>
-public readonly record struct LimitKey(string? Client, string? Tenant, string? Route, string? Model);
+public readonly record struct LimitKey(string? Client, string? Tenant, string? Route, string? Model)
+{
+    /// <summary>The counter of a request under the partitions a limit or budget names.</summary>
+    public static LimitKey For(PartitionFlags by, GuardContext guard)
+    {
+        var client = guard.Client;
+        return new LimitKey(
+            by.HasFlag(PartitionFlags.Client) ? client?.ClientId : null,
+            by.HasFlag(PartitionFlags.Tenant) ? client?.Tenant : null,
+            by.HasFlag(PartitionFlags.Route) ? guard.RouteId : null,
+            by.HasFlag(PartitionFlags.Model) ? guard.Request?.Model ?? guard.Operation?.ModelFromPath : null);
+    }
+}
 
 /// <summary>One configured limit, live: its definition and its limiter per partition.</summary>
 /// <remarks>Kept across configuration reloads while its definition is unchanged, so a reload does not reset counters.</remarks>
@@ -45,16 +57,7 @@ public sealed class RateLimit : IDisposable
     public bool IsConcurrency => Definition.Kind == RateLimitKind.Concurrency;
 
     /// <summary>The counter of this request.</summary>
-    public LimitKey KeyFor(GuardContext guard)
-    {
-        var by = Definition.PartitionBy;
-        var client = guard.Client;
-        return new LimitKey(
-            by.HasFlag(PartitionFlags.Client) ? client?.ClientId : null,
-            by.HasFlag(PartitionFlags.Tenant) ? client?.Tenant : null,
-            by.HasFlag(PartitionFlags.Route) ? guard.RouteId : null,
-            by.HasFlag(PartitionFlags.Model) ? guard.Request?.Model ?? guard.Operation?.ModelFromPath : null);
-    }
+    public LimitKey KeyFor(GuardContext guard) => LimitKey.For(Definition.PartitionBy, guard);
 
     public RateLimitLease Acquire(LimitKey key) => _limiter.AttemptAcquire(key);
 

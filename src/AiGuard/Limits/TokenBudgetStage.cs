@@ -110,7 +110,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
                     generation.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens");
             }
 
-            var pending = _store.TryReserveAsync(budget, KeyFor(budget, context), tokens, now);
+            var pending = _store.TryReserveAsync(budget, LimitKey.For(budget.PartitionBy, context), tokens, now);
             var (reservation, retryAfter) = pending.IsCompletedSuccessfully ? pending.Result : await pending;
             if (reservation is null)
             {
@@ -131,17 +131,6 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
 
     private static long Smallest(long perMinute, long perDay) =>
         perMinute > 0 && perDay > 0 ? Math.Min(perMinute, perDay) : perMinute > 0 ? perMinute : perDay;
-
-    private static LimitKey KeyFor(TokenBudget budget, GuardContext guard)
-    {
-        var by = budget.PartitionBy;
-        var client = guard.Client;
-        return new LimitKey(
-            by.HasFlag(PartitionFlags.Client) ? client?.ClientId : null,
-            by.HasFlag(PartitionFlags.Tenant) ? client?.Tenant : null,
-            by.HasFlag(PartitionFlags.Route) ? guard.RouteId : null,
-            by.HasFlag(PartitionFlags.Model) ? guard.Request?.Model : null);
-    }
 
     private TokenBudget[] For(GuardContext context)
     {

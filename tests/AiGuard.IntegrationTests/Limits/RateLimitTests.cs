@@ -291,6 +291,24 @@ public class RateLimitTests
     })
     { BaseAddress = gateway.Address };
 
+    /// <summary>Sends <paramref name="count"/> requests at once, alternating between two replicas; returns their statuses.</summary>
+    internal static async Task<HttpStatusCode[]> FireAtReplicasAsync(GatewayUnderTest one, GatewayUnderTest two, int count, Func<HttpRequestMessage> request, Func<Task>? whileInFlight = null)
+    {
+        using var clientOne = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = count }) { BaseAddress = one.Address };
+        using var clientTwo = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = count }) { BaseAddress = two.Address };
+        var sent = Enumerable.Range(0, count).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? clientOne : clientTwo).SendAsync(request());
+            return response.StatusCode;
+        }).ToArray();
+        if (whileInFlight is not null)
+        {
+            await whileInFlight();
+        }
+
+        return await Task.WhenAll(sent);
+    }
+
     internal static async Task WaitUntil(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

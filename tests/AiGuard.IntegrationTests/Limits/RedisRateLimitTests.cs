@@ -50,14 +50,8 @@ public class RedisRateLimitTests
         var settings = Settings(upstream.Address, key, redis, ("PermitLimit", "30"), ("Window", "00:01:00"));
         await using var one = await StartAsync(settings, time);
         await using var two = await StartAsync(settings, time);
-        using var clientOne = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = one.Address };
-        using var clientTwo = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = two.Address };
 
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
-        {
-            using var response = await (i % 2 == 0 ? clientOne : clientTwo).SendAsync(Request(key));
-            return response.StatusCode;
-        }));
+        var statuses = await RateLimitTests.FireAtReplicasAsync(one, two, 100, () => Request(key));
 
         Assert.Equal(30, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(70, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
@@ -79,21 +73,15 @@ public class RedisRateLimitTests
         var settings = Settings(upstream.Address, key, redis, ("PermitLimit", "30"), ("Window", "00:01:00"), ("LeaseSize", "5"));
         await using var one = await StartAsync(settings, time);
         await using var two = await StartAsync(settings, time);
-        using var clientOne = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = one.Address };
-        using var clientTwo = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = two.Address };
 
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
-        {
-            using var response = await (i % 2 == 0 ? clientOne : clientTwo).SendAsync(Request(key));
-            return response.StatusCode;
-        }));
+        var statuses = await RateLimitTests.FireAtReplicasAsync(one, two, 100, () => Request(key));
         var admitted = statuses.Count(s => s == HttpStatusCode.OK);
         // One replica alone, in the next window, uses every block to the end: exactly the limit.
         time.Advance(TimeSpan.FromMinutes(1));
         var alone = 0;
         for (var i = 0; i < 35; i++)
         {
-            using var response = await clientOne.SendAsync(Request(key));
+            using var response = await one.Client.SendAsync(Request(key));
             alone += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
         }
 

@@ -57,17 +57,12 @@ public class RedisTokenBudgetTests
         var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
         var one = await StartAsync(settings);
         var two = await StartAsync(settings);
-        using var clientOne = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = one.Address };
-        using var clientTwo = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = two.Address };
 
-        var requests = Enumerable.Range(0, 100).Select(async i =>
+        var statuses = await RateLimitTests.FireAtReplicasAsync(one, two, 100, () => Chat(key), async () =>
         {
-            using var response = await (i % 2 == 0 ? clientOne : clientTwo).SendAsync(Chat(key));
-            return response.StatusCode;
-        }).ToArray();
-        await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 30 && one.Audit.Events.Count + two.Audit.Events.Count == 70);
-        release.SetResult();
-        var statuses = await Task.WhenAll(requests);
+            await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 30 && one.Audit.Events.Count + two.Audit.Events.Count == 70);
+            release.SetResult();
+        });
 
         Assert.Equal(30, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(70, statuses.Count(s => s == HttpStatusCode.TooManyRequests));

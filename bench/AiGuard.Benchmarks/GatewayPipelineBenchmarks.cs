@@ -39,6 +39,7 @@ public class GatewayPipelineBenchmarks
     private GuardMiddleware _gate = null!;
     private Endpoint _chat = null!;
     private Endpoint _infer = null!;
+    private Endpoint _limited = null!;
     private string _authorization = null!;
     private readonly ConnectionItems _connection = new();
 
@@ -66,12 +67,26 @@ public class GatewayPipelineBenchmarks
             ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
             ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
             ["AiGuard:Audit:Console"] = "false",
+            // The chat route again, with a per-client and a per-tenant fixed window that never refuse here.
+            ["ReverseProxy:Routes:limited:ClusterId"] = "demo",
+            ["ReverseProxy:Routes:limited:Match:Path"] = "/l/{**rest}",
+            ["ReverseProxy:Routes:limited:Metadata:AiGuard.Policy"] = "llm-limited",
+            ["ReverseProxy:Routes:limited:Transforms:0:PathRemovePrefix"] = "/l",
+            ["AiGuard:Policies:llm-limited:Protocol"] = "openai",
+            ["AiGuard:Policies:llm-limited:RequiredScopes:0"] = "inference",
+            ["AiGuard:Policies:llm-limited:RateLimits:0"] = "client",
+            ["AiGuard:Policies:llm-limited:RateLimits:1"] = "tenant",
+            ["AiGuard:RateLimits:Policies:client:PermitLimit"] = "2000000000",
+            ["AiGuard:RateLimits:Policies:client:Window"] = "01:00:00",
+            ["AiGuard:RateLimits:Policies:tenant:PermitLimit"] = "2000000000",
+            ["AiGuard:RateLimits:Policies:tenant:Window"] = "01:00:00",
+            ["AiGuard:RateLimits:Policies:tenant:PartitionBy:0"] = "Tenant",
         };
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var configuration = new GatewayConfiguration(
             new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
             new ProtocolRegistry([new OpenAiAdapter(), new OpenInferenceAdapter(), new TfServingAdapter()]),
-            [new ModelAccessStage(), new ServerHeaderScrubStage(), new ProbabilityHardeningStage()],
+            [new ModelAccessStage(), new RateLimitStage(new RateLimitRegistry(TimeProvider.System), new RateLimitMetrics(meters)), new ServerHeaderScrubStage(), new ProbabilityHardeningStage()],
             new ConfigurationMetrics(meters),
             NullLogger<GatewayConfiguration>.Instance);
         var trail = new AuditTrail([new NullSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
@@ -80,6 +95,7 @@ public class GatewayPipelineBenchmarks
         _gate = new GuardMiddleware(context => pipeline.InvokeAsync(context, () => Task.CompletedTask), configuration, recorder, TimeProvider.System, new AuthenticationThrottle(TimeProvider.System), new RateLimitMetrics(meters), new JwtAuthenticator(new JwtOptions(), TimeProvider.System), NullLogger<GuardMiddleware>.Instance);
         _chat = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "chat"));
         _infer = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "infer"));
+        _limited = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "limited"));
     }
 
     [Benchmark(Baseline = true, Description = "Build the request context only")]
@@ -87,6 +103,9 @@ public class GatewayPipelineBenchmarks
 
     [Benchmark(Description = "Gate + parse + stages: chat")]
     public Task Chat() => _gate.InvokeAsync(Request(_chat, "/v1/chat/completions", ChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: chat with 2 rate limits")]
+    public Task ChatWithLimits() => _gate.InvokeAsync(Request(_limited, "/l/v1/chat/completions", ChatBody));
 
     [Benchmark(Description = "Gate + parse + stages: v2 infer")]
     public Task Infer() => _gate.InvokeAsync(Request(_infer, "/v2/models/demo-classifier/infer", InferBody));

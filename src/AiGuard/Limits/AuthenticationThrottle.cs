@@ -103,8 +103,10 @@ public sealed class AuthenticationThrottle : IDisposable
     {
         var options = snapshot.Options.RateLimits.Authentication;
         var current = Volatile.Read(ref _limiters);
-        if (current is not null && current.Matches(options))
+        if (current is not null && (ReferenceEquals(current.Source, options) || current.Matches(options)))
         {
+            // The same options object for every request of a configuration: one reference check.
+            current.Source = options;
             return current;
         }
 
@@ -113,7 +115,7 @@ public sealed class AuthenticationThrottle : IDisposable
             if (_limiters is null || !_limiters.Matches(options))
             {
                 var old = _limiters;
-                _limiters = new Limiters(options, _time);
+                _limiters = new Limiters(options, _time) { Source = options };
                 old?.Dispose();
             }
 
@@ -141,6 +143,9 @@ public sealed class AuthenticationThrottle : IDisposable
         }
 
         public AuthenticationLimitsOptions Options { get; }
+
+        /// <summary>The options object of the configuration these limiters were last matched against.</summary>
+        public AuthenticationLimitsOptions? Source { get; set; }
 
         public PartitionedRateLimiter<IPAddress>? PerAddress { get; }
 

@@ -66,8 +66,12 @@ internal static class Program
                 return await RunAsync("bare", BuildBare(port, Require(args, "--upstream")));
             case "gateway":
                 return await RunAsync("gateway", BuildGateway(port, Require(args, "--upstream")));
+            case "gateway-limits":
+                // The same gateway with the limits variant, beside the plain one in the same run.
+                Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", "limits");
+                return await RunAsync("gateway-limits", BuildGateway(port, Require(args, "--upstream")));
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway [--port N] [--upstream URL]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-limits [--port N] [--upstream URL]");
                 return 2;
         }
     }

@@ -19,6 +19,8 @@
 #   WORKLOADS    which workloads to measure (default "chat infer")
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
 #                limits: the gateway with a per-client and a per-tenant fixed window on every route
+#   COMPARE_LIMITS 1: also run the gateway with the limits variant (a third process) in every
+#                round, to measure what the limits cost against the same gateway in the same run
 #   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
 #                (use with AIGUARD_BENCH_VARIANT=limits)
 #
@@ -151,11 +153,17 @@ start bare --upstream "$upstream_url"
 bare_url="$started_url"
 start gateway --upstream "$upstream_url"
 gateway_url="$started_url"
+targets=(bare aiguard)
+if [[ "${COMPARE_LIMITS:-0}" == "1" ]]; then
+  start gateway-limits --upstream "$upstream_url"
+  limits_url="$started_url"
+  targets+=(limits)
+fi
 wait_http "$bare_url/v2/health/ready"
 wait_http "$gateway_url/v2/health/ready" -H "Authorization: Bearer $AIGUARD_BENCH_KEY"
 echo "upstream $upstream_url   bare $bare_url   aiguard $gateway_url"
 
-declare -A target_url=([bare]="$bare_url" [aiguard]="$gateway_url")
+declare -A target_url=([bare]="$bare_url" [aiguard]="$gateway_url" [limits]="${limits_url:-}")
 declare -A workload_body=(
   [chat]='{"model":"demo-chat","max_tokens":16,"messages":[{"role":"user","content":"ping"}]}'
   [infer]='{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'
@@ -165,7 +173,7 @@ declare -A workload_path=([chat]=/v1/chat/completions [infer]=/v2/models/demo-cl
 # Sanity: both targets answer 200 to each workload; AiGuard refuses a request without a key,
 # so the pipeline under test is really in the path.
 for workload in chat infer; do
-  for target in bare aiguard; do
+  for target in "${targets[@]}"; do
     code="$(curl -s -o "$OUT/sanity-$target-$workload.json" -w '%{http_code}' --max-time 5 \
       "${target_url[$target]}${workload_path[$workload]}" -H 'Content-Type: application/json' \
       -H "Authorization: Bearer $AIGUARD_BENCH_KEY" -d "${workload_body[$workload]}")"
@@ -193,7 +201,7 @@ stats() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 user_ticks() { awk '{ print $14 }' "/proc/$1/stat"; }
 clk_tck="$(getconf CLK_TCK)"
-declare -A target_role=([bare]=bare [aiguard]=gateway)
+declare -A target_role=([bare]=bare [aiguard]=gateway [limits]=gateway-limits)
 
 # run_wrk <target> <workload> <seconds> <file>
 run_wrk() {
@@ -203,7 +211,7 @@ run_wrk() {
 
 echo "== warm-up: ${WARMUP}s per target and workload"
 for workload in $WORKLOADS; do
-  for target in bare aiguard; do
+  for target in "${targets[@]}"; do
     run_wrk "$target" "$workload" "$WARMUP" "$OUT/warmup-$target-$workload.txt"
   done
 done
@@ -215,7 +223,7 @@ results="$OUT/results.tsv"
 printf 'workload\ttarget\tround\trps\tp50_us\tp99_us\tproxy_cpu_us_per_req\tupstream_cpu_us_per_req\talloc_bytes_per_req\tjit_methods_during_run\n' >"$results"
 for workload in $WORKLOADS; do
   for ((round = 1; round <= ROUNDS; round++)); do
-    for target in bare aiguard; do
+    for target in "${targets[@]}"; do
       file="$OUT/$workload-$target-$round.txt"
       load="$(cut -d' ' -f1 /proc/loadavg)"
       proxy_pid="${role_pid[${target_role[$target]}]}"
@@ -269,7 +277,7 @@ awk -F'\t' '
     k = $1 SUBSEP $2
     rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7; alloc[k] = alloc[k] " " $9
     if ($2 == "bare") last[$1] = $4
-    else { r = $4 / last[$1]; if (!($1 in rmin) || r < rmin[$1]) rmin[$1] = r; if (!($1 in rmax) || r > rmax[$1]) rmax[$1] = r }
+    else if ($2 == "aiguard") { r = $4 / last[$1]; if (!($1 in rmin) || r < rmin[$1]) rmin[$1] = r; if (!($1 in rmax) || r > rmax[$1]) rmax[$1] = r }
   }
   END {
     printf "| workload | target | RPS | p50 (ms) | p99 (ms) | proxy CPU (us/req) | alloc (B/req) | RPS ratio AiGuard/bare | ratio per round | CPU ratio | p99 delta (ms) | bars |\n"
@@ -284,6 +292,11 @@ awk -F'\t' '
       verdict = (ratio >= 0.90 ? "RPS met" : "RPS MISSED") ", " (cpuratio <= 1.15 ? "CPU met" : "CPU MISSED") ", " (delta <= 1.0 ? "p99 met" : "p99 MISSED")
       printf "| %s | bare YARP | %.0f | %.2f | %.2f | %.0f | %.0f | | | | | |\n", w, br, median(p50[b]) / 1000, bp99, median(cpu[b]), median(alloc[b])
       printf "| %s | AiGuard | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | %.0f%%..%.0f%% | %.2fx | %+.2f | %s |\n", w, ar, median(p50[a]) / 1000, ap99, median(cpu[a]), median(alloc[a]), ratio * 100, rmin[w] * 100, rmax[w] * 100, cpuratio, delta, verdict
+      l = w SUBSEP "limits"
+      if (l in rps) {
+        lr = median(rps[l]); lcpu = median(cpu[l])
+        printf "| %s | AiGuard + limits | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | limits: %+.1f%% CPU per request against AiGuard without them |\n", w, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, (lcpu / median(cpu[a]) - 1) * 100
+      }
     }
   }' workloads="$WORKLOADS" "$results"
 echo

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using AiGuard.Pipeline;
 using Microsoft.AspNetCore.Http;
 
@@ -11,10 +9,18 @@ namespace AiGuard.Limits;
 /// gives what remains (<c>r</c>) and the seconds until the quota is back (<c>t</c>), on every
 /// response of a limited route, refusals included.
 /// </summary>
+/// <remarks>
+/// On the hot path of every limited answer: the policy value is built once per route's set of
+/// limits, the state value is formatted on the stack and allocated once.
+/// </remarks>
 public static class RateLimitHeaders
 {
     public const string Policy = "RateLimit-Policy";
     public const string State = "RateLimit";
+
+    /// <summary>The <c>RateLimit-Policy</c> value of the first <paramref name="count"/> limits of a route.</summary>
+    public static string PolicyValue(RateLimit[] limits, int count) =>
+        string.Join(", ", limits.Take(count).Select(l => l.PolicyHeaderItem));
 
     public static void Write(HttpResponse response, GuardContext guard)
     {
@@ -24,31 +30,47 @@ public static class RateLimitHeaders
             return;
         }
 
-        var policy = new StringBuilder(64);
-        var state = new StringBuilder(48);
-        foreach (var item in states)
+        var counted = 0;
+        var length = 0;
+        while (counted < states.Length && states[counted].Limit is { } limit)
         {
-            if (item.Limit is null)
+            // Name, quotes, separators and two numbers of at most 20 digits each.
+            length += limit.Name.Length + 60;
+            counted++;
+        }
+
+        Span<char> buffer = length <= 512 ? stackalloc char[length] : new char[length];
+        var written = 0;
+        for (var i = 0; i < counted; i++)
+        {
+            var item = states[i];
+            if (i > 0)
             {
-                // Limits after a refusing one were not counted.
-                break;
+                Append(buffer, ref written, ", ");
             }
 
-            if (policy.Length > 0)
-            {
-                policy.Append(", ");
-                state.Append(", ");
-            }
-
-            policy.Append(item.Limit.PolicyHeaderItem);
-            state.Append('"').Append(item.Limit.Name).Append("\";r=").Append(Math.Max(0, item.Remaining).ToString(CultureInfo.InvariantCulture));
+            Append(buffer, ref written, "\"");
+            Append(buffer, ref written, item.Limit.Name);
+            Append(buffer, ref written, "\";r=");
+            Math.Max(0, item.Remaining).TryFormat(buffer[written..], out var digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+            written += digits;
             if (!item.Limit.IsConcurrency)
             {
-                state.Append(";t=").Append(item.ResetSeconds.ToString(CultureInfo.InvariantCulture));
+                Append(buffer, ref written, ";t=");
+                item.ResetSeconds.TryFormat(buffer[written..], out digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+                written += digits;
             }
         }
 
-        response.Headers[Policy] = policy.ToString();
-        response.Headers[State] = state.ToString();
+        response.Headers[Policy] = counted == states.Length && guard.RateLimitPolicy is { } policy
+            ? policy
+            : PolicyValue([.. states.Take(counted).Select(s => s.Limit)], counted);
+        response.Headers[State] = new string(buffer[..written]);
+    }
+
+    private static void Append(Span<char> buffer, ref int written, string text)
+    {
+        text.AsSpan().CopyTo(buffer[written..]);
+        written += text.Length;
     }
 }

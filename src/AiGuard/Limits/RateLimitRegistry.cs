@@ -11,6 +11,7 @@ public sealed class RateLimitRegistry : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RateLimit> _live = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<RoutePolicy, RateLimit[]> _byRoute = [];
+    private readonly ConditionalWeakTable<RateLimit[], string> _policyHeaders = [];
 
     public RateLimitRegistry(TimeProvider time, RedisConnectionHolder? redis = null)
     {
@@ -33,6 +34,10 @@ public sealed class RateLimitRegistry : IDisposable
             return limits;
         }
     }
+
+    /// <summary>The <c>RateLimit-Policy</c> value of a route's limits, built once.</summary>
+    public string PolicyHeader(RateLimit[] limits) =>
+        _policyHeaders.GetValue(limits, l => RateLimitHeaders.PolicyValue(l, l.Length));
 
     private RateLimit Live(string name, RateLimitDefinition definition)
     {

@@ -35,6 +35,7 @@ public sealed class RateLimitStage : IGuardStage
     {
         var limits = _registry.For(context.Snapshot, context.Policy!);
         var states = context.UseRateLimits(limits.Length);
+        context.RateLimitPolicy = _registry.PolicyHeader(limits);
         for (var i = 0; i < limits.Length; i++)
         {
             var limit = limits[i];

@@ -63,6 +63,9 @@ public sealed class GuardContext
     /// <summary>What each rate limit of the route said of this request, for the RateLimit headers; null when none applies.</summary>
     public RateLimitState[]? RateLimits { get; private set; }
 
+    /// <summary>The <c>RateLimit-Policy</c> value of the route's limits, built once per route and configuration.</summary>
+    internal string? RateLimitPolicy { get; set; }
+
     internal RateLimitState[] UseRateLimits(int count) => RateLimits = new RateLimitState[count];
 
     /// <summary>Keeps a lease until the request ends (a concurrency permit), or until another limit refuses it.</summary>

@@ -182,30 +182,37 @@ public sealed class JwtAuthenticator
         {
             securityKey = new SymmetricSecurityKey(Convert.FromBase64String(key.Secret));
         }
-        else if (key.PublicKeyPem!.Contains("EC ", StringComparison.Ordinal) || TryEc(key.PublicKeyPem!) is not null)
-        {
-            securityKey = new ECDsaSecurityKey(TryEc(key.PublicKeyPem!)!);
-        }
         else
         {
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(key.PublicKeyPem);
-            securityKey = new RsaSecurityKey(rsa);
+            // Validated at start: the PEM is an RSA or EC public key.
+            securityKey = PublicKey(key.PublicKeyPem!)!;
         }
 
         securityKey.KeyId = key.KeyId;
         return securityKey;
     }
 
-    private static ECDsa? TryEc(string pem)
+    /// <summary>The RSA or EC public key in a PEM text, or null when it holds neither.</summary>
+    internal static AsymmetricSecurityKey? PublicKey(string pem)
     {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+        }
+
         var ec = ECDsa.Create();
         try
         {
             ec.ImportFromPem(pem);
-            return ec;
+            return new ECDsaSecurityKey(ec);
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             ec.Dispose();
             return null;

@@ -59,8 +59,6 @@ public sealed class RateLimit : IDisposable
     /// <summary>The counter of this request.</summary>
     public LimitKey KeyFor(GuardContext guard) => LimitKey.For(Definition.PartitionBy, guard);
 
-    public RateLimitLease Acquire(LimitKey key) => _limiter.AttemptAcquire(key);
-
     /// <summary>Counts the request; completes at once in process, after one round trip with Redis. Never queues.</summary>
     public ValueTask<RateLimitLease> AcquireAsync(LimitKey key) =>
         IsShared ? _limiter.AcquireAsync(key) : new(_limiter.AttemptAcquire(key));

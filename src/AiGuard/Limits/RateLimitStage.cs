@@ -63,7 +63,7 @@ public sealed class RateLimitStage : IGuardStage
             }
 
             // Give back what the limits before this one took: a refused request costs nothing.
-            context.ReturnHeld();
+            context.ReleaseLeases();
             for (var j = 0; j < i; j++)
             {
                 states[j].Taken?.Return();

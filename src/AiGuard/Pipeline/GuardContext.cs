@@ -68,31 +68,10 @@ public sealed class GuardContext
 
     internal RateLimitState[] UseRateLimits(int count) => RateLimits = new RateLimitState[count];
 
-    /// <summary>Keeps a lease until the request ends (a concurrency permit), or until another limit refuses it.</summary>
+    /// <summary>Keeps a concurrency permit until the request ends, or until another limit refuses the request.</summary>
     internal void Hold(RateLimitLease lease) => (_leases ??= new List<RateLimitLease>(2)).Add(lease);
 
-    /// <summary>Gives back every permit this request holds: another limit refused it.</summary>
-    internal void ReturnHeld()
-    {
-        if (_leases is null)
-        {
-            return;
-        }
-
-        foreach (var lease in _leases)
-        {
-            if (lease is LimitLease taken)
-            {
-                taken.Return();
-            }
-
-            lease.Dispose();
-        }
-
-        _leases.Clear();
-    }
-
-    /// <summary>Releases what the request holds until its end (concurrency permits).</summary>
+    /// <summary>Releases the concurrency permits the request holds: at its end, or when another limit refused it.</summary>
     internal void ReleaseLeases()
     {
         if (_leases is null)

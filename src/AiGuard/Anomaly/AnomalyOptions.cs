@@ -1,8 +1,69 @@
+using AiGuard.Configuration;
+
 namespace AiGuard.Anomaly;
 
 /// <summary>The anomaly engine's settings (section <c>AiGuard:Anomaly</c>).</summary>
 public sealed class AnomalyOptions
 {
-    /// <summary>The ONNX model that scores clients; with no <c>Path</c> no model is loaded.</summary>
+    /// <summary>The ONNX model that scores clients; with no <c>Path</c> the shipped model is used when a route asks for the engine.</summary>
     public AnomalyModelOptions Model { get; set; } = new();
+
+    /// <summary>Most clients tracked at once; the least recently seen are forgotten first. Default 100,000 (about 400 MB at the 4 KiB bound).</summary>
+    public int MaxClients { get; set; } = 100_000;
+
+    /// <summary>A client not seen for this long is forgotten. Default one hour.</summary>
+    public TimeSpan IdleExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Requests a client sends before it is scored at all (its first requests say too little). Default 8.</summary>
+    public int MinRequests { get; set; } = 8;
+
+    /// <summary>Named anomaly policies; a guard policy names one in its <c>Anomaly</c> setting.</summary>
+    public Dictionary<string, AnomalyPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>What the engine does about a client, by its score (section <c>AiGuard:Anomaly:Policies:&lt;name&gt;</c>).</summary>
+public sealed class AnomalyPolicyOptions
+{
+    /// <summary>Actions by score threshold; a client gets every action whose threshold its score reached.</summary>
+    public List<AnomalyActionOptions> Actions { get; set; } = [];
+
+    /// <summary>How long a client keeps an action after its score last reached the threshold. Default 30 minutes.</summary>
+    public TimeSpan HoldFor { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>The actions the engine can take, from the quietest to the loudest.</summary>
+public enum AnomalyAction
+{
+    /// <summary>Shadow mode: one audit event when the client reaches the threshold, nothing else.</summary>
+    Observe,
+
+    /// <summary>One audit event and a flagged metric; the client is served as before.</summary>
+    Flag,
+
+    /// <summary>The client's answers are hardened (rounded, top-k or label only) while it holds the action.</summary>
+    Harden,
+
+    /// <summary>The client gets at most <see cref="AnomalyActionOptions.PerMinute"/> requests a minute; the rest are refused with 429.</summary>
+    Throttle,
+
+    /// <summary>The client is refused with 403 on every route until the quarantine expires.</summary>
+    Quarantine,
+}
+
+/// <summary>One threshold and the action taken at it.</summary>
+public sealed class AnomalyActionOptions
+{
+    /// <summary>Score in (0, 1] at which the action starts.</summary>
+    public double Threshold { get; set; }
+
+    public AnomalyAction Action { get; set; } = AnomalyAction.Flag;
+
+    /// <summary>For <see cref="AnomalyAction.Harden"/>: what the client's answers become. Default: two decimals and the top class only.</summary>
+    public HardeningOptions? Hardening { get; set; }
+
+    /// <summary>For <see cref="AnomalyAction.Throttle"/>: requests a minute the client keeps. Default 10.</summary>
+    public int PerMinute { get; set; } = 10;
+
+    /// <summary>For <see cref="AnomalyAction.Quarantine"/>: how long. Default 30 minutes.</summary>
+    public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(30);
 }

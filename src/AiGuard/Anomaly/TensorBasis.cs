@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+
+namespace AiGuard.Anomaly;
+
+/// <summary>
+/// What fingerprints a tensor row of one width: the coordinates kept (all of them up to
+/// <see cref="ClientBehaviour.DetailSize"/>, a fixed seeded sample beyond) and a Gaussian random
+/// projection of those coordinates to <see cref="ClientBehaviour.SketchSize"/> values, scaled so
+/// that the L2 distance between two sketches estimates the distance between the rows
+/// (Johnson-Lindenstrauss). Built once per width and shared by every client.
+/// </summary>
+internal sealed class TensorBasis
+{
+    private static readonly ConcurrentDictionary<int, TensorBasis> Cache = new();
+
+    private TensorBasis(int width)
+    {
+        Width = width;
+        var random = new Random(unchecked(0x5EED_0000 + width));
+        var kept = Math.Min(width, ClientBehaviour.DetailSize);
+        Indices = new int[kept];
+        if (kept == width)
+        {
+            for (var i = 0; i < kept; i++)
+            {
+                Indices[i] = i;
+            }
+        }
+        else
+        {
+            // A seeded sample without replacement, in ascending order (cache-friendly reads).
+            var all = Enumerable.Range(0, width).ToArray();
+            random.Shuffle(all);
+            Array.Copy(all, Indices, kept);
+            Array.Sort(Indices);
+        }
+
+        Projection = new float[ClientBehaviour.SketchSize * kept];
+        var scale = 1.0 / Math.Sqrt(ClientBehaviour.SketchSize);
+        for (var i = 0; i < Projection.Length; i++)
+        {
+            // Box-Muller: a standard normal value from two uniform ones.
+            var u1 = 1.0 - random.NextDouble();
+            var u2 = random.NextDouble();
+            Projection[i] = (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2) * scale);
+        }
+    }
+
+    public int Width { get; }
+
+    /// <summary>The coordinates fingerprinted, ascending.</summary>
+    public int[] Indices { get; }
+
+    /// <summary>Row-major [sketch value, kept coordinate].</summary>
+    public float[] Projection { get; }
+
+    /// <summary>Widths seen are few (one per model input shape); the cache is capped anyway.</summary>
+    public static TensorBasis For(int width)
+    {
+        if (Cache.TryGetValue(width, out var basis))
+        {
+            return basis;
+        }
+
+        basis = new TensorBasis(width);
+        if (Cache.Count < 1024)
+        {
+            Cache.TryAdd(width, basis);
+        }
+
+        return basis;
+    }
+}

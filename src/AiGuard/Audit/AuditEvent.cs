@@ -44,4 +44,13 @@ public sealed record AuditEvent
     public string? RemoteAddress { get; init; }
 
     public string? TraceId { get; init; }
+
+    /// <summary>For anomaly verdicts: the client's score in [0, 1].</summary>
+    public double? AnomalyScore { get; init; }
+
+    /// <summary>For anomaly verdicts: the first 12 hex digits of the scoring model's SHA-256.</summary>
+    public string? AnomalyModel { get; init; }
+
+    /// <summary>For anomaly verdicts: the features that contributed most, with their values (no content).</summary>
+    public string? AnomalyReasons { get; init; }
 }

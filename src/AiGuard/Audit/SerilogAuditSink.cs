@@ -37,7 +37,10 @@ public sealed class SerilogAuditSink : IAuditSink, IDisposable
 
     public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
-        _logger
+        var logger = auditEvent.AnomalyScore is { } score
+            ? _logger.ForContext("AnomalyScore", score).ForContext("AnomalyModel", auditEvent.AnomalyModel).ForContext("AnomalyReasons", auditEvent.AnomalyReasons)
+            : _logger;
+        logger
             .ForContext("EventType", "aiguard.audit")
             .ForContext("Tenant", auditEvent.Tenant)
             .ForContext("KeyId", auditEvent.KeyId)

@@ -87,6 +87,9 @@ public sealed class GuardPolicyOptions
 
     public OutputOptions Output { get; set; } = new();
 
+    /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
+    public string? Anomaly { get; set; }
+
     /// <summary>Names of stages that fail open on this policy (continue, audited, when the stage itself fails); all others fail closed.</summary>
     public List<string> FailOpen { get; set; } = [];
 }

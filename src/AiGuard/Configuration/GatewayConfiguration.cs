@@ -184,13 +184,16 @@ public sealed partial class GatewayConfiguration : IProxyConfigProvider, IConfig
             return null;
         }
 
+        var anomalyPolicies = options.Anomaly.Policies.ToDictionary(p => p.Key, p => new Anomaly.AnomalyPolicy(p.Key, p.Value), StringComparer.Ordinal);
+        var quarantines = options.Policies.Values.Any(p => !string.IsNullOrEmpty(p.Anomaly) && anomalyPolicies[p.Anomaly].Quarantines);
         var policies = new Dictionary<string, RoutePolicy>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
             var name = route.Metadata![AiGuardOptions.PolicyMetadataKey];
             var policyOptions = options.Policies[name];
             protocols.TryGet(policyOptions.Protocol, out var adapter);
-            var policy = new RoutePolicy(route.RouteId, name, adapter!, policyOptions, options.Limits, PathPrefix(route), section.GetSection($"Policies:{name}"));
+            var anomaly = string.IsNullOrEmpty(policyOptions.Anomaly) ? null : anomalyPolicies[policyOptions.Anomaly];
+            var policy = new RoutePolicy(route.RouteId, name, adapter!, policyOptions, options.Limits, PathPrefix(route), section.GetSection($"Policies:{name}"), anomaly, quarantines);
             policy.UseStages(stages);
             policies[route.RouteId] = policy;
         }

@@ -31,9 +31,90 @@ public static class GatewayConfigurationValidator
         ValidateKeys(options.ApiKeys, errors);
         ValidateAudit(options.Audit, errors);
         ValidateTelemetry(options, errors);
-        if (!string.IsNullOrWhiteSpace(options.Anomaly.Model.Path) && !File.Exists(options.Anomaly.Model.Path))
+        ValidateAnomaly(options, errors);
+    }
+
+    private static void ValidateAnomaly(AiGuardOptions options, List<string> errors)
+    {
+        var anomaly = options.Anomaly;
+        if (!string.IsNullOrWhiteSpace(anomaly.Model.Path) && !File.Exists(anomaly.Model.Path))
         {
-            errors.Add($"AiGuard:Anomaly:Model:Path names '{options.Anomaly.Model.Path}', which does not exist.");
+            errors.Add($"AiGuard:Anomaly:Model:Path names '{anomaly.Model.Path}', which does not exist.");
+        }
+
+        if (anomaly.MaxClients < 1)
+        {
+            errors.Add("AiGuard:Anomaly:MaxClients must be at least 1.");
+        }
+
+        if (anomaly.IdleExpiry <= TimeSpan.Zero)
+        {
+            errors.Add("AiGuard:Anomaly:IdleExpiry must be a positive duration (hh:mm:ss).");
+        }
+
+        if (anomaly.MinRequests < 1)
+        {
+            errors.Add("AiGuard:Anomaly:MinRequests must be at least 1.");
+        }
+
+        foreach (var (name, policy) in anomaly.Policies)
+        {
+            var at = $"AiGuard:Anomaly:Policies:{name}";
+            if (policy.Actions.Count == 0)
+            {
+                errors.Add($"{at}:Actions is empty: name at least one action (Observe for shadow mode).");
+            }
+
+            if (policy.HoldFor <= TimeSpan.Zero)
+            {
+                errors.Add($"{at}:HoldFor must be a positive duration (hh:mm:ss).");
+            }
+
+            for (var i = 0; i < policy.Actions.Count; i++)
+            {
+                var action = policy.Actions[i];
+                var where = $"{at}:Actions:{i}";
+                if (!Enum.IsDefined(action.Action))
+                {
+                    errors.Add($"{where}:Action must be one of: {string.Join(", ", Enum.GetNames<Anomaly.AnomalyAction>())}.");
+                }
+
+                if (double.IsNaN(action.Threshold) || action.Threshold <= 0 || action.Threshold > 1)
+                {
+                    errors.Add($"{where}:Threshold must be in (0, 1], the score at which the action starts.");
+                }
+
+                if (action.Action == Anomaly.AnomalyAction.Throttle && action.PerMinute < 1)
+                {
+                    errors.Add($"{where}:PerMinute must be at least 1.");
+                }
+
+                if (action.Action == Anomaly.AnomalyAction.Quarantine && action.Duration <= TimeSpan.Zero)
+                {
+                    errors.Add($"{where}:Duration must be a positive duration (hh:mm:ss).");
+                }
+
+                if (action.Hardening is { } hardening)
+                {
+                    if (hardening.Decimals is < 0 or > 15)
+                    {
+                        errors.Add($"{where}:Hardening:Decimals must be between 0 and 15.");
+                    }
+
+                    if (hardening.TopK is < 1)
+                    {
+                        errors.Add($"{where}:Hardening:TopK must be at least 1.");
+                    }
+                }
+            }
+        }
+
+        foreach (var (name, policy) in options.Policies)
+        {
+            if (!string.IsNullOrEmpty(policy.Anomaly) && !anomaly.Policies.ContainsKey(policy.Anomaly))
+            {
+                errors.Add($"AiGuard:Policies:{name}:Anomaly names '{Excerpt.Of(policy.Anomaly, 60)}', which is not a policy under AiGuard:Anomaly:Policies ({Known(anomaly.Policies.Keys)}).");
+            }
         }
     }
 

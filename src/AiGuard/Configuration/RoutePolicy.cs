@@ -12,8 +12,10 @@ namespace AiGuard.Configuration;
 /// </remarks>
 public sealed class RoutePolicy
 {
-    internal RoutePolicy(string routeId, string policyName, IProtocolAdapter adapter, GuardPolicyOptions options, RequestLimitsOptions defaults, string pathPrefix, IConfigurationSection settings)
+    internal RoutePolicy(string routeId, string policyName, IProtocolAdapter adapter, GuardPolicyOptions options, RequestLimitsOptions defaults, string pathPrefix, IConfigurationSection settings, Anomaly.AnomalyPolicy? anomaly = null, bool checksQuarantine = false)
     {
+        Anomaly = anomaly;
+        ChecksQuarantine = checksQuarantine;
         RouteId = routeId;
         PolicyName = policyName;
         Adapter = adapter;
@@ -29,7 +31,7 @@ public sealed class RoutePolicy
         RemovedResponseHeaders = [.. (output.RemoveServerHeaders ? OutputOptions.DefaultRemovedHeaders : []).Concat(output.RemoveHeaders).Distinct(StringComparer.OrdinalIgnoreCase)];
         var hardening = new OutputHardening(output.Hardening.Decimals, output.Hardening.TopK, output.Hardening.LabelOnly, [.. output.Hardening.Outputs]);
         Hardening = hardening.IsActive ? hardening : null;
-        HardeningOnDemand = output.Hardening.OnDemand;
+        HardeningOnDemand = output.Hardening.OnDemand || anomaly?.Hardens == true;
         MaxResponseBytes = output.MaxResponseBytes ?? OutputDefaults.MaxResponseBytes;
         RateLimits = [.. options.RateLimits.Distinct(StringComparer.Ordinal)];
         TokenBudgets = [.. options.TokenBudgets.Distinct(StringComparer.Ordinal)];
@@ -38,6 +40,12 @@ public sealed class RoutePolicy
     }
 
     public string RouteId { get; }
+
+    /// <summary>The anomaly policy watching this route's clients; null when the engine is off here.</summary>
+    public Anomaly.AnomalyPolicy? Anomaly { get; }
+
+    /// <summary>Whether quarantined clients are refused here (on every route once any policy can quarantine).</summary>
+    public bool ChecksQuarantine { get; }
 
     /// <summary>The name of the policy under <c>AiGuard:Policies</c>.</summary>
     public string PolicyName { get; }

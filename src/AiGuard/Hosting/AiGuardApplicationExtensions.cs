@@ -10,11 +10,35 @@ namespace AiGuard.Hosting;
 /// <summary>Composes the walk of one request (docs/pipeline.md) on a built application.</summary>
 public static class AiGuardApplicationExtensions
 {
+    /// <summary>A route with an anomaly policy needs a model that computes this gateway's features.</summary>
+    private static void CheckAnomalyModel(GatewayConfiguration configuration, AnomalyModelHost model)
+    {
+        // Loaded (and pinned) at start even when no route uses it yet: a bad model fails here.
+        _ = model.Scorer;
+        var watched = configuration.Current.Options.Policies.Where(p => !string.IsNullOrEmpty(p.Value.Anomaly)).Select(p => p.Key).ToArray();
+        if (watched.Length == 0)
+        {
+            return;
+        }
+
+        if (model.Scorer is null)
+        {
+            throw new GatewayConfigurationException(
+                $"AiGuard:Policies ({string.Join(", ", watched)}) name an anomaly policy, but no anomaly model is loaded: set {AnomalyModelOptions.SectionName}:Path, or keep the shipped {AnomalyModelHost.ShippedModelPath} next to the gateway.");
+        }
+
+        if (model.Scorer.FeatureCount != AnomalyFeatures.Count || model.Scorer.FeatureSchemaVersion != AnomalyFeatures.SchemaVersion)
+        {
+            throw new GatewayConfigurationException(
+                $"{AnomalyModelOptions.SectionName}: the model takes {model.Scorer.FeatureCount} features of schema {model.Scorer.FeatureSchemaVersion}, but this gateway computes {AnomalyFeatures.Count} (feature schema {AnomalyFeatures.SchemaVersion}); retrain it (docs/anomaly-engine.md).");
+        }
+    }
+
     public static WebApplication UseAiGuard(this WebApplication app)
     {
         // Fail at start, with every problem named, rather than on the first request.
-        _ = app.Services.GetRequiredService<GatewayConfiguration>();
-        _ = app.Services.GetRequiredService<AnomalyModelHost>();
+        var configuration = app.Services.GetRequiredService<GatewayConfiguration>();
+        CheckAnomalyModel(configuration, app.Services.GetRequiredService<AnomalyModelHost>());
 
         // GuardMiddleware authenticates every request once (and calls the JwtBearer handler itself
         // for bearer tokens). WebApplication would otherwise add the general authentication

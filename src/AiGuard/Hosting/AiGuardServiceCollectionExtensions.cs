@@ -43,6 +43,11 @@ public static class AiGuardServiceCollectionExtensions
 
         // The anomaly model, when one is configured: loaded and pinned at start.
         services.AddSingleton<AnomalyModelHost>();
+        services.AddSingleton<AnomalyMetrics>();
+        services.AddSingleton<AnomalyEngine>();
+        services.AddGuardStage<QuarantineStage>();
+        services.AddGuardStage<AnomalyStage>();
+        services.AddGuardStage<AnomalyAnswerStage>();
 
         // Guard stages, in the order of StageOrder.
         services.AddGuardStage<ModelAccessStage>();

@@ -80,12 +80,12 @@ public sealed class DecisionRecorder
     /// <summary>Records a change a stage made (audited unless it is a route-wide policy change).</summary>
     public void RecordChange(GuardContext guard, string stage, GuardDecision decision)
     {
-        if (decision.Action != GuardAction.Modify)
+        if (decision.Action is not (GuardAction.Modify or GuardAction.Flag))
         {
-            throw new ArgumentException("Only a modification is recorded as a change.", nameof(decision));
+            throw new ArgumentException("Only a modification or a flag is recorded as a change.", nameof(decision));
         }
 
-        Record(guard, stage, decision, "modify");
+        Record(guard, stage, decision, decision.Action == GuardAction.Flag ? "flag" : "modify");
     }
 
     private void Record(GuardContext guard, string stage, in GuardDecision decision, string kind)
@@ -135,6 +135,9 @@ public sealed class DecisionRecorder
             Detail = decision.Detail is { } detail ? Excerpt.Of(detail, AuditEvent.MaxDetailLength) : null,
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
             TraceId = Activity.Current?.TraceId.ToString(),
+            AnomalyScore = guard.AnomalyEvidence?.Score,
+            AnomalyModel = guard.AnomalyEvidence?.Model,
+            AnomalyReasons = guard.AnomalyEvidence?.Reasons,
         };
     }
 }

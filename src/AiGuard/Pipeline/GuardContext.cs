@@ -54,6 +54,12 @@ public sealed class GuardContext
     /// </summary>
     public OutputHardening? Hardening { get; set; }
 
+    /// <summary>The anomaly engine's evidence about the client when this request's decision is about it (audited with it).</summary>
+    public Anomaly.AnomalyEvidence? AnomalyEvidence { get; set; }
+
+    /// <summary>The anomaly engine's state of the client, so the response phase can add the answer to it.</summary>
+    internal Anomaly.TrackedClient? AnomalyClient { get; set; }
+
     /// <summary>True once a refusal was recorded, so a request is refused and audited at most once.</summary>
     public bool Refused { get; internal set; }
 

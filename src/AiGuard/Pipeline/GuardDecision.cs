@@ -11,6 +11,9 @@ public enum GuardAction
 
     /// <summary>The request or response must not go on; the client gets a problem answer.</summary>
     Refuse,
+
+    /// <summary>Nothing changes, but the stage's verdict about the client is audited (for example an anomaly flag).</summary>
+    Flag,
 }
 
 /// <summary>A stage's decision as data: the pipeline acts on it, the audit trail records it.</summary>
@@ -68,6 +71,13 @@ public readonly record struct GuardDecision
     {
         ArgumentException.ThrowIfNullOrEmpty(code);
         return new(GuardAction.Modify, 0, code, detail, field, audited: true);
+    }
+
+    /// <summary>A verdict about the client that changes nothing in this request (an anomaly flag): audited.</summary>
+    public static GuardDecision Flag(string code, string detail)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(code);
+        return new(GuardAction.Flag, 0, code, detail, field: null, audited: true);
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public sealed partial class GuardPipeline
                     return;
                 }
 
-                if (decision.Action == GuardAction.Modify)
+                if (decision.Action is GuardAction.Modify or GuardAction.Flag)
                 {
                     _recorder.RecordChange(guard, stage.Name, decision);
                 }

@@ -59,6 +59,7 @@ public interface IGuardStage
 /// <summary>The documented order of the built-in stages; a custom stage picks a number between them.</summary>
 public static class StageOrder
 {
+    public const int Quarantine = 50;
     public const int ModelAccess = 100;
     public const int RateLimit = 150;
     public const int TokenBudget = 160;
@@ -67,5 +68,6 @@ public static class StageOrder
     public const int SensitiveData = 400;
     public const int Anomaly = 500;
     public const int ResponseHeaders = 800;
+    public const int AnomalyAnswer = 850;
     public const int OutputHardening = 900;
 }

@@ -24,7 +24,7 @@ public sealed class PipelineMetrics
             return;
         }
 
-        _decisions.Add(1, new("aiguard.stage", stage), new("aiguard.action", action == GuardAction.Refuse ? "refuse" : "modify"), new("aiguard.code", code));
+        _decisions.Add(1, new("aiguard.stage", stage), new("aiguard.action", action switch { GuardAction.Refuse => "refuse", GuardAction.Flag => "flag", _ => "modify" }), new("aiguard.code", code));
     }
 
     public void FailedOpen(string stage)

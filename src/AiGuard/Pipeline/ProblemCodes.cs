@@ -15,6 +15,7 @@ public static class ProblemCodes
     public const string RouteNotAllowed = "route_not_allowed";
     public const string ScopeMissing = "scope_missing";
     public const string ModelNotAllowed = "model_not_allowed";
+    public const string ClientQuarantined = "client_quarantined";
 
     // 400: the request does not fit the protocol or the limits
     public const string MalformedJson = "malformed_json";
@@ -34,6 +35,7 @@ public static class ProblemCodes
     public const string RateLimited = "rate_limited";
     public const string AuthenticationThrottled = "auth_throttled";
     public const string TokenBudgetExhausted = "token_budget_exhausted";
+    public const string AnomalyThrottled = "anomaly_throttled";
 
     // 408 / 413 / 415
     public const string BodyReadTimeout = "body_read_timeout";
@@ -53,4 +55,9 @@ public static class ProblemCodes
     // Modifications (audited, never sent as a problem)
     public const string OutputHardened = "output_hardened";
     public const string GuardFailedOpen = "guard_failed_open";
+
+    // Anomaly engine verdicts (audited, never sent as a problem): the action the client reached
+    public const string AnomalyObserved = "anomaly_observed";
+    public const string AnomalyFlagged = "anomaly_flagged";
+    public const string AnomalyHardened = "anomaly_hardened";
 }

@@ -25,6 +25,8 @@ public static class ProblemTitles
         ProblemCodes.OperationNotSupported => "Operation not supported on this route",
         ProblemCodes.RateLimited => "Rate limit exceeded",
         ProblemCodes.TokenBudgetExhausted => "Token budget exhausted",
+        ProblemCodes.AnomalyThrottled => "Request rate reduced for this client",
+        ProblemCodes.ClientQuarantined => "Client quarantined",
         ProblemCodes.TokensExceedBudget => "Request larger than its token budget",
         ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",

@@ -11,6 +11,9 @@ public static class StageNames
     public const string Limits = "limits";
     public const string RateLimit = "rate_limit";
     public const string TokenBudget = "token_budget";
+    public const string Quarantine = "quarantine";
+    public const string Anomaly = "anomaly";
+    public const string AnomalyAnswer = "anomaly_answer";
     public const string Parse = "parse";
     public const string Forward = "forward";
     public const string ParseResponse = "parse_response";

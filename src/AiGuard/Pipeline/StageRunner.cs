@@ -39,7 +39,7 @@ public sealed partial class StageRunner
             {
                 case GuardAction.Refuse:
                     return (decision, stage.Name);
-                case GuardAction.Modify:
+                case GuardAction.Modify or GuardAction.Flag:
                     _recorder.RecordChange(guard, stage.Name, decision);
                     break;
             }

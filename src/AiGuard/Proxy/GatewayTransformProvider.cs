@@ -109,7 +109,7 @@ public sealed class GatewayTransformProvider : ITransformProvider
                 return;
             }
 
-            if (decision.Action == GuardAction.Modify)
+            if (decision.Action is GuardAction.Modify or GuardAction.Flag)
             {
                 _recorder.RecordChange(guard, stage.Name, decision);
             }

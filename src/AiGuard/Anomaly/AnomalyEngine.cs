@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using AiGuard.Configuration;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+
+namespace AiGuard.Anomaly;
+
+/// <summary>What the engine knew about a client when it acted: audited with the decision.</summary>
+/// <param name="Model">The first 12 hex digits of the scoring model's SHA-256.</param>
+/// <param name="Reasons">The features that contributed most, as <c>name=value</c> with the score they added.</param>
+public sealed record AnomalyEvidence(double Score, string Model, string Reasons);
+
+/// <summary>
+/// The anomaly engine: watches every client of the routes that name an anomaly policy, scores its
+/// behaviour with the ONNX model after each request, and takes the policy's actions by threshold.
+/// </summary>
+public sealed class AnomalyEngine
+{
+    private const int TopReasons = 3;
+
+    private readonly AnomalyModelHost _model;
+    private readonly TimeProvider _time;
+    private readonly AnomalyMetrics _metrics;
+    private readonly int _minRequests;
+
+    /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
+    public AnomalyEngine(AnomalyModelHost model, IConfiguration configuration, TimeProvider time, AnomalyMetrics metrics)
+    {
+        _model = model;
+        _time = time;
+        _metrics = metrics;
+        var options = new AnomalyOptions();
+        configuration.GetSection($"{AiGuardOptions.SectionName}:Anomaly").Bind(options);
+        _minRequests = Math.Max(1, options.MinRequests);
+        Clients = new ClientTracker(time, options.MaxClients, options.IdleExpiry);
+        Quarantine = new QuarantineList(time);
+        metrics.Observe(this);
+    }
+
+    public ClientTracker Clients { get; }
+
+    public QuarantineList Quarantine { get; }
+
+    public DateTimeOffset UtcNow => _time.GetUtcNow();
+
+    /// <summary>The key a client is tracked and quarantined by: its client id, or its address when unauthenticated.</summary>
+    public static string ClientKey(GuardContext context) =>
+        context.Client?.ClientId ?? "address:" + (context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+    /// <summary>Adds this request to the client's behaviour, scores it and applies the policy's actions.</summary>
+    public GuardDecision Assess(GuardContext context, AnomalyPolicy policy)
+    {
+        var scorer = _model.Scorer ?? throw new InvalidOperationException("No anomaly model is loaded.");
+        var request = context.Request!;
+        var key = ClientKey(context);
+        var client = Clients.Get(key);
+        var now = _time.GetTimestamp();
+        var seconds = (double)now / _time.TimestampFrequency;
+        Span<float> features = stackalloc float[AnomalyFeatures.Count];
+        var escalated = -1;
+        var throttled = false;
+        int held;
+        float score;
+        string? reasons;
+        lock (client)
+        {
+            Observe(client.Behaviour, request, seconds);
+            score = 0;
+            if (client.Behaviour.Requests >= _minRequests)
+            {
+                client.Behaviour.WriteFeatures(features);
+                score = Math.Clamp(scorer.Score(features), 0f, 1f);
+            }
+
+            client.Score = score;
+            var level = policy.LevelOf(score);
+            if (client.Level >= 0 && now > client.HeldUntil)
+            {
+                // The hold ran out: the client falls back to what its score says now, quietly.
+                client.Level = Math.Min(client.Level, level);
+            }
+
+            if (level > client.Level)
+            {
+                client.Level = level;
+                escalated = level;
+                client.Reasons = Explain(scorer, features, score);
+            }
+
+            if (level >= 0 && level >= client.Level)
+            {
+                client.HeldUntil = now + (long)(policy.HoldFor.TotalSeconds * _time.TimestampFrequency);
+            }
+
+            held = Math.Min(client.Level, policy.Actions.Length - 1);
+            reasons = client.Reasons;
+            for (var i = 0; i <= held; i++)
+            {
+                if (policy.Actions[i].Action == AnomalyAction.Throttle)
+                {
+                    throttled |= !TakeToken(client, policy.Actions[i].PerMinute, now);
+                }
+            }
+        }
+
+        _metrics.Scored(score);
+        if (request.Inputs.Count > 0 && request.Inputs[0] is TensorInput)
+        {
+            context.AnomalyClient = client;
+        }
+
+        if (held < 0)
+        {
+            return default;
+        }
+
+        var evidence = new AnomalyEvidence(Math.Round(score, 4), ModelId(scorer), reasons ?? string.Empty);
+        AnomalyPolicy.Step? quarantine = null;
+        for (var i = 0; i <= held; i++)
+        {
+            var step = policy.Actions[i];
+            if (step.Action == AnomalyAction.Harden)
+            {
+                context.Hardening = step.Hardening;
+            }
+            else if (step.Action == AnomalyAction.Quarantine)
+            {
+                quarantine = step;
+            }
+        }
+
+        if (escalated >= 0)
+        {
+            _metrics.Acted(policy.Actions[escalated].Action);
+        }
+
+        if (quarantine is not null)
+        {
+            var until = _time.GetUtcNow() + quarantine.Duration;
+            Quarantine.Add(key, until, reasons ?? string.Empty);
+            context.AnomalyEvidence = evidence;
+            return GuardDecision.Refuse(
+                StatusCodes.Status403Forbidden,
+                ProblemCodes.ClientQuarantined,
+                $"This client's requests match a model-extraction or adversarial-probing pattern (score {evidence.Score.ToString(CultureInfo.InvariantCulture)}); it is quarantined until {until.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}.");
+        }
+
+        if (throttled)
+        {
+            context.AnomalyEvidence = evidence;
+            context.RetryAfterSeconds = Math.Max(1, 60 / Math.Max(1, LowestThrottle(policy, held)));
+            return GuardDecision.Refuse(
+                StatusCodes.Status429TooManyRequests,
+                ProblemCodes.AnomalyThrottled,
+                $"This client's request rate is reduced while its requests match an extraction or probing pattern; retry after {context.RetryAfterSeconds} s.");
+        }
+
+        if (escalated < 0)
+        {
+            return default;
+        }
+
+        context.AnomalyEvidence = evidence;
+        var action = policy.Actions[escalated].Action;
+        return GuardDecision.Flag(
+            action switch
+            {
+                AnomalyAction.Observe => ProblemCodes.AnomalyObserved,
+                AnomalyAction.Harden => ProblemCodes.AnomalyHardened,
+                AnomalyAction.Throttle => ProblemCodes.AnomalyThrottled,
+                _ => ProblemCodes.AnomalyFlagged,
+            },
+            $"Anomaly score {evidence.Score.ToString(CultureInfo.InvariantCulture)} reached the '{action.ToString().ToLowerInvariant()}' threshold {policy.Actions[escalated].Threshold.ToString(CultureInfo.InvariantCulture)} of policy '{policy.Name}'.");
+    }
+
+    /// <summary>Adds the answer of a tensor request (its first floating-point output) to the client's behaviour.</summary>
+    public static void ObserveAnswer(GuardContext context, InferenceResponse response)
+    {
+        if (context.AnomalyClient is not { } client)
+        {
+            return;
+        }
+
+        foreach (var output in response.Outputs)
+        {
+            if (output.IsFloatingPoint && output.RowWidth >= 2)
+            {
+                lock (client)
+                {
+                    client.Behaviour.ObserveAnswer(output.Values, output.RowWidth);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Feeds one parsed request to a client's behaviour: its first numeric tensor, or its text.</summary>
+    public static void Observe(ClientBehaviour behaviour, InferenceRequest request, double seconds)
+    {
+        foreach (var input in request.Inputs)
+        {
+            if (input is TensorInput { Values.Length: > 0 } tensor)
+            {
+                var width = tensor.Shape.Count >= 2 && tensor.Shape[^1] > 0 ? (int)Math.Min(tensor.Shape[^1], int.MaxValue) : tensor.Values.Length;
+                behaviour.ObserveTensor(seconds, tensor.Values, width);
+                return;
+            }
+        }
+
+        behaviour.ObserveText(seconds, request.Inputs, request.Generation);
+    }
+
+    /// <summary>
+    /// The features that raised the score most: each is set back to the benign reference value the
+    /// model ships with (0 without one) and the model rescored; the biggest drops are the reasons.
+    /// </summary>
+    public static string Explain(IAnomalyScorer scorer, ReadOnlySpan<float> features, float score)
+    {
+        var count = AnomalyFeatures.Count;
+        var reference = scorer.Reference;
+        var rows = ArrayPool<float>.Shared.Rent(count * count);
+        var scores = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var row = rows.AsSpan(i * count, count);
+                features[..count].CopyTo(row);
+                row[i] = reference is { Count: > 0 } ? reference[i] : 0f;
+            }
+
+            scorer.Score(rows.AsSpan(0, count * count), scores.AsSpan(0, count));
+            var order = Enumerable.Range(0, count)
+                .Where(i => score - scores[i] > 0.01f)
+                .OrderByDescending(i => score - scores[i])
+                .Take(TopReasons);
+            var text = new StringBuilder();
+            foreach (var i in order)
+            {
+                if (text.Length > 0)
+                {
+                    text.Append(", ");
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $"{AnomalyFeatures.Names[i]}={features[i]:0.###} (+{score - scores[i]:0.00})");
+            }
+
+            return text.Length > 0 ? text.ToString() : "no single feature stands out";
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(scores);
+        }
+    }
+
+    private static string ModelId(IAnomalyScorer scorer) => scorer.Sha256.Length >= 12 ? scorer.Sha256[..12] : scorer.Sha256;
+
+    private static int LowestThrottle(AnomalyPolicy policy, int held)
+    {
+        var perMinute = int.MaxValue;
+        for (var i = 0; i <= held; i++)
+        {
+            if (policy.Actions[i].Action == AnomalyAction.Throttle)
+            {
+                perMinute = Math.Min(perMinute, policy.Actions[i].PerMinute);
+            }
+        }
+
+        return perMinute;
+    }
+
+    /// <summary>A token bucket of <paramref name="perMinute"/> tokens refilled evenly over a minute.</summary>
+    private bool TakeToken(TrackedClient client, int perMinute, long now)
+    {
+        if (double.IsNaN(client.ThrottleTokens))
+        {
+            client.ThrottleTokens = perMinute;
+            client.ThrottleRefilled = now;
+        }
+
+        var elapsed = _time.GetElapsedTime(client.ThrottleRefilled, now).TotalMinutes;
+        client.ThrottleTokens = Math.Min(perMinute, client.ThrottleTokens + (elapsed * perMinute));
+        client.ThrottleRefilled = now;
+        if (client.ThrottleTokens < 1)
+        {
+            return false;
+        }
+
+        client.ThrottleTokens -= 1;
+        return true;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+
+namespace AiGuard.Anomaly;
+
+/// <summary>One client the engine watches: its behaviour, its last score and the action it holds.</summary>
+/// <remarks>Lock the instance while reading or changing it; requests of one client are serialized on it.</remarks>
+public sealed class TrackedClient
+{
+    internal TrackedClient(string key, long now)
+    {
+        Key = key;
+        LastSeen = now;
+    }
+
+    public string Key { get; }
+
+    public ClientBehaviour Behaviour { get; private set; } = new();
+
+    /// <summary>Ticks of the tracker's clock when the client was last seen.</summary>
+    public long LastSeen { get; internal set; }
+
+    /// <summary>The last score, 0 before the client was first scored.</summary>
+    public float Score { get; internal set; }
+
+    /// <summary>The index of the policy action the client holds; -1 for none.</summary>
+    public int Level { get; internal set; } = -1;
+
+    /// <summary>Until when the client holds <see cref="Level"/> (ticks).</summary>
+    public long HeldUntil { get; internal set; }
+
+    /// <summary>The reasons recorded when the client last reached a new action.</summary>
+    public string? Reasons { get; internal set; }
+
+    /// <summary>Throttle tokens left and when they were last topped up (ticks).</summary>
+    internal double ThrottleTokens { get; set; } = double.NaN;
+
+    internal long ThrottleRefilled { get; set; }
+
+    /// <summary>Starts over (the client was idle beyond the expiry).</summary>
+    internal void Forget()
+    {
+        Behaviour = new ClientBehaviour();
+        Score = 0;
+        Level = -1;
+        HeldUntil = 0;
+        Reasons = null;
+        ThrottleTokens = double.NaN;
+    }
+}
+
+/// <summary>
+/// The clients the engine watches, bounded: at most <see cref="AnomalyOptions.MaxClients"/>, each
+/// forgotten after <see cref="AnomalyOptions.IdleExpiry"/> without a request, the least recently
+/// seen evicted first when a flood of new identities fills the table.
+/// </summary>
+public sealed class ClientTracker
+{
+    private readonly ConcurrentDictionary<string, TrackedClient> _clients = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly Lock _evicting = new();
+    private long _evicted;
+
+    public ClientTracker(TimeProvider time, int maxClients, TimeSpan idleExpiry)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxClients, 1);
+        _time = time;
+        MaxClients = maxClients;
+        IdleExpiry = idleExpiry;
+    }
+
+    public int MaxClients { get; }
+
+    public TimeSpan IdleExpiry { get; }
+
+    public int Count => _clients.Count;
+
+    /// <summary>Clients forgotten to stay under <see cref="MaxClients"/>.</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>The client's state, created when new; an idle client's state starts over.</summary>
+    public TrackedClient Get(string key)
+    {
+        var now = _time.GetTimestamp();
+        if (_clients.TryGetValue(key, out var client))
+        {
+            if (_time.GetElapsedTime(client.LastSeen, now) > IdleExpiry)
+            {
+                lock (client)
+                {
+                    client.Forget();
+                }
+            }
+
+            client.LastSeen = now;
+            return client;
+        }
+
+        if (_clients.Count >= MaxClients)
+        {
+            Evict(now);
+        }
+
+        return _clients.GetOrAdd(key, static (k, t) => new TrackedClient(k, t), now);
+    }
+
+    /// <summary>The client's state when it is tracked.</summary>
+    public TrackedClient? Find(string key) => _clients.TryGetValue(key, out var client) ? client : null;
+
+    /// <summary>Forgets the idle clients, then the least recently seen eighth while still at the cap.</summary>
+    private void Evict(long now)
+    {
+        lock (_evicting)
+        {
+            if (_clients.Count < MaxClients)
+            {
+                return;
+            }
+
+            var snapshot = _clients.ToArray();
+            var removed = 0;
+            foreach (var (key, client) in snapshot)
+            {
+                if (_time.GetElapsedTime(client.LastSeen, now) > IdleExpiry && _clients.TryRemove(key, out _))
+                {
+                    removed++;
+                }
+            }
+
+            if (_clients.Count >= MaxClients)
+            {
+                Array.Sort(snapshot, static (a, b) => a.Value.LastSeen.CompareTo(b.Value.LastSeen));
+                var target = Math.Max(1, MaxClients / 8);
+                for (var i = 0; i < snapshot.Length && removed < target; i++)
+                {
+                    if (_clients.TryRemove(snapshot[i].Key, out _))
+                    {
+                        removed++;
+                    }
+                }
+            }
+
+            Interlocked.Add(ref _evicted, removed);
+        }
+    }
+}

@@ -266,7 +266,27 @@ public class DecisionRecorderTests
         var change = Assert.Throws<ArgumentException>(() => recorder.RecordChange(TestGateway.Context(TestGateway.Snapshot()), "x", GuardDecision.Refuse(400, "c", "d")));
 
         Assert.StartsWith("Only a refusal can be written as a problem.", refusal.Message, StringComparison.Ordinal);
-        Assert.StartsWith("Only a modification is recorded as a change.", change.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Only a modification or a flag is recorded as a change.", change.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flag_is_audited_as_a_flag_with_its_evidence_and_changes_nothing()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var context = TestGateway.Context(TestGateway.Snapshot());
+        context.AnomalyEvidence = new AiGuard.Anomaly.AnomalyEvidence(0.93, "0123456789ab", "near_duplicate=0.9 (+0.40)");
+
+        recorder.RecordChange(context, "anomaly", GuardDecision.Flag("anomaly_flagged", "score 0.93"));
+
+        var recorded = await OnlyEvent(trail, sink);
+        Assert.Equal("flag", recorded.Decision);
+        Assert.Equal("anomaly_flagged", recorded.Code);
+        Assert.Equal(0, recorded.Status);
+        Assert.Equal(0.93, recorded.AnomalyScore);
+        Assert.Equal("0123456789ab", recorded.AnomalyModel);
+        Assert.Equal("near_duplicate=0.9 (+0.40)", recorded.AnomalyReasons);
+        Assert.Equal(200, context.HttpContext.Response.StatusCode);
+        Assert.Equal(0, ((MemoryStream)context.HttpContext.Response.Body).Length);
     }
 
     [Fact]

@@ -5,7 +5,9 @@ using AiGuard.Configuration;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
+using AiGuard.Limits;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace AiGuard.Anomaly;
 
@@ -28,7 +30,7 @@ public sealed class AnomalyEngine
     private readonly int _minRequests;
 
     /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
-    public AnomalyEngine(AnomalyModelHost model, IConfiguration configuration, TimeProvider time, AnomalyMetrics metrics)
+    public AnomalyEngine(AnomalyModelHost model, IConfiguration configuration, TimeProvider time, AnomalyMetrics metrics, RedisConnectionHolder redis, ILogger<AnomalyEngine> logger)
     {
         _model = model;
         _time = time;
@@ -38,12 +40,16 @@ public sealed class AnomalyEngine
         _minRequests = Math.Max(1, options.MinRequests);
         Clients = new ClientTracker(time, options.MaxClients, options.IdleExpiry);
         Quarantine = new QuarantineList(time);
+        Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
         metrics.Observe(this);
     }
 
     public ClientTracker Clients { get; }
 
     public QuarantineList Quarantine { get; }
+
+    /// <summary>How the quarantine list reaches the other replicas; null without Redis.</summary>
+    public QuarantineReplication? Replication { get; }
 
     public DateTimeOffset UtcNow => _time.GetUtcNow();
 

@@ -14,9 +14,24 @@ public sealed class QuarantineList
 
     public int Count => _entries.Count;
 
-    /// <summary>Quarantines <paramref name="client"/> until <paramref name="until"/> (a later expiry wins).</summary>
-    public void Add(string client, DateTimeOffset until, string reason) =>
-        _entries.AddOrUpdate(client, new Entry(until, reason), (_, old) => old.Until >= until ? old : new Entry(until, reason));
+    /// <summary>Raised for every quarantine added here (not for those learnt from other replicas).</summary>
+    public event Action<string, DateTimeOffset, string>? Added;
+
+    /// <summary>Quarantines <paramref name="client"/> until <paramref name="until"/> (a later expiry wins) and tells the other replicas.</summary>
+    public void Add(string client, DateTimeOffset until, string reason)
+    {
+        AddLocal(client, until, reason);
+        Added?.Invoke(client, until, reason);
+    }
+
+    /// <summary>Quarantines <paramref name="client"/> on this replica only (what another replica decided).</summary>
+    public void AddLocal(string client, DateTimeOffset until, string reason)
+    {
+        if (until > _time.GetUtcNow())
+        {
+            _entries.AddOrUpdate(client, new Entry(until, reason), (_, old) => old.Until >= until ? old : new Entry(until, reason));
+        }
+    }
 
     public bool Remove(string client) => _entries.TryRemove(client, out _);
 

@@ -39,7 +39,14 @@ public sealed partial class RedisStore : IDisposable
         configuration.ClientName = "aiguard";
         _connection = ConnectionMultiplexer.Connect(configuration);
         _connection.ConnectionFailed += (_, e) => LogConnectionFailed(logger, e.EndPoint?.ToString(), e.FailureType);
-        _connection.ConnectionRestored += (_, e) => LogConnectionRestored(logger, e.EndPoint?.ToString());
+        _connection.ConnectionRestored += (_, e) =>
+        {
+            LogConnectionRestored(logger, e.EndPoint?.ToString());
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                Restored?.Invoke(this, EventArgs.Empty);
+            }
+        };
         KeyPrefix = options.KeyPrefix;
     }
 
@@ -48,6 +55,15 @@ public sealed partial class RedisStore : IDisposable
     public IDatabase Database => _connection.GetDatabase();
 
     public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>Pub/sub on the same connection (the quarantine list reaches every replica through it).</summary>
+    public ISubscriber Subscriber => _connection.GetSubscriber();
+
+    /// <summary>The servers behind the connection (to scan keys).</summary>
+    public IServer[] Servers => _connection.GetServers();
+
+    /// <summary>Raised when the connection comes back after an outage.</summary>
+    public event EventHandler? Restored;
 
     /// <summary>The configured store, or null when <c>AiGuard:Redis:Configuration</c> is empty. Read once, at start.</summary>
     /// <remarks>Read from the configuration itself, not the gateway's snapshot: the snapshot's stages depend on this store.</remarks>

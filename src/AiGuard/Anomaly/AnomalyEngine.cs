@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using AiGuard.Configuration;
+using AiGuard.Limits;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
-using AiGuard.Limits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 

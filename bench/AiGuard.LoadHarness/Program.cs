@@ -66,12 +66,12 @@ internal static class Program
                 return await RunAsync("bare", BuildBare(port, Require(args, "--upstream")));
             case "gateway":
                 return await RunAsync("gateway", BuildGateway(port, Require(args, "--upstream")));
-            case "gateway-limits":
-                // The same gateway with the limits variant, beside the plain one in the same run.
-                Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", "limits");
-                return await RunAsync("gateway-limits", BuildGateway(port, Require(args, "--upstream")));
+            case "gateway-variant":
+                // The same gateway with a variant (limits, anomaly), beside the plain one in the same run.
+                Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
+                return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-limits [--port N] [--upstream URL]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly]");
                 return 2;
         }
     }
@@ -194,6 +194,18 @@ internal static class Program
             if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
             {
                 settings["AiGuard:Redis:Configuration"] = redis;
+            }
+        }
+
+        // AIGUARD_BENCH_VARIANT=anomaly: the anomaly engine (the shipped model) on every route, in
+        // shadow mode, so the load's one repeated client is scored on every request and never refused.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "anomaly")
+        {
+            settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Threshold"] = "0.5";
+            settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Action"] = "Observe";
+            foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })
+            {
+                settings[$"AiGuard:Policies:{policy}:Anomaly"] = "shadow";
             }
         }
 

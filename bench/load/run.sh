@@ -18,9 +18,11 @@
 #   OUT          directory for raw wrk outputs and server logs (default a fresh temp dir)
 #   WORKLOADS    which workloads to measure (default "chat infer")
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
-#                limits: the gateway with a per-client and a per-tenant fixed window on every route
-#   COMPARE_LIMITS 1: also run the gateway with the limits variant (a third process) in every
-#                round, to measure what the limits cost against the same gateway in the same run
+#                limits: the gateway with a per-client and a per-tenant fixed window on every route;
+#                anomaly: the gateway with the anomaly engine (shipped model, observe only) on every route
+#   COMPARE      a variant (limits, anomaly): also run the gateway with that variant (a third
+#                process) in every round, to measure what it costs against the same gateway in
+#                the same run. COMPARE_LIMITS=1 is COMPARE=limits.
 #   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
 #                (use with AIGUARD_BENCH_VARIANT=limits)
 #
@@ -154,16 +156,18 @@ bare_url="$started_url"
 start gateway --upstream "$upstream_url"
 gateway_url="$started_url"
 targets=(bare aiguard)
-if [[ "${COMPARE_LIMITS:-0}" == "1" ]]; then
-  start gateway-limits --upstream "$upstream_url"
-  limits_url="$started_url"
-  targets+=(limits)
+COMPARE="${COMPARE:-}"
+if [[ "${COMPARE_LIMITS:-0}" == "1" ]]; then COMPARE=limits; fi
+if [[ -n "$COMPARE" ]]; then
+  start gateway-variant --upstream "$upstream_url" --variant "$COMPARE"
+  variant_url="$started_url"
+  targets+=(variant)
 fi
 wait_http "$bare_url/v2/health/ready"
 wait_http "$gateway_url/v2/health/ready" -H "Authorization: Bearer $AIGUARD_BENCH_KEY"
 echo "upstream $upstream_url   bare $bare_url   aiguard $gateway_url"
 
-declare -A target_url=([bare]="$bare_url" [aiguard]="$gateway_url" [limits]="${limits_url:-}")
+declare -A target_url=([bare]="$bare_url" [aiguard]="$gateway_url" [variant]="${variant_url:-}")
 declare -A workload_body=(
   [chat]='{"model":"demo-chat","max_tokens":16,"messages":[{"role":"user","content":"ping"}]}'
   [infer]='{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'
@@ -201,7 +205,7 @@ stats() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 user_ticks() { awk '{ print $14 }' "/proc/$1/stat"; }
 clk_tck="$(getconf CLK_TCK)"
-declare -A target_role=([bare]=bare [aiguard]=gateway [limits]=gateway-limits)
+declare -A target_role=([bare]=bare [aiguard]=gateway [variant]=gateway-variant)
 
 # run_wrk <target> <workload> <seconds> <file>
 run_wrk() {
@@ -292,12 +296,12 @@ awk -F'\t' '
       verdict = (ratio >= 0.90 ? "RPS met" : "RPS MISSED") ", " (cpuratio <= 1.15 ? "CPU met" : "CPU MISSED") ", " (delta <= 1.0 ? "p99 met" : "p99 MISSED")
       printf "| %s | bare YARP | %.0f | %.2f | %.2f | %.0f | %.0f | | | | | |\n", w, br, median(p50[b]) / 1000, bp99, median(cpu[b]), median(alloc[b])
       printf "| %s | AiGuard | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | %.0f%%..%.0f%% | %.2fx | %+.2f | %s |\n", w, ar, median(p50[a]) / 1000, ap99, median(cpu[a]), median(alloc[a]), ratio * 100, rmin[w] * 100, rmax[w] * 100, cpuratio, delta, verdict
-      l = w SUBSEP "limits"
+      l = w SUBSEP "variant"
       if (l in rps) {
         lr = median(rps[l]); lcpu = median(cpu[l])
-        printf "| %s | AiGuard + limits | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | limits: %+.1f%% CPU per request against AiGuard without them |\n", w, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, (lcpu / median(cpu[a]) - 1) * 100
+        printf "| %s | AiGuard + %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | %s: %+.1f%% CPU per request against AiGuard without it |\n", w, variant, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, variant, (lcpu / median(cpu[a]) - 1) * 100
       }
     }
-  }' workloads="$WORKLOADS" "$results"
+  }' workloads="$WORKLOADS" variant="$COMPARE" "$results"
 echo
 echo "raw wrk output: $OUT"

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AiGuard.Cli.Anomaly;
 
-/// <summary><c>aiguard anomaly</c>: generate demo features, train, and score anomaly models.</summary>
+/// <summary><c>aiguard anomaly</c>: generate demo features, train (ML.NET, exported to ONNX), and score anomaly models.</summary>
 internal static class AnomalyCommand
 {
     public static Command Create()

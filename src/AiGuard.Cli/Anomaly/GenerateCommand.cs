@@ -3,7 +3,7 @@ using AiGuard.Training.Features;
 
 namespace AiGuard.Cli.Anomaly;
 
-/// <summary><c>aiguard anomaly generate</c>: writes a seeded synthetic feature table for demos.</summary>
+/// <summary><c>aiguard anomaly generate</c>: writes a seeded synthetic, labelled feature table for demos.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
@@ -11,30 +11,29 @@ internal static class GenerateCommand
         var rows = new Option<int>("--rows") { Description = "Number of client rows", DefaultValueFactory = _ => 5000 };
         var output = new Option<FileInfo>("--out") { Description = "CSV file to write", Required = true };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
-        var outliers = new Option<double>("--outlier-fraction")
+        var attacks = new Option<double>("--attack-fraction")
         {
-            Description = "Share of extraction-like outlier rows",
-            DefaultValueFactory = _ => 0.02,
+            Description = "Share of attacking clients (label 1)",
+            DefaultValueFactory = _ => 0.1,
         };
-        var labels = new Option<bool>("--labels") { Description = "Add a 'label' column (1 = outlier) for supervised training" };
 
-        var command = new Command("generate", "Write a synthetic per-client feature table (benign clusters plus a few outliers)");
+        var command = new Command(
+            "generate",
+            "Write a synthetic labelled feature table in the gateway's feature schema (benign and attacking tensor and text clients), for demos");
         command.Options.Add(rows);
         command.Options.Add(output);
         command.Options.Add(seed);
-        command.Options.Add(outliers);
-        command.Options.Add(labels);
+        command.Options.Add(attacks);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var table = SyntheticFeatureTable.Generate(
-                parse.GetValue(rows), parse.GetValue(seed), parse.GetValue(outliers), parse.GetValue(labels));
+            var table = SyntheticFeatureTable.Generate(parse.GetValue(rows), parse.GetValue(seed), parse.GetValue(attacks));
             var path = parse.GetValue(output)!.FullName;
             using (var writer = new StreamWriter(path))
             {
                 FeatureTableWriter.WriteCsv(table, writer);
             }
 
-            Console.WriteLine($"Wrote {table.RowCount} rows x {table.FeatureCount} features to {path}");
+            Console.WriteLine($"Wrote {table.RowCount} labelled rows x {table.FeatureCount} features to {path}");
             return 0;
         }));
         return command;

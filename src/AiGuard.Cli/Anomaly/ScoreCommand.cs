@@ -12,7 +12,7 @@ internal static class ScoreCommand
 
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "ONNX model file", Required = true };
+        var model = new Option<FileInfo>("--model") { Description = "ONNX model file (its <name>.manifest.json, when present, is read too)", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "Rows to score (.csv or .jsonl); a 'label' column is ignored", Required = true };
         var sha256 = new Option<string?>("--sha256") { Description = "Refuse the model unless its SHA-256 equals this pin" };
         var schemaVersion = new Option<string?>("--schema-version") { Description = "Refuse the model unless it has this feature schema version" };
@@ -37,7 +37,7 @@ internal static class ScoreCommand
         return command;
     }
 
-    /// <summary>Uses the model's feature names to put columns in its order when it has them.</summary>
+    /// <summary>Uses the model's feature names (metadata or manifest) to put columns in its order when it has them.</summary>
     private static FeatureTable Align(FeatureTable table, AnomalyScorer scorer)
     {
         if (scorer.FeatureNames is { } names)

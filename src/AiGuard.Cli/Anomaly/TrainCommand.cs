@@ -1,105 +1,89 @@
 using System.CommandLine;
+using System.Globalization;
 using AiGuard.Anomaly;
 using AiGuard.Training;
 using AiGuard.Training.Features;
-using AiGuard.Training.Trees;
 using Spectre.Console;
 
 namespace AiGuard.Cli.Anomaly;
 
-/// <summary><c>aiguard anomaly train</c>: fits a model on a feature table and writes it as ONNX.</summary>
+/// <summary><c>aiguard anomaly train</c>: fits the ML.NET model on a labelled feature table and writes it as ONNX plus its manifest.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var defaults = new AnomalyTrainingOptions();
-        var input = new Option<FileInfo>("--input") { Description = "Feature table (.csv, or .jsonl)", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "ONNX model file to write", Required = true };
-        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => defaults.Seed };
-        var trees = new Option<int>("--trees") { Description = "Number of trees", DefaultValueFactory = _ => defaults.Trees };
-        var sampleSize = new Option<int>("--sample-size")
+        var defaults = new AnomalyTreeSettings();
+        var input = new Option<FileInfo>("--input")
         {
-            Description = "Isolation forest sub-sample size",
-            DefaultValueFactory = _ => defaults.SampleSize,
+            Description = $"Feature table (.csv or .jsonl): the {AnomalyFeatures.Count} features of schema version {AnomalyFeatures.SchemaVersion} and a 'label' column (1 = attack)",
+            Required = true,
         };
-        var schemaVersion = new Option<string>("--schema-version")
+        var output = new Option<FileInfo>("--out") { Description = "ONNX model file to write; the manifest goes beside it as <name>.manifest.json", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Random seed (training and the held-out split)", DefaultValueFactory = _ => 42 };
+        var trees = new Option<int>("--trees") { Description = "Number of boosted trees", DefaultValueFactory = _ => defaults.Trees };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => defaults.Leaves };
+        var minRows = new Option<int>("--min-rows-per-leaf") { Description = "Fewest rows in a leaf", DefaultValueFactory = _ => defaults.MinRowsPerLeaf };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Shrinkage of each tree", DefaultValueFactory = _ => defaults.LearningRate };
+        var holdout = new Option<double>("--holdout")
         {
-            Description = "Feature schema version recorded in the model",
-            DefaultValueFactory = _ => defaults.SchemaVersion,
+            Description = "Share of each class held out of training to measure the AUC (0 trains on every row)",
+            DefaultValueFactory = _ => 0.2,
         };
 
-        var command = new Command(
-            "train",
-            "Train an anomaly model: isolation forest on unlabelled rows, gradient boosting when a 'label' column is present");
+        var command = new Command("train", "Train the anomaly model (ML.NET FastTree, exported to ONNX) on a labelled feature table");
         command.Options.Add(input);
         command.Options.Add(output);
         command.Options.Add(seed);
         command.Options.Add(trees);
-        command.Options.Add(sampleSize);
-        command.Options.Add(schemaVersion);
+        command.Options.Add(leaves);
+        command.Options.Add(minRows);
+        command.Options.Add(learningRate);
+        command.Options.Add(holdout);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var table = FeatureTableReader.Read(parse.GetValue(input)!.FullName);
-            var options = new AnomalyTrainingOptions
+            var rows = TrainingData.FromTable(FeatureTableReader.Read(parse.GetValue(input)!.FullName));
+            var (training, heldOut) = TrainingData.Split(rows, parse.GetValue(holdout), parse.GetValue(seed));
+            var settings = new AnomalyTreeSettings
             {
-                Seed = parse.GetValue(seed),
                 Trees = parse.GetValue(trees),
-                SampleSize = parse.GetValue(sampleSize),
-                SchemaVersion = parse.GetValue(schemaVersion)!,
+                Leaves = parse.GetValue(leaves),
+                MinRowsPerLeaf = parse.GetValue(minRows),
+                LearningRate = parse.GetValue(learningRate),
             };
-            var result = Train(table, options);
+            AnomalyTrainingResult? result = null;
+            AnsiConsole.Status().Start(
+                $"Training {settings.Trees} trees on {training.Count} rows",
+                _ => result = AnomalyTrainer.Train(training, parse.GetValue(seed), settings, heldOut.Count > 0 ? heldOut : null));
             var path = parse.GetValue(output)!.FullName;
-            WriteAtomically(path, result.OnnxBytes);
-            PrintSummary(path, table, result, options);
+            var manifestPath = result!.WriteFiles(path);
+            PrintSummary(path, manifestPath, result, settings);
             return 0;
         }));
         return command;
     }
 
-    private static AnomalyModelTrainer.Result Train(FeatureTable table, AnomalyTrainingOptions options)
+    private static void PrintSummary(string path, string manifestPath, AnomalyTrainingResult result, AnomalyTreeSettings settings)
     {
-        var kind = table.HasLabels ? GradientBoostingTrainer.AlgorithmName : IsolationForestTrainer.AlgorithmName;
-        AnomalyModelTrainer.Result? result = null;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask($"Training {kind} on {table.RowCount} rows", maxValue: options.Trees);
-                result = AnomalyModelTrainer.Train(table, options, new TaskProgress(task));
-            });
-        return result!;
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        // A scorer watching the path must never see a half-written model.
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
-    }
-
-    private static void PrintSummary(string path, FeatureTable table, AnomalyModelTrainer.Result result, AnomalyTrainingOptions options)
-    {
-        var sha256 = ModelFileHash.Compute(result.OnnxBytes);
+        var m = result.Metrics;
+        var auc = m.HoldoutAuc is { } value
+            ? value.ToString("F4", CultureInfo.InvariantCulture)
+            : "not measured (the held-out part needs both classes)";
         Console.WriteLine(
-            $"Wrote {path}: {result.Model.Algorithm}, {result.Model.Trees.Count} trees, {table.RowCount} rows, {table.FeatureCount} features, schema version {options.SchemaVersion}");
-        Console.WriteLine($"SHA-256: {sha256}");
+            $"Wrote {path}: {AnomalyTrainer.AlgorithmName}, {settings.Trees} trees of {settings.Leaves} leaves, " +
+            $"{m.Rows} rows ({m.Positives} attacks), {AnomalyFeatures.Count} features, schema version {AnomalyFeatures.SchemaVersion}");
+        Console.WriteLine($"Held out: {m.HoldoutRows} rows ({m.HoldoutPositives} attacks), AUC {auc}");
+        Console.WriteLine($"Manifest: {manifestPath}");
+        Console.WriteLine($"SHA-256: {result.Sha256}");
         Console.WriteLine("Pin it in the gateway configuration (under \"AiGuard\"):");
         Console.WriteLine(
             $$"""
               "Anomaly": {
                 "Model": {
                   "Path": "{{path}}",
-                  "Sha256": "{{sha256}}",
-                  "ExpectedFeatureSchemaVersion": "{{options.SchemaVersion}}"
+                  "Sha256": "{{result.Sha256}}",
+                  "ExpectedFeatureSchemaVersion": "{{AnomalyFeatures.SchemaVersion}}"
                 }
               }
             """);
-    }
-
-    /// <summary>Updates the bar synchronously; Progress&lt;T&gt; would post to the thread pool.</summary>
-    private sealed class TaskProgress(ProgressTask task) : IProgress<int>
-    {
-        public void Report(int value) => task.Value = value;
     }
 }

@@ -4,31 +4,61 @@ using Microsoft.ML.OnnxRuntime;
 namespace AiGuard.Anomaly;
 
 /// <summary>
-/// Checks a loaded model against the anomaly contract (input <c>features</c> float32 [N, F],
-/// output <c>score</c> float32 [N] or [N, 1], schema version in metadata) and reports every
-/// problem in one error.
+/// Checks a loaded model against the anomaly contract (input <c>features</c> float32 [N, F];
+/// output <c>score</c> or ML.NET's <c>Probability.output</c>, float32 [N] or [N, 1]; the
+/// feature schema version in metadata_props or in the manifest next to the model) and reports
+/// every problem in one error.
 /// </summary>
 internal static class AnomalyModelContract
 {
     /// <summary>What the scorer needs to know about a model that passed the checks.</summary>
-    public sealed record Facts(int FeatureCount, IReadOnlyList<string>? FeatureNames, string SchemaVersion, string? Algorithm, int ScoreRank);
+    public sealed record Facts(
+        int FeatureCount,
+        IReadOnlyList<string>? FeatureNames,
+        string SchemaVersion,
+        string? Algorithm,
+        string OutputName,
+        int ScoreRank,
+        IReadOnlyList<float>? BenignMedians);
 
-    public static Facts Validate(InferenceSession session, string modelPath, string? expectedSchemaVersion)
+    /// <param name="manifest">The manifest found next to the model, or null.</param>
+    /// <param name="manifestPath">Where the manifest is (or would be), for messages.</param>
+    public static Facts Validate(
+        InferenceSession session,
+        string modelPath,
+        string sha256,
+        string? expectedSchemaVersion,
+        AnomalyModelManifest? manifest,
+        string manifestPath)
     {
         ArgumentNullException.ThrowIfNull(session);
         var problems = new List<string>();
         var featureCount = CheckInput(session, problems);
-        var scoreRank = CheckOutput(session, problems);
+        var (outputName, scoreRank) = CheckOutput(session, problems);
+        var manifestName = $"manifest '{Path.GetFileName(manifestPath)}'";
+
+        if (manifest is not null && !string.Equals(manifest.ModelSha256, sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(
+                $"the {manifestName} describes the model with SHA-256 {manifest.ModelSha256.ToLowerInvariant()}, not this file ({sha256}); " +
+                "it belongs to another model");
+        }
 
         var metadata = session.ModelMetadata.CustomMetadataMap;
         metadata.TryGetValue(AnomalyModelMetadata.FeatureNames, out var namesText);
-        var names = string.IsNullOrWhiteSpace(namesText) ? null : ParseNames(namesText, problems);
+        var metadataNames = string.IsNullOrWhiteSpace(namesText) ? null : ParseNames(namesText, problems);
+        var names = metadataNames ?? manifest?.FeatureNames;
+        if (metadataNames is not null && manifest?.FeatureNames is { } manifestNames && !metadataNames.SequenceEqual(manifestNames))
+        {
+            problems.Add($"metadata {AnomalyModelMetadata.FeatureNames} and the {manifestName}'s feature_names disagree");
+        }
+
         if (names is not null)
         {
+            var source = metadataNames is not null ? $"metadata {AnomalyModelMetadata.FeatureNames}" : $"the {manifestName}'s feature_names";
             if (featureCount > 0 && names.Count != featureCount)
             {
-                problems.Add(
-                    $"metadata {AnomalyModelMetadata.FeatureNames} lists {names.Count} features but input '{AnomalyModelMetadata.InputName}' has {featureCount}");
+                problems.Add($"{source} lists {names.Count} features but input '{AnomalyModelMetadata.InputName}' has {featureCount}");
             }
 
             featureCount = featureCount > 0 ? featureCount : names.Count;
@@ -36,13 +66,27 @@ internal static class AnomalyModelContract
         else if (featureCount == 0)
         {
             problems.Add(
-                $"the feature count is unknown: input '{AnomalyModelMetadata.InputName}' has no fixed second dimension and there is no {AnomalyModelMetadata.FeatureNames} metadata");
+                $"the feature count is unknown: input '{AnomalyModelMetadata.InputName}' has no fixed second dimension and there is no {AnomalyModelMetadata.FeatureNames} metadata or manifest");
         }
 
-        metadata.TryGetValue(AnomalyModelMetadata.FeatureSchemaVersion, out var schemaVersion);
+        var medians = manifest?.BenignMedians;
+        if (medians is not null && featureCount > 0 && medians.Count != featureCount)
+        {
+            problems.Add($"the {manifestName}'s benign_medians has {medians.Count} values but the model has {featureCount} features");
+        }
+
+        metadata.TryGetValue(AnomalyModelMetadata.FeatureSchemaVersion, out var metadataVersion);
+        var schemaVersion = string.IsNullOrWhiteSpace(metadataVersion) ? manifest?.FeatureSchemaVersion : metadataVersion;
+        if (!string.IsNullOrWhiteSpace(metadataVersion) && manifest is not null
+            && !string.Equals(metadataVersion, manifest.FeatureSchemaVersion, StringComparison.Ordinal))
+        {
+            problems.Add(
+                $"metadata {AnomalyModelMetadata.FeatureSchemaVersion} ({metadataVersion}) and the {manifestName}'s feature_schema_version ({manifest.FeatureSchemaVersion}) disagree");
+        }
+
         if (string.IsNullOrWhiteSpace(schemaVersion))
         {
-            problems.Add($"metadata {AnomalyModelMetadata.FeatureSchemaVersion} is missing");
+            problems.Add($"metadata {AnomalyModelMetadata.FeatureSchemaVersion} is missing and there is no {manifestName} to give it");
         }
         else if (expectedSchemaVersion is not null && !string.Equals(schemaVersion, expectedSchemaVersion, StringComparison.Ordinal))
         {
@@ -57,7 +101,7 @@ internal static class AnomalyModelContract
         }
 
         metadata.TryGetValue(AnomalyModelMetadata.Algorithm, out var algorithm);
-        return new Facts(featureCount, names, schemaVersion!, algorithm, scoreRank);
+        return new Facts(featureCount, names, schemaVersion!, algorithm ?? manifest?.Algorithm, outputName!, scoreRank, medians);
     }
 
     /// <summary>Returns the fixed feature count, or 0 when the input is unusable or its second dimension is symbolic.</summary>
@@ -65,8 +109,12 @@ internal static class AnomalyModelContract
     {
         if (session.InputNames.Count != 1 || session.InputNames[0] != AnomalyModelMetadata.InputName)
         {
+            // ML.NET's export asks for every column of the data view it was converted with.
+            var hint = session.InputNames.Count > 1 && session.InputNames.Contains(AnomalyModelMetadata.InputName)
+                ? " (an ML.NET model converted with its training data also asks for the label: convert it with a data view of the features only)"
+                : string.Empty;
             problems.Add(
-                $"it must have exactly one input named '{AnomalyModelMetadata.InputName}', but has {Describe(session.InputNames, session.InputMetadata)}");
+                $"it must have exactly one input named '{AnomalyModelMetadata.InputName}', but has {Describe(session.InputNames, session.InputMetadata)}{hint}");
             return 0;
         }
 
@@ -88,25 +136,26 @@ internal static class AnomalyModelContract
         return Math.Max(input.Dimensions[1], 0);
     }
 
-    /// <summary>Returns the rank of the score output (1 or 2), or 0 when it is unusable.</summary>
-    private static int CheckOutput(InferenceSession session, List<string> problems)
+    /// <summary>Returns the first accepted output the model has and its rank (1 or 2), or rank 0 when it is unusable.</summary>
+    private static (string? Name, int Rank) CheckOutput(InferenceSession session, List<string> problems)
     {
-        if (!session.OutputMetadata.TryGetValue(AnomalyModelMetadata.OutputName, out var output))
+        var name = AnomalyModelMetadata.AcceptedOutputNames.FirstOrDefault(session.OutputMetadata.ContainsKey);
+        if (name is null)
         {
-            problems.Add(
-                $"it has no output named '{AnomalyModelMetadata.OutputName}' (outputs: {Describe(session.OutputNames, session.OutputMetadata)})");
-            return 0;
+            var accepted = string.Join(" or ", AnomalyModelMetadata.AcceptedOutputNames.Select(n => $"'{n}'"));
+            problems.Add($"it has no output named {accepted} (outputs: {Describe(session.OutputNames, session.OutputMetadata)})");
+            return (null, 0);
         }
 
+        var output = session.OutputMetadata[name];
         var rank = IsFloatTensor(output) ? output.Dimensions.Length : 0;
         if (rank == 1 || (rank == 2 && output.Dimensions[1] == 1))
         {
-            return rank;
+            return (name, rank);
         }
 
-        problems.Add(
-            $"output '{AnomalyModelMetadata.OutputName}' must be a float32 tensor [N] or [N, 1], but is {Describe(output)}");
-        return 0;
+        problems.Add($"output '{name}' must be a float32 tensor [N] or [N, 1], but is {Describe(output)}");
+        return (name, 0);
     }
 
     private static bool IsFloatTensor(NodeMetadata node) =>

@@ -6,7 +6,7 @@ public sealed class AnomalyModelOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "AiGuard:Anomaly:Model";
 
-    /// <summary>Path of the .onnx file.</summary>
+    /// <summary>Path of the .onnx file; its manifest, when there is one, is <c>&lt;name&gt;.manifest.json</c> beside it.</summary>
     public string Path { get; set; } = string.Empty;
 
     /// <summary>
@@ -15,7 +15,7 @@ public sealed class AnomalyModelOptions
     /// </summary>
     public string? Sha256 { get; set; }
 
-    /// <summary>When set, the model's aiguard.feature_schema_version must equal it.</summary>
+    /// <summary>When set, the model's feature schema version (aiguard.feature_schema_version metadata, else the manifest's) must equal it.</summary>
     public string? ExpectedFeatureSchemaVersion { get; set; }
 
     /// <summary>Threads inside one scoring call; 1 keeps per-request latency predictable.</summary>

@@ -5,36 +5,50 @@ namespace AiGuard.Anomaly;
 
 /// <summary>
 /// Scores feature vectors with the pinned anomaly model through ONNX Runtime: 0 = typical
-/// client, 1 = anomalous. Thread-safe (sessions allow concurrent runs and each call has its
+/// client, 1 = anomalous. Reads the model's <c>score</c> output, or ML.NET's
+/// <c>Probability.output</c>, and the manifest next to the model when there is one. Thread-safe (sessions allow concurrent runs and each call has its
 /// own buffers); dispose to release the model once no call is running.
 /// </summary>
 public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
 {
     private static readonly string[] InputNames = [AnomalyModelMetadata.InputName];
-    private static readonly string[] OutputNames = [AnomalyModelMetadata.OutputName];
 
     private readonly InferenceSession _session;
     // Shared by all calls, as InferenceSession shares its own default: Run only reads it.
     private readonly RunOptions _runOptions = new();
     private readonly SingleRowBindingPool _singleRows;
+    private readonly string[] _outputNames;
     private readonly int _scoreRank;
     private int _callsInFlight;
     private int _disposed;
 
-    private AnomalyScorer(InferenceSession session, string path, string sha256, AnomalyModelContract.Facts facts)
+    private AnomalyScorer(InferenceSession session, string path, string sha256, AnomalyModelContract.Facts facts, AnomalyModelManifest? manifest)
     {
         _session = session;
         _scoreRank = facts.ScoreRank;
-        _singleRows = new SingleRowBindingPool(session, facts.FeatureCount, facts.ScoreRank);
+        _outputNames = [facts.OutputName];
+        _singleRows = new SingleRowBindingPool(session, facts.FeatureCount, facts.OutputName, facts.ScoreRank);
         ModelPath = path;
         Sha256 = sha256;
         FeatureCount = facts.FeatureCount;
         FeatureNames = facts.FeatureNames;
         FeatureSchemaVersion = facts.SchemaVersion;
         Algorithm = facts.Algorithm;
+        OutputName = facts.OutputName;
+        BenignMedians = facts.BenignMedians;
+        Manifest = manifest;
     }
 
     public string ModelPath { get; }
+
+    /// <summary>The output read as the score: <c>score</c> or <c>Probability.output</c>.</summary>
+    public string OutputName { get; }
+
+    /// <summary>The manifest read next to the model, or null when there was none.</summary>
+    public AnomalyModelManifest? Manifest { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<float>? BenignMedians { get; }
 
     /// <inheritdoc />
     public string Sha256 { get; }
@@ -76,11 +90,15 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
             ModelFileHash.VerifyPin(options.Path, sha256, options.Sha256);
         }
 
+        // Read before the session: a broken manifest is refused without loading the model.
+        var manifestPath = AnomalyModelManifest.PathFor(options.Path);
+        var manifest = File.Exists(manifestPath) ? AnomalyModelManifest.Read(manifestPath) : null;
         var session = CreateSession(options.Path, bytes, options.IntraOpThreads);
         try
         {
-            var facts = AnomalyModelContract.Validate(session, options.Path, options.ExpectedFeatureSchemaVersion);
-            return new AnomalyScorer(session, options.Path, sha256, facts);
+            var facts = AnomalyModelContract.Validate(
+                session, options.Path, sha256, options.ExpectedFeatureSchemaVersion, manifest, manifestPath);
+            return new AnomalyScorer(session, options.Path, sha256, facts, manifest);
         }
         catch (OnnxRuntimeException e)
         {
@@ -160,7 +178,7 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
                     OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [n, FeatureCount], (IntPtr)input, (long)rows.Length * sizeof(float));
                 using var outputValue = OrtValue.CreateTensorValueWithData(
                     OrtMemoryInfo.DefaultInstance, TensorElementType.Float, _scoreRank == 2 ? [n, 1] : [n], (IntPtr)output, (long)n * sizeof(float));
-                _session.Run(_runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+                _session.Run(_runOptions, InputNames, [inputValue], _outputNames, [outputValue]);
             }
         }
         catch (OnnxRuntimeException e)

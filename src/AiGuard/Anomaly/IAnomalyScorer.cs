@@ -13,6 +13,13 @@ public interface IAnomalyScorer
     /// <summary>Feature names in input column order, when the model declares them.</summary>
     IReadOnlyList<string>? FeatureNames { get; }
 
+    /// <summary>
+    /// Median of each feature over the benign rows the model was trained on, in input column
+    /// order (from the model's manifest), to explain a score by how far a client's features are
+    /// from typical; null when the model has no manifest with them.
+    /// </summary>
+    IReadOnlyList<float>? BenignMedians { get; }
+
     /// <summary>SHA-256 of the loaded model file (lowercase hex), for audit records.</summary>
     string Sha256 { get; }
 

@@ -17,7 +17,7 @@ internal sealed class SingleRowBinding : IDisposable
     private readonly OrtValue _outputValue;
     private readonly OrtIoBinding _binding;
 
-    public SingleRowBinding(InferenceSession session, int featureCount, int scoreRank)
+    public SingleRowBinding(InferenceSession session, int featureCount, string outputName, int scoreRank)
     {
         // On the pinned object heap: the buffers never move, and pinning them costs nothing.
         _input = GC.AllocateArray<float>(featureCount, pinned: true);
@@ -28,7 +28,7 @@ internal sealed class SingleRowBinding : IDisposable
         try
         {
             _binding.BindInput(AnomalyModelMetadata.InputName, _inputValue);
-            _binding.BindOutput(AnomalyModelMetadata.OutputName, _outputValue);
+            _binding.BindOutput(outputName, _outputValue);
         }
         catch
         {

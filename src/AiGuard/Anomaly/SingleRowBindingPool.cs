@@ -7,7 +7,7 @@ namespace AiGuard.Anomaly;
 /// never share buffers. A pool rather than thread-local scratch: the scorer owns every binding
 /// and frees them all on dispose, however thread-pool threads come and go.
 /// </summary>
-internal sealed class SingleRowBindingPool(InferenceSession session, int featureCount, int scoreRank) : IDisposable
+internal sealed class SingleRowBindingPool(InferenceSession session, int featureCount, string outputName, int scoreRank) : IDisposable
 {
     // Enough for every core to hold one while as many again wait to return theirs.
     private readonly SingleRowBinding?[] _items = new SingleRowBinding?[Environment.ProcessorCount * 2];
@@ -24,7 +24,7 @@ internal sealed class SingleRowBindingPool(InferenceSession session, int feature
             }
         }
 
-        return new SingleRowBinding(session, featureCount, scoreRank);
+        return new SingleRowBinding(session, featureCount, outputName, scoreRank);
     }
 
     /// <summary>Keeps the binding for the next caller, or frees it when the pool is full.</summary>

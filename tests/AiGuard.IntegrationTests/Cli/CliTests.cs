@@ -57,18 +57,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Trained_model_scores_and_a_one_byte_change_fails_the_pinned_load()
+    public async Task Trained_model_and_manifest_score_a_table_and_a_one_byte_change_fails_the_pinned_load()
     {
         Assert.Equal(0, (await AiGuardCli.RunAsync(_dir, "anomaly", "generate", "--rows", "800", "--out", "features.csv", "--seed", "3")).ExitCode);
         var train = await AiGuardCli.RunAsync(_dir, "anomaly", "train", "--input", "features.csv", "--out", "model.onnx", "--seed", "3", "--trees", "20");
         Assert.Equal(0, train.ExitCode);
         var pin = train.StdOut.Split('\n').Single(l => l.StartsWith("SHA-256: ", StringComparison.Ordinal))["SHA-256: ".Length..].Trim();
+        using (var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir, "model.manifest.json"))))
+        {
+            Assert.Equal(pin, manifest.RootElement.GetProperty("model_sha256").GetString());
+            Assert.Equal("2", manifest.RootElement.GetProperty("feature_schema_version").GetString());
+            var training = manifest.RootElement.GetProperty("training");
+            Assert.Equal(800, training.GetProperty("rows").GetInt32() + training.GetProperty("holdout_rows").GetInt32());
+            Assert.InRange(training.GetProperty("holdout_rows").GetInt32(), 159, 161);
+        }
 
-        var score = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "model.onnx", "--input", "features.csv", "--sha256", pin);
+        var score = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "model.onnx", "--input", "features.csv", "--sha256", pin, "--schema-version", "2");
         Assert.Equal(0, score.ExitCode);
         var scores = score.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(800, scores.Length);
         Assert.All(scores, s => Assert.InRange(s, 0f, 1f));
+        var labels = (await File.ReadAllLinesAsync(Path.Combine(_dir, "features.csv"))).Skip(1).Select(l => l[(l.LastIndexOf(',') + 1)..] == "1").ToArray();
+        Assert.True(
+            scores.Where((_, i) => labels[i]).Min() > scores.Where((_, i) => !labels[i]).Average(),
+            "every attack should score above the mean benign client");
 
         var bytes = await File.ReadAllBytesAsync(Path.Combine(_dir, "model.onnx"));
         bytes[bytes.Length / 2] ^= 0x01;
@@ -79,5 +91,17 @@ public sealed class CliTests : IDisposable
         Assert.Contains(pin, tampered.StdErr, StringComparison.Ordinal);
         Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), tampered.StdErr, StringComparison.Ordinal);
         Assert.Empty(tampered.StdOut);
+    }
+
+    [Fact]
+    public async Task Training_a_table_without_labels_fails_in_one_line()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "unlabelled.csv"), "queries_log,gap_log\n1,2\n");
+
+        var train = await AiGuardCli.RunAsync(_dir, "anomaly", "train", "--input", "unlabelled.csv", "--out", "model.onnx");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.StartsWith("error: The table has no 'label' column", train.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "model.onnx")));
     }
 }

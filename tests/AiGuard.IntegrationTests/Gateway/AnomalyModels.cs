@@ -1,24 +1,14 @@
-using AiGuard.Anomaly;
-using AiGuard.Training.Onnx;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using AiGuard.Training;
+using AiGuard.Training.Features;
 
 namespace AiGuard.IntegrationTests.Gateway;
 
-/// <summary>Small anomaly-contract models written with the offline writer, for gateway start-up tests.</summary>
+/// <summary>A small anomaly model trained with the offline ML.NET trainer, for gateway start-up tests.</summary>
 internal static class AnomalyModels
 {
-    /// <summary>score = sigmoid(mean(features)) over float32 [N, features].</summary>
-    public static byte[] Mean(int features) => OnnxModelWriter.Write(new OnnxModelDefinition
-    {
-        GraphName = "mean",
-        Nodes =
-        [
-            new OnnxNode("ReduceMean", [AnomalyModelMetadata.InputName], ["mean"], [new OnnxAttribute("axes", Ints: [1]), new OnnxAttribute("keepdims", Int: 0)]),
-            new OnnxNode("Sigmoid", ["mean"], [AnomalyModelMetadata.OutputName]),
-        ],
-        Inputs = [new OnnxValueInfo(AnomalyModelMetadata.InputName, TensorElementType.Float, ["N", features])],
-        Outputs = [new OnnxValueInfo(AnomalyModelMetadata.OutputName, TensorElementType.Float, ["N"])],
-        Opsets = [new OnnxOpset(string.Empty, 13)],
-        Metadata = [new(AnomalyModelMetadata.FeatureSchemaVersion, "1")],
-    });
+    private static readonly Lazy<AnomalyTrainingResult> SmallModel = new(() => AnomalyTrainer.Train(
+        TrainingData.FromTable(SyntheticFeatureTable.Generate(800, seed: 5)), seed: 5, new AnomalyTreeSettings { Trees = 10, Leaves = 8 }));
+
+    /// <summary>10 trees of 8 leaves on 800 synthetic rows; write it with <see cref="AnomalyTrainingResult.WriteFiles"/>.</summary>
+    public static AnomalyTrainingResult Small => SmallModel.Value;
 }

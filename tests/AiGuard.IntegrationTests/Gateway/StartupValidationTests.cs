@@ -320,21 +320,24 @@ public class StartupValidationTests
     }
 
     [Fact]
-    public async Task A_configured_anomaly_model_is_loaded_at_start_and_a_wrong_pin_stops_the_start()
+    public async Task A_configured_anomaly_model_is_loaded_at_start_with_its_manifest_and_a_wrong_pin_stops_the_start()
     {
         var model = Path.Combine(Path.GetTempPath(), $"aiguard-model-{Guid.NewGuid():N}.onnx");
-        var bytes = AnomalyModels.Mean(features: 4);
-        await File.WriteAllBytesAsync(model, bytes);
+        var trained = AnomalyModels.Small;
+        var manifest = trained.WriteFiles(model);
         try
         {
             var settings = ValidSettings();
             settings["AiGuard:Anomaly:Model:Path"] = model;
-            settings["AiGuard:Anomaly:Model:Sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            settings["AiGuard:Anomaly:Model:Sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(model)));
+            settings["AiGuard:Anomaly:Model:ExpectedFeatureSchemaVersion"] = AiGuard.Anomaly.AnomalyFeatures.SchemaVersion;
             await using (var app = Build(settings))
             {
                 await app.StartAsync();
                 var scorer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AiGuard.Anomaly.AnomalyModelHost>(app.Services).Scorer;
-                Assert.Equal(4, scorer!.FeatureCount);
+                Assert.Equal(AiGuard.Anomaly.AnomalyFeatures.Count, scorer!.FeatureCount);
+                Assert.Equal(AiGuard.Anomaly.AnomalyFeatures.Names, scorer.FeatureNames);
+                Assert.Equal(trained.BenignMedians, scorer.BenignMedians);
                 await app.StopAsync();
             }
 
@@ -347,6 +350,7 @@ public class StartupValidationTests
         finally
         {
             File.Delete(model);
+            File.Delete(manifest);
         }
     }
 

@@ -63,7 +63,119 @@ public sealed class AnomalyModelContractTests : IDisposable
     {
         var error = LoadFails(TestModels.ScoreLike(Features, outputName: "probability"));
 
-        Assert.Contains("it has no output named 'score' (outputs: 'probability' Float [N])", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "it has no output named 'score' or 'Probability.output' (outputs: 'probability' Float [N])", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_MLNET_probability_output_of_shape_N_by_1_is_accepted_as_the_score()
+    {
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(_files.Write(
+            "m.onnx", TestModels.ScoreLike(Features, outputName: AnomalyModelMetadata.ProbabilityOutputName, scoreColumn: true))));
+
+        Assert.Equal(AnomalyModelMetadata.ProbabilityOutputName, scorer.OutputName);
+        Assert.Equal(0.5f, scorer.Score(new float[Features]), 1e-6f);
+    }
+
+    [Fact]
+    public void A_second_input_is_refused_with_the_MLNET_hint()
+    {
+        var error = LoadFails(TestModels.ScoreLike(Features, extraInput: "label"));
+
+        Assert.Contains(
+            "it must have exactly one input named 'features', but has 'features' Float [N, 4], 'label' Float [N, 1] " +
+            "(an ML.NET model converted with its training data also asks for the label: convert it with a data view of the features only)",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_without_metadata_takes_schema_version_names_and_medians_from_its_manifest()
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: null));
+        WriteManifest(path, Manifest(path) with { BenignMedians = [0.5f, 1f, 1.5f, 2f] });
+        var options = ModelFiles.Pinned(path);
+        options.ExpectedFeatureSchemaVersion = "2";
+
+        using var scorer = AnomalyScorer.Load(options);
+
+        Assert.Equal("2", scorer.FeatureSchemaVersion);
+        Assert.Equal(["a", "b", "c", "d"], scorer.FeatureNames);
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], scorer.BenignMedians);
+        Assert.Equal("test_algorithm", scorer.Algorithm);
+        Assert.NotNull(scorer.Manifest);
+    }
+
+    [Fact]
+    public void A_manifest_schema_version_other_than_the_expected_one_is_refused()
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: null));
+        WriteManifest(path, Manifest(path) with { FeatureSchemaVersion = "1" });
+        var options = ModelFiles.Pinned(path);
+        options.ExpectedFeatureSchemaVersion = "2";
+
+        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(options));
+
+        Assert.Contains(
+            "the model was trained on feature schema version 1, but this gateway computes version 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_manifest_written_for_another_model_file_is_refused_naming_both_hashes()
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: null));
+        var other = new string('a', 64);
+        WriteManifest(path, Manifest(path) with { ModelSha256 = other });
+
+        var error = LoadFails(path);
+
+        Assert.Contains(
+            $"the manifest 'm.manifest.json' describes the model with SHA-256 {other}, not this file ({ModelFileHash.Compute(File.ReadAllBytes(path))})",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Manifest_feature_names_or_medians_that_disagree_with_the_input_width_are_refused()
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: null));
+        WriteManifest(path, Manifest(path) with { FeatureNames = ["a", "b", "c"], BenignMedians = [1f, 2f] });
+
+        var error = LoadFails(path);
+
+        Assert.Contains("the manifest 'm.manifest.json''s feature_names lists 3 features but input 'features' has 4", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the manifest 'm.manifest.json''s benign_medians has 2 values but the model has 4 features", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_and_a_manifest_that_disagree_are_refused()
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features, schemaVersion: "1", featureNames: "a,b,c,e"));
+        WriteManifest(path, Manifest(path));
+
+        var error = LoadFails(path);
+
+        Assert.Contains(
+            "metadata aiguard.feature_schema_version (1) and the manifest 'm.manifest.json''s feature_schema_version (2) disagree",
+            error.Message,
+            StringComparison.Ordinal);
+        Assert.Contains("metadata aiguard.feature_names and the manifest 'm.manifest.json''s feature_names disagree", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{", "is not valid: ")]
+    [InlineData("""{"feature_schema_version": "2"}""", "missing required properties")]
+    [InlineData("""{"feature_schema_version": "2", "model_sha256": "abc"}""", "model_sha256 must be 64 hex digits, but is 'abc'")]
+    [InlineData("""{"feature_schema_version": " ", "model_sha256": "abc"}""", "feature_schema_version is empty; model_sha256 must be 64 hex digits")]
+    public void A_manifest_that_is_not_valid_is_refused_naming_it(string json, string expected)
+    {
+        var path = _files.Write("m.onnx", TestModels.ScoreLike(Features));
+        var manifestPath = _files.Write("m.manifest.json", System.Text.Encoding.UTF8.GetBytes(json));
+
+        var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(ModelFiles.Pinned(path)));
+
+        Assert.StartsWith($"Anomaly model manifest '{manifestPath}' is not valid: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -174,11 +286,24 @@ public sealed class AnomalyModelContractTests : IDisposable
         Assert.Equal("AiGuard:Anomaly:Model:IntraOpThreads must be at least 1, but is 0.", error.Message);
     }
 
-    private AnomalyModelException LoadFails(byte[] model)
+    private AnomalyModelException LoadFails(byte[] model) => LoadFails(_files.Write("m.onnx", model));
+
+    private static AnomalyModelException LoadFails(string path)
     {
-        var path = _files.Write("m.onnx", model);
         var error = Assert.Throws<AnomalyModelException>(() => AnomalyScorer.Load(ModelFiles.Pinned(path)));
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         return error;
     }
+
+    /// <summary>A valid manifest for the model at <paramref name="modelPath"/>: schema 2, features a-d.</summary>
+    private static AnomalyModelManifest Manifest(string modelPath) => new()
+    {
+        FeatureSchemaVersion = "2",
+        FeatureNames = ["a", "b", "c", "d"],
+        ModelSha256 = ModelFileHash.Compute(File.ReadAllBytes(modelPath)),
+        Algorithm = "test_algorithm",
+    };
+
+    private static void WriteManifest(string modelPath, AnomalyModelManifest manifest) =>
+        File.WriteAllBytes(AnomalyModelManifest.PathFor(modelPath), manifest.ToJsonBytes());
 }

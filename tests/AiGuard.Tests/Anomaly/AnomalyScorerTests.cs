@@ -1,47 +1,50 @@
 using AiGuard.Anomaly;
 using AiGuard.Tests.Training;
 using AiGuard.Training;
-using AiGuard.Training.Trees;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AiGuard.Tests.Anomaly;
 
 public sealed class AnomalyScorerTests : IDisposable
 {
+    // Hand-built models (TestModels) have 4 features; the trained one has the gateway's 34.
     private const int Features = 4;
+    private const int Width = AnomalyFeatures.Count;
     private readonly ModelFiles _files = new();
-    private readonly AnomalyModelTrainer.Result _trained =
-        AnomalyModelTrainer.Train(RandomTables.Gaussian(800, Features, seed: 21), new AnomalyTrainingOptions { Seed = 3, Trees = 50 });
+    private readonly AnomalyTrainingResult _trained = TrainedModels.Small;
 
     public void Dispose() => _files.Dispose();
 
     [Fact]
-    public void Scorer_scores_a_row_like_the_trainers_reference_evaluation()
+    public void Scorer_reads_an_MLNET_export_and_its_manifest_and_scores_a_row_as_MLNET_does()
     {
         using var scorer = LoadTrained();
-        float[] row = [0.3f, -1.2f, 2.5f, 0f];
+        var row = RandomTables.Uniform(1, Width, seed: 3);
 
         var score = scorer.Score(row);
 
-        Assert.Equal(_trained.Model.Score(row), score, 1e-5f);
-        Assert.Equal(Features, scorer.FeatureCount);
-        Assert.Equal(["f0", "f1", "f2", "f3"], scorer.FeatureNames);
-        Assert.Equal("1", scorer.FeatureSchemaVersion);
-        Assert.Equal(IsolationForestTrainer.AlgorithmName, scorer.Algorithm);
+        Assert.Equal(_trained.Predict(row)[0], score, 1e-5f);
+        Assert.Equal(AnomalyModelMetadata.ProbabilityOutputName, scorer.OutputName);
+        Assert.Equal(Width, scorer.FeatureCount);
+        Assert.Equal(AnomalyFeatures.Names, scorer.FeatureNames);
+        Assert.Equal(AnomalyFeatures.SchemaVersion, scorer.FeatureSchemaVersion);
+        Assert.Equal(AnomalyTrainer.AlgorithmName, scorer.Algorithm);
+        Assert.Equal(_trained.BenignMedians, scorer.BenignMedians);
+        Assert.Equal(_trained.Sha256, scorer.Manifest?.ModelSha256);
     }
 
     [Fact]
     public void Batch_scores_equal_single_row_scores()
     {
         using var scorer = LoadTrained();
-        var rows = RandomTables.Uniform(300, Features, seed: 4);
+        var rows = RandomTables.Uniform(300, Width, seed: 4);
         var batch = new float[300];
 
         scorer.Score(rows, batch);
 
         for (var r = 0; r < 300; r++)
         {
-            Assert.Equal(scorer.Score(rows.AsSpan(r * Features, Features)), batch[r]);
+            Assert.Equal(scorer.Score(rows.AsSpan(r * Width, Width)), batch[r]);
         }
     }
 
@@ -49,7 +52,7 @@ public sealed class AnomalyScorerTests : IDisposable
     public void Batch_writes_one_score_per_row_and_leaves_the_rest_of_the_destination_alone()
     {
         using var scorer = LoadTrained();
-        var rows = RandomTables.Uniform(3, Features, seed: 8);
+        var rows = RandomTables.Uniform(3, Width, seed: 8);
         var scores = new float[5];
         Array.Fill(scores, -1f);
 
@@ -66,8 +69,25 @@ public sealed class AnomalyScorerTests : IDisposable
 
         // sigmoid(mean(0, 0, 0, 0)) = 0.5
         Assert.Equal(0.5f, scorer.Score(new float[Features]), 1e-6f);
+        Assert.Equal(AnomalyModelMetadata.OutputName, scorer.OutputName);
         Assert.Null(scorer.FeatureNames);
         Assert.Null(scorer.Algorithm);
+        Assert.Null(scorer.BenignMedians);
+        Assert.Null(scorer.Manifest);
+    }
+
+    [Fact]
+    public void A_model_with_both_accepted_outputs_is_scored_by_its_score_output()
+    {
+        using var scorer = AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", TestModels.BothOutputs(2))));
+        var scores = new float[2];
+
+        scorer.Score([2f, 2f, -2f, -2f], scores);
+
+        // score = sigmoid(mean); Probability.output would be sigmoid(-mean).
+        Assert.Equal(AnomalyModelMetadata.OutputName, scorer.OutputName);
+        Assert.Equal(Sigmoid(2), scorer.Score([2f, 2f]), 1e-6f);
+        Assert.Equal([Sigmoid(2), Sigmoid(-2)], scores, (a, b) => Math.Abs(a - b) < 1e-6f);
     }
 
     [Fact]
@@ -87,9 +107,9 @@ public sealed class AnomalyScorerTests : IDisposable
     {
         using var scorer = LoadTrained();
 
-        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[Features + 1]));
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[Width + 1]));
 
-        Assert.StartsWith($"The model expects {Features} features, got {Features + 1}.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The model expects {Width} features, got {Width + 1}.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,7 +129,7 @@ public sealed class AnomalyScorerTests : IDisposable
     {
         using var scorer = LoadTrained();
 
-        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[4 * Features], new float[3]));
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score(new float[4 * Width], new float[3]));
 
         Assert.StartsWith("4 rows need 4 scores, but the destination holds 3.", error.Message, StringComparison.Ordinal);
     }
@@ -140,7 +160,7 @@ public sealed class AnomalyScorerTests : IDisposable
     public void Single_row_scoring_allocates_no_managed_memory()
     {
         using var scorer = LoadTrained();
-        var row = RandomTables.Uniform(1, Features, seed: 12);
+        var row = RandomTables.Uniform(1, Width, seed: 12);
         for (var i = 0; i < 200; i++)
         {
             scorer.Score(row);
@@ -172,11 +192,11 @@ public sealed class AnomalyScorerTests : IDisposable
         const int Threads = 16, RowsPerThread = 300;
         using var loaded = LoadTrained();
         IAnomalyScorer scorer = loaded;
-        var rows = RandomTables.Uniform(Threads * RowsPerThread, Features, seed: 9);
+        var rows = RandomTables.Uniform(Threads * RowsPerThread, Width, seed: 9);
         var expected = new float[Threads * RowsPerThread];
         for (var r = 0; r < expected.Length; r++)
         {
-            expected[r] = scorer.Score(rows.AsSpan(r * Features, Features));
+            expected[r] = scorer.Score(rows.AsSpan(r * Width, Width));
         }
 
         var actual = new float[expected.Length];
@@ -190,12 +210,12 @@ public sealed class AnomalyScorerTests : IDisposable
                 {
                     for (var i = r; i < r + 10; i++)
                     {
-                        actual[i] = scorer.Score(rows.AsSpan(i * Features, Features));
+                        actual[i] = scorer.Score(rows.AsSpan(i * Width, Width));
                     }
                 }
                 else
                 {
-                    scorer.Score(rows.AsSpan(r * Features, 10 * Features), actual.AsSpan(r, 10));
+                    scorer.Score(rows.AsSpan(r * Width, 10 * Width), actual.AsSpan(r, 10));
                 }
             }
         })).ToList();
@@ -212,15 +232,15 @@ public sealed class AnomalyScorerTests : IDisposable
         scorer.Dispose();
         scorer.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[Features]));
-        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[2 * Features], new float[2]));
+        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[Width]));
+        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[2 * Width], new float[2]));
     }
 
     [Fact]
     public void Disposing_while_other_threads_score_lets_running_calls_finish_and_refuses_later_ones()
     {
         var scorer = LoadTrained();
-        var row = RandomTables.Uniform(1, Features, seed: 13);
+        var row = RandomTables.Uniform(1, Width, seed: 13);
         var expected = scorer.Score(row);
         var scored = 0;
         var refused = 0;
@@ -258,7 +278,7 @@ public sealed class AnomalyScorerTests : IDisposable
         Assert.Equal(4, refused);
     }
 
-    private AnomalyScorer LoadTrained() => AnomalyScorer.Load(ModelFiles.Pinned(_files.Write("m.onnx", _trained.OnnxBytes)));
+    private AnomalyScorer LoadTrained() => AnomalyScorer.Load(ModelFiles.Pinned(_files.WriteModel("m.onnx", _trained)));
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

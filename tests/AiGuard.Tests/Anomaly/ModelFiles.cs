@@ -1,4 +1,5 @@
 using AiGuard.Anomaly;
+using AiGuard.Training;
 
 namespace AiGuard.Tests.Anomaly;
 
@@ -11,6 +12,14 @@ public sealed class ModelFiles : IDisposable
     {
         var path = Path.Combine(_directory, name);
         File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>Writes a trained model and its manifest as the CLI does; returns the model's path.</summary>
+    public string WriteModel(string name, AnomalyTrainingResult trained)
+    {
+        var path = Path.Combine(_directory, name);
+        trained.WriteFiles(path);
         return path;
     }
 

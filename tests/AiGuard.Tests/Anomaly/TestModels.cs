@@ -1,33 +1,21 @@
 using AiGuard.Anomaly;
-using AiGuard.Training.Onnx;
+using AiGuard.Tests.Onnx;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AiGuard.Tests.Anomaly;
 
-/// <summary>Small ONNX models written with AiGuard's own writer for writer and contract tests.</summary>
+/// <summary>
+/// Small ONNX models for the contract tests, built with the classes protoc generates from the
+/// vendored onnx.proto subset: shapes, names, types and metadata the trainer never produces.
+/// </summary>
 internal static class TestModels
 {
-    /// <summary>y = x * 2 + 1 over input x float32 [N, 3].</summary>
-    public static byte[] Affine(IReadOnlyList<KeyValuePair<string, string>>? metadata = null) => OnnxModelWriter.Write(new OnnxModelDefinition
-    {
-        GraphName = "affine",
-        Nodes =
-        [
-            new OnnxNode("Mul", ["x", "two"], ["doubled"]),
-            new OnnxNode("Add", ["doubled", "one"], ["y"]),
-        ],
-        Initializers = [new OnnxInitializer("two", [], Floats: [2f]), new OnnxInitializer("one", [], Floats: [1f])],
-        Inputs = [new OnnxValueInfo("x", TensorElementType.Float, ["N", 3])],
-        Outputs = [new OnnxValueInfo("y", TensorElementType.Float, ["N", 3])],
-        Opsets = [new OnnxOpset("", 13)],
-        Metadata = metadata ?? [],
-        ProducerName = "aiguard-tests",
-    });
-
     /// <summary>
     /// A model shaped like an anomaly model, sigmoid of the row mean, with a chosen input name,
     /// output name and element type, shapes and metadata. <paramref name="features"/> null
-    /// leaves the input's width symbolic; <paramref name="batch"/> fixes its first dimension.
+    /// leaves the input's width symbolic; <paramref name="batch"/> fixes its first dimension;
+    /// <paramref name="extraInput"/> adds a second input.
     /// </summary>
     public static byte[] ScoreLike(
         int? features,
@@ -37,59 +25,117 @@ internal static class TestModels
         bool scoreColumn = false,
         long? batch = null,
         string? schemaVersion = "1",
-        string? featureNames = null)
+        string? featureNames = null,
+        string? extraInput = null)
     {
-        var keepdims = scoreColumn ? 1 : 0;
-        var nodes = new List<OnnxNode>
+        var graph = new GraphProto { Name = "score_like" };
+        graph.Node.Add(Node("ReduceMean", [inputName], ["mean"], Ints("axes", 1), Int("keepdims", scoreColumn ? 1 : 0)));
+        if (outputType == TensorElementType.Float)
         {
-            new("ReduceMean", [inputName], ["mean"], [new OnnxAttribute("axes", Ints: [1]), new OnnxAttribute("keepdims", Int: keepdims)]),
-            new("Sigmoid", ["mean"], [outputType == TensorElementType.Float ? outputName : "probability"]),
-        };
-        if (outputType != TensorElementType.Float)
+            graph.Node.Add(Node("Sigmoid", ["mean"], [outputName]));
+        }
+        else
         {
-            nodes.Add(new OnnxNode("Cast", ["probability"], [outputName], [new OnnxAttribute("to", Int: (long)outputType)]));
+            graph.Node.Add(Node("Sigmoid", ["mean"], ["probability"]));
+            graph.Node.Add(Node("Cast", ["probability"], [outputName], Int("to", (long)outputType)));
         }
 
-        var metadata = new List<KeyValuePair<string, string>>();
+        var rows = batch is { } fixedRows ? Dim(fixedRows) : Dim("N");
+        graph.Input.Add(Value(inputName, TensorElementType.Float, rows, features is { } width ? Dim(width) : Dim("F")));
+        if (extraInput is not null)
+        {
+            // Declared but unused, like the label of an ML.NET model converted with its training data.
+            graph.Input.Add(Value(extraInput, TensorElementType.Float, rows, Dim(1)));
+        }
+
+        graph.Output.Add(scoreColumn ? Value(outputName, outputType, rows, Dim(1)) : Value(outputName, outputType, rows));
+
+        var metadata = new List<(string, string)>();
         if (schemaVersion is not null)
         {
-            metadata.Add(new(AnomalyModelMetadata.FeatureSchemaVersion, schemaVersion));
+            metadata.Add((AnomalyModelMetadata.FeatureSchemaVersion, schemaVersion));
         }
 
         if (featureNames is not null)
         {
-            metadata.Add(new(AnomalyModelMetadata.FeatureNames, featureNames));
+            metadata.Add((AnomalyModelMetadata.FeatureNames, featureNames));
         }
 
-        OnnxDim rows = batch is { } fixedRows ? fixedRows : "N";
-        OnnxDim width = features is { } fixedWidth ? fixedWidth : "F";
-        return OnnxModelWriter.Write(new OnnxModelDefinition
-        {
-            GraphName = "score_like",
-            Nodes = nodes,
-            Inputs = [new OnnxValueInfo(inputName, TensorElementType.Float, [rows, width])],
-            Outputs = [new OnnxValueInfo(outputName, outputType, scoreColumn ? [rows, 1] : [rows])],
-            Opsets = [new OnnxOpset("", 13)],
-            Metadata = metadata,
-        });
+        return Model(graph, metadata);
+    }
+
+    /// <summary>
+    /// Both accepted outputs, with different values: <c>score</c> = sigmoid(mean) and
+    /// <c>Probability.output</c> [N, 1] = sigmoid(-mean), over float32 [N, features].
+    /// </summary>
+    public static byte[] BothOutputs(int features)
+    {
+        var graph = new GraphProto { Name = "both_outputs" };
+        graph.Node.Add(Node("ReduceMean", [AnomalyModelMetadata.InputName], ["mean"], Ints("axes", 1), Int("keepdims", 0)));
+        graph.Node.Add(Node("Sigmoid", ["mean"], [AnomalyModelMetadata.OutputName]));
+        graph.Node.Add(Node("ReduceMean", [AnomalyModelMetadata.InputName], ["mean_column"], Ints("axes", 1), Int("keepdims", 1)));
+        graph.Node.Add(Node("Neg", ["mean_column"], ["negated"]));
+        graph.Node.Add(Node("Sigmoid", ["negated"], [AnomalyModelMetadata.ProbabilityOutputName]));
+        graph.Input.Add(Value(AnomalyModelMetadata.InputName, TensorElementType.Float, Dim("N"), Dim(features)));
+        graph.Output.Add(Value(AnomalyModelMetadata.ProbabilityOutputName, TensorElementType.Float, Dim("N"), Dim(1)));
+        graph.Output.Add(Value(AnomalyModelMetadata.OutputName, TensorElementType.Float, Dim("N")));
+        return Model(graph, [(AnomalyModelMetadata.FeatureSchemaVersion, "1")]);
     }
 
     /// <summary>
     /// Meets the contract but fails inside ONNX Runtime unless exactly two rows are scored: the
     /// row means are reshaped to a fixed [2], which ORT infers as the shape of <c>score</c>.
     /// </summary>
-    public static byte[] FailsUnlessTwoRows(int features) => OnnxModelWriter.Write(new OnnxModelDefinition
+    public static byte[] FailsUnlessTwoRows(int features)
     {
-        GraphName = "fails_unless_two_rows",
-        Nodes =
-        [
-            new OnnxNode("ReduceMean", [AnomalyModelMetadata.InputName], ["mean"], [new OnnxAttribute("axes", Ints: [1]), new OnnxAttribute("keepdims", Int: 0)]),
-            new OnnxNode("Reshape", ["mean", "two"], [AnomalyModelMetadata.OutputName]),
-        ],
-        Initializers = [new OnnxInitializer("two", [1], Int64s: [2])],
-        Inputs = [new OnnxValueInfo(AnomalyModelMetadata.InputName, TensorElementType.Float, ["N", features])],
-        Outputs = [new OnnxValueInfo(AnomalyModelMetadata.OutputName, TensorElementType.Float, ["N"])],
-        Opsets = [new OnnxOpset("", 13)],
-        Metadata = [new(AnomalyModelMetadata.FeatureSchemaVersion, "1")],
-    });
+        var graph = new GraphProto { Name = "fails_unless_two_rows" };
+        graph.Node.Add(Node("ReduceMean", [AnomalyModelMetadata.InputName], ["mean"], Ints("axes", 1), Int("keepdims", 0)));
+        graph.Node.Add(Node("Reshape", ["mean", "two"], [AnomalyModelMetadata.OutputName]));
+        graph.Initializer.Add(new TensorProto { Name = "two", DataType = (int)TensorElementType.Int64, Dims = { 1 }, Int64Data = { 2 } });
+        graph.Input.Add(Value(AnomalyModelMetadata.InputName, TensorElementType.Float, Dim("N"), Dim(features)));
+        graph.Output.Add(Value(AnomalyModelMetadata.OutputName, TensorElementType.Float, Dim("N")));
+        return Model(graph, [(AnomalyModelMetadata.FeatureSchemaVersion, "1")]);
+    }
+
+    private static byte[] Model(GraphProto graph, IEnumerable<(string Key, string Value)> metadata)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "aiguard-tests",
+            Graph = graph,
+            OpsetImport = { new OperatorSetIdProto { Domain = string.Empty, Version = 13 } },
+        };
+        foreach (var (key, value) in metadata)
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+
+        return model.ToByteArray();
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Ints(string name, params long[] values) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
+
+    private static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
+
+    private static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
+
+    private static ValueInfoProto Value(string name, TensorElementType type, params TensorShapeProto.Types.Dimension[] dims) => new()
+    {
+        Name = name,
+        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = new TensorShapeProto { Dim = { dims } } } },
+    };
 }

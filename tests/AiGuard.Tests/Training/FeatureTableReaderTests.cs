@@ -59,7 +59,7 @@ public class FeatureTableReaderTests
     [Fact]
     public void Written_csv_reads_back_to_the_same_table()
     {
-        var table = SyntheticFeatureTable.Generate(200, seed: 3, withLabels: true);
+        var table = SyntheticFeatureTable.Generate(200, seed: 3);
         var csv = new StringWriter();
         FeatureTableWriter.WriteCsv(table, csv);
 

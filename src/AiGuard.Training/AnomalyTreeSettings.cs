@@ -1,0 +1,32 @@
+namespace AiGuard.Training;
+
+/// <summary>
+/// The boosted trees' size and step. Scoring time grows with trees x depth: the defaults (50
+/// trees of 16 leaves) score one row in about 3 µs through ONNX Runtime, 100 trees of 20
+/// leaves in about 5 µs (docs/benchmarks.md), against a 15 µs budget per request.
+/// </summary>
+public sealed record AnomalyTreeSettings
+{
+    /// <summary>Boosting rounds, one tree each.</summary>
+    public int Trees { get; init; } = 50;
+
+    /// <summary>Leaves per tree (FastTree grows leaf-wise up to this many).</summary>
+    public int Leaves { get; init; } = 16;
+
+    /// <summary>Fewest training rows a leaf may hold.</summary>
+    public int MinRowsPerLeaf { get; init; } = 10;
+
+    /// <summary>Shrinkage of each tree.</summary>
+    public double LearningRate { get; init; } = 0.2;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Trees, 1, nameof(Trees));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Leaves, 2, nameof(Leaves));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinRowsPerLeaf, 1, nameof(MinRowsPerLeaf));
+        if (LearningRate is not (> 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be in (0, 1]");
+        }
+    }
+}

@@ -228,7 +228,7 @@ public sealed class AnomalyEngine
     public static string Explain(IAnomalyScorer scorer, ReadOnlySpan<float> features, float score)
     {
         var count = AnomalyFeatures.Count;
-        var reference = scorer.Reference;
+        var reference = scorer.BenignMedians;
         var rows = ArrayPool<float>.Shared.Rent(count * count);
         var scores = ArrayPool<float>.Shared.Rent(count);
         try

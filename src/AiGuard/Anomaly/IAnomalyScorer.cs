@@ -23,12 +23,6 @@ public interface IAnomalyScorer
     /// <summary>SHA-256 of the loaded model file (lowercase hex), for audit records.</summary>
     string Sha256 { get; }
 
-    /// <summary>
-    /// Typical benign value of each feature (the model manifest's benign medians), used to explain
-    /// a score; null when the model came without one.
-    /// </summary>
-    IReadOnlyList<float>? Reference => null;
-
     /// <summary>Scores one row of <see cref="FeatureCount"/> values.</summary>
     float Score(ReadOnlySpan<float> row);
 

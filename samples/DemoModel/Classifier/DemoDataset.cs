@@ -21,7 +21,7 @@ internal sealed class DemoDataset
         [6.6, 3.0, 5.6, 2.0],
     ];
 
-    private static readonly double[][] Spreads =
+    internal static readonly double[][] Spreads =
     [
         [0.35, 0.38, 0.17, 0.10],
         [0.50, 0.31, 0.45, 0.20],

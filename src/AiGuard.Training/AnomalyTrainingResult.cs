@@ -44,8 +44,17 @@ public sealed class AnomalyTrainingResult
     /// written. Returns the manifest's path. A reader that finds a new file next to an old one
     /// refuses the pair: the manifest names the SHA-256 of its model.
     /// </summary>
-    public string WriteFiles(string modelPath)
+    public string WriteFiles(string modelPath) => WriteFiles(modelPath, Manifest);
+
+    /// <summary>As <see cref="WriteFiles(string)"/>, with a manifest that adds to this one (the same model hash).</summary>
+    public string WriteFiles(string modelPath, AnomalyModelManifest manifest)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.ModelSha256 != Manifest.ModelSha256)
+        {
+            throw new ArgumentException("The manifest names another model.", nameof(manifest));
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var manifestPath = AnomalyModelManifest.PathFor(modelPath);
         if (string.Equals(Path.GetFullPath(manifestPath), Path.GetFullPath(modelPath), StringComparison.Ordinal))
@@ -53,7 +62,7 @@ public sealed class AnomalyTrainingResult
             throw new ArgumentException($"The model path '{modelPath}' is its own manifest path; name the model *.onnx.", nameof(modelPath));
         }
 
-        WriteAtomically(manifestPath, Manifest.ToJsonBytes());
+        WriteAtomically(manifestPath, manifest.ToJsonBytes());
         WriteAtomically(modelPath, _onnx);
         return manifestPath;
     }

@@ -11,6 +11,7 @@ internal static class AnomalyCommand
         command.Subcommands.Add(GenerateCommand.Create());
         command.Subcommands.Add(TrainCommand.Create());
         command.Subcommands.Add(ScoreCommand.Create());
+        command.Subcommands.Add(EvaluateCommand.Create());
         return command;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AiGuard.Anomaly;
 using AiGuard.Training;
+using AiGuard.Training.Evaluation;
 using AiGuard.Training.Features;
 using Spectre.Console;
 
@@ -15,9 +16,10 @@ internal static class TrainCommand
         var defaults = new AnomalyTreeSettings();
         var input = new Option<FileInfo>("--input")
         {
-            Description = $"Feature table (.csv or .jsonl): the {AnomalyFeatures.Count} features of schema version {AnomalyFeatures.SchemaVersion} and a 'label' column (1 = attack)",
-            Required = true,
+            Description = $"Feature table (.csv or .jsonl): the {AnomalyFeatures.Count} features of schema version {AnomalyFeatures.SchemaVersion} and a 'label' column (1 = attack). Without it, the model is trained on simulated traffic (the shipped model's recipe)",
         };
+        var clients = new Option<int>("--clients-per-family") { Description = "Simulated traffic: clients per family and victim", DefaultValueFactory = _ => new StudyOptions().ClientsPerFamily };
+        var maxQueries = new Option<int>("--max-queries") { Description = "Simulated traffic: requests per client at most", DefaultValueFactory = _ => new StudyOptions().MaxQueries };
         var output = new Option<FileInfo>("--out") { Description = "ONNX model file to write; the manifest goes beside it as <name>.manifest.json", Required = true };
         var seed = new Option<int>("--seed") { Description = "Random seed (training and the held-out split)", DefaultValueFactory = _ => 42 };
         var trees = new Option<int>("--trees") { Description = "Number of boosted trees", DefaultValueFactory = _ => defaults.Trees };
@@ -39,10 +41,10 @@ internal static class TrainCommand
         command.Options.Add(minRows);
         command.Options.Add(learningRate);
         command.Options.Add(holdout);
+        command.Options.Add(clients);
+        command.Options.Add(maxQueries);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var rows = TrainingData.FromTable(FeatureTableReader.Read(parse.GetValue(input)!.FullName));
-            var (training, heldOut) = TrainingData.Split(rows, parse.GetValue(holdout), parse.GetValue(seed));
             var settings = new AnomalyTreeSettings
             {
                 Trees = parse.GetValue(trees),
@@ -50,6 +52,20 @@ internal static class TrainCommand
                 MinRowsPerLeaf = parse.GetValue(minRows),
                 LearningRate = parse.GetValue(learningRate),
             };
+            if (parse.GetValue(input) is null)
+            {
+                var study = new StudyOptions
+                {
+                    Seed = parse.GetValue(seed),
+                    ClientsPerFamily = parse.GetValue(clients),
+                    MaxQueries = parse.GetValue(maxQueries),
+                    Trees = settings,
+                };
+                return TrainOnSimulatedTraffic(study, parse.GetValue(output)!.FullName);
+            }
+
+            var rows = TrainingData.FromTable(FeatureTableReader.Read(parse.GetValue(input)!.FullName));
+            var (training, heldOut) = TrainingData.Split(rows, parse.GetValue(holdout), parse.GetValue(seed));
             AnomalyTrainingResult? result = null;
             AnsiConsole.Status().Start(
                 $"Training {settings.Trees} trees on {training.Count} rows",
@@ -60,6 +76,51 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The shipped model's recipe: every simulated family against both tensor victims and the toy
+    /// LLM (seed), the threshold tuned on separate clients (seed + 1) and written to the manifest.
+    /// </summary>
+    private static int TrainOnSimulatedTraffic(StudyOptions study, string path)
+    {
+        var plan = new TrafficPlan { ClientsPerFamily = study.ClientsPerFamily, MaxQueries = study.MaxQueries, Seed = study.Seed };
+        IReadOnlyList<ClientTrace> training = [], tuning = [];
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(progress =>
+        {
+            IReadOnlyList<ClientTrace> Simulate(string name, int seed)
+            {
+                var specs = (plan with { Seed = seed }).Clients();
+                var task = progress.AddTask($"Simulating {specs.Count} {name} clients", maxValue: specs.Count);
+                return SimulatedTraffic.Run(specs, _ => task.Increment(1));
+            }
+
+            training = Simulate("training", study.Seed);
+            tuning = Simulate("tuning", study.Seed + 1);
+        });
+
+        TunedModel? model = null;
+        AnsiConsole.Status().Start($"Training {study.Trees.Trees} trees on {training.Sum(t => t.Rows.Length)} requests of {training.Count} clients", _ => model = AnomalyStudy.TrainAndTune(training, tuning, study));
+        using (model)
+        {
+            var result = model!.Result;
+            var manifest = result.Manifest with
+            {
+                Training = result.Manifest.Training! with
+                {
+                    Traffic = $"simulated: {training.Count} clients ({string.Join(", ", plan.Victims.Append(TrafficPlan.ChatVictim))}; {study.ClientsPerFamily} per family and victim; at most {study.MaxQueries} requests; seed {study.Seed}), scored from request {study.MinRequests} on",
+                    RecommendedThreshold = Math.Round(model.Threshold, 6),
+                    TunedFalsePositiveRate = study.FalsePositiveRate,
+                    TuningBenignClients = model.BenignMaxScores.Length,
+                },
+            };
+            var manifestPath = result.WriteFiles(path, manifest);
+            PrintSummary(path, manifestPath, result, study.Trees);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Recommended first threshold: {model.Threshold:0.####} (flags at most {study.FalsePositiveRate:P1} of {model.BenignMaxScores.Length} separate benign clients)"));
+        }
+
+        return 0;
     }
 
     private static void PrintSummary(string path, string manifestPath, AnomalyTrainingResult result, AnomalyTreeSettings settings)

@@ -79,7 +79,7 @@ public static class DetectionReport
     {
         return [.. traces
             .Select((trace, i) => (trace.Spec, Length: trace.Rows.Length, First: firstFlags[i]))
-            .GroupBy(t => (t.Spec.Family, t.Spec.IsAttack))
+            .GroupBy(t => (Family: Label(t.Spec), t.Spec.IsAttack))
             .OrderByDescending(g => g.Key.IsAttack)
             .ThenBy(g => g.Key.Family, StringComparer.Ordinal)
             .Select(g =>
@@ -128,6 +128,9 @@ public static class DetectionReport
 
         return text.ToString();
     }
+
+    /// <summary>The family as reported: LLM families carry an <c>llm/</c> prefix (several names exist for both kinds).</summary>
+    public static string Label(ClientSpec spec) => spec.Victim == TrafficPlan.ChatVictim ? "llm/" + spec.Family : spec.Family;
 
     private static double Weighted(FamilyResult[] results, Func<FamilyResult, double> share) =>
         results.Sum(r => share(r) * r.Clients) / Math.Max(1, results.Sum(r => r.Clients));

@@ -46,6 +46,10 @@ public sealed class AnomalyModelHost : IDisposable
 
             options.Path = shipped;
         }
+        else
+        {
+            options.Path = AnomalyModelOptions.Resolve(options.Path);
+        }
 
         try
         {

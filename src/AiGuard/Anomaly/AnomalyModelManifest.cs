@@ -121,6 +121,18 @@ public sealed record AnomalyTrainingRecord
 
     /// <summary>Area under the ROC curve on the held-out rows; null without a held-out part with both classes.</summary>
     public double? HoldoutAuc { get; init; }
+
+    /// <summary>The simulated traffic it was trained on (victims, families, clients, seeds), when simulated.</summary>
+    public string? Traffic { get; init; }
+
+    /// <summary>The score that flagged at most <see cref="TunedFalsePositiveRate"/> of separate benign clients; a starting point for a policy's first threshold.</summary>
+    public double? RecommendedThreshold { get; init; }
+
+    /// <summary>The share of benign tuning clients the recommended threshold may flag.</summary>
+    public double? TunedFalsePositiveRate { get; init; }
+
+    /// <summary>Benign tuning clients the threshold was chosen on.</summary>
+    public int? TuningBenignClients { get; init; }
 }
 
 [JsonSourceGenerationOptions(

@@ -20,4 +20,12 @@ public sealed class AnomalyModelOptions
 
     /// <summary>Threads inside one scoring call; 1 keeps per-request latency predictable.</summary>
     public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Where a configured path points: as given when it exists (absolute, or relative to the
+    /// working directory), else relative to the application's directory, where the shipped
+    /// model is copied.
+    /// </summary>
+    public static string Resolve(string path) =>
+        System.IO.Path.IsPathRooted(path) || File.Exists(path) ? path : System.IO.Path.Combine(AppContext.BaseDirectory, path);
 }

@@ -37,7 +37,7 @@ public static class GatewayConfigurationValidator
     private static void ValidateAnomaly(AiGuardOptions options, List<string> errors)
     {
         var anomaly = options.Anomaly;
-        if (!string.IsNullOrWhiteSpace(anomaly.Model.Path) && !File.Exists(anomaly.Model.Path))
+        if (!string.IsNullOrWhiteSpace(anomaly.Model.Path) && !File.Exists(Anomaly.AnomalyModelOptions.Resolve(anomaly.Model.Path)))
         {
             errors.Add($"AiGuard:Anomaly:Model:Path names '{anomaly.Model.Path}', which does not exist.");
         }

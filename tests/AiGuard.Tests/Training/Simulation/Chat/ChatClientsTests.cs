@@ -62,7 +62,7 @@ public class ChatClientsTests
     [MemberData(nameof(Families), MemberType = typeof(ChatTraffic))]
     public void Every_family_is_lazy_and_asks_the_victim_only_for_what_is_consumed(string family)
     {
-        var victim = new CountingVictim(Victim);
+        var victim = new ChatTraffic.CountingVictim(Victim);
 
         var taken = ChatClients.Create(family).Run(victim, new Random(3), 1000).Take(3).ToList();
 

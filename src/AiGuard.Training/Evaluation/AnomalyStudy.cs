@@ -1,0 +1,78 @@
+using AiGuard.Anomaly;
+
+namespace AiGuard.Training.Evaluation;
+
+/// <summary>The settings of one training-and-evaluation study on simulated traffic.</summary>
+public sealed record StudyOptions
+{
+    public int Seed { get; init; } = 1;
+
+    public int ClientsPerFamily { get; init; } = 24;
+
+    public int MaxQueries { get; init; } = 600;
+
+    /// <summary>Requests before a client is scored, as the gateway's <c>MinRequests</c>.</summary>
+    public int MinRequests { get; init; } = 8;
+
+    /// <summary>Share of benign tuning clients the threshold may flag.</summary>
+    public double FalsePositiveRate { get; init; } = 0.005;
+
+    public AnomalyTreeSettings Trees { get; init; } = new();
+}
+
+/// <summary>A trained model with the threshold tuned for it on separate clients.</summary>
+public sealed class TunedModel : IDisposable
+{
+    private readonly string _directory;
+
+    internal TunedModel(AnomalyTrainingResult result, string directory, AnomalyScorer scorer, double threshold, float[] benignMaxScores)
+    {
+        Result = result;
+        _directory = directory;
+        Scorer = scorer;
+        Threshold = threshold;
+        BenignMaxScores = benignMaxScores;
+    }
+
+    public AnomalyTrainingResult Result { get; }
+
+    /// <summary>The exported model, loaded by the gateway's own scorer (ONNX Runtime).</summary>
+    public AnomalyScorer Scorer { get; }
+
+    public double Threshold { get; }
+
+    /// <summary>The highest score of each benign tuning client.</summary>
+    public float[] BenignMaxScores { get; }
+
+    public void Dispose()
+    {
+        Scorer.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
+
+/// <summary>Train on one set of simulated clients, tune the threshold on a second, report on a third.</summary>
+public static class AnomalyStudy
+{
+    /// <summary>Trains on <paramref name="training"/>, then picks the threshold that flags at most the target share of the benign clients of <paramref name="tuning"/>.</summary>
+    public static TunedModel TrainAndTune(IReadOnlyList<ClientTrace> training, IReadOnlyList<ClientTrace> tuning, StudyOptions options)
+    {
+        var rows = SimulatedTraffic.Rows(training, options.MinRequests);
+        var result = AnomalyTrainer.Train(rows, options.Seed, options.Trees);
+        var directory = Directory.CreateTempSubdirectory("aiguard-study-").FullName;
+        var path = Path.Combine(directory, "anomaly.onnx");
+        result.WriteFiles(path);
+        var scorer = AnomalyScorer.Load(new AnomalyModelOptions { Path = path, Sha256 = result.Sha256 });
+        var benign = tuning.Where(t => !t.Spec.IsAttack).ToArray();
+        var (max, _) = DetectionReport.Score(scorer, benign, threshold: 2, options.MinRequests);
+        var threshold = DetectionReport.ThresholdFor(max, options.FalsePositiveRate);
+        return new TunedModel(result, directory, scorer, threshold, max);
+    }
+
+    /// <summary>Scores <paramref name="testing"/> with a tuned model and summarizes it per family.</summary>
+    public static IReadOnlyList<FamilyResult> Test(TunedModel model, IReadOnlyList<ClientTrace> testing, StudyOptions options)
+    {
+        var (_, first) = DetectionReport.Score(model.Scorer, testing, model.Threshold, options.MinRequests);
+        return DetectionReport.Summarize(testing, first);
+    }
+}

@@ -15,6 +15,7 @@ namespace AiGuard.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
+[MinColumn]
 public class AnomalyScorerBenchmarks
 {
     private const int BatchRows = 256;

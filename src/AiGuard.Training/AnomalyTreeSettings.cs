@@ -2,8 +2,9 @@ namespace AiGuard.Training;
 
 /// <summary>
 /// The boosted trees' size and step. Scoring time grows with trees x depth: the defaults (50
-/// trees of 16 leaves) score one row in about 3 µs through ONNX Runtime, 100 trees of 20
-/// leaves in about 5 µs (docs/benchmarks.md), against a 15 µs budget per request.
+/// trees of 16 leaves) score one row in 3 to 5 µs through ONNX Runtime, 100 trees of 20
+/// leaves in about 6 µs (docs/benchmarks.md), against a 15 µs budget per request for
+/// fingerprint, features and score.
 /// </summary>
 public sealed record AnomalyTreeSettings
 {

@@ -68,9 +68,10 @@ public sealed record AnomalyModelManifest
             problems.Add("feature_schema_version is empty");
         }
 
-        if (manifest.ModelSha256.Length != 64 || !manifest.ModelSha256.All(char.IsAsciiHexDigit))
+        // A JSON null passes the required check, so every field is checked for null here.
+        if (manifest.ModelSha256 is not { Length: 64 } sha256 || !sha256.All(char.IsAsciiHexDigit))
         {
-            problems.Add($"model_sha256 must be 64 hex digits, but is '{manifest.ModelSha256}'");
+            problems.Add($"model_sha256 must be 64 hex digits, but is {(manifest.ModelSha256 is null ? "null" : $"'{manifest.ModelSha256}'")}");
         }
 
         if (manifest.FeatureNames is { } names && names.Any(string.IsNullOrWhiteSpace))

@@ -167,6 +167,9 @@ public sealed class AnomalyModelContractTests : IDisposable
     [InlineData("""{"feature_schema_version": "2"}""", "missing required properties")]
     [InlineData("""{"feature_schema_version": "2", "model_sha256": "abc"}""", "model_sha256 must be 64 hex digits, but is 'abc'")]
     [InlineData("""{"feature_schema_version": " ", "model_sha256": "abc"}""", "feature_schema_version is empty; model_sha256 must be 64 hex digits")]
+    [InlineData("""{"feature_schema_version": null, "model_sha256": null}""", "feature_schema_version is empty; model_sha256 must be 64 hex digits, but is null")]
+    [InlineData("""{"feature_schema_version": "2", "model_sha256": "abc", "feature_names": ["a", null]}""", "feature_names has an empty name")]
+    [InlineData("null", "it is JSON null, not an object")]
     public void A_manifest_that_is_not_valid_is_refused_naming_it(string json, string expected)
     {
         var path = _files.Write("m.onnx", TestModels.ScoreLike(Features));

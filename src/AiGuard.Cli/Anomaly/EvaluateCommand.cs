@@ -102,6 +102,29 @@ internal static class EvaluateCommand
             text.AppendLine();
         }
 
+        text.AppendLine("## 4. Extraction that looks like a heavy user: what hardening leaves the attacker");
+        text.AppendLine();
+        text.AppendLine("Knockoff-style extraction with natural in-distribution inputs cannot be told apart from a heavy legitimate user by content alone. " +
+            "What bounds it is volume (rate limits, token budgets, the engine's throttle) and what each answer reveals. " +
+            "A surrogate (softmax regression on the answers as soft labels) is trained on what the attacker collected; fidelity is its agreement with the victim's top class " +
+            "on 2,000 fresh natural inputs and on 2,000 uniform random inputs of the valid range (Tramer et al.'s R_test and R_unif as agreement).");
+        text.AppendLine();
+        text.AppendLine("| victim | queries | full answers: natural / uniform | rounded to 1 decimal, top-1 (the demo's harden action) / uniform | label only / uniform |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var victim in new[] { "demo-classifier", "glyphs" })
+        {
+            foreach (var queries in new[] { 50, 200, 1000, 5000 })
+            {
+                var model = AiGuard.Training.Simulation.Victims.TensorVictims.Get(victim);
+                var full = SurrogateFidelity.Measure(model, queries, null, options.Seed);
+                var rounded = SurrogateFidelity.Measure(model, queries, new AiGuard.Inspection.Output.OutputHardening(1, 1, false, []), options.Seed);
+                var label = SurrogateFidelity.Measure(model, queries, AiGuard.Inspection.Output.OutputHardening.Label, options.Seed);
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {victim} | {queries} | {full.Natural:P1} / {full.Uniform:P1} | {rounded.Natural:P1} / {rounded.Uniform:P1} | {label.Natural:P1} / {label.Uniform:P1} |");
+            }
+        }
+
+        text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Run time {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min on {Environment.ProcessorCount} cores.");
         return text.ToString();
     }

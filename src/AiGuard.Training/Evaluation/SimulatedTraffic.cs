@@ -103,8 +103,13 @@ public static class SimulatedTraffic
     /// Training rows: every request's features from <paramref name="minRequests"/> on, labelled
     /// by the client's kind. Each client weighs in with the square root of its length (a long
     /// client has more chances to be flagged, but does not drown the short ones), and the weights
-    /// of each class sum to the same total, so attacks and benign use count alike.
+    /// of each class sum to the same total, so attacks and benign use count alike. An attack's
+    /// first requests often look like anyone's (a natural starting input), so its rows weigh in
+    /// gradually over its first <see cref="AttackRamp"/> requests: the model is not taught to
+    /// suspect what a benign client also sends at first.
     /// </summary>
+    public const int AttackRamp = 24;
+
     public static IReadOnlyList<LabelledRow> Rows(IReadOnlyList<ClientTrace> traces, int minRequests)
     {
         var start = Math.Max(0, minRequests - 1);
@@ -119,7 +124,8 @@ public static class SimulatedTraffic
             var weight = (float)(1000.0 * Math.Sqrt(count) / totals[trace.Spec.IsAttack] / count);
             for (var r = start; r < trace.Rows.Length; r++)
             {
-                rows.Add(new LabelledRow(trace.Rows[r], trace.Spec.IsAttack, weight));
+                var ramp = trace.Spec.IsAttack ? Math.Min(1f, (r + 1f) / AttackRamp) : 1f;
+                rows.Add(new LabelledRow(trace.Rows[r], trace.Spec.IsAttack, weight * ramp));
             }
         }
 

@@ -28,6 +28,7 @@ public sealed class AnomalyEngine
     private readonly TimeProvider _time;
     private readonly AnomalyMetrics _metrics;
     private readonly int _minRequests;
+    private string? _modelId;
 
     /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
     public AnomalyEngine(AnomalyModelHost model, IConfiguration configuration, TimeProvider time, AnomalyMetrics metrics, RedisConnectionHolder redis, ILogger<AnomalyEngine> logger)
@@ -67,22 +68,27 @@ public sealed class AnomalyEngine
         var now = _time.GetTimestamp();
         var seconds = (double)now / _time.TimestampFrequency;
         Span<float> features = stackalloc float[AnomalyFeatures.Count];
+        client.Pending.Enqueue(new PendingObservation(request, seconds, null, 0));
+
+        // Scored outside any lock: a busy client's concurrent requests never wait on the model.
+        var fresh = Drain(client, features);
+        var score = fresh ? Math.Clamp(scorer.Score(features), 0f, 1f) : 0f;
         var escalated = -1;
         var throttled = false;
         int held;
-        float score;
-        string? reasons;
-        lock (client)
+        lock (client.Gate)
         {
-            Observe(client.Behaviour, request, seconds);
-            score = 0;
-            if (client.Behaviour.Requests >= _minRequests)
+            if (fresh)
             {
-                client.Behaviour.WriteFeatures(features);
-                score = Math.Clamp(scorer.Score(features), 0f, 1f);
+                client.Score = score;
+            }
+            else
+            {
+                // Another request of this client is applying the queue; it scores it. This one
+                // is judged on the client's latest score.
+                score = client.Score;
             }
 
-            client.Score = score;
             var level = policy.LevelOf(score);
             if (client.Level >= 0 && now > client.HeldUntil)
             {
@@ -94,7 +100,6 @@ public sealed class AnomalyEngine
             {
                 client.Level = level;
                 escalated = level;
-                client.Reasons = Explain(scorer, features, score);
             }
 
             if (level >= 0 && level >= client.Level)
@@ -103,7 +108,6 @@ public sealed class AnomalyEngine
             }
 
             held = Math.Min(client.Level, policy.Actions.Length - 1);
-            reasons = client.Reasons;
             for (var i = 0; i <= held; i++)
             {
                 if (policy.Actions[i].Action == AnomalyAction.Throttle)
@@ -111,6 +115,12 @@ public sealed class AnomalyEngine
                     throttled |= !TakeToken(client, policy.Actions[i].PerMinute, now);
                 }
             }
+        }
+
+        if (escalated >= 0)
+        {
+            // Escalation needs a fresh score, so the features are this request's.
+            client.Reasons = Explain(scorer, features, score);
         }
 
         _metrics.Scored(score);
@@ -124,7 +134,8 @@ public sealed class AnomalyEngine
             return default;
         }
 
-        var evidence = new AnomalyEvidence(Math.Round(score, 4), ModelId(scorer), reasons ?? string.Empty);
+        var reasons = client.Reasons;
+        var evidence = new AnomalyEvidence(Math.Round(score, 4), _modelId ??= ModelId(scorer), reasons ?? string.Empty);
         AnomalyPolicy.Step? quarantine = null;
         for (var i = 0; i <= held; i++)
         {
@@ -184,7 +195,7 @@ public sealed class AnomalyEngine
     }
 
     /// <summary>Adds the answer of a tensor request (its first floating-point output) to the client's behaviour.</summary>
-    public static void ObserveAnswer(GuardContext context, InferenceResponse response)
+    public void ObserveAnswer(GuardContext context, InferenceResponse response)
     {
         if (context.AnomalyClient is not { } client)
         {
@@ -195,14 +206,53 @@ public sealed class AnomalyEngine
         {
             if (output.IsFloatingPoint && output.RowWidth >= 2)
             {
-                lock (client)
-                {
-                    client.Behaviour.ObserveAnswer(output.Values, output.RowWidth);
-                }
-
+                // A copy of the rows the behaviour reads: later stages may harden the answer in place.
+                var width = output.RowWidth;
+                var rows = Math.Min(output.Values.Length / width, ClientBehaviour.MaxRowsPerRequest);
+                client.Pending.Enqueue(new PendingObservation(null, 0, output.Values.AsSpan(0, rows * width).ToArray(), width));
+                Drain(client, []);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Applies the client's queued requests and answers in order, unless another request of the
+    /// client is doing so; then writes the features (when <paramref name="features"/> has room and
+    /// the client has been seen enough). True when it wrote fresh features.
+    /// </summary>
+    private bool Drain(TrackedClient client, Span<float> features)
+    {
+        var wrote = false;
+        while (!client.Pending.IsEmpty && client.Drain.TryEnter())
+        {
+            try
+            {
+                while (client.Pending.TryDequeue(out var item))
+                {
+                    if (item.Request is { } request)
+                    {
+                        Observe(client.Behaviour, request, item.Seconds);
+                    }
+                    else
+                    {
+                        client.Behaviour.ObserveAnswer(item.Answer, item.Classes);
+                    }
+                }
+
+                if (features.Length >= AnomalyFeatures.Count && client.Behaviour.Requests >= _minRequests)
+                {
+                    client.Behaviour.WriteFeatures(features);
+                    wrote = true;
+                }
+            }
+            finally
+            {
+                client.Drain.Exit();
+            }
+        }
+
+        return wrote;
     }
 
     /// <summary>Feeds one parsed request to a client's behaviour: its first numeric tensor, or its text.</summary>

@@ -25,6 +25,10 @@ public sealed class AnomalyStage : IGuardStage
 /// <summary>The anomaly engine's response phase on tensor routes: what the model answered (labels, margins) joins the client's behaviour.</summary>
 public sealed class AnomalyAnswerStage : IGuardStage
 {
+    private readonly AnomalyEngine _engine;
+
+    public AnomalyAnswerStage(AnomalyEngine engine) => _engine = engine;
+
     public string Name => StageNames.AnomalyAnswer;
 
     /// <summary>Before output hardening: the engine sees what the model really answered.</summary>
@@ -37,7 +41,7 @@ public sealed class AnomalyAnswerStage : IGuardStage
 
     public GuardDecision OnResponse(GuardContext context, InferenceResponse response)
     {
-        AnomalyEngine.ObserveAnswer(context, response);
+        _engine.ObserveAnswer(context, response);
         return default;
     }
 }

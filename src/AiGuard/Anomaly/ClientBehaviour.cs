@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using AiGuard.Protocols;
 
 namespace AiGuard.Anomaly;
@@ -505,27 +506,31 @@ public sealed class ClientBehaviour
             return XxHash3.HashToUInt64(MemoryMarshal.AsBytes(span));
         }
 
-        Span<int> counts = stackalloc int[64];
+        // 64 signed counters as 8 vectors of 8; each byte of a shingle's hash adds its 8 signs at once.
+        Span<Vector256<int>> counts = stackalloc Vector256<int>[8];
+        var signs = ByteSigns;
         for (var i = 0; i + 4 <= span.Length; i++)
         {
             var shingle = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(span.Slice(i, 4)));
-            for (var b = 0; b < 64; b++)
+            for (var b = 0; b < 8; b++)
             {
-                counts[b] += (int)((shingle >> b) & 1) * 2 - 1;
+                counts[b] += signs[(int)((shingle >> (8 * b)) & 0xFF)];
             }
         }
 
         ulong hash = 0;
-        for (var b = 0; b < 64; b++)
+        for (var b = 0; b < 8; b++)
         {
-            if (counts[b] > 0)
-            {
-                hash |= 1UL << b;
-            }
+            var positive = Vector256.GreaterThan(counts[b], Vector256<int>.Zero).ExtractMostSignificantBits();
+            hash |= (ulong)positive << (8 * b);
         }
 
         return hash;
     }
+
+    /// <summary>For each byte value, its 8 bits as +1 (set) or -1 (clear), lowest bit first.</summary>
+    private static readonly Vector256<int>[] ByteSigns = [.. Enumerable.Range(0, 256).Select(v =>
+        Vector256.Create([.. Enumerable.Range(0, 8).Select(bit => ((v >> bit) & 1) * 2 - 1)]))];
 
     /// <summary>A running mean and spread, exponentially weighted once it has 32 samples.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -1,9 +1,18 @@
 using System.Collections.Concurrent;
+using AiGuard.Protocols;
 
 namespace AiGuard.Anomaly;
 
+/// <summary>A request or an answer waiting to join a client's behaviour.</summary>
+internal readonly record struct PendingObservation(InferenceRequest? Request, double Seconds, double[]? Answer, int Classes);
+
 /// <summary>One client the engine watches: its behaviour, its last score and the action it holds.</summary>
-/// <remarks>Lock the instance while reading or changing it; requests of one client are serialized on it.</remarks>
+/// <remarks>
+/// Concurrent requests of one client never wait for each other: each queues what it saw
+/// (<see cref="Pending"/>), and whichever finds the behaviour free applies everything queued, in
+/// order (flat combining). The score, action and throttle state change under <see cref="Gate"/>,
+/// held for a few hundred nanoseconds.
+/// </remarks>
 public sealed class TrackedClient
 {
     internal TrackedClient(string key, long now)
@@ -15,6 +24,14 @@ public sealed class TrackedClient
     public string Key { get; }
 
     public ClientBehaviour Behaviour { get; private set; } = new();
+
+    /// <summary>Held while the behaviour takes queued observations (never waited on by requests).</summary>
+    internal Lock Drain { get; } = new();
+
+    /// <summary>Held while the score, action and throttle state change.</summary>
+    internal Lock Gate { get; } = new();
+
+    internal ConcurrentQueue<PendingObservation> Pending { get; } = new();
 
     /// <summary>Ticks of the tracker's clock when the client was last seen.</summary>
     public long LastSeen { get; internal set; }
@@ -36,9 +53,10 @@ public sealed class TrackedClient
 
     internal long ThrottleRefilled { get; set; }
 
-    /// <summary>Starts over (the client was idle beyond the expiry).</summary>
+    /// <summary>Starts over (the client was idle beyond the expiry). Call holding <see cref="Drain"/> and <see cref="Gate"/>.</summary>
     internal void Forget()
     {
+        Pending.Clear();
         Behaviour = new ClientBehaviour();
         Score = 0;
         Level = -1;
@@ -85,9 +103,12 @@ public sealed class ClientTracker
         {
             if (_time.GetElapsedTime(client.LastSeen, now) > IdleExpiry)
             {
-                lock (client)
+                lock (client.Drain)
                 {
-                    client.Forget();
+                    lock (client.Gate)
+                    {
+                        client.Forget();
+                    }
                 }
             }
 

@@ -199,8 +199,14 @@ internal static class Program
 
         // AIGUARD_BENCH_VARIANT=anomaly: the anomaly engine (the shipped model) on every route, in
         // shadow mode, so the load's one repeated client is scored on every request and never refused.
-        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "anomaly")
+        // anomaly-unscored: the same, but no client reaches MinRequests, to split observing from scoring.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") is "anomaly" or "anomaly-unscored")
         {
+            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "anomaly-unscored")
+            {
+                settings["AiGuard:Anomaly:MinRequests"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
+            }
+
             settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Threshold"] = "0.5";
             settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Action"] = "Observe";
             foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })

@@ -28,6 +28,8 @@ public sealed class AnomalyEngine
     private readonly TimeProvider _time;
     private readonly AnomalyMetrics _metrics;
     private readonly int _minRequests;
+    private readonly int _scoreEveryRequestUntil;
+    private readonly int _scoreEvery;
     private string? _modelId;
 
     /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
@@ -39,6 +41,8 @@ public sealed class AnomalyEngine
         var options = new AnomalyOptions();
         configuration.GetSection($"{AiGuardOptions.SectionName}:Anomaly").Bind(options);
         _minRequests = Math.Max(1, options.MinRequests);
+        _scoreEveryRequestUntil = Math.Max(_minRequests, options.ScoreEveryRequestUntil);
+        _scoreEvery = Math.Max(1, options.ScoreEvery);
         Clients = new ClientTracker(time, options.MaxClients, options.IdleExpiry);
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
@@ -218,8 +222,10 @@ public sealed class AnomalyEngine
 
     /// <summary>
     /// Applies the client's queued requests and answers in order, unless another request of the
-    /// client is doing so; then writes the features (when <paramref name="features"/> has room and
-    /// the client has been seen enough). True when it wrote fresh features.
+    /// client is doing so; then writes the features when <paramref name="features"/> has room, the
+    /// client has sent <c>MinRequests</c>, and the client is due: after every request up to
+    /// <c>ScoreEveryRequestUntil</c>, after every <c>ScoreEvery</c>-th beyond (a model run is the
+    /// dearest part of the engine in a busy process). True when it wrote fresh features.
     /// </summary>
     private bool Drain(TrackedClient client, Span<float> features)
     {
@@ -240,9 +246,12 @@ public sealed class AnomalyEngine
                     }
                 }
 
-                if (features.Length >= AnomalyFeatures.Count && client.Behaviour.Requests >= _minRequests)
+                var requests = client.Behaviour.Requests;
+                if (features.Length >= AnomalyFeatures.Count && requests >= _minRequests
+                    && (requests <= _scoreEveryRequestUntil || requests - client.ScoredAt >= _scoreEvery))
                 {
                     client.Behaviour.WriteFeatures(features);
+                    client.ScoredAt = requests;
                     wrote = true;
                 }
             }

@@ -17,6 +17,12 @@ public sealed class AnomalyOptions
     /// <summary>Requests a client sends before it is scored at all (its first requests say too little). Default 8.</summary>
     public int MinRequests { get; set; } = 8;
 
+    /// <summary>A client is scored after every request until it has sent this many. Default 256.</summary>
+    public int ScoreEveryRequestUntil { get; set; } = 256;
+
+    /// <summary>Beyond <see cref="ScoreEveryRequestUntil"/>, a client is scored after every n-th request. Default 8.</summary>
+    public int ScoreEvery { get; set; } = 8;
+
     /// <summary>Named anomaly policies; a guard policy names one in its <c>Anomaly</c> setting.</summary>
     public Dictionary<string, AnomalyPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
 }

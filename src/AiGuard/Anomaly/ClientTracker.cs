@@ -33,6 +33,9 @@ public sealed class TrackedClient
 
     internal ConcurrentQueue<PendingObservation> Pending { get; } = new();
 
+    /// <summary>The client's request count when it was last scored (under <see cref="Drain"/>).</summary>
+    internal long ScoredAt { get; set; }
+
     /// <summary>Ticks of the tracker's clock when the client was last seen.</summary>
     public long LastSeen { get; internal set; }
 
@@ -57,6 +60,7 @@ public sealed class TrackedClient
     internal void Forget()
     {
         Pending.Clear();
+        ScoredAt = 0;
         Behaviour = new ClientBehaviour();
         Score = 0;
         Level = -1;

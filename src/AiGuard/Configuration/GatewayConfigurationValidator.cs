@@ -57,6 +57,11 @@ public static class GatewayConfigurationValidator
             errors.Add("AiGuard:Anomaly:MinRequests must be at least 1.");
         }
 
+        if (anomaly.ScoreEvery < 1 || anomaly.ScoreEveryRequestUntil < 1)
+        {
+            errors.Add("AiGuard:Anomaly:ScoreEvery and ScoreEveryRequestUntil must be at least 1.");
+        }
+
         foreach (var (name, policy) in anomaly.Policies)
         {
             var at = $"AiGuard:Anomaly:Policies:{name}";

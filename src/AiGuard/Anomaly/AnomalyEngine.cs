@@ -30,6 +30,7 @@ public sealed class AnomalyEngine
     private readonly int _minRequests;
     private readonly int _scoreEveryRequestUntil;
     private readonly int _scoreEvery;
+    private readonly long _minScoreTicks;
     private string? _modelId;
 
     /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
@@ -43,6 +44,7 @@ public sealed class AnomalyEngine
         _minRequests = Math.Max(1, options.MinRequests);
         _scoreEveryRequestUntil = Math.Max(_minRequests, options.ScoreEveryRequestUntil);
         _scoreEvery = Math.Max(1, options.ScoreEvery);
+        _minScoreTicks = (long)(Math.Max(0, options.MinScoreInterval.TotalSeconds) * time.TimestampFrequency);
         Clients = new ClientTracker(time, options.MaxClients, options.IdleExpiry);
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
@@ -75,7 +77,7 @@ public sealed class AnomalyEngine
         client.Pending.Enqueue(new PendingObservation(request, seconds, null, 0));
 
         // Scored outside any lock: a busy client's concurrent requests never wait on the model.
-        var fresh = Drain(client, features);
+        var fresh = Drain(client, features, now);
         var score = fresh ? Math.Clamp(scorer.Score(features), 0f, 1f) : 0f;
         var escalated = -1;
         var throttled = false;
@@ -214,7 +216,7 @@ public sealed class AnomalyEngine
                 var width = output.RowWidth;
                 var rows = Math.Min(output.Values.Length / width, ClientBehaviour.MaxRowsPerRequest);
                 client.Pending.Enqueue(new PendingObservation(null, 0, output.Values.AsSpan(0, rows * width).ToArray(), width));
-                Drain(client, []);
+                Drain(client, [], 0);
                 return;
             }
         }
@@ -224,10 +226,11 @@ public sealed class AnomalyEngine
     /// Applies the client's queued requests and answers in order, unless another request of the
     /// client is doing so; then writes the features when <paramref name="features"/> has room, the
     /// client has sent <c>MinRequests</c>, and the client is due: after every request up to
-    /// <c>ScoreEveryRequestUntil</c>, after every <c>ScoreEvery</c>-th beyond (a model run is the
-    /// dearest part of the engine in a busy process). True when it wrote fresh features.
+    /// <c>ScoreEveryRequestUntil</c>, after every <c>ScoreEvery</c>-th beyond, and at most once
+    /// per <c>MinScoreInterval</c> (a model run is the dearest part of the engine in a busy
+    /// process). True when it wrote fresh features.
     /// </summary>
-    private bool Drain(TrackedClient client, Span<float> features)
+    private bool Drain(TrackedClient client, Span<float> features, long now)
     {
         var wrote = false;
         while (!client.Pending.IsEmpty && client.Drain.TryEnter())
@@ -248,10 +251,12 @@ public sealed class AnomalyEngine
 
                 var requests = client.Behaviour.Requests;
                 if (features.Length >= AnomalyFeatures.Count && requests >= _minRequests
-                    && (requests <= _scoreEveryRequestUntil || requests - client.ScoredAt >= _scoreEvery))
+                    && (requests <= _scoreEveryRequestUntil || requests - client.ScoredAt >= _scoreEvery)
+                    && (client.ScoredAt == 0 || now - client.ScoredTime >= _minScoreTicks))
                 {
                     client.Behaviour.WriteFeatures(features);
                     client.ScoredAt = requests;
+                    client.ScoredTime = now;
                     wrote = true;
                 }
             }

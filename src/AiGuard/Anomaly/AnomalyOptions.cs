@@ -23,6 +23,12 @@ public sealed class AnomalyOptions
     /// <summary>Beyond <see cref="ScoreEveryRequestUntil"/>, a client is scored after every n-th request. Default 8.</summary>
     public int ScoreEvery { get; set; } = 8;
 
+    /// <summary>
+    /// A client is scored at most once in this time (default 1 ms): a client sending thousands of
+    /// requests a second is scored a thousand times a second, not on every request.
+    /// </summary>
+    public TimeSpan MinScoreInterval { get; set; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Named anomaly policies; a guard policy names one in its <c>Anomaly</c> setting.</summary>
     public Dictionary<string, AnomalyPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
 }

@@ -36,6 +36,9 @@ public sealed class TrackedClient
     /// <summary>The client's request count when it was last scored (under <see cref="Drain"/>).</summary>
     internal long ScoredAt { get; set; }
 
+    /// <summary>When it was last scored (timestamp of the tracker's clock; under <see cref="Drain"/>).</summary>
+    internal long ScoredTime { get; set; }
+
     /// <summary>Ticks of the tracker's clock when the client was last seen.</summary>
     public long LastSeen { get; internal set; }
 
@@ -61,6 +64,7 @@ public sealed class TrackedClient
     {
         Pending.Clear();
         ScoredAt = 0;
+        ScoredTime = 0;
         Behaviour = new ClientBehaviour();
         Score = 0;
         Level = -1;

@@ -62,6 +62,11 @@ public static class GatewayConfigurationValidator
             errors.Add("AiGuard:Anomaly:ScoreEvery and ScoreEveryRequestUntil must be at least 1.");
         }
 
+        if (anomaly.MinScoreInterval < TimeSpan.Zero)
+        {
+            errors.Add("AiGuard:Anomaly:MinScoreInterval must not be negative (hh:mm:ss.fff).");
+        }
+
         foreach (var (name, policy) in anomaly.Policies)
         {
             var at = $"AiGuard:Anomaly:Policies:{name}";

@@ -39,19 +39,49 @@ public sealed class AnomalyEngine
         _model = model;
         _time = time;
         _metrics = metrics;
-        var options = new AnomalyOptions();
-        configuration.GetSection($"{AiGuardOptions.SectionName}:Anomaly").Bind(options);
+        var options = ReadAtStart(configuration.GetSection($"{AiGuardOptions.SectionName}:Anomaly"));
         _minRequests = Math.Max(1, options.MinRequests);
         _scoreEveryRequestUntil = Math.Max(_minRequests, options.ScoreEveryRequestUntil);
         _scoreEvery = Math.Max(1, options.ScoreEvery);
         _minScoreTicks = (long)(Math.Max(0, options.MinScoreInterval.TotalSeconds) * time.TimestampFrequency);
-        Clients = new ClientTracker(time, options.MaxClients, options.IdleExpiry);
+        // Out-of-range settings are named by the configuration validator, which runs after the stages are built.
+        Clients = new ClientTracker(time, Math.Max(1, options.MaxClients), options.IdleExpiry);
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
         metrics.Observe(this);
     }
 
     public ClientTracker Clients { get; }
+
+    /// <summary>
+    /// The engine's own settings, each read alone: a value that does not parse keeps its default
+    /// here, and the configuration validator (which runs once the stages exist) names it.
+    /// </summary>
+    private static AnomalyOptions ReadAtStart(IConfigurationSection section)
+    {
+        var defaults = new AnomalyOptions();
+        T Read<T>(string key, T fallback)
+        {
+            try
+            {
+                return section.GetValue(key, fallback)!;
+            }
+            catch (InvalidOperationException)
+            {
+                return fallback;
+            }
+        }
+
+        return new AnomalyOptions
+        {
+            MaxClients = Read(nameof(AnomalyOptions.MaxClients), defaults.MaxClients),
+            IdleExpiry = Read(nameof(AnomalyOptions.IdleExpiry), defaults.IdleExpiry),
+            MinRequests = Read(nameof(AnomalyOptions.MinRequests), defaults.MinRequests),
+            ScoreEveryRequestUntil = Read(nameof(AnomalyOptions.ScoreEveryRequestUntil), defaults.ScoreEveryRequestUntil),
+            ScoreEvery = Read(nameof(AnomalyOptions.ScoreEvery), defaults.ScoreEvery),
+            MinScoreInterval = Read(nameof(AnomalyOptions.MinScoreInterval), defaults.MinScoreInterval),
+        };
+    }
 
     public QuarantineList Quarantine { get; }
 

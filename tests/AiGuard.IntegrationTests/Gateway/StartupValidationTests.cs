@@ -434,4 +434,59 @@ public class StartupValidationTests
         Assert.Contains("--urls", message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', message);
     }
+
+    [Fact]
+    public async Task Anomaly_policy_mistakes_are_named_and_stop_the_start()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:Anomaly"] = "wach";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:0:Threshold"] = "1.5";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:0:Action"] = "Flag";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:1:Threshold"] = "0.9";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:1:Action"] = "Throttle";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:1:PerMinute"] = "0";
+        settings["AiGuard:Anomaly:Policies:empty:HoldFor"] = "00:00:00";
+        settings["AiGuard:Anomaly:MaxClients"] = "0";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Policies:chat:Anomaly names 'wach', which is not a policy under AiGuard:Anomaly:Policies", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:Policies:watch:Actions:0:Threshold must be in (0, 1]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:Policies:watch:Actions:1:PerMinute must be at least 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:Policies:empty:Actions is empty", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:Policies:empty:HoldFor must be a positive duration", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:MaxClients must be at least 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Anomaly_settings_that_do_not_parse_are_named_and_stop_the_start()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Anomaly:Policies:odd:Actions:0:Threshold"] = "0.5";
+        settings["AiGuard:Anomaly:Policies:odd:Actions:0:Action"] = "Block";
+        settings["AiGuard:Anomaly:MinRequests"] = "eight";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Anomaly:MinRequests: 'eight' is not a whole number.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:Policies:odd:Actions:0:Action: 'Block' is not one of: Observe, Flag, Harden, Throttle, Quarantine.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_route_with_an_anomaly_policy_starts_with_the_shipped_model()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:Anomaly"] = "watch";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:0:Threshold"] = "0.99";
+        settings["AiGuard:Anomaly:Policies:watch:Actions:0:Action"] = "Flag";
+
+        await using var app = Build(settings);
+        await app.StartAsync();
+
+        var scorer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AiGuard.Anomaly.AnomalyModelHost>(app.Services).Scorer;
+        Assert.NotNull(scorer);
+        Assert.Equal(AiGuard.Anomaly.AnomalyFeatures.Count, scorer.FeatureCount);
+        Assert.Equal(AiGuard.Anomaly.AnomalyFeatures.SchemaVersion, scorer.FeatureSchemaVersion);
+        Assert.EndsWith("models/anomaly.onnx", scorer.ModelPath, StringComparison.Ordinal);
+    }
 }

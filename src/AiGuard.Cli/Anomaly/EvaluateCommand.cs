@@ -22,9 +22,15 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Base seed: training clients use it, tuning clients seed+1, test clients seed+2", DefaultValueFactory = _ => defaults.Seed };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as markdown to this file" };
         var leaveOut = new Option<bool>("--leave-one-out") { Description = "Also train once without each attack family and test on it", DefaultValueFactory = _ => true };
+        var surrogate = new Option<int[]>("--surrogate-queries")
+        {
+            Description = "Query counts of the Knockoff surrogate-fidelity table",
+            DefaultValueFactory = _ => [50, 200, 1000, 5000],
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("eval", "Evaluate the anomaly engine on simulated traffic: per family, share flagged and requests to the first flag")
         {
-            clients, maxQueries, seed, markdown, leaveOut,
+            clients, maxQueries, seed, markdown, leaveOut, surrogate,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -34,7 +40,7 @@ internal static class EvaluateCommand
                 MaxQueries = parse.GetValue(maxQueries),
                 Seed = parse.GetValue(seed),
             };
-            var report = Run(options, parse.GetValue(leaveOut));
+            var report = Run(options, parse.GetValue(leaveOut), parse.GetValue(surrogate) ?? []);
             Console.WriteLine(report);
             if (parse.GetValue(markdown) is { } file)
             {
@@ -47,7 +53,7 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static string Run(StudyOptions options, bool leaveOneOut)
+    private static string Run(StudyOptions options, bool leaveOneOut, int[] surrogateQueries)
     {
         var started = Stopwatch.GetTimestamp();
         var main = new TrafficPlan { ClientsPerFamily = options.ClientsPerFamily, MaxQueries = options.MaxQueries, Victims = ["demo-classifier"] };
@@ -113,7 +119,7 @@ internal static class EvaluateCommand
         text.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var victim in new[] { "demo-classifier", "glyphs" })
         {
-            foreach (var queries in new[] { 50, 200, 1000, 5000 })
+            foreach (var queries in surrogateQueries)
             {
                 var model = AiGuard.Training.Simulation.Victims.TensorVictims.Get(victim);
                 var full = SurrogateFidelity.Measure(model, queries, null, options.Seed);

@@ -57,6 +57,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Anomaly_train_on_simulated_traffic_writes_a_tuned_model_and_eval_writes_the_report()
+    {
+        var train = await AiGuardCli.RunAsync(_dir, "anomaly", "train", "--out", "sim.onnx", "--clients-per-family", "2", "--max-queries", "60", "--trees", "10");
+        Assert.True(train.ExitCode == 0, train.StdErr);
+        Assert.Contains("Recommended first threshold: ", train.StdOut, StringComparison.Ordinal);
+        using (var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir, "sim.manifest.json"))))
+        {
+            var training = manifest.RootElement.GetProperty("training");
+            Assert.InRange(training.GetProperty("recommended_threshold").GetDouble(), 0.0, 1.0);
+            Assert.StartsWith("simulated: ", training.GetProperty("traffic").GetString(), StringComparison.Ordinal);
+            Assert.True(training.GetProperty("tuning_benign_clients").GetInt32() > 0);
+        }
+
+        var eval = await AiGuardCli.RunAsync(_dir, "anomaly", "eval", "--clients-per-family", "2", "--max-queries", "60", "--leave-one-out", "false", "--surrogate-queries", "50", "--markdown", "report.md");
+        Assert.True(eval.ExitCode == 0, eval.StdErr);
+        var report = await File.ReadAllTextAsync(Path.Combine(_dir, "report.md"));
+        Assert.Contains("## 1. On the training victim", report, StringComparison.Ordinal);
+        Assert.Contains("## 2. On a victim the model never saw", report, StringComparison.Ordinal);
+        Assert.Contains("## 4. Extraction that looks like a heavy user", report, StringComparison.Ordinal);
+        Assert.Contains("| hopskipjump | attack | 2 |", report, StringComparison.Ordinal);
+        Assert.Contains("| llm/growing-conversation | benign | 2 |", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Trained_model_and_manifest_score_a_table_and_a_one_byte_change_fails_the_pinned_load()
     {
         Assert.Equal(0, (await AiGuardCli.RunAsync(_dir, "anomaly", "generate", "--rows", "800", "--out", "features.csv", "--seed", "3")).ExitCode);

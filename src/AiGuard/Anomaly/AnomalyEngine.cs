@@ -159,7 +159,10 @@ public sealed class AnomalyEngine
             client.Reasons = Explain(scorer, features, score);
         }
 
-        _metrics.Scored(score);
+        if (fresh)
+        {
+            _metrics.Scored(score);
+        }
         if (request.Inputs.Count > 0 && request.Inputs[0] is TensorInput)
         {
             context.AnomalyClient = client;

@@ -15,7 +15,7 @@ public sealed class AnomalyMetrics
     {
         _meter = meterFactory.Create(MeterName);
         _scores = _meter.CreateHistogram<double>(
-            "aiguard.anomaly.score", "1", "Anomaly score of each scored request's client, in [0, 1].",
+            "aiguard.anomaly.score", "1", "Anomaly scores computed (one per model run), in [0, 1].",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] });
         _actions = _meter.CreateCounter<long>("aiguard.anomaly.actions", "{client}", "Clients that reached an action's threshold, by action.");
     }

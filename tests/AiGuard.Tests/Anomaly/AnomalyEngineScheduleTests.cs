@@ -1,0 +1,79 @@
+using AiGuard.Anomaly;
+using AiGuard.Identity;
+using AiGuard.Limits;
+using AiGuard.Protocols;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AiGuard.Tests.Anomaly;
+
+/// <summary>When the engine runs the model: the shipped model, a fake clock, the score histogram counting the runs.</summary>
+public sealed class AnomalyEngineScheduleTests
+{
+    private static string ShippedModel()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, AnomalyModelHost.ShippedModelPath);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("models/anomaly.onnx not found above the test's directory");
+    }
+
+    [Fact]
+    public void A_client_is_scored_after_every_request_then_every_nth_and_at_most_once_per_interval()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiGuard:Anomaly:Model:Path"] = ShippedModel(),
+            ["AiGuard:Anomaly:MinRequests"] = "8",
+            ["AiGuard:Anomaly:ScoreEveryRequestUntil"] = "20",
+            ["AiGuard:Anomaly:ScoreEvery"] = "4",
+            ["AiGuard:Anomaly:MinScoreInterval"] = "00:00:00.001",
+        }).Build();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        var meters = TestGateway.NewMeters();
+        using var host = new AnomalyModelHost(configuration);
+        var engine = new AnomalyEngine(host, configuration, time, new AnomalyMetrics(meters), new RedisConnectionHolder(null), NullLogger<AnomalyEngine>.Instance);
+        using var scores = new MetricCollector<double>(meters, AnomalyMetrics.MeterName, "aiguard.anomaly.score");
+        var policy = new AnomalyPolicy("never", new AnomalyPolicyOptions { Actions = [new AnomalyActionOptions { Threshold = 1, Action = AnomalyAction.Observe }] });
+        var context = TestGateway.Context(TestGateway.Snapshot());
+        context.Client = new ClientIdentity("client", "key", "tenant", [], ["*"], ["*"]);
+        var random = new Random(5);
+
+        void Send(TimeSpan gap)
+        {
+            time.Advance(gap);
+            context.Request = new InferenceRequest
+            {
+                Protocol = ProtocolNames.OpenInferenceV2,
+                Operation = "infer",
+                Inputs = [new TensorInput("inputs[0]", "features", [1, 4], "FP32", [.. Enumerable.Range(0, 4).Select(_ => random.NextDouble() * 8)], [])],
+            };
+            Assert.True(engine.Assess(context, policy).IsContinue);
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Send(TimeSpan.FromMilliseconds(10));
+        }
+
+        // Requests 8..20 (13), then 24, 28, ..., 100 (20).
+        Assert.Equal(33, scores.GetMeasurementSnapshot().Count);
+
+        // A burst of 40 requests 0.1 ms apart: every 4th is due, but at most one run per millisecond.
+        for (var i = 0; i < 40; i++)
+        {
+            Send(TimeSpan.FromTicks(1_000));
+        }
+
+        Assert.InRange(scores.GetMeasurementSnapshot().Count - 33, 3, 5);
+        Assert.InRange(engine.Clients.Find("client")!.Score, 0f, 1f);
+    }
+}

@@ -28,9 +28,13 @@ internal static class EvaluateCommand
             DefaultValueFactory = _ => [50, 200, 1000, 5000],
             AllowMultipleArgumentsPerToken = true,
         };
+        var model = new Option<FileInfo?>("--model")
+        {
+            Description = "Evaluate this model (with its manifest's recommended threshold) on test clients of every victim instead of training one",
+        };
         var command = new Command("eval", "Evaluate the anomaly engine on simulated traffic: per family, share flagged and requests to the first flag")
         {
-            clients, maxQueries, seed, markdown, leaveOut, surrogate,
+            clients, maxQueries, seed, markdown, leaveOut, surrogate, model,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -40,7 +44,9 @@ internal static class EvaluateCommand
                 MaxQueries = parse.GetValue(maxQueries),
                 Seed = parse.GetValue(seed),
             };
-            var report = Run(options, parse.GetValue(leaveOut), parse.GetValue(surrogate) ?? []);
+            var report = parse.GetValue(model) is { } given
+                ? RunModel(options, given.FullName)
+                : Run(options, parse.GetValue(leaveOut), parse.GetValue(surrogate) ?? []);
             Console.WriteLine(report);
             if (parse.GetValue(markdown) is { } file)
             {
@@ -132,6 +138,26 @@ internal static class EvaluateCommand
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Run time {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min on {Environment.ProcessorCount} cores.");
+        return text.ToString();
+    }
+
+    /// <summary>A given model (the shipped one) on fresh test clients of every victim and the toy LLM.</summary>
+    private static string RunModel(StudyOptions options, string path)
+    {
+        using var scorer = AiGuard.Anomaly.AnomalyScorer.Load(new AiGuard.Anomaly.AnomalyModelOptions { Path = path });
+        var threshold = scorer.Manifest?.Training?.RecommendedThreshold
+            ?? throw new InvalidOperationException($"The model '{path}' has no recommended_threshold in its manifest.");
+        var plan = new TrafficPlan { ClientsPerFamily = options.ClientsPerFamily, MaxQueries = options.MaxQueries, Seed = options.Seed + 2 };
+        IReadOnlyList<ClientTrace> testing = [];
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(progress =>
+            testing = Simulate(progress, "test clients", plan));
+        var (_, first) = DetectionReport.Score(scorer, testing, threshold, options.MinRequests);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"`aiguard anomaly eval --model {Path.GetFileName(path)} --clients-per-family {options.ClientsPerFamily} --max-queries {options.MaxQueries} --seed {options.Seed}`: " +
+            $"{testing.Count} test clients (seed {options.Seed + 2}) of every victim and the toy LLM, at the manifest's recommended threshold.");
+        text.AppendLine();
+        text.AppendLine(DetectionReport.Markdown(DetectionReport.Summarize(testing, first), threshold));
         return text.ToString();
     }
 

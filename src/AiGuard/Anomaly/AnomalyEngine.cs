@@ -104,10 +104,8 @@ public sealed class AnomalyEngine
         var now = _time.GetTimestamp();
         var seconds = (double)now / _time.TimestampFrequency;
         Span<float> features = stackalloc float[AnomalyFeatures.Count];
-        client.Pending.Enqueue(new PendingObservation(request, seconds, null, 0));
-
         // Scored outside any lock: a busy client's concurrent requests never wait on the model.
-        var fresh = Drain(client, features, now);
+        var fresh = Apply(client, new PendingObservation(request, seconds, null, 0), features, now);
         var score = fresh ? Math.Clamp(scorer.Score(features), 0f, 1f) : 0f;
         var escalated = -1;
         var throttled = false;
@@ -248,50 +246,51 @@ public sealed class AnomalyEngine
                 // A copy of the rows the behaviour reads: later stages may harden the answer in place.
                 var width = output.RowWidth;
                 var rows = Math.Min(output.Values.Length / width, ClientBehaviour.MaxRowsPerRequest);
-                client.Pending.Enqueue(new PendingObservation(null, 0, output.Values.AsSpan(0, rows * width).ToArray(), width));
-                Drain(client, [], 0);
+                Apply(client, new PendingObservation(null, 0, output.Values.AsSpan(0, rows * width).ToArray(), width), [], 0);
                 return;
             }
         }
     }
 
     /// <summary>
-    /// Applies the client's queued requests and answers in order, unless another request of the
-    /// client is doing so; then writes the features when <paramref name="features"/> has room, the
-    /// client has sent <c>MinRequests</c>, and the client is due: after every request up to
+    /// Applies <paramref name="item"/> to the client's behaviour, after anything other requests
+    /// queued, unless another request of the client holds it: then queues the item for that one
+    /// (or the next) to apply. Then writes the features when <paramref name="features"/> has room,
+    /// the client has sent <c>MinRequests</c>, and the client is due: after every request up to
     /// <c>ScoreEveryRequestUntil</c>, after every <c>ScoreEvery</c>-th beyond, and at most once
     /// per <c>MinScoreInterval</c> (a model run is the dearest part of the engine in a busy
     /// process). True when it wrote fresh features.
     /// </summary>
-    private bool Drain(TrackedClient client, Span<float> features, long now)
+    private bool Apply(TrackedClient client, PendingObservation item, Span<float> features, long now)
     {
         var wrote = false;
-        while (!client.Pending.IsEmpty && client.Drain.TryEnter())
+        var mine = true;
+        if (!client.Drain.TryEnter())
+        {
+            client.PendingQueue().Enqueue(item);
+            mine = false;
+        }
+        else
         {
             try
             {
-                while (client.Pending.TryDequeue(out var item))
-                {
-                    if (item.Request is { } request)
-                    {
-                        Observe(client.Behaviour, request, item.Seconds);
-                    }
-                    else
-                    {
-                        client.Behaviour.ObserveAnswer(item.Answer, item.Classes);
-                    }
-                }
+                ApplyQueued(client);
+                ApplyOne(client.Behaviour, item);
+                wrote = WriteIfDue(client, features, now);
+            }
+            finally
+            {
+                client.Drain.Exit();
+            }
+        }
 
-                var requests = client.Behaviour.Requests;
-                if (features.Length >= AnomalyFeatures.Count && requests >= _minRequests
-                    && (requests <= _scoreEveryRequestUntil || requests - client.ScoredAt >= _scoreEvery)
-                    && (client.ScoredAt == 0 || now - client.ScoredTime >= _minScoreTicks))
-                {
-                    client.Behaviour.WriteFeatures(features);
-                    client.ScoredAt = requests;
-                    client.ScoredTime = now;
-                    wrote = true;
-                }
+        // Whatever was queued meanwhile is applied by whoever gets the behaviour next.
+        while (client.Pending is { IsEmpty: false } && client.Drain.TryEnter())
+        {
+            try
+            {
+                ApplyQueued(client);
+                wrote |= !mine && WriteIfDue(client, features, now);
             }
             finally
             {
@@ -300,6 +299,45 @@ public sealed class AnomalyEngine
         }
 
         return wrote;
+    }
+
+    private static void ApplyQueued(TrackedClient client)
+    {
+        if (client.Pending is { } queue)
+        {
+            while (queue.TryDequeue(out var queued))
+            {
+                ApplyOne(client.Behaviour, queued);
+            }
+        }
+    }
+
+    private static void ApplyOne(ClientBehaviour behaviour, in PendingObservation item)
+    {
+        if (item.Request is { } request)
+        {
+            Observe(behaviour, request, item.Seconds);
+        }
+        else
+        {
+            behaviour.ObserveAnswer(item.Answer, item.Classes);
+        }
+    }
+
+    private bool WriteIfDue(TrackedClient client, Span<float> features, long now)
+    {
+        var requests = client.Behaviour.Requests;
+        if (features.Length < AnomalyFeatures.Count || requests < _minRequests
+            || (requests > _scoreEveryRequestUntil && requests - client.ScoredAt < _scoreEvery)
+            || (client.ScoredAt != 0 && now - client.ScoredTime < _minScoreTicks))
+        {
+            return false;
+        }
+
+        client.Behaviour.WriteFeatures(features);
+        client.ScoredAt = requests;
+        client.ScoredTime = now;
+        return true;
     }
 
     /// <summary>Feeds one parsed request to a client's behaviour: its first numeric tensor, or its text.</summary>

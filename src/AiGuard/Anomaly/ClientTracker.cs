@@ -8,9 +8,10 @@ internal readonly record struct PendingObservation(InferenceRequest? Request, do
 
 /// <summary>One client the engine watches: its behaviour, its last score and the action it holds.</summary>
 /// <remarks>
-/// Concurrent requests of one client never wait for each other: each queues what it saw
-/// (<see cref="Pending"/>), and whichever finds the behaviour free applies everything queued, in
-/// order (flat combining). The score, action and throttle state change under <see cref="Gate"/>,
+/// Concurrent requests of one client never wait for each other: a request that finds the
+/// behaviour busy queues what it saw (<see cref="Pending"/>, created on the first such clash, so a
+/// client that never sends concurrently carries no queue), and whichever finds the behaviour free
+/// applies everything queued, in order (flat combining). The score, action and throttle state change under <see cref="Gate"/>,
 /// held for a few hundred nanoseconds.
 /// </remarks>
 public sealed class TrackedClient
@@ -31,7 +32,22 @@ public sealed class TrackedClient
     /// <summary>Held while the score, action and throttle state change.</summary>
     internal Lock Gate { get; } = new();
 
-    internal ConcurrentQueue<PendingObservation> Pending { get; } = new();
+    private ConcurrentQueue<PendingObservation>? _pending;
+
+    /// <summary>What concurrent requests queued; null until a request first found the behaviour busy.</summary>
+    internal ConcurrentQueue<PendingObservation>? Pending => Volatile.Read(ref _pending);
+
+    internal ConcurrentQueue<PendingObservation> PendingQueue()
+    {
+        var queue = Volatile.Read(ref _pending);
+        if (queue is null)
+        {
+            Interlocked.CompareExchange(ref _pending, new ConcurrentQueue<PendingObservation>(), null);
+            queue = Volatile.Read(ref _pending)!;
+        }
+
+        return queue;
+    }
 
     /// <summary>The client's request count when it was last scored (under <see cref="Drain"/>).</summary>
     internal long ScoredAt { get; set; }
@@ -62,7 +78,7 @@ public sealed class TrackedClient
     /// <summary>Starts over (the client was idle beyond the expiry). Call holding <see cref="Drain"/> and <see cref="Gate"/>.</summary>
     internal void Forget()
     {
-        Pending.Clear();
+        Pending?.Clear();
         ScoredAt = 0;
         ScoredTime = 0;
         Behaviour = new ClientBehaviour();

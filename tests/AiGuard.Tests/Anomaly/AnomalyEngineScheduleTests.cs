@@ -76,4 +76,44 @@ public sealed class AnomalyEngineScheduleTests
         Assert.InRange(scores.GetMeasurementSnapshot().Count - 33, 3, 5);
         Assert.InRange(engine.Clients.Find("client")!.Score, 0f, 1f);
     }
+
+    [Fact]
+    public void Concurrent_requests_of_one_client_are_all_observed_without_waiting_for_each_other()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiGuard:Anomaly:Model:Path"] = ShippedModel(),
+        }).Build();
+        using var host = new AnomalyModelHost(configuration);
+        var engine = new AnomalyEngine(host, configuration, TimeProvider.System, new AnomalyMetrics(TestGateway.NewMeters()), new RedisConnectionHolder(null), NullLogger<AnomalyEngine>.Instance);
+        var policy = new AnomalyPolicy("never", new AnomalyPolicyOptions { Actions = [new AnomalyActionOptions { Threshold = 1, Action = AnomalyAction.Observe }] });
+        var snapshot = TestGateway.Snapshot();
+        var client = new ClientIdentity("busy", "key", "tenant", [], ["*"], ["*"]);
+
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                Assert.True(engine.Assess(GuardContextFor(snapshot, client, (worker * 1000) + i), policy).IsContinue);
+            }
+        });
+
+        // Whatever the last requests queued is applied by the client's next request.
+        engine.Assess(GuardContextFor(snapshot, client, -1), policy);
+        Assert.Equal(2001, engine.Clients.Find("busy")!.Behaviour.Requests);
+    }
+
+    private static AiGuard.Pipeline.GuardContext GuardContextFor(AiGuard.Configuration.GatewaySnapshot snapshot, ClientIdentity client, int seed)
+    {
+        var context = TestGateway.Context(snapshot);
+        context.Client = client;
+        var random = new Random(seed);
+        context.Request = new InferenceRequest
+        {
+            Protocol = ProtocolNames.OpenInferenceV2,
+            Operation = "infer",
+            Inputs = [new TensorInput("inputs[0]", "features", [1, 4], "FP32", [.. Enumerable.Range(0, 4).Select(_ => random.NextDouble() * 8)], [])],
+        };
+        return context;
+    }
 }

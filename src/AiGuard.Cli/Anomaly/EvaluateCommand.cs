@@ -66,7 +66,7 @@ internal static class EvaluateCommand
         var other = main with { Victims = ["glyphs"], Chat = false };
         var text = new StringBuilder();
         IReadOnlyList<ClientTrace> training = [], tuning = [], testing = [], otherTesting = [];
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(progress =>
+        WithProgress(progress =>
         {
             training = Simulate(progress, "training clients", main with { Seed = options.Seed });
             tuning = Simulate(progress, "tuning clients", main with { Seed = options.Seed + 1 });
@@ -149,8 +149,7 @@ internal static class EvaluateCommand
             ?? throw new InvalidOperationException($"The model '{path}' has no recommended_threshold in its manifest.");
         var plan = new TrafficPlan { ClientsPerFamily = options.ClientsPerFamily, MaxQueries = options.MaxQueries, Seed = options.Seed + 2 };
         IReadOnlyList<ClientTrace> testing = [];
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(progress =>
-            testing = Simulate(progress, "test clients", plan));
+        WithProgress(progress => testing = Simulate(progress, "test clients", plan));
         var (_, first) = DetectionReport.Score(scorer, testing, threshold, options.MinRequests);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
@@ -161,7 +160,12 @@ internal static class EvaluateCommand
         return text.ToString();
     }
 
-    private static IReadOnlyList<ClientTrace> Simulate(ProgressContext progress, string name, TrafficPlan plan)
+    /// <summary>Runs <paramref name="simulate"/> under one progress display with a bar per simulated set.</summary>
+    internal static void WithProgress(Action<ProgressContext> simulate) =>
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(simulate);
+
+    /// <summary>Simulates the clients of <paramref name="plan"/>, one bar advancing per finished client.</summary>
+    internal static IReadOnlyList<ClientTrace> Simulate(ProgressContext progress, string name, TrafficPlan plan)
     {
         var specs = plan.Clients();
         var task = progress.AddTask($"Simulating {specs.Count} {name}", maxValue: specs.Count);

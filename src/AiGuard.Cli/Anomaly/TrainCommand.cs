@@ -86,17 +86,10 @@ internal static class TrainCommand
     {
         var plan = new TrafficPlan { ClientsPerFamily = study.ClientsPerFamily, MaxQueries = study.MaxQueries, Seed = study.Seed };
         IReadOnlyList<ClientTrace> training = [], tuning = [];
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(progress =>
+        EvaluateCommand.WithProgress(progress =>
         {
-            IReadOnlyList<ClientTrace> Simulate(string name, int seed)
-            {
-                var specs = (plan with { Seed = seed }).Clients();
-                var task = progress.AddTask($"Simulating {specs.Count} {name} clients", maxValue: specs.Count);
-                return SimulatedTraffic.Run(specs, _ => task.Increment(1));
-            }
-
-            training = Simulate("training", study.Seed);
-            tuning = Simulate("tuning", study.Seed + 1);
+            training = EvaluateCommand.Simulate(progress, "training clients", plan with { Seed = study.Seed });
+            tuning = EvaluateCommand.Simulate(progress, "tuning clients", plan with { Seed = study.Seed + 1 });
         });
 
         TunedModel? model = null;

@@ -105,7 +105,7 @@ public sealed class AnomalyEngine
         var seconds = (double)now / _time.TimestampFrequency;
         Span<float> features = stackalloc float[AnomalyFeatures.Count];
         // Scored outside any lock: a busy client's concurrent requests never wait on the model.
-        var fresh = Apply(client, new PendingObservation(request, seconds, null, 0), features, now);
+        var fresh = Apply(client, new PendingObservation(request, seconds, null, 0), [], features, now);
         var score = fresh ? Math.Clamp(scorer.Score(features), 0f, 1f) : 0f;
         var escalated = -1;
         var throttled = false;
@@ -243,10 +243,9 @@ public sealed class AnomalyEngine
         {
             if (output.IsFloatingPoint && output.RowWidth >= 2)
             {
-                // A copy of the rows the behaviour reads: later stages may harden the answer in place.
                 var width = output.RowWidth;
                 var rows = Math.Min(output.Values.Length / width, ClientBehaviour.MaxRowsPerRequest);
-                Apply(client, new PendingObservation(null, 0, output.Values.AsSpan(0, rows * width).ToArray(), width), [], 0);
+                Apply(client, new PendingObservation(null, 0, null, width), output.Values.AsSpan(0, rows * width), [], 0);
                 return;
             }
         }
@@ -255,19 +254,20 @@ public sealed class AnomalyEngine
     /// <summary>
     /// Applies <paramref name="item"/> to the client's behaviour, after anything other requests
     /// queued, unless another request of the client holds it: then queues the item for that one
-    /// (or the next) to apply. Then writes the features when <paramref name="features"/> has room,
+    /// (or the next) to apply. An answer's rows come as <paramref name="answer"/> and are copied
+    /// only when queued (later stages may harden the answer in place). Then writes the features when <paramref name="features"/> has room,
     /// the client has sent <c>MinRequests</c>, and the client is due: after every request up to
     /// <c>ScoreEveryRequestUntil</c>, after every <c>ScoreEvery</c>-th beyond, and at most once
     /// per <c>MinScoreInterval</c> (a model run is the dearest part of the engine in a busy
     /// process). True when it wrote fresh features.
     /// </summary>
-    private bool Apply(TrackedClient client, PendingObservation item, Span<float> features, long now)
+    private bool Apply(TrackedClient client, PendingObservation item, ReadOnlySpan<double> answer, Span<float> features, long now)
     {
         var wrote = false;
         var mine = true;
         if (!client.Drain.TryEnter())
         {
-            client.PendingQueue().Enqueue(item);
+            client.PendingQueue().Enqueue(item.Request is null ? item with { Answer = answer.ToArray() } : item);
             mine = false;
         }
         else
@@ -275,7 +275,7 @@ public sealed class AnomalyEngine
             try
             {
                 ApplyQueued(client);
-                ApplyOne(client.Behaviour, item);
+                ApplyOne(client.Behaviour, item, answer);
                 wrote = WriteIfDue(client, features, now);
             }
             finally
@@ -307,12 +307,12 @@ public sealed class AnomalyEngine
         {
             while (queue.TryDequeue(out var queued))
             {
-                ApplyOne(client.Behaviour, queued);
+                ApplyOne(client.Behaviour, queued, queued.Answer);
             }
         }
     }
 
-    private static void ApplyOne(ClientBehaviour behaviour, in PendingObservation item)
+    private static void ApplyOne(ClientBehaviour behaviour, in PendingObservation item, ReadOnlySpan<double> answer)
     {
         if (item.Request is { } request)
         {
@@ -320,7 +320,7 @@ public sealed class AnomalyEngine
         }
         else
         {
-            behaviour.ObserveAnswer(item.Answer, item.Classes);
+            behaviour.ObserveAnswer(answer, item.Classes);
         }
     }
 

@@ -71,7 +71,7 @@ internal static class Program
                 Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
                 return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline]");
                 return 2;
         }
     }
@@ -197,16 +197,29 @@ internal static class Program
             }
         }
 
-        // AIGUARD_BENCH_VARIANT=anomaly: the anomaly engine (the shipped model) on every route, in
-        // shadow mode, so the load's one repeated client is scored on every request and never refused.
+        // AIGUARD_BENCH_VARIANT=anomaly: the anomaly engine (the shipped model, the demo classifier's
+        // reference file) on every route, in shadow mode, so the load's one repeated client is
+        // observed on every request, scored on its schedule and never refused.
         // anomaly-unscored: the same, but no client reaches MinRequests, to split observing from scoring.
-        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") is "anomaly" or "anomaly-unscored")
+        // anomaly-every: the client is due on every request (no 1 ms interval, no every-8th), the
+        // per-request cost with many clients each below a request a millisecond;
+        // anomaly-every-inline: the same, scored inline instead of in batches.
+        var variant = Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT");
+        if (variant is "anomaly" or "anomaly-unscored" or "anomaly-every" or "anomaly-every-inline")
         {
-            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "anomaly-unscored")
+            if (variant == "anomaly-unscored")
             {
                 settings["AiGuard:Anomaly:MinRequests"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
             }
 
+            if (variant is "anomaly-every" or "anomaly-every-inline")
+            {
+                settings["AiGuard:Anomaly:MinScoreInterval"] = "00:00:00";
+                settings["AiGuard:Anomaly:ScoreEveryRequestUntil"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
+                settings["AiGuard:Anomaly:BatchScoring"] = variant == "anomaly-every" ? "true" : "false";
+            }
+
+            settings["AiGuard:Anomaly:References:demo-classifier"] = "models/demo-classifier.reference.json";
             settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Threshold"] = "0.5";
             settings["AiGuard:Anomaly:Policies:shadow:Actions:0:Action"] = "Observe";
             foreach (var policy in new[] { "llm", "classifier-v2", "classifier-tf" })

@@ -12,6 +12,8 @@ internal static class AnomalyCommand
         command.Subcommands.Add(TrainCommand.Create());
         command.Subcommands.Add(ScoreCommand.Create());
         command.Subcommands.Add(EvaluateCommand.Create());
+        command.Subcommands.Add(ReferenceCommand.Create());
+        command.Subcommands.Add(SampleCommand.Create());
         return command;
     }
 }

@@ -79,7 +79,7 @@ internal static class EvaluateCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"`aiguard anomaly eval --clients-per-family {options.ClientsPerFamily} --max-queries {options.MaxQueries} --seed {options.Seed}`: " +
             $"{training.Count} training clients ({training.Sum(t => t.Rows.Length)} requests) on the demo classifier (4 inputs, 3 classes) and the toy LLM, " +
-            $"threshold tuned to flag at most {options.FalsePositiveRate:P1} of {tuning.Count(t => !t.Spec.IsAttack)} separate benign clients (seed {options.Seed + 1}), " +
+            $"threshold tuned to flag {(options.FalsePositiveRate > 0 ? $"at most {options.FalsePositiveRate:P2} of" : "none of")} {tuning.Count(t => !t.Spec.IsAttack)} separate benign clients (seed {options.Seed + 1}), " +
             $"reported on clients of seed {options.Seed + 2} that neither training nor tuning saw. Model: {options.Trees.Trees} trees of {options.Trees.Leaves} leaves; scored from request {options.MinRequests} on.");
         text.AppendLine();
 

@@ -110,7 +110,7 @@ internal static class TrainCommand
             var manifestPath = result.WriteFiles(path, manifest);
             PrintSummary(path, manifestPath, result, study.Trees);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Recommended first threshold: {model.Threshold:0.####} (flags at most {study.FalsePositiveRate:P1} of {model.BenignMaxScores.Length} separate benign clients)"));
+                $"Recommended first threshold: {model.Threshold:0.####} (flags {(study.FalsePositiveRate > 0 ? $"at most {study.FalsePositiveRate:P2} of" : "none of")} {model.BenignMaxScores.Length} separate benign clients)"));
         }
 
         return 0;

@@ -28,6 +28,7 @@ public sealed class ClientTrace
     public static ClientTrace Run(ClientSpec spec, ITensorClient client, IVictimModel victim)
     {
         var behaviour = new ClientBehaviour();
+        var reference = AiGuard.Training.Simulation.Victims.TensorVictims.Reference(victim);
         var rows = new List<float[]>();
         foreach (var query in client.Run(victim, new Random(spec.Seed), spec.MaxQueries))
         {
@@ -37,7 +38,7 @@ public sealed class ClientTrace
                 values[i] = query.Rows[i];
             }
 
-            behaviour.ObserveTensor(query.Seconds, values, victim.InputSize);
+            behaviour.ObserveTensor(query.Seconds, values, victim.InputSize, reference);
             rows.Add(Features(behaviour));
             var answer = new double[query.Probabilities.Length];
             for (var i = 0; i < answer.Length; i++)

@@ -20,7 +20,7 @@ public sealed record AnomalyEvidence(double Score, string Model, string Reasons)
 /// The anomaly engine: watches every client of the routes that name an anomaly policy, scores its
 /// behaviour with the ONNX model after each request, and takes the policy's actions by threshold.
 /// </summary>
-public sealed class AnomalyEngine
+public sealed class AnomalyEngine : IDisposable
 {
     private const int TopReasons = 3;
 
@@ -31,6 +31,7 @@ public sealed class AnomalyEngine
     private readonly int _scoreEveryRequestUntil;
     private readonly int _scoreEvery;
     private readonly long _minScoreTicks;
+    private readonly AnomalyBatchScorer? _batch;
     private string? _modelId;
 
     /// <remarks>Reads <c>AiGuard:Anomaly</c> at start: the table's size and expiry take a restart to change.</remarks>
@@ -46,6 +47,8 @@ public sealed class AnomalyEngine
         _minScoreTicks = (long)(Math.Max(0, options.MinScoreInterval.TotalSeconds) * time.TimestampFrequency);
         // Out-of-range settings are named by the configuration validator, which runs after the stages are built.
         Clients = new ClientTracker(time, Math.Max(1, options.MaxClients), options.IdleExpiry);
+        References = new TensorReferences(LoadReferences(options.References, logger), options.Learning);
+        _batch = options.BatchScoring ? new AnomalyBatchScorer(model, metrics, logger) : null;
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
         metrics.Observe(this);
@@ -80,8 +83,49 @@ public sealed class AnomalyEngine
             ScoreEveryRequestUntil = Read(nameof(AnomalyOptions.ScoreEveryRequestUntil), defaults.ScoreEveryRequestUntil),
             ScoreEvery = Read(nameof(AnomalyOptions.ScoreEvery), defaults.ScoreEvery),
             MinScoreInterval = Read(nameof(AnomalyOptions.MinScoreInterval), defaults.MinScoreInterval),
+            BatchScoring = Read(nameof(AnomalyOptions.BatchScoring), defaults.BatchScoring),
+            References = section.GetSection(nameof(AnomalyOptions.References)).GetChildren()
+                .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+                .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
+            Learning = new AnomalyReferenceOptions
+            {
+                Learn = Read("Learning:Learn", defaults.Learning.Learn),
+                RequestsPerClient = Read("Learning:RequestsPerClient", defaults.Learning.RequestsPerClient),
+                MinClients = Read("Learning:MinClients", defaults.Learning.MinClients),
+                MinRows = Read("Learning:MinRows", defaults.Learning.MinRows),
+            },
         };
     }
+
+    /// <summary>
+    /// The operator's reference files; one that cannot be read is skipped with an error logged
+    /// (the configuration validator refuses it at start and on reload).
+    /// </summary>
+    private static Dictionary<string, TensorReference> LoadReferences(Dictionary<string, string> files, ILogger logger)
+    {
+        var loaded = new Dictionary<string, TensorReference>(StringComparer.Ordinal);
+        foreach (var (model, path) in files)
+        {
+            try
+            {
+                loaded[model] = TensorReference.Load(AnomalyModelOptions.Resolve(path));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                logger.LogError("Anomaly reference for model {Model} at {Path} cannot be read: {Reason}", model, path, e.Message);
+            }
+        }
+
+        return loaded;
+    }
+
+    /// <summary>The references of legitimate inputs distances are measured against.</summary>
+    public TensorReferences References { get; }
+
+    /// <summary>Waits until every client handed to the batch scorer so far is scored (at once without batch scoring).</summary>
+    public Task WhenScoredAsync(CancellationToken cancellation = default) => _batch?.DrainAsync(cancellation) ?? Task.CompletedTask;
+
+    public void Dispose() => _batch?.Dispose();
 
     public QuarantineList Quarantine { get; }
 
@@ -104,9 +148,22 @@ public sealed class AnomalyEngine
         var now = _time.GetTimestamp();
         var seconds = (double)now / _time.TimestampFrequency;
         Span<float> features = stackalloc float[AnomalyFeatures.Count];
-        // Scored outside any lock: a busy client's concurrent requests never wait on the model.
-        var fresh = Apply(client, new PendingObservation(request, seconds, null, 0), [], features, now);
-        var score = fresh ? Math.Clamp(scorer.Score(features), 0f, 1f) : 0f;
+        var due = Apply(client, new PendingObservation(request, seconds, null, 0), [], features, now);
+        var fresh = false;
+        var raw = 0f;
+        if (due && _batch is { } batch)
+        {
+            // Scored off the request path with other clients; the next request acts on it.
+            batch.Submit(client, features);
+        }
+        else if (due)
+        {
+            // Scored inline, outside any lock: a busy client's concurrent requests never wait on the model.
+            raw = Math.Clamp(scorer.Score(features), 0f, 1f);
+            fresh = true;
+        }
+
+        float score;
         var escalated = -1;
         var throttled = false;
         int held;
@@ -114,14 +171,14 @@ public sealed class AnomalyEngine
         {
             if (fresh)
             {
-                client.Score = score;
+                client.Score = AnomalyPolicy.Confirm(client.LastScore, raw);
+                client.LastScore = raw;
             }
-            else
-            {
-                // Another request of this client is applying the queue; it scores it. This one
-                // is judged on the client's latest score.
-                score = client.Score;
-            }
+
+            // A fresh score counts once confirmed; a request that did not score (another
+            // request of this client is applying the queue and scores it) is judged on the
+            // client's latest confirmed score.
+            score = client.Score;
 
             var level = policy.LevelOf(score);
             if (client.Level >= 0 && now > client.HeldUntil)
@@ -151,15 +208,37 @@ public sealed class AnomalyEngine
             }
         }
 
-        if (escalated >= 0)
+        if (escalated >= 0 && fresh)
         {
-            // Escalation needs a fresh score, so the features are this request's.
-            client.Reasons = Explain(scorer, features, score);
+            client.Reasons = Explain(scorer, features, raw);
         }
+        else if (escalated >= 0 && _batch is not null)
+        {
+            // The features the client's latest score came from, as the batch scorer left them.
+            var scoredRaw = 0f;
+            var known = false;
+            lock (client.Gate)
+            {
+                if (client.ScoredFeatures is { } scored)
+                {
+                    scored.CopyTo(features);
+                    scoredRaw = client.LastScore;
+                    known = true;
+                }
+            }
+
+            if (known)
+            {
+                client.Reasons = Explain(scorer, features, scoredRaw);
+            }
+        }
+
+        // Otherwise (inline, an escalation without a fresh score: the hold ran out, then the same
+        // score raised the level again) the reasons recorded before stay.
 
         if (fresh)
         {
-            _metrics.Scored(score);
+            _metrics.Scored(raw);
         }
         if (request.Inputs.Count > 0 && request.Inputs[0] is TensorInput)
         {
@@ -274,8 +353,8 @@ public sealed class AnomalyEngine
         {
             try
             {
-                ApplyQueued(client);
-                ApplyOne(client.Behaviour, item, answer);
+                ApplyQueued(client, References);
+                ApplyOne(client.Behaviour, item, answer, References);
                 wrote = WriteIfDue(client, features, now);
             }
             finally
@@ -289,7 +368,7 @@ public sealed class AnomalyEngine
         {
             try
             {
-                ApplyQueued(client);
+                ApplyQueued(client, References);
                 wrote |= !mine && WriteIfDue(client, features, now);
             }
             finally
@@ -301,22 +380,22 @@ public sealed class AnomalyEngine
         return wrote;
     }
 
-    private static void ApplyQueued(TrackedClient client)
+    private static void ApplyQueued(TrackedClient client, TensorReferences references)
     {
         if (client.Pending is { } queue)
         {
             while (queue.TryDequeue(out var queued))
             {
-                ApplyOne(client.Behaviour, queued, queued.Answer);
+                ApplyOne(client.Behaviour, queued, queued.Answer, references);
             }
         }
     }
 
-    private static void ApplyOne(ClientBehaviour behaviour, in PendingObservation item, ReadOnlySpan<double> answer)
+    private static void ApplyOne(ClientBehaviour behaviour, in PendingObservation item, ReadOnlySpan<double> answer, TensorReferences references)
     {
         if (item.Request is { } request)
         {
-            Observe(behaviour, request, item.Seconds);
+            Observe(behaviour, request, item.Seconds, references);
         }
         else
         {
@@ -340,20 +419,37 @@ public sealed class AnomalyEngine
         return true;
     }
 
-    /// <summary>Feeds one parsed request to a client's behaviour: its first numeric tensor, or its text.</summary>
-    public static void Observe(ClientBehaviour behaviour, InferenceRequest request, double seconds)
+    /// <summary>
+    /// Feeds one parsed request to a client's behaviour: its first numeric tensor (rows along the
+    /// first dimension, each row everything else: a [2, 3, 224, 224] tensor is 2 rows of 150,528
+    /// values), or its text. A client's first rows also teach the model's reference.
+    /// </summary>
+    public static void Observe(ClientBehaviour behaviour, InferenceRequest request, double seconds, TensorReferences references)
     {
         foreach (var input in request.Inputs)
         {
             if (input is TensorInput { Values.Length: > 0 } tensor)
             {
-                var width = tensor.Shape.Count >= 2 && tensor.Shape[^1] > 0 ? (int)Math.Min(tensor.Shape[^1], int.MaxValue) : tensor.Values.Length;
-                behaviour.ObserveTensor(seconds, tensor.Values, width);
+                var width = RowWidth(tensor);
+                references.Learn(request.Model, width, tensor.Values.AsSpan(0, width), behaviour.Requests);
+                behaviour.ObserveTensor(seconds, tensor.Values, width, references.For(request.Model, width));
                 return;
             }
         }
 
         behaviour.ObserveText(seconds, request.Inputs, request.Generation);
+    }
+
+    /// <summary>Values per row: the product of every dimension after the first (the batch), or all of them for a vector.</summary>
+    public static int RowWidth(TensorInput tensor)
+    {
+        var total = tensor.Values.Length;
+        if (tensor.Shape.Count < 2 || tensor.Shape[0] <= 0 || total % tensor.Shape[0] != 0)
+        {
+            return total;
+        }
+
+        return (int)(total / tensor.Shape[0]);
     }
 
     /// <summary>

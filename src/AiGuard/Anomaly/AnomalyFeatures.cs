@@ -7,13 +7,15 @@ namespace AiGuard.Anomaly;
 /// explains each feature and why it separates attacks from benign use.
 /// </summary>
 /// <remarks>
-/// Every feature is scale-free: distances and steps are relative to the size of the input,
+/// Every feature is scale-free: distances and steps are relative to the typical distance between
+/// two of the route's legitimate inputs (<see cref="TensorReference"/>), step shapes to what a
+/// dense random step of the same size gives,
 /// shares are in [0, 1], counts and rates are logarithms. One model therefore serves victims of
 /// any input size and value range. A change to any feature's meaning bumps the version.
 /// </remarks>
 public static class AnomalyFeatures
 {
-    public const string SchemaVersion = "2";
+    public const string SchemaVersion = "3";
 
     // Shared.
     public const int Queries = 0;
@@ -38,7 +40,7 @@ public static class AnomalyFeatures
     public const int Antithetic = 15;
 
     // Tensor inputs: the inputs themselves and the answers.
-    public const int Roughness = 16;
+    public const int Atypical = 16;
     public const int BatchLog = 17;
     public const int LowMargin = 18;
     public const int NearLabelFlip = 19;
@@ -67,7 +69,7 @@ public static class AnomalyFeatures
         "queries_log", "gap_log", "gap_spread", "is_text",
         "exact_repeat", "near_duplicate", "nearest_log", "nearest_spread", "nearest_is_previous",
         "step_log", "step_spread", "changed_share", "step_peakedness", "uniform_step", "collinear", "antithetic",
-        "roughness", "batch_log", "low_margin", "near_label_flip", "class_coverage",
+        "atypical", "batch_log", "low_margin", "near_label_flip", "class_coverage",
         "text_repeat", "text_near", "extension", "small_edit", "edit_log",
         "logprob_share", "top_logprobs", "logit_bias_share", "bias_novelty", "bias_keys_log",
         "max_tokens_log", "single_token", "prompt_log",
@@ -81,18 +83,18 @@ public static class AnomalyFeatures
         "spread (std) of log10 of the seconds between requests",
         "1 for text (LLM) traffic, 0 for tensors",
         "share of inputs identical to one of the recent ones",
-        "share of inputs within 2% (relative L2) of a recent one, identical ones excluded",
-        "mean log10 of the relative L2 distance to the nearest recent input",
+        "share of inputs within 5% of the reference's typical distance of a recent one, identical ones excluded",
+        "mean log10 of the distance to the nearest recent input, over the reference's typical distance between two inputs",
         "spread of log10 of that nearest distance",
         "share of inputs whose nearest recent input is the one just before",
-        "mean log10 of the relative L2 step from the previous input",
+        "mean log10 of the step from the previous input, over the reference's typical distance",
         "spread of log10 of that step",
-        "share of coordinates a step changes (L0 / size)",
-        "Linf / L2 of a step (1 = one coordinate, ~0 = spread evenly)",
+        "ln(coordinates a step changes) / ln(coordinates): 0 for one coordinate, 1 for all",
+        "Linf / L2 of a step above that of a dense random step of the same size (0 dense, 1 one coordinate)",
         "share of steps whose changed coordinates all move by the same amount",
-        "mean |cosine| between consecutive steps (collinear queries)",
-        "share of steps that undo the previous one (x+u then x-u)",
-        "mean |difference| of neighbouring values relative to their spread (noise ~1.1, natural data lower)",
+        "share of steps on the line of the previous step (|cosine| above 0.95)",
+        "share of inputs mirroring the previous pair around the same midpoint (x+u, x-u pairs)",
+        "mean log10 of an input's mean squared z-score against the reference (0 typical, higher out of distribution)",
         "mean log10 of the rows per request",
         "share of answers whose top two classes are within 0.2",
         "share of near-duplicate inputs whose label differs from their neighbour's",

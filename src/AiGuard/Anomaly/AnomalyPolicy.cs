@@ -8,6 +8,16 @@ public sealed class AnomalyPolicy
     /// <summary>What hardening a client gets when the action names none: two decimals, the top class only.</summary>
     public static readonly OutputHardening DefaultHardening = new(2, 1, LabelOnly: false, []);
 
+    /// <summary>
+    /// A client's actions follow the lower of its last two scores: a threshold must be reached on
+    /// two scorings in a row, so one odd request of a benign client does not act, while an attack
+    /// (whose score stays high) is acted on one scoring later. Training's evaluation counts the same way.
+    /// </summary>
+    public const int ConfirmingScores = 2;
+
+    /// <summary>The confirmed score after a new model score: the lower of it and the one before.</summary>
+    public static float Confirm(float previous, float latest) => Math.Min(previous, latest);
+
     public AnomalyPolicy(string name, AnomalyPolicyOptions options)
     {
         Name = name;

@@ -32,8 +32,8 @@ public sealed class ClientBehaviour
     public const int MaxBytes = 4096;
 
     private const float Alpha = 1f / 32;
-    private const double NearRelative = 0.02;
-    private const double FlipRelative = 0.05;
+    private const double NearRelative = 0.05;
+    private const double FlipRelative = 0.1;
     private const double Floor = 1e-4;
     private const int CoverageBuckets = 32;
     private const int NearSimHashBits = 6;
@@ -54,7 +54,7 @@ public sealed class ClientBehaviour
     private Stat _uniform;
     private Stat _collinear;
     private Stat _antithetic;
-    private Stat _roughness;
+    private Stat _atypical;
     private Stat _batch;
     private Stat _lowMargin;
     private Stat _flip;
@@ -87,7 +87,11 @@ public sealed class ClientBehaviour
 
     /// <summary>Observes a tensor request: <paramref name="values"/> are its rows of <paramref name="rowWidth"/> values, row-major.</summary>
     /// <param name="seconds">When the request arrived, in seconds on any clock that only moves forward.</param>
-    public void ObserveTensor(double seconds, ReadOnlySpan<double> values, int rowWidth)
+    /// <param name="reference">
+    /// The route's legitimate inputs of this width, which distances are measured against; null
+    /// while there is none yet (then the features that need a scale are not updated).
+    /// </param>
+    public void ObserveTensor(double seconds, ReadOnlySpan<double> values, int rowWidth, TensorReference? reference)
     {
         if (rowWidth <= 0 || values.Length < rowWidth)
         {
@@ -103,7 +107,7 @@ public sealed class ClientBehaviour
         var observed = Math.Min(rows, MaxRowsPerRequest);
         for (var r = 0; r < observed; r++)
         {
-            ObserveRow(tensor, basis, values.Slice(r * rowWidth, rowWidth));
+            ObserveRow(tensor, basis, reference?.Width == rowWidth ? reference : null, values.Slice(r * rowWidth, rowWidth));
         }
     }
 
@@ -248,7 +252,7 @@ public sealed class ClientBehaviour
         features[AnomalyFeatures.UniformStep] = _uniform.Mean;
         features[AnomalyFeatures.Collinear] = _collinear.Mean;
         features[AnomalyFeatures.Antithetic] = _antithetic.Mean;
-        features[AnomalyFeatures.Roughness] = _roughness.Mean;
+        features[AnomalyFeatures.Atypical] = _atypical.Count > 0 ? _atypical.Mean : 0;
         features[AnomalyFeatures.BatchLog] = _batch.Mean;
         features[AnomalyFeatures.LowMargin] = _lowMargin.Mean;
         features[AnomalyFeatures.NearLabelFlip] = _flip.Mean;
@@ -280,13 +284,13 @@ public sealed class ClientBehaviour
         _requests++;
     }
 
-    private void ObserveRow(TensorState tensor, TensorBasis basis, ReadOnlySpan<double> row)
+    private void ObserveRow(TensorState tensor, TensorBasis basis, TensorReference? reference, ReadOnlySpan<double> row)
     {
         var exact = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(row));
         var indices = basis.Indices;
         var kept = indices.Length;
 
-        // The sketch and the norm of the kept coordinates.
+        // The sketch of the kept coordinates.
         Span<float> sketch = stackalloc float[SketchSize];
         Span<float> values = stackalloc float[kept];
         double norm2 = 0;
@@ -322,7 +326,11 @@ public sealed class ClientBehaviour
             sketch[k] = sum;
         }
 
-        var scale = Math.Max(Math.Sqrt(norm2), 1e-12);
+        // Distances are measured against the distance between two unrelated legitimate inputs
+        // (the route's reference), so they mean the same for any input size and value range.
+        // Without a reference yet, only what needs no scale is observed.
+        var scale = reference?.Typical ?? double.NaN;
+        var scaled = reference is not null;
 
         // Similarity to the recent window.
         var exactHit = false;
@@ -352,11 +360,15 @@ public sealed class ClientBehaviour
         }
 
         _exact.Add(exactHit ? 1 : 0);
-        var relative = bestSlot >= 0 ? Math.Sqrt(best) / scale : double.PositiveInfinity;
+        var relative = bestSlot >= 0 && scaled ? Math.Sqrt(best) / scale : double.PositiveInfinity;
         if (!exactHit && bestSlot >= 0)
         {
-            _nearest.Add(Math.Log10(Math.Clamp(relative, Floor, 10)));
-            _near.Add(relative < NearRelative ? 1 : 0);
+            if (scaled)
+            {
+                _nearest.Add(Math.Log10(Math.Clamp(relative, Floor, 10)));
+                _near.Add(relative < NearRelative ? 1 : 0);
+            }
+
             _nearestPrevious.Add(bestSlot == tensor.Last ? 1 : 0);
         }
 
@@ -367,7 +379,7 @@ public sealed class ClientBehaviour
             double peak = 0;
             var smallest = double.PositiveInfinity;
             var changed = 0;
-            var tiny = 1e-9 * scale;
+            var tiny = 1e-9 * Math.Max(Math.Sqrt(norm2), scaled ? scale : 0);
             for (var s = 0; s < kept; s++)
             {
                 var d = Math.Abs((double)values[s] - tensor.Previous[s]);
@@ -380,63 +392,48 @@ public sealed class ClientBehaviour
                 }
             }
 
-            _changed.Add((double)changed / kept);
             if (changed == 0)
             {
                 // The change is outside the kept coordinates: smaller than anything they resolve.
-                _step.Add(Math.Log10(Floor));
+                _changed.Add(0);
+                if (scaled)
+                {
+                    _step.Add(Math.Log10(Floor));
+                }
             }
             else
             {
+                // ln(changed) / ln(kept): 0 for one coordinate, 1 for all of them, at any size.
+                _changed.Add(kept >= 2 ? Math.Log(changed) / Math.Log(kept) : 1);
                 var step = Math.Sqrt(step2);
-                _step.Add(Math.Log10(Math.Clamp(step / scale, Floor, 10)));
-                _peaked.Add(peak / step);
+                if (scaled)
+                {
+                    _step.Add(Math.Log10(Math.Clamp(step / scale, Floor, 10)));
+                }
+
+                // Linf / L2 above what a dense random step of this size gives: 0 dense, 1 one coordinate.
+                var dense = basis.DenseRatio;
+                _peaked.Add(dense < 1 ? Math.Clamp(((peak / step) - dense) / (1 - dense), 0, 1) : 0);
                 _uniform.Add(smallest >= 0.99 * peak ? 1 : 0);
-
-                // Direction of this step against the previous one, on the sketches.
-                var previousSketch = tensor.Sketches.AsSpan(tensor.Last * SketchSize, SketchSize);
-                double dot = 0, n1 = 0, n2 = 0;
-                for (var k = 0; k < SketchSize; k++)
-                {
-                    var delta = sketch[k] - (float)previousSketch[k];
-                    var before = tensor.PreviousDelta[k];
-                    dot += delta * before;
-                    n1 += delta * delta;
-                    n2 += before * before;
-                    tensor.PreviousDelta[k] = delta;
-                }
-
-                if (n1 > 0 && n2 > 0)
-                {
-                    var cosine = dot / Math.Sqrt(n1 * n2);
-                    _collinear.Add(Math.Abs(cosine));
-                    _antithetic.Add(cosine < -0.8 ? 1 : 0);
-                }
+                ObserveDirection(tensor, sketch);
             }
         }
 
-        // Roughness: neighbouring values against their spread (uniform noise ~1.15).
-        if (kept >= 3)
+        tensor.Remember(sketch);
+
+        // How far the input lies from the route's legitimate inputs: mean squared z-score.
+        if (reference is not null)
         {
-            double mean = 0;
+            var mean = reference.Mean;
+            var spread = reference.Scale;
+            double z2 = 0;
             for (var s = 0; s < kept; s++)
             {
-                mean += values[s];
+                var z = (values[s] - mean[s]) / spread[s];
+                z2 += z * z;
             }
 
-            mean /= kept;
-            double variance = 0, neighbours = 0;
-            for (var s = 0; s < kept; s++)
-            {
-                variance += (values[s] - mean) * (values[s] - mean);
-                if (s > 0)
-                {
-                    neighbours += Math.Abs(values[s] - values[s - 1]);
-                }
-            }
-
-            var spread = Math.Sqrt(variance / kept);
-            _roughness.Add(spread > 0 ? Math.Min(neighbours / (kept - 1) / spread, 4) : 0);
+            _atypical.Add(Math.Log10(Math.Clamp(z2 / kept, 0.01, 1000)));
         }
 
         // Into the window, replacing the oldest.
@@ -459,6 +456,52 @@ public sealed class ClientBehaviour
         tensor.PendingSlots[pending] = slot;
         tensor.PendingNeighbours[pending] = bestSlot == slot ? -1 : bestSlot;
         tensor.PendingDistances[pending] = (float)Math.Min(relative, 10);
+    }
+
+    /// <summary>
+    /// The direction of this step against the previous ones, on exact (float) sketches of the
+    /// last rows: collinear steps (a search along one line: |cosine| above 0.95) and mirrored
+    /// pairs (this row and the one before share their midpoint with the two before them: the
+    /// x+u, x-u pairs of antithetic gradient estimates and symmetric finite differences). Both
+    /// are rare for unrelated inputs at any size.
+    /// </summary>
+    private void ObserveDirection(TensorState tensor, ReadOnlySpan<float> sketch)
+    {
+        if (tensor.RecentCount < 2)
+        {
+            return;
+        }
+
+        var last = tensor.RecentRow(0);
+        var before = tensor.RecentRow(1);
+        double dot = 0, n1 = 0, n2 = 0;
+        for (var k = 0; k < SketchSize; k++)
+        {
+            var delta = sketch[k] - last[k];
+            var previous = last[k] - before[k];
+            dot += delta * previous;
+            n1 += delta * delta;
+            n2 += previous * previous;
+        }
+
+        if (n1 > 0 && n2 > 0)
+        {
+            _collinear.Add(Math.Abs(dot / Math.Sqrt(n1 * n2)) > 0.95 ? 1 : 0);
+        }
+
+        if (tensor.RecentCount >= 3 && n1 > 0)
+        {
+            var oldest = tensor.RecentRow(2);
+            double shift = 0;
+            for (var k = 0; k < SketchSize; k++)
+            {
+                var d = sketch[k] + last[k] - before[k] - oldest[k];
+                shift += d * d;
+            }
+
+            // |midpoint shift| = |shift| / 2 against 10% of the step.
+            _antithetic.Add(Math.Sqrt(shift) / 2 < 0.1 * Math.Sqrt(n1) ? 1 : 0);
+        }
     }
 
     private static (int Label, double Margin) TopTwo(ReadOnlySpan<double> row)
@@ -507,7 +550,9 @@ public sealed class ClientBehaviour
         }
 
         // 64 signed counters as 8 vectors of 8; each byte of a shingle's hash adds its 8 signs at once.
+        // The module skips zeroing locals (SkipLocalsInit): the counters must start at zero.
         Span<Vector256<int>> counts = stackalloc Vector256<int>[8];
+        counts.Clear();
         var signs = ByteSigns;
         for (var i = 0; i + 4 <= span.Length; i++)
         {
@@ -556,7 +601,7 @@ public sealed class ClientBehaviour
         public readonly Half[] Sketches = new Half[Window * SketchSize];
         public readonly ulong[] Exact = new ulong[Window];
         public readonly byte[] Labels = new byte[Window];
-        public readonly float[] PreviousDelta = new float[SketchSize];
+        public readonly float[] Recent = new float[3 * SketchSize];
         public readonly int[] Coverage = new int[CoverageBuckets];
         public readonly int[] PendingSlots = new int[MaxRowsPerRequest];
         public readonly int[] PendingNeighbours = new int[MaxRowsPerRequest];
@@ -567,25 +612,39 @@ public sealed class ClientBehaviour
         public int Next;
         public int Last;
         public int PendingCount;
+        public int RecentCount;
+        public int RecentNext;
         public int ClassesSeen;
         public bool HasPrevious;
         public ulong PreviousExact;
 
         public int ApproximateBytes =>
             96 + (Window * SketchSize * 2) + (Window * 8) + Window + (SketchSize * 4) + (CoverageBuckets * 4)
-            + (MaxRowsPerRequest * 12) + (Previous.Length * 4) + (6 * 24);
+            + (MaxRowsPerRequest * 12) + (Previous.Length * 4) + (6 * 24) + (3 * SketchSize * 4);
 
         /// <summary>A new input width (the client moved to another model): the window starts over.</summary>
         public TensorBasis Reset(TensorBasis basis)
         {
             Basis = basis;
             Previous = new float[basis.Indices.Length];
-            Array.Clear(PreviousDelta);
+            RecentCount = 0;
+            RecentNext = 0;
             Filled = 0;
             Next = 0;
             Last = 0;
             HasPrevious = false;
             return basis;
+        }
+
+        /// <summary>The float sketch of the row <paramref name="back"/> rows before the current one (0: the last).</summary>
+        public ReadOnlySpan<float> RecentRow(int back) =>
+            Recent.AsSpan(((RecentNext - 1 - back + 3) % 3) * SketchSize, SketchSize);
+
+        public void Remember(ReadOnlySpan<float> sketch)
+        {
+            sketch.CopyTo(Recent.AsSpan(RecentNext * SketchSize, SketchSize));
+            RecentNext = (RecentNext + 1) % 3;
+            RecentCount = Math.Min(RecentCount + 1, 3);
         }
 
         public float CoverageEntropy()

@@ -58,8 +58,22 @@ public sealed class TrackedClient
     /// <summary>Ticks of the tracker's clock when the client was last seen.</summary>
     public long LastSeen { get; internal set; }
 
-    /// <summary>The last score, 0 before the client was first scored.</summary>
+    /// <summary>
+    /// The client's confirmed score: the lower of its last <see cref="AnomalyPolicy.ConfirmingScores"/>
+    /// model scores (0 until it has that many), what its actions follow.
+    /// </summary>
     public float Score { get; internal set; }
+
+    /// <summary>The model's latest score, before confirmation.</summary>
+    public float LastScore { get; internal set; }
+
+    /// <summary>Batched scoring: the features waiting to be scored, and whether they wait (under <see cref="Gate"/>).</summary>
+    internal float[]? QueuedFeatures { get; set; }
+
+    internal bool Queued { get; set; }
+
+    /// <summary>Batched scoring: the features <see cref="LastScore"/> came from, for the reasons of an action (under <see cref="Gate"/>).</summary>
+    internal float[]? ScoredFeatures { get; set; }
 
     /// <summary>The index of the policy action the client holds; -1 for none.</summary>
     public int Level { get; internal set; } = -1;
@@ -83,6 +97,7 @@ public sealed class TrackedClient
         ScoredTime = 0;
         Behaviour = new ClientBehaviour();
         Score = 0;
+        LastScore = 0;
         Level = -1;
         HeldUntil = 0;
         Reasons = null;

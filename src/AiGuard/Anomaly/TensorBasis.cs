@@ -44,7 +44,30 @@ internal sealed class TensorBasis
             var u2 = random.NextDouble();
             Projection[i] = (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2) * scale);
         }
+
+        // Linf / L2 of a dense Gaussian step over the kept coordinates, on average: about
+        // sqrt(2 ln d / d), 1 for one coordinate. Seeded, so every process gets the same value.
+        double ratios = 0;
+        const int Samples = 256;
+        for (var n = 0; n < Samples; n++)
+        {
+            double sum = 0, peak = 0;
+            for (var i = 0; i < kept; i++)
+            {
+                var u1 = 1.0 - random.NextDouble();
+                var g = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * random.NextDouble());
+                sum += g * g;
+                peak = Math.Max(peak, Math.Abs(g));
+            }
+
+            ratios += sum > 0 ? peak / Math.Sqrt(sum) : 1;
+        }
+
+        DenseRatio = ratios / Samples;
     }
+
+    /// <summary>The mean Linf / L2 of a dense random step over the kept coordinates (1 for one coordinate).</summary>
+    public double DenseRatio { get; }
 
     public int Width { get; }
 

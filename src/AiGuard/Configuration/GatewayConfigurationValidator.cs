@@ -67,6 +67,23 @@ public static class GatewayConfigurationValidator
             errors.Add("AiGuard:Anomaly:MinScoreInterval must not be negative (hh:mm:ss.fff).");
         }
 
+        foreach (var (model, path) in anomaly.References)
+        {
+            try
+            {
+                Anomaly.TensorReference.Load(Anomaly.AnomalyModelOptions.Resolve(path));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                errors.Add($"AiGuard:Anomaly:References:{model} names '{path}', which is not a readable reference file: {e.Message}");
+            }
+        }
+
+        if (anomaly.Learning.RequestsPerClient < 1 || anomaly.Learning.MinClients < 1 || anomaly.Learning.MinRows < 2)
+        {
+            errors.Add("AiGuard:Anomaly:Learning: RequestsPerClient and MinClients must be at least 1, MinRows at least 2.");
+        }
+
         foreach (var (name, policy) in anomaly.Policies)
         {
             var at = $"AiGuard:Anomaly:Policies:{name}";

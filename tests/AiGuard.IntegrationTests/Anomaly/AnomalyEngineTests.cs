@@ -30,6 +30,8 @@ public sealed class AnomalyEngineTests
             settings[$"AiGuard:Anomaly:Policies:watch:Actions:{i}:Action"] = actions[i].Action;
         }
 
+        // The demo classifier's reference of legitimate inputs, as the default appsettings name it.
+        settings["AiGuard:Anomaly:References:demo-classifier"] = "models/demo-classifier.reference.json";
         settings["AiGuard:Policies:tensors:Anomaly"] = "watch";
         settings["AiGuard:Policies:tf:Anomaly"] = "watch";
         return settings;
@@ -142,5 +144,30 @@ public sealed class AnomalyEngineTests
         Assert.Single(events, e => e.Decision == "flag");
         Assert.Equal(refusals.Length, events.Count(e => e.Decision == "refuse"));
         Assert.All(events, e => Assert.True(e.AnomalyScore >= 0.9));
+    }
+
+    [Fact]
+    public async Task Without_a_reference_file_the_gateway_learns_one_from_its_clients_first_requests()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (first, second) = (ApiKeyFormat.Generate(), ApiKeyFormat.Generate());
+        var time = new FakeTimeProvider(Start);
+        var settings = Settings(upstream.Address, first, second, (0.9, "Flag"));
+        settings.Remove("AiGuard:Anomaly:References:demo-classifier");
+        settings["AiGuard:Anomaly:Learning:MinClients"] = "2";
+        settings["AiGuard:Anomaly:Learning:MinRows"] = "12";
+        await using var gateway = await StartAsync(settings, time);
+        var references = gateway.App.Services.GetRequiredService<AiGuard.Anomaly.AnomalyEngine>().References;
+
+        Drive(gateway, time, "heavy-user", first, seed: 41, queries: 40);
+        Assert.Null(references.For("demo-classifier", 4));
+        Drive(gateway, time, "heavy-user", second, seed: 42, queries: 40);
+
+        // Each client taught it its first 8 requests only; two clients and 16 rows make it usable.
+        var learnt = Assert.Single(references.Learnt);
+        Assert.Equal(("demo-classifier", 4, 16L, true), learnt);
+        var reference = references.For("demo-classifier", 4)!;
+        var file = TensorVictims.Reference(TensorVictims.Get("demo-classifier"));
+        Assert.InRange(reference.Typical, file.Typical * 0.6, file.Typical * 1.4);
     }
 }

@@ -90,13 +90,13 @@ public sealed class CliTests : IDisposable
         using (var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir, "model.manifest.json"))))
         {
             Assert.Equal(pin, manifest.RootElement.GetProperty("model_sha256").GetString());
-            Assert.Equal("2", manifest.RootElement.GetProperty("feature_schema_version").GetString());
+            Assert.Equal(AiGuard.Anomaly.AnomalyFeatures.SchemaVersion, manifest.RootElement.GetProperty("feature_schema_version").GetString());
             var training = manifest.RootElement.GetProperty("training");
             Assert.Equal(800, training.GetProperty("rows").GetInt32() + training.GetProperty("holdout_rows").GetInt32());
             Assert.InRange(training.GetProperty("holdout_rows").GetInt32(), 159, 161);
         }
 
-        var score = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "model.onnx", "--input", "features.csv", "--sha256", pin, "--schema-version", "2");
+        var score = await AiGuardCli.RunAsync(_dir, "anomaly", "score", "--model", "model.onnx", "--input", "features.csv", "--sha256", pin, "--schema-version", AiGuard.Anomaly.AnomalyFeatures.SchemaVersion);
         Assert.Equal(0, score.ExitCode);
         var scores = score.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(800, scores.Length);
@@ -127,5 +127,50 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, train.ExitCode);
         Assert.StartsWith("error: The table has no 'label' column", train.StdErr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "model.onnx")));
+    }
+
+    [Fact]
+    public async Task Anomaly_reference_builds_from_a_sample_of_any_protocol_and_the_gateway_can_load_it()
+    {
+        var sample = await AiGuardCli.RunAsync(_dir, "anomaly", "sample", "--victim", "glyphs", "--rows", "120", "--out", "glyphs.jsonl");
+        Assert.Equal(0, sample.ExitCode);
+        var lines = await File.ReadAllLinesAsync(Path.Combine(_dir, "glyphs.jsonl"));
+        Assert.Equal(120, lines.Length);
+
+        // The same inputs as v2 infer bodies (2 rows each), TF-Serving bodies, and one row of another width.
+        var mixed = new List<string>();
+        for (var i = 0; i + 1 < lines.Length; i += 2)
+        {
+            mixed.Add(i % 4 == 0
+                ? $$"""{"inputs":[{"name":"x","datatype":"FP32","shape":[2,16,16],"data":[{{lines[i]}},{{lines[i + 1]}}]}]}"""
+                : $$"""{"instances":[{{lines[i]}},{{lines[i + 1]}}]}""");
+        }
+
+        mixed.Add("[1,2,3]");
+        await File.WriteAllLinesAsync(Path.Combine(_dir, "mixed.jsonl"), mixed);
+
+        var built = await AiGuardCli.RunAsync(_dir, "anomaly", "reference", "--input", "mixed.jsonl", "--out", "glyphs.reference.json");
+        Assert.Equal(0, built.ExitCode);
+        Assert.Contains("120 rows x 256 values", built.StdOut, StringComparison.Ordinal);
+        Assert.Contains("1 rows of another width skipped", built.StdOut, StringComparison.Ordinal);
+        var reference = AiGuard.Anomaly.TensorReference.Load(Path.Combine(_dir, "glyphs.reference.json"));
+        Assert.Equal(256, reference.Width);
+        Assert.Equal(120, reference.Rows);
+    }
+
+    [Theory]
+    [InlineData("{not json", "Line 1 of bad.jsonl is not JSON")]
+    [InlineData("[1,2,3]", "gave 1 usable row(s)")]
+    [InlineData("[1,2,3]\n[1,2,3]", "never vary")]
+    public async Task Anomaly_reference_refuses_a_sample_it_cannot_use_in_one_line(string text, string message)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir, "bad.jsonl"), text.Replace("\\n", "\n", StringComparison.Ordinal));
+
+        var built = await AiGuardCli.RunAsync(_dir, "anomaly", "reference", "--input", "bad.jsonl", "--out", "out.json");
+
+        Assert.Equal(1, built.ExitCode);
+        Assert.StartsWith("error: ", built.StdErr, StringComparison.Ordinal);
+        Assert.Contains(message, built.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "out.json")));
     }
 }

@@ -320,6 +320,30 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task An_anomaly_reference_that_is_missing_or_not_a_reference_is_refused_and_learning_settings_are_checked()
+    {
+        var notReference = Path.Combine(Path.GetTempPath(), $"aiguard-reference-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(notReference, "{\"format\":1,\"width\":4}");
+        try
+        {
+            var settings = ValidSettings();
+            settings["AiGuard:Anomaly:References:demo-classifier"] = "/nonexistent/reference.json";
+            settings["AiGuard:Anomaly:References:other"] = notReference;
+            settings["AiGuard:Anomaly:Learning:MinClients"] = "0";
+
+            var error = await StartFailsAsync(settings);
+
+            Assert.Contains("AiGuard:Anomaly:References:demo-classifier names '/nonexistent/reference.json', which is not a readable reference file", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"AiGuard:Anomaly:References:other names '{notReference}', which is not a readable reference file: The reference's coordinates do not match width 4.", error.Message, StringComparison.Ordinal);
+            Assert.Contains("AiGuard:Anomaly:Learning: RequestsPerClient and MinClients must be at least 1, MinRows at least 2.", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(notReference);
+        }
+    }
+
+    [Fact]
     public async Task A_configured_anomaly_model_is_loaded_at_start_with_its_manifest_and_a_wrong_pin_stops_the_start()
     {
         var model = Path.Combine(Path.GetTempPath(), $"aiguard-model-{Guid.NewGuid():N}.onnx");

@@ -1,6 +1,7 @@
 using AiGuard.Anomaly;
 using AiGuard.Identity;
 using AiGuard.Limits;
+using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -36,6 +37,8 @@ public sealed class AnomalyEngineScheduleTests
             ["AiGuard:Anomaly:ScoreEveryRequestUntil"] = "20",
             ["AiGuard:Anomaly:ScoreEvery"] = "4",
             ["AiGuard:Anomaly:MinScoreInterval"] = "00:00:00.001",
+            // Inline: each run is counted by the time the request returns.
+            ["AiGuard:Anomaly:BatchScoring"] = "false",
         }).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
         var meters = TestGateway.NewMeters();
@@ -101,6 +104,57 @@ public sealed class AnomalyEngineScheduleTests
         // Whatever the last requests queued is applied by the client's next request.
         engine.Assess(GuardContextFor(snapshot, client, -1), policy);
         Assert.Equal(2001, engine.Clients.Find("busy")!.Behaviour.Requests);
+    }
+
+    [Fact]
+    public async Task Batch_scoring_scores_every_due_client_off_the_request_path_and_the_next_request_acts_on_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiGuard:Anomaly:Model:Path"] = ShippedModel(),
+            ["AiGuard:Anomaly:MinRequests"] = "8",
+        }).Build();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        var meters = TestGateway.NewMeters();
+        using var host = new AnomalyModelHost(configuration);
+        using var engine = new AnomalyEngine(host, configuration, time, new AnomalyMetrics(meters), new RedisConnectionHolder(null), NullLogger<AnomalyEngine>.Instance);
+        using var scores = new MetricCollector<double>(meters, AnomalyMetrics.MeterName, "aiguard.anomaly.score");
+        // A threshold every score reaches: a client is flagged as soon as two scores confirm it.
+        var policy = new AnomalyPolicy("any", new AnomalyPolicyOptions { Actions = [new AnomalyActionOptions { Threshold = 1e-9, Action = AnomalyAction.Flag }] });
+        var snapshot = TestGateway.Snapshot();
+        var clients = Enumerable.Range(0, 20).Select(i => new ClientIdentity($"client-{i}", "key", "tenant", [], ["*"], ["*"])).ToArray();
+        var seed = 0;
+
+        GuardDecision Send(ClientIdentity client)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return engine.Assess(GuardContextFor(snapshot, client, seed++), policy);
+        }
+
+        // Each client's 8th request makes it due; no request waits for, or is judged by, its own score.
+        foreach (var client in clients)
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                Assert.True(Send(client).IsContinue);
+            }
+        }
+
+        await engine.WhenScoredAsync();
+        Assert.Equal(20, scores.GetMeasurementSnapshot().Count);
+        foreach (var client in clients)
+        {
+            Assert.True(Send(client).IsContinue, "one score does not act: it needs a second to confirm it");
+        }
+
+        await engine.WhenScoredAsync();
+        Assert.Equal(40, scores.GetMeasurementSnapshot().Count);
+        foreach (var client in clients)
+        {
+            var decision = Send(client);
+            Assert.Equal(ProblemCodes.AnomalyFlagged, decision.Code);
+            Assert.False(string.IsNullOrEmpty(engine.Clients.Find(client.ClientId)!.Reasons), "the reasons come from the features the batch scored");
+        }
     }
 
     private static AiGuard.Pipeline.GuardContext GuardContextFor(AiGuard.Configuration.GatewaySnapshot snapshot, ClientIdentity client, int seed)

@@ -23,6 +23,13 @@ public sealed class ClientBehaviourTests
         return row;
     }
 
+    /// <summary>A reference of 256 natural inputs of the kind <see cref="Natural"/> draws.</summary>
+    private static TensorReference Reference(int width, double scale)
+    {
+        var random = new Random(99);
+        return TensorReference.Build(width, Enumerable.Range(0, 256).Select(_ => Natural(random, width, scale)).ToList())!;
+    }
+
     [Fact]
     public void The_schema_names_and_explains_every_feature()
     {
@@ -39,6 +46,7 @@ public sealed class ClientBehaviourTests
     {
         var behaviour = new ClientBehaviour();
         var random = new Random(1);
+        var reference = Reference(width, 1);
         for (var q = 0; q < 100; q++)
         {
             var batch = new double[width * 8];
@@ -47,7 +55,7 @@ public sealed class ClientBehaviourTests
                 batch[i] = random.NextDouble();
             }
 
-            behaviour.ObserveTensor(q, batch, width);
+            behaviour.ObserveTensor(q, batch, width, reference);
             behaviour.ObserveAnswer([0.2, 0.3, 0.5, 0.1, 0.1, 0.8], 3);
         }
 
@@ -74,7 +82,7 @@ public sealed class ClientBehaviourTests
         var row = Natural(new Random(2), 16, 10);
         for (var q = 0; q < 20; q++)
         {
-            behaviour.ObserveTensor(q, row, 16);
+            behaviour.ObserveTensor(q, row, 16, Reference(16, 10));
         }
 
         var features = Features(behaviour);
@@ -89,11 +97,12 @@ public sealed class ClientBehaviourTests
         var probing = new ClientBehaviour();
         var natural = new ClientBehaviour();
         var centre = Natural(random, 64, 100);
+        var reference = Reference(64, 100);
         for (var q = 0; q < 60; q++)
         {
             var probe = centre.Select(v => v + (random.NextDouble() - 0.5) * 0.01).ToArray();
-            probing.ObserveTensor(q, probe, 64);
-            natural.ObserveTensor(q, Natural(random, 64, 100).Select(v => v * (0.5 + random.NextDouble())).ToArray(), 64);
+            probing.ObserveTensor(q, probe, 64, reference);
+            natural.ObserveTensor(q, Natural(random, 64, 100), 64, reference);
         }
 
         var p = Features(probing);
@@ -104,26 +113,77 @@ public sealed class ClientBehaviourTests
     }
 
     [Fact]
-    public void Distances_are_relative_so_the_value_scale_does_not_change_the_features()
+    public void Distances_are_relative_to_the_reference_so_the_value_scale_does_not_change_the_features()
     {
-        ClientBehaviour Run(double scale)
+        float[] Run(double scale)
         {
             var random = new Random(4);
+            var reference = Reference(32, scale);
             var behaviour = new ClientBehaviour();
             for (var q = 0; q < 40; q++)
             {
-                behaviour.ObserveTensor(q, Natural(random, 32, scale), 32);
+                behaviour.ObserveTensor(q, Natural(random, 32, scale), 32, reference);
             }
 
-            return behaviour;
+            return Features(behaviour);
         }
 
-        var small = Features(Run(1));
-        var large = Features(Run(255));
-        foreach (var i in new[] { AnomalyFeatures.NearestLog, AnomalyFeatures.StepLog, AnomalyFeatures.NearDuplicate, AnomalyFeatures.Roughness })
+        var small = Run(1);
+        var large = Run(255);
+        foreach (var i in new[] { AnomalyFeatures.NearestLog, AnomalyFeatures.StepLog, AnomalyFeatures.NearDuplicate, AnomalyFeatures.Atypical })
         {
             Assert.Equal(small[i], large[i], 2);
         }
+
+        // Natural inputs sit at the reference's typical distance from each other and inside its spread.
+        Assert.InRange(small[AnomalyFeatures.StepLog], -0.2f, 0.1f);
+        Assert.InRange(small[AnomalyFeatures.Atypical], -0.2f, 0.2f);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(256)]
+    [InlineData(3072)]
+    public void Step_shapes_mean_the_same_at_any_input_size(int width)
+    {
+        var random = new Random(8);
+        var reference = Reference(width, 1);
+        var dense = new ClientBehaviour();
+        var single = new ClientBehaviour();
+        var x = Natural(random, width, 1);
+        for (var q = 0; q < 60; q++)
+        {
+            dense.ObserveTensor(q, Natural(random, width, 1), width, reference);
+            // A coordinate-wise walk: each step changes one coordinate of the last input.
+            x[random.Next(width)] += 0.01 * (1 + random.NextDouble());
+            single.ObserveTensor(q, x, width, reference);
+        }
+
+        var d = Features(dense);
+        var s = Features(single);
+        Assert.InRange(d[AnomalyFeatures.StepPeakedness], 0f, 0.25f);
+        Assert.InRange(d[AnomalyFeatures.ChangedShare], 0.95f, 1f);
+        Assert.InRange(d[AnomalyFeatures.Collinear], 0f, 0.1f);
+        Assert.InRange(d[AnomalyFeatures.Antithetic], 0f, 0.1f);
+        Assert.True(s[AnomalyFeatures.StepPeakedness] > 0.95, $"peaked {s[AnomalyFeatures.StepPeakedness]}");
+        Assert.True(s[AnomalyFeatures.ChangedShare] < 0.05, $"changed {s[AnomalyFeatures.ChangedShare]}");
+    }
+
+    [Fact]
+    public void Without_a_reference_only_the_scale_free_features_move()
+    {
+        var behaviour = new ClientBehaviour();
+        var random = new Random(9);
+        for (var q = 0; q < 20; q++)
+        {
+            behaviour.ObserveTensor(q, Natural(random, 16, 1), 16, reference: null);
+        }
+
+        var features = Features(behaviour);
+        Assert.Equal(1, features[AnomalyFeatures.NearestLog]);
+        Assert.Equal(1, features[AnomalyFeatures.StepLog]);
+        Assert.Equal(0, features[AnomalyFeatures.Atypical]);
+        Assert.True(features[AnomalyFeatures.ChangedShare] > 0.9);
     }
 
     [Fact]
@@ -132,6 +192,7 @@ public sealed class ClientBehaviourTests
         var random = new Random(5);
         var behaviour = new ClientBehaviour();
         var x = Natural(random, 100, 1);
+        var reference = Reference(100, 1);
         var q = 0;
         for (var coordinate = 0; coordinate < 30; coordinate++)
         {
@@ -139,14 +200,15 @@ public sealed class ClientBehaviourTests
             {
                 var probe = (double[])x.Clone();
                 probe[coordinate] += sign * 1e-3;
-                behaviour.ObserveTensor(q++, probe, 100);
+                behaviour.ObserveTensor(q++, probe, 100, reference);
             }
         }
 
         var features = Features(behaviour);
         Assert.True(features[AnomalyFeatures.StepPeakedness] > 0.6, $"peaked {features[AnomalyFeatures.StepPeakedness]}");
-        Assert.True(features[AnomalyFeatures.ChangedShare] < 0.05, $"changed {features[AnomalyFeatures.ChangedShare]}");
+        Assert.True(features[AnomalyFeatures.ChangedShare] < 0.2, $"changed {features[AnomalyFeatures.ChangedShare]}");
         Assert.True(features[AnomalyFeatures.UniformStep] > 0.4, $"uniform {features[AnomalyFeatures.UniformStep]}");
+        Assert.True(features[AnomalyFeatures.Antithetic] > 0.3, $"mirrored {features[AnomalyFeatures.Antithetic]}");
     }
 
     [Fact]
@@ -155,9 +217,10 @@ public sealed class ClientBehaviourTests
         var random = new Random(6);
         var behaviour = new ClientBehaviour();
         var centre = Natural(random, 8, 5);
+        var reference = Reference(8, 5);
         for (var q = 0; q < 40; q++)
         {
-            behaviour.ObserveTensor(q, centre.Select(v => v + (random.NextDouble() * 1e-3)).ToArray(), 8);
+            behaviour.ObserveTensor(q, centre.Select(v => v + (random.NextDouble() * 1e-3)).ToArray(), 8, reference);
             behaviour.ObserveAnswer(q % 2 == 0 ? [0.51, 0.49] : [0.48, 0.52], 2);
         }
 
@@ -227,10 +290,12 @@ public sealed class ClientBehaviourTests
     public void Non_finite_and_degenerate_inputs_do_not_break_the_features()
     {
         var behaviour = new ClientBehaviour();
-        behaviour.ObserveTensor(0, [double.NaN, double.PositiveInfinity, 0, 0], 4);
-        behaviour.ObserveTensor(1, [0, 0, 0, 0], 4);
-        behaviour.ObserveTensor(2, [], 4);
-        behaviour.ObserveTensor(3, [1, 2, 3], 0);
+        var reference = Reference(4, 1);
+        behaviour.ObserveTensor(0, [double.NaN, double.PositiveInfinity, 0, 0], 4, reference);
+        behaviour.ObserveTensor(1, [0, 0, 0, 0], 4, reference);
+        behaviour.ObserveTensor(2, [], 4, reference);
+        behaviour.ObserveTensor(3, [1, 2, 3], 0, reference);
+        behaviour.ObserveTensor(4, [1e300, -1e300, 1e-300, 0], 4, reference);
         behaviour.ObserveAnswer([double.NaN, double.NaN], 2);
         behaviour.ObserveAnswer([1], 1);
         behaviour.ObserveText(4, [], null);

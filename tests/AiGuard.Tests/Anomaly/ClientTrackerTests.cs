@@ -50,7 +50,7 @@ public sealed class ClientTrackerTests
         var time = new FakeTimeProvider();
         var tracker = new ClientTracker(time, maxClients: 10, idleExpiry: TimeSpan.FromMinutes(10));
         var client = tracker.Get("c");
-        client.Behaviour.ObserveTensor(0, [1, 2, 3, 4], 4);
+        client.Behaviour.ObserveTensor(0, [1, 2, 3, 4], 4, reference: null);
         client.Level = 1;
 
         time.Advance(TimeSpan.FromMinutes(9));

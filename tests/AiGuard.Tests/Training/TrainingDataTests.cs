@@ -34,7 +34,7 @@ public class TrainingDataTests
         Assert.Contains("no 'label' column", Assert.Throws<InvalidDataException>(() => TrainingData.FromTable(unlabelled)).Message, StringComparison.Ordinal);
         Assert.Contains("queries_log", Assert.Throws<InvalidDataException>(() => TrainingData.FromTable(missing)).Message, StringComparison.Ordinal);
         Assert.StartsWith(
-            "The table has column(s) requests_per_minute that are not features of schema version 2",
+            $"The table has column(s) requests_per_minute that are not features of schema version {AnomalyFeatures.SchemaVersion}",
             Assert.Throws<InvalidDataException>(() => TrainingData.FromTable(foreign)).Message,
             StringComparison.Ordinal);
     }

@@ -87,6 +87,9 @@ public sealed class GuardPolicyOptions
 
     public OutputOptions Output { get; set; } = new();
 
+    /// <summary>Generation-parameter policy of this policy's routes (OpenAI protocol only): caps and what to do with logprobs, logit_bias and tools.</summary>
+    public Inspection.Input.ParameterPolicyOptions Parameters { get; set; } = new();
+
     /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
     public string? Anomaly { get; set; }
 

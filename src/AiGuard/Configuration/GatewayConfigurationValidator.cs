@@ -138,6 +138,22 @@ public static class GatewayConfigurationValidator
 
         foreach (var (name, policy) in options.Policies)
         {
+            var parameters = policy.Parameters;
+            if (parameters.MaxTokens is < 1 || parameters.MaxN is < 1)
+            {
+                errors.Add($"AiGuard:Policies:{name}:Parameters: MaxTokens and MaxN must be at least 1.");
+            }
+
+            if (parameters.MaxTopLogprobs is < 0 or > 20)
+            {
+                errors.Add($"AiGuard:Policies:{name}:Parameters:MaxTopLogprobs must be between 0 and 20.");
+            }
+
+            if (parameters.IsActive && !string.Equals(policy.Protocol, Protocols.ProtocolNames.OpenAi, StringComparison.Ordinal))
+            {
+                errors.Add($"AiGuard:Policies:{name}:Parameters applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
+            }
+
             if (!string.IsNullOrEmpty(policy.Anomaly) && !anomaly.Policies.ContainsKey(policy.Anomaly))
             {
                 errors.Add($"AiGuard:Policies:{name}:Anomaly names '{Excerpt.Of(policy.Anomaly, 60)}', which is not a policy under AiGuard:Anomaly:Policies ({Known(anomaly.Policies.Keys)}).");

@@ -36,10 +36,14 @@ public sealed class RoutePolicy
         RateLimits = [.. options.RateLimits.Distinct(StringComparer.Ordinal)];
         TokenBudgets = [.. options.TokenBudgets.Distinct(StringComparer.Ordinal)];
         TokenEncoding = options.TokenEncoding;
+        Parameters = options.Parameters.IsActive && adapter.Name == ProtocolNames.OpenAi ? options.Parameters : null;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
     }
 
     public string RouteId { get; }
+
+    /// <summary>The generation-parameter policy of an OpenAI route; null when it changes nothing.</summary>
+    public Inspection.Input.ParameterPolicyOptions? Parameters { get; }
 
     /// <summary>The anomaly policy watching this route's clients; null when the engine is off here.</summary>
     public Anomaly.AnomalyPolicy? Anomaly { get; }

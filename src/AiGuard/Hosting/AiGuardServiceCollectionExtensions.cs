@@ -63,6 +63,7 @@ public static class AiGuardServiceCollectionExtensions
             ? new RedisTokenBudgetStore(redis)
             : new InProcessTokenBudgetStore());
         services.AddGuardStage<TokenBudgetStage>();
+        services.AddGuardStage<Inspection.Input.ParameterPolicyStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

@@ -108,6 +108,14 @@ public sealed class GuardContext
     /// </summary>
     internal byte[]? ReplacementBody { get; set; }
 
+    /// <summary>The client's body as sent, kept only on routes whose stages may rewrite it (a generation-parameter policy).</summary>
+    internal byte[]? OriginalBody { get; set; }
+
+    /// <summary>Changes the request stages made to top-level members of the body; applied once, before forwarding.</summary>
+    internal List<Inspection.Input.RequestEdit>? RequestEdits { get; private set; }
+
+    internal void AddRequestEdits(IEnumerable<Inspection.Input.RequestEdit> edits) => (RequestEdits ??= []).AddRange(edits);
+
     /// <summary>True when the gateway asked the upstream for stream usage the client did not ask for: the usage event is hidden from the client.</summary>
     public bool HidesStreamUsage { get; internal set; }
 

@@ -90,6 +90,11 @@ public sealed partial class GuardPipeline
                 }
             }
 
+            if (guard.RequestEdits is { Count: > 0 } edits && (guard.ReplacementBody ?? guard.OriginalBody) is { } edited)
+            {
+                guard.ReplacementBody = Protocols.OpenAi.RequestRewrite.Apply(edited, edits);
+            }
+
             if (guard.ReplacementBody is { } replacement)
             {
                 // The client's bytes stay unread in the pipe (Kestrel drains them); YARP forwards these.
@@ -190,6 +195,12 @@ public sealed partial class GuardPipeline
         try
         {
             guard.Request = policy.Adapter.ParseRequest(guard.Operation!, body is null ? [] : body.Span, new JsonReadLimits(policy.MaxJsonDepth, policy.MaxJsonElements));
+            if (policy.Parameters is not null && body is not null)
+            {
+                // The parameter stage may rewrite it; the pipe's bytes go back to YARP below.
+                guard.OriginalBody = body.Span.ToArray();
+            }
+
             if (policy.TokenBudgets.Length > 0 && body is not null && guard.Request.Generation is { Stream: true, StreamIncludeUsage: false })
             {
                 // A budget is settled from the usage the upstream reports: ask for it in the stream.

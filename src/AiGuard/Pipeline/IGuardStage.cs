@@ -62,8 +62,10 @@ public static class StageOrder
     public const int Quarantine = 50;
     public const int ModelAccess = 100;
     public const int RateLimit = 150;
+
+    /// <summary>Before the token budget, so a budget reserves the capped <c>max_tokens</c>, not the one sent.</summary>
+    public const int ParameterPolicy = 155;
     public const int TokenBudget = 160;
-    public const int ParameterPolicy = 200;
     public const int PromptInjection = 300;
     public const int SensitiveData = 400;
     public const int Anomaly = 500;

@@ -26,6 +26,7 @@ public static class ProblemCodes
     public const string InvalidPath = "invalid_path";
     public const string TensorShapeMismatch = "tensor_shape_mismatch";
     public const string TokensExceedBudget = "tokens_exceed_budget";
+    public const string ParameterNotAllowed = "parameter_not_allowed";
 
     // 404: nothing behind this path
     public const string RouteNotFound = "route_not_found";
@@ -55,6 +56,7 @@ public static class ProblemCodes
     // Modifications (audited, never sent as a problem)
     public const string OutputHardened = "output_hardened";
     public const string GuardFailedOpen = "guard_failed_open";
+    public const string ParametersChanged = "parameters_changed";
 
     // Anomaly engine verdicts (audited, never sent as a problem): the action the client reached
     public const string AnomalyObserved = "anomaly_observed";

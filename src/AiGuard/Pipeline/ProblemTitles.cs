@@ -28,6 +28,7 @@ public static class ProblemTitles
         ProblemCodes.AnomalyThrottled => "Request rate reduced for this client",
         ProblemCodes.ClientQuarantined => "Client quarantined",
         ProblemCodes.TokensExceedBudget => "Request larger than its token budget",
+        ProblemCodes.ParameterNotAllowed => "Generation parameter not allowed on this route",
         ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",
         ProblemCodes.BodyTooLarge => "Request body too large",

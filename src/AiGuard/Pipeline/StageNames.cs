@@ -13,6 +13,7 @@ public static class StageNames
     public const string TokenBudget = "token_budget";
     public const string Quarantine = "quarantine";
     public const string Anomaly = "anomaly";
+    public const string Parameters = "parameters";
     public const string AnomalyAnswer = "anomaly_answer";
     public const string Parse = "parse";
     public const string Forward = "forward";

@@ -19,6 +19,17 @@ public sealed class InferenceRequest
 
     /// <summary>Generation parameters of an LLM request; null for other protocols.</summary>
     public GenerationParameters? Generation { get; init; }
+
+    /// <summary>The same request with other generation parameters (after a stage changed them).</summary>
+    public InferenceRequest WithGeneration(GenerationParameters generation) => new()
+    {
+        Protocol = Protocol,
+        Operation = Operation,
+        Model = Model,
+        ModelVersion = ModelVersion,
+        Inputs = Inputs,
+        Generation = generation,
+    };
 }
 
 /// <summary>One input of a request: text or a numeric tensor.</summary>
@@ -81,4 +92,19 @@ public sealed record GenerationParameters
 
     /// <summary>Token id (as a string) to bias, as sent in <c>logit_bias</c>.</summary>
     public IReadOnlyDictionary<string, double>? LogitBias { get; init; }
+
+    /// <summary>The tool-calling members the request sent (not null).</summary>
+    public ToolMembers Tools { get; init; }
+}
+
+/// <summary>The members of an OpenAI chat request that offer the model tools or functions.</summary>
+[Flags]
+public enum ToolMembers
+{
+    None = 0,
+    Tools = 1,
+    ToolChoice = 2,
+    ParallelToolCalls = 4,
+    Functions = 8,
+    FunctionCall = 16,
 }

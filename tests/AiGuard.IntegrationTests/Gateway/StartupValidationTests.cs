@@ -320,6 +320,26 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Generation_parameters_on_a_tensor_policy_or_out_of_range_stop_the_start_with_the_setting_named()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:tensor:Protocol"] = "open-inference-v2";
+        settings["AiGuard:Policies:tensor:Parameters:MaxTokens"] = "10";
+        settings["AiGuard:Policies:chat:Parameters:MaxN"] = "0";
+        settings["AiGuard:Policies:chat:Parameters:MaxTopLogprobs"] = "21";
+        settings["AiGuard:Policies:chat:Parameters:Logprobs"] = "Sometimes";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Policies:chat:Parameters:Logprobs", error.Message, StringComparison.Ordinal);
+        settings["AiGuard:Policies:chat:Parameters:Logprobs"] = "Strip";
+        error = await StartFailsAsync(settings);
+        Assert.Contains("AiGuard:Policies:tensor:Parameters applies to the openai protocol only", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:Parameters: MaxTokens and MaxN must be at least 1.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:Parameters:MaxTopLogprobs must be between 0 and 20.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_anomaly_reference_that_is_missing_or_not_a_reference_is_refused_and_learning_settings_are_checked()
     {
         var notReference = Path.Combine(Path.GetTempPath(), $"aiguard-reference-{Guid.NewGuid():N}.json");

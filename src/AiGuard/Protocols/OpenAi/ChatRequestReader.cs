@@ -32,6 +32,7 @@ internal sealed class ChatRequestReader
     private bool _logprobs;
     private int? _topLogprobs;
     private Dictionary<string, double>? _logitBias;
+    private ToolMembers _tools;
 
     /// <summary>The model read so far; null until the body has named one.</summary>
     public string? Model => _model;
@@ -98,12 +99,29 @@ internal sealed class ChatRequestReader
             {
                 ReadLogitBias(ref reader);
             }
+            else if (ToolMember(name) is var tool && tool != ToolMembers.None)
+            {
+                if (reader.TokenType != JsonTokenType.Null)
+                {
+                    _tools |= tool;
+                }
+
+                reader.SkipValue();
+            }
             else
             {
                 reader.SkipValue();
             }
         }
     }
+
+    private static ToolMembers ToolMember(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual("tools"u8) ? ToolMembers.Tools
+        : name.SequenceEqual("tool_choice"u8) ? ToolMembers.ToolChoice
+        : name.SequenceEqual("parallel_tool_calls"u8) ? ToolMembers.ParallelToolCalls
+        : name.SequenceEqual("functions"u8) ? ToolMembers.Functions
+        : name.SequenceEqual("function_call"u8) ? ToolMembers.FunctionCall
+        : ToolMembers.None;
 
     public InferenceRequest Build(string protocol, string operation)
     {
@@ -140,6 +158,7 @@ internal sealed class ChatRequestReader
                 Logprobs = _logprobs,
                 TopLogprobs = _topLogprobs,
                 LogitBias = _logitBias,
+                Tools = _tools,
             },
         };
     }

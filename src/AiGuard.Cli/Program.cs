@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AnomalyCommand.Create());
+        root.Subcommands.Add(Guard.GuardEvalCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -173,4 +173,30 @@ public sealed class CliTests : IDisposable
         Assert.Contains(message, built.StdErr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "out.json")));
     }
+
+    [Fact]
+    public async Task Guard_eval_reports_recall_and_precision_per_entity_type_and_writes_markdown()
+    {
+        // Presidio's format: one card the detector finds, one it cannot (Luhn fails), and a found e-mail nobody labelled.
+        await File.WriteAllTextAsync(Path.Combine(_dir, "pii.json"), """
+            [
+              {"full_text": "card 4111 1111 1111 1111 ok", "spans": [{"entity_type": "CREDIT_CARD", "entity_value": "4111 1111 1111 1111", "start_position": 5, "end_position": 24}]},
+              {"full_text": "card 4111 1111 1111 1112 no", "spans": [{"entity_type": "CREDIT_CARD", "entity_value": "4111 1111 1111 1112", "start_position": 5, "end_position": 24}]},
+              {"full_text": "mail a@b.io", "spans": []}
+            ]
+            """);
+
+        var eval = await AiGuardCli.RunAsync(_dir, "guard", "eval", "--corpus", "pii.json", "--markdown", "pii.md");
+
+        Assert.Equal(0, eval.ExitCode);
+        var report = await File.ReadAllTextAsync(Path.Combine(_dir, "pii.md"));
+        Assert.Contains("| CreditCard | 2 | 1 | 50.0 % | 100.0 % |  |", report, StringComparison.Ordinal);
+        Assert.Contains("| Email | 0 | 1 | - | 0.0 % | unlabelled text 1 |", report, StringComparison.Ordinal);
+        Assert.Contains("3 samples", report, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "bad.json"), "{\"not\": \"a list\"}");
+        var bad = await AiGuardCli.RunAsync(_dir, "guard", "eval", "--corpus", "bad.json");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith("error: bad.json is not a JSON list of samples", bad.StdErr, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AiGuard.Cli.Anomaly;
+using AiGuard.Inspection.Sensitive;
+using Spectre.Console;
+
+namespace AiGuard.Cli.Guard;
+
+/// <summary><c>aiguard guard eval</c>: measures the text guards on labelled corpora, per source and per entity type.</summary>
+internal static class GuardEvalCommand
+{
+    /// <summary>Corpus entity labels (Presidio's) of the types the PII detector covers.</summary>
+    private static readonly Dictionary<string, PiiType> Labels = new(StringComparer.Ordinal)
+    {
+        ["CREDIT_CARD"] = PiiType.CreditCard,
+        ["IBAN_CODE"] = PiiType.Iban,
+        ["EMAIL_ADDRESS"] = PiiType.Email,
+        ["PHONE_NUMBER"] = PiiType.Phone,
+        ["IP_ADDRESS"] = PiiType.IpAddress,
+        ["US_SSN"] = PiiType.UsSsn,
+    };
+
+    public static Command Create()
+    {
+        var corpus = new Option<FileInfo[]>("--corpus")
+        {
+            Description = "Labelled corpus files: Presidio-style JSON (full_text + spans with entity_type, start_position, end_position)",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as markdown to this file" };
+        var eval = new Command("eval", "Measure the PII detector on labelled corpora: recall, precision and false positives per source and entity type");
+        eval.Options.Add(corpus);
+        eval.Options.Add(markdown);
+        eval.SetAction(parse => CliErrors.Run(() =>
+        {
+            var report = new StringBuilder();
+            var detector = new PiiDetector();
+            foreach (var file in parse.GetValue(corpus)!)
+            {
+                report.Append(EvaluatePii(detector, file));
+            }
+
+            Console.Write(report.ToString());
+            if (parse.GetValue(markdown) is { } path)
+            {
+                File.WriteAllText(path.FullName, report.ToString());
+                Console.WriteLine($"Wrote {path.FullName}");
+            }
+
+            return 0;
+        }));
+
+        var command = new Command("guard", "The text guards (PII detection): evaluation on labelled corpora");
+        command.Subcommands.Add(eval);
+        return command;
+    }
+
+    private sealed record Sample(string Text, List<(string Label, int Start, int End)> Spans);
+
+    private static List<Sample> ReadPresidio(FileInfo file)
+    {
+        using var stream = file.OpenRead();
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stream);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{file.Name} is not JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new InvalidDataException($"{file.Name} is not a JSON list of samples (full_text + spans).");
+            }
+
+            var samples = new List<Sample>();
+            foreach (var item in document.RootElement.EnumerateArray())
+            {
+                if (!item.TryGetProperty("full_text", out var text) || text.ValueKind != JsonValueKind.String)
+                {
+                    throw new InvalidDataException($"{file.Name}: sample {samples.Count} has no full_text.");
+                }
+
+                var spans = new List<(string, int, int)>();
+                if (item.TryGetProperty("spans", out var list) && list.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var span in list.EnumerateArray())
+                    {
+                        spans.Add((span.GetProperty("entity_type").GetString()!, span.GetProperty("start_position").GetInt32(), span.GetProperty("end_position").GetInt32()));
+                    }
+                }
+
+                samples.Add(new Sample(text.GetString()!, spans));
+            }
+
+            return samples;
+        }
+    }
+
+    /// <summary>
+    /// A found entity is right when it overlaps a labelled span of its type. Recall: labelled spans
+    /// of a type that a found entity of that type overlaps. Precision: found entities that overlap
+    /// a labelled span of their type; the wrong ones are listed by what they overlapped.
+    /// </summary>
+    private static string EvaluatePii(PiiDetector detector, FileInfo file)
+    {
+        var samples = ReadPresidio(file);
+        var labelled = new Dictionary<PiiType, int>();
+        var recalled = new Dictionary<PiiType, int>();
+        var found = new Dictionary<PiiType, int>();
+        var right = new Dictionary<PiiType, int>();
+        var wrongOn = new Dictionary<PiiType, Dictionary<string, int>>();
+        var clock = Stopwatch.StartNew();
+        long characters = 0;
+        AnsiConsole.Progress().Start(progress =>
+        {
+            var task = progress.AddTask($"PII detection on {file.Name}", maxValue: samples.Count);
+            foreach (var sample in samples)
+            {
+                characters += sample.Text.Length;
+                var matches = detector.Find(sample.Text);
+                foreach (var (label, start, end) in sample.Spans)
+                {
+                    if (Labels.TryGetValue(label, out var type))
+                    {
+                        labelled[type] = labelled.GetValueOrDefault(type) + 1;
+                        if (matches.Any(m => m.Type == type && m.Start < end && start < m.End))
+                        {
+                            recalled[type] = recalled.GetValueOrDefault(type) + 1;
+                        }
+                    }
+                }
+
+                foreach (var match in matches)
+                {
+                    found[match.Type] = found.GetValueOrDefault(match.Type) + 1;
+                    var overlapped = sample.Spans.Where(s => s.Start < match.End && match.Start < s.End).Select(s => s.Label).ToList();
+                    if (overlapped.Any(l => Labels.TryGetValue(l, out var t) && t == match.Type))
+                    {
+                        right[match.Type] = right.GetValueOrDefault(match.Type) + 1;
+                    }
+                    else
+                    {
+                        var on = overlapped.Count > 0 ? string.Join("+", overlapped.Distinct()) : "unlabelled text";
+                        var wrong = wrongOn.TryGetValue(match.Type, out var w) ? w : wrongOn[match.Type] = new Dictionary<string, int>(StringComparer.Ordinal);
+                        wrong[on] = wrong.GetValueOrDefault(on) + 1;
+                    }
+                }
+
+                task.Increment(1);
+            }
+        });
+
+        var text = new StringBuilder();
+        var invariant = CultureInfo.InvariantCulture;
+        text.AppendLine(invariant, $"## PII detection: {file.Name}");
+        text.AppendLine();
+        text.AppendLine(invariant, $"`aiguard guard eval --corpus {file.Name}`: {samples.Count} samples, {characters} characters, {clock.Elapsed.TotalMilliseconds / Math.Max(1, samples.Count):0.000} ms per sample. A found entity is right when it overlaps a labelled span of its type.");
+        text.AppendLine();
+        text.AppendLine("| entity type | labelled | found | recall | precision | wrong ones overlapped |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|");
+        int allLabelled = 0, allRecalled = 0, allFound = 0, allRight = 0;
+        foreach (var type in Enum.GetValues<PiiType>())
+        {
+            var l = labelled.GetValueOrDefault(type);
+            var r = recalled.GetValueOrDefault(type);
+            var f = found.GetValueOrDefault(type);
+            var ok = right.GetValueOrDefault(type);
+            allLabelled += l;
+            allRecalled += r;
+            allFound += f;
+            allRight += ok;
+            var wrong = wrongOn.TryGetValue(type, out var w) ? string.Join(", ", w.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}")) : string.Empty;
+            text.AppendLine(invariant, $"| {type} | {l} | {f} | {Share(r, l)} | {Share(ok, f)} | {wrong} |");
+        }
+
+        text.AppendLine(invariant, $"| **all structured types** | {allLabelled} | {allFound} | {Share(allRecalled, allLabelled)} | {Share(allRight, allFound)} | |");
+        text.AppendLine();
+        return text.ToString();
+    }
+
+    private static string Share(int part, int whole) =>
+        whole == 0 ? "-" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
+}

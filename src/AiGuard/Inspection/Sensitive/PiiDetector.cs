@@ -1,0 +1,315 @@
+using System.Text.RegularExpressions;
+using PhoneNumbers;
+
+namespace AiGuard.Inspection.Sensitive;
+
+/// <summary>The structured personal data the detector finds; each is validated, not only matched.</summary>
+public enum PiiType
+{
+    /// <summary>Payment card numbers of 12 to 19 digits that pass the Luhn check.</summary>
+    CreditCard,
+
+    /// <summary>IBANs whose length fits and whose mod-97 check gives 1.</summary>
+    Iban,
+
+    /// <summary>E-mail addresses.</summary>
+    Email,
+
+    /// <summary>Phone numbers in E.164 or a national form that libphonenumber accepts for one of the configured regions.</summary>
+    Phone,
+
+    /// <summary>IPv4 addresses (every octet 0-255) and IPv6 addresses.</summary>
+    IpAddress,
+
+    /// <summary>US social security numbers (AAA-GG-SSSS) outside the never-issued ranges.</summary>
+    UsSsn,
+}
+
+/// <summary>One entity found in a text: its type and where it is (never its value).</summary>
+public readonly record struct PiiMatch(PiiType Type, int Start, int Length)
+{
+    public int End => Start + Length;
+}
+
+/// <summary>
+/// Finds structured personal data in text: candidates by pattern (linear-time regular
+/// expressions, no backtracking), then each validated by its own rule (Luhn, mod-97, octet
+/// ranges, SSA ranges; phone numbers by libphonenumber). Overlaps are resolved by the more
+/// specific type: e-mail, IBAN, card, SSN, IP address, phone. Thread-safe.
+/// </summary>
+public sealed partial class PiiDetector
+{
+    /// <summary>Regions whose national phone formats are recognized when a number has no country code.</summary>
+    public static readonly string[] DefaultPhoneRegions = ["US", "GB", "DE", "FR", "IT", "ES", "NL", "BE", "AU", "CA", "BR", "IN", "IL"];
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+    private static readonly Regex CardCandidate = new(@"\b\d(?:[ -]?\d){11,18}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex IbanCandidate = new(@"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex EmailCandidate = new(@"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex Ipv4Candidate = new(@"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex Ipv6Candidate = new(@"\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex PhoneCandidate = new(@"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\(?\d{1,5}\)?){1,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout);
+    private static readonly Regex IsoDate = new(@"^\d{4}[-.]\d{2}[-.]\d{2}$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+
+    /// <summary>Words that say a nearby number is a phone number (lower case; looked for in the 40 characters before it).</summary>
+    private static readonly string[] PhoneContext = ["phone", "mobile", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp"];
+
+    private static readonly Regex SsnCandidate = new(@"\b\d{3}([- ])\d{2}\1\d{4}\b", RegexOptions.CultureInvariant, Timeout);
+
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    private readonly string[] _regions;
+
+    public PiiDetector(IEnumerable<string>? phoneRegions = null)
+    {
+        _regions = [.. (phoneRegions ?? DefaultPhoneRegions).Select(r => r.ToUpperInvariant()).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The entities in <paramref name="text"/>, ordered by position, none overlapping.</summary>
+    public List<PiiMatch> Find(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var found = new List<PiiMatch>();
+        if (text.Length == 0)
+        {
+            return found;
+        }
+
+        Add(found, EmailCandidate, text, PiiType.Email, static _ => true);
+        Add(found, IbanCandidate, text, PiiType.Iban, IsIban);
+        Add(found, CardCandidate, text, PiiType.CreditCard, IsCard);
+        Add(found, SsnCandidate, text, PiiType.UsSsn, IsSsn);
+        Add(found, Ipv4Candidate, text, PiiType.IpAddress, IsIpv4);
+        Add(found, Ipv6Candidate, text, PiiType.IpAddress, IsIpv6);
+        AddPhones(found, text);
+        found.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        return found;
+    }
+
+    private static void Add(List<PiiMatch> found, Regex pattern, string text, PiiType type, Func<string, bool> valid)
+    {
+        foreach (Match match in pattern.Matches(text))
+        {
+            var candidate = new PiiMatch(type, match.Index, match.Length);
+            if (!Overlaps(found, candidate) && valid(match.Value))
+            {
+                found.Add(candidate);
+            }
+        }
+    }
+
+    private void AddPhones(List<PiiMatch> found, string text)
+    {
+        // Cheap guard: libphonenumber's matcher is the dearest part; a text with fewer than 7 digits holds no number.
+        var digits = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c) && ++digits >= 7)
+            {
+                break;
+            }
+        }
+
+        if (digits < 7)
+        {
+            return;
+        }
+
+        foreach (var region in _regions)
+        {
+            foreach (var match in Phones.FindNumbers(text, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+            {
+                var candidate = new PiiMatch(PiiType.Phone, match.Start, match.Length);
+                if (!Overlaps(found, candidate))
+                {
+                    found.Add(candidate);
+                }
+            }
+        }
+
+        // Numbers no region's plan knows (a foreign local number, an extension) count when the
+        // text says they are phone numbers: a context word just before them.
+        foreach (Match match in PhoneCandidate.Matches(text))
+        {
+            var candidate = new PiiMatch(PiiType.Phone, match.Index, match.Length);
+            if (IsPhoneShaped(text, match) && HasPhoneContext(text, match.Index) && !Overlaps(found, candidate))
+            {
+                found.Add(candidate);
+            }
+        }
+    }
+
+    private static bool IsPhoneShaped(string text, Match match)
+    {
+        // Not inside a longer run of digits or letters, not a date, 7 to 15 digits before any extension.
+        if ((match.Index > 0 && char.IsLetterOrDigit(text[match.Index - 1])) || (match.Index + match.Length < text.Length && char.IsLetterOrDigit(text[match.Index + match.Length])))
+        {
+            return false;
+        }
+
+        var value = match.ValueSpan;
+        var extension = value.IndexOfAny('x', 'X', 'e');
+        var main = extension >= 0 ? value[..extension] : value;
+        var digits = 0;
+        foreach (var c in main)
+        {
+            digits += char.IsAsciiDigit(c) ? 1 : 0;
+        }
+
+        return digits is >= 7 and <= 15 && !IsoDate.IsMatch(match.Value);
+    }
+
+    private static bool HasPhoneContext(string text, int start)
+    {
+        var from = Math.Max(0, start - 40);
+        var before = text.AsSpan(from, start - from);
+        foreach (var word in PhoneContext)
+        {
+            if (before.Contains(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Overlaps(List<PiiMatch> found, PiiMatch candidate)
+    {
+        foreach (var match in found)
+        {
+            if (candidate.Start < match.End && match.Start < candidate.End)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>12 to 19 digits, one kind of separator at most, a card-network first digit, and the Luhn check.</summary>
+    internal static bool IsCard(string value)
+    {
+        Span<int> digits = stackalloc int[19];
+        var count = 0;
+        var separator = '\0';
+        foreach (var c in value)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                if (count == 19)
+                {
+                    return false;
+                }
+
+                digits[count++] = c - '0';
+            }
+            else if (separator == '\0')
+            {
+                separator = c;
+            }
+            else if (separator != c)
+            {
+                return false;
+            }
+        }
+
+        if (count < 12 || digits[0] is 0 or 7 or 8 or 9 && !(digits[0] == 8 && count >= 16))
+        {
+            return false;
+        }
+
+        var sum = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var d = digits[count - 1 - i];
+            if (i % 2 == 1)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+
+            sum += d;
+        }
+
+        return sum % 10 == 0;
+    }
+
+    /// <summary>An IBAN: country letters, check digits, 11-30 alphanumerics; mod 97 of the rearranged number is 1.</summary>
+    internal static bool IsIban(string value)
+    {
+        Span<char> compact = stackalloc char[34];
+        var length = 0;
+        foreach (var c in value)
+        {
+            if (c == ' ')
+            {
+                continue;
+            }
+
+            if (length == 34)
+            {
+                return false;
+            }
+
+            compact[length++] = char.ToUpperInvariant(c);
+        }
+
+        if (length < 15)
+        {
+            return false;
+        }
+
+        var remainder = 0;
+        for (var i = 0; i < length; i++)
+        {
+            var c = compact[(i + 4) % length];
+            if (char.IsAsciiDigit(c))
+            {
+                remainder = ((remainder * 10) + (c - '0')) % 97;
+            }
+            else if (char.IsAsciiLetterUpper(c))
+            {
+                remainder = ((remainder * 100) + (c - 'A' + 10)) % 97;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return remainder == 1;
+    }
+
+    /// <summary>AAA-GG-SSSS with the separators alike, outside the ranges the SSA never issues (000, 666, 9xx; group 00; serial 0000).</summary>
+    internal static bool IsSsn(string value)
+    {
+        var area = int.Parse(value.AsSpan(0, 3), provider: System.Globalization.CultureInfo.InvariantCulture);
+        var group = int.Parse(value.AsSpan(4, 2), provider: System.Globalization.CultureInfo.InvariantCulture);
+        var serial = int.Parse(value.AsSpan(7, 4), provider: System.Globalization.CultureInfo.InvariantCulture);
+        return area is not (0 or 666) && area < 900 && group != 0 && serial != 0;
+    }
+
+    internal static bool IsIpv4(string value)
+    {
+        foreach (var part in value.Split('.'))
+        {
+            if (part.Length > 1 && part[0] == '0' || int.Parse(part, System.Globalization.CultureInfo.InvariantCulture) > 255)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Eight groups or a "::" and a valid address (times like 12:30:45 are neither).</summary>
+    internal static bool IsIpv6(string value) =>
+        (value.Contains("::", StringComparison.Ordinal) || value.Count(c => c == ':') == 7)
+        && value.Any(char.IsAsciiHexDigit)
+        && System.Net.IPAddress.TryParse(value, out var address)
+        && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+}

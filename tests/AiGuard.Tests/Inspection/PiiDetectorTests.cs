@@ -1,0 +1,130 @@
+using AiGuard.Inspection.Sensitive;
+
+namespace AiGuard.Tests.Inspection;
+
+public sealed class PiiDetectorTests
+{
+    private static readonly PiiDetector Detector = new();
+
+    private static (PiiType Type, string Value)[] Find(string text) =>
+        [.. Detector.Find(text).Select(m => (m.Type, text.Substring(m.Start, m.Length)))];
+
+    [Theory]
+    [InlineData("card 4111 1111 1111 1111 on file", "4111 1111 1111 1111")]
+    [InlineData("pay with 5500-0000-0000-0004.", "5500-0000-0000-0004")]
+    [InlineData("amex 378282246310005", "378282246310005")]
+    [InlineData("old maestro 630427373398 here", "630427373398")]
+    public void Card_numbers_that_pass_luhn_are_found(string text, string card)
+    {
+        Assert.Equal([(PiiType.CreditCard, card)], Find(text));
+    }
+
+    [Theory]
+    [InlineData("order 4111 1111 1111 1112 shipped")]   // Luhn fails
+    [InlineData("ref 4111-1111 1111-1111")]             // mixed separators
+    [InlineData("id 0000000000000000")]                 // no card network starts with 0
+    public void Digit_runs_that_are_not_card_numbers_are_not(string text)
+    {
+        Assert.DoesNotContain(Find(text), f => f.Type == PiiType.CreditCard);
+    }
+
+    [Theory]
+    [InlineData("IBAN GB82 WEST 1234 5698 7654 32.", "GB82 WEST 1234 5698 7654 32")]
+    [InlineData("to de89370400440532013000 today", "de89370400440532013000")]
+    [InlineData("from GB33BUKB20201555555555 to our account", "GB33BUKB20201555555555")]
+    public void Ibans_with_a_valid_check_are_found_spaced_or_not_in_any_case(string text, string iban)
+    {
+        Assert.Equal([(PiiType.Iban, iban)], Find(text));
+    }
+
+    [Fact]
+    public void An_iban_with_a_wrong_check_digit_is_not()
+    {
+        Assert.DoesNotContain(Find("IBAN GB83 WEST 1234 5698 7654 32"), f => f.Type == PiiType.Iban);
+    }
+
+    [Theory]
+    [InlineData("ssn 123-45-6789", true)]
+    [InlineData("ssn 123 45 6789", true)]
+    [InlineData("ssn 000-45-6789", false)]
+    [InlineData("ssn 666-45-6789", false)]
+    [InlineData("ssn 912-45-6789", false)]
+    [InlineData("ssn 123-00-6789", false)]
+    [InlineData("ssn 123-45-0000", false)]
+    [InlineData("ssn 123-45 6789", false)]
+    public void Ssns_outside_the_never_issued_ranges_are_found(string text, bool found)
+    {
+        Assert.Equal(found, Find(text).Any(f => f.Type == PiiType.UsSsn));
+    }
+
+    [Theory]
+    [InlineData("from 192.168.1.20 at noon", "192.168.1.20")]
+    [InlineData("host 2001:db8::8a2e:370:7334 is up", "2001:db8::8a2e:370:7334")]
+    [InlineData("full fe80:0:0:0:200:f8ff:fe21:67cf", "fe80:0:0:0:200:f8ff:fe21:67cf")]
+    public void Ip_addresses_are_found(string text, string address)
+    {
+        Assert.Equal([(PiiType.IpAddress, address)], Find(text));
+    }
+
+    [Theory]
+    [InlineData("version 1.2.3.4000 shipped")]
+    [InlineData("octet 300.1.1.1 is not one")]
+    [InlineData("we met at 12:30:45 sharp")]
+    [InlineData("padded 010.1.1.1")]
+    public void Things_shaped_like_addresses_are_not(string text)
+    {
+        Assert.DoesNotContain(Find(text), f => f.Type == PiiType.IpAddress);
+    }
+
+    [Fact]
+    public void Emails_are_found()
+    {
+        Assert.Equal([(PiiType.Email, "jane.doe+ml@example.co.uk")], Find("write to jane.doe+ml@example.co.uk, please"));
+    }
+
+    [Theory]
+    [InlineData("ring +44 20 7946 0958 tomorrow", "+44 20 7946 0958")]
+    [InlineData("US office (415) 555-2671", "(415) 555-2671")]
+    [InlineData("Phone: 467 3395", "467 3395")]
+    [InlineData("Fax: 345-899-3560x4587", "345-899-3560x4587")]
+    public void Phone_numbers_valid_in_a_region_or_named_as_phones_are_found(string text, string phone)
+    {
+        Assert.Equal([(PiiType.Phone, phone)], Find(text));
+    }
+
+    [Theory]
+    [InlineData("order 4673395 shipped")]
+    [InlineData("call me on 2024-05-01")]
+    [InlineData("the year 1999 had 365 days")]
+    public void Numbers_not_said_to_be_phones_and_not_valid_anywhere_are_not(string text)
+    {
+        Assert.DoesNotContain(Find(text), f => f.Type == PiiType.Phone);
+    }
+
+    [Fact]
+    public void Overlapping_candidates_go_to_the_more_specific_type_and_matches_come_in_order()
+    {
+        var text = "card 4111111111111111, mail a@b.io, ssn 123-45-6789, ip 10.0.0.1";
+        Assert.Equal(
+            [(PiiType.CreditCard, "4111111111111111"), (PiiType.Email, "a@b.io"), (PiiType.UsSsn, "123-45-6789"), (PiiType.IpAddress, "10.0.0.1")],
+            Find(text));
+    }
+
+    [Fact]
+    public void Hostile_text_gives_matches_inside_it_and_no_exception()
+    {
+        var random = new Random(17);
+        const string Alphabet = "0123456789 -.()+x@:abcdefABCDEF\n\u200b\u0661\uff11";
+        for (var i = 0; i < 200; i++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 5000)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+            foreach (var match in Detector.Find(text))
+            {
+                Assert.InRange(match.Start, 0, text.Length - 1);
+                Assert.InRange(match.End, match.Start + 1, text.Length);
+            }
+        }
+
+        Assert.Empty(Detector.Find(new string('1', 100_000)));
+    }
+}

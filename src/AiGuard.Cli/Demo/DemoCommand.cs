@@ -101,6 +101,12 @@ internal static class DemoCommand
             TF-Serving predict:
               curl -s {{address}}/v1/models/demo-classifier:predict -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"instances":[[6.6,3.0,5.6,2.0]]}'
 
+            A card number is redacted before the model sees it (the demo model echoes the prompt):
+              curl -s {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Charge 4111 1111 1111 1111 please"}]}'
+
+            A US social security number is refused (400 problem+json):
+              curl -s {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"My SSN is 123-45-6789"}]}'
+
             Without a key (401 problem+json):
               curl -s {{address}}/v1/chat/completions -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'
 

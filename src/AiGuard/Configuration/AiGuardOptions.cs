@@ -90,6 +90,9 @@ public sealed class GuardPolicyOptions
     /// <summary>Generation-parameter policy of this policy's routes (OpenAI protocol only): caps and what to do with logprobs, logit_bias and tools.</summary>
     public Inspection.Input.ParameterPolicyOptions Parameters { get; set; } = new();
 
+    /// <summary>Personal data in prompts (OpenAI protocol only): per entity type allowed, redacted or blocked.</summary>
+    public Inspection.Sensitive.SensitiveDataOptions SensitiveData { get; set; } = new();
+
     /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
     public string? Anomaly { get; set; }
 

@@ -154,6 +154,29 @@ public static class GatewayConfigurationValidator
                 errors.Add($"AiGuard:Policies:{name}:Parameters applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
             }
 
+            var sensitive = policy.SensitiveData;
+            foreach (var type in sensitive.Actions.Keys)
+            {
+                if (!Enum.TryParse<Inspection.Sensitive.PiiType>(type, ignoreCase: false, out _))
+                {
+                    errors.Add($"AiGuard:Policies:{name}:SensitiveData:Actions:{Excerpt.Of(type, 40)} is not an entity type; known: {string.Join(", ", Enum.GetNames<Inspection.Sensitive.PiiType>())}.");
+                }
+            }
+
+            var regions = PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions();
+            foreach (var region in sensitive.PhoneRegions)
+            {
+                if (!regions.Contains(region.ToUpperInvariant()))
+                {
+                    errors.Add($"AiGuard:Policies:{name}:SensitiveData:PhoneRegions names '{Excerpt.Of(region, 10)}', which is not a region code libphonenumber knows (ISO 3166, for example US, GB, DE).");
+                }
+            }
+
+            if (sensitive.IsActive && !string.Equals(policy.Protocol, Protocols.ProtocolNames.OpenAi, StringComparison.Ordinal))
+            {
+                errors.Add($"AiGuard:Policies:{name}:SensitiveData applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
+            }
+
             if (!string.IsNullOrEmpty(policy.Anomaly) && !anomaly.Policies.ContainsKey(policy.Anomaly))
             {
                 errors.Add($"AiGuard:Policies:{name}:Anomaly names '{Excerpt.Of(policy.Anomaly, 60)}', which is not a policy under AiGuard:Anomaly:Policies ({Known(anomaly.Policies.Keys)}).");

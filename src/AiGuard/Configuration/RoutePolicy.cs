@@ -37,6 +37,7 @@ public sealed class RoutePolicy
         TokenBudgets = [.. options.TokenBudgets.Distinct(StringComparer.Ordinal)];
         TokenEncoding = options.TokenEncoding;
         Parameters = options.Parameters.IsActive && adapter.Name == ProtocolNames.OpenAi ? options.Parameters : null;
+        SensitiveData = options.SensitiveData.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Sensitive.SensitiveDataPolicy(options.SensitiveData) : null;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
     }
 
@@ -44,6 +45,12 @@ public sealed class RoutePolicy
 
     /// <summary>The generation-parameter policy of an OpenAI route; null when it changes nothing.</summary>
     public Inspection.Input.ParameterPolicyOptions? Parameters { get; }
+
+    /// <summary>The sensitive-data policy of an OpenAI route's prompts; null when it allows everything.</summary>
+    public Inspection.Sensitive.SensitiveDataPolicy? SensitiveData { get; }
+
+    /// <summary>True when a request stage may rewrite the body (the client's bytes are then kept).</summary>
+    public bool RewritesRequests => Parameters is not null || SensitiveData is not null;
 
     /// <summary>The anomaly policy watching this route's clients; null when the engine is off here.</summary>
     public Anomaly.AnomalyPolicy? Anomaly { get; }

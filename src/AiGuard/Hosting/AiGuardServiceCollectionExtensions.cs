@@ -64,6 +64,7 @@ public static class AiGuardServiceCollectionExtensions
             : new InProcessTokenBudgetStore());
         services.AddGuardStage<TokenBudgetStage>();
         services.AddGuardStage<Inspection.Input.ParameterPolicyStage>();
+        services.AddGuardStage<Inspection.Sensitive.SensitiveDataStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

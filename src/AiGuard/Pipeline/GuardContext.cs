@@ -116,6 +116,11 @@ public sealed class GuardContext
 
     internal void AddRequestEdits(IEnumerable<Inspection.Input.RequestEdit> edits) => (RequestEdits ??= []).AddRange(edits);
 
+    /// <summary>Text fields (<c>messages[1].content</c>, <c>messages[0].content[2].text</c>) the request stages replaced.</summary>
+    internal List<(string Field, string Text)>? TextEdits { get; private set; }
+
+    internal void AddTextEdit(string field, string text) => (TextEdits ??= []).Add((field, text));
+
     /// <summary>True when the gateway asked the upstream for stream usage the client did not ask for: the usage event is hidden from the client.</summary>
     public bool HidesStreamUsage { get; internal set; }
 

@@ -90,9 +90,9 @@ public sealed partial class GuardPipeline
                 }
             }
 
-            if (guard.RequestEdits is { Count: > 0 } edits && (guard.ReplacementBody ?? guard.OriginalBody) is { } edited)
+            if ((guard.RequestEdits is { Count: > 0 } || guard.TextEdits is { Count: > 0 }) && (guard.ReplacementBody ?? guard.OriginalBody) is { } edited)
             {
-                guard.ReplacementBody = Protocols.OpenAi.RequestRewrite.Apply(edited, edits);
+                guard.ReplacementBody = Protocols.OpenAi.RequestRewrite.Apply(edited, guard.RequestEdits ?? [], guard.TextEdits ?? []);
             }
 
             if (guard.ReplacementBody is { } replacement)
@@ -195,7 +195,7 @@ public sealed partial class GuardPipeline
         try
         {
             guard.Request = policy.Adapter.ParseRequest(guard.Operation!, body is null ? [] : body.Span, new JsonReadLimits(policy.MaxJsonDepth, policy.MaxJsonElements));
-            if (policy.Parameters is not null && body is not null)
+            if (policy.RewritesRequests && body is not null)
             {
                 // The parameter stage may rewrite it; the pipe's bytes go back to YARP below.
                 guard.OriginalBody = body.Span.ToArray();

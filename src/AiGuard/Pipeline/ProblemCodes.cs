@@ -27,6 +27,7 @@ public static class ProblemCodes
     public const string TensorShapeMismatch = "tensor_shape_mismatch";
     public const string TokensExceedBudget = "tokens_exceed_budget";
     public const string ParameterNotAllowed = "parameter_not_allowed";
+    public const string SensitiveData = "sensitive_data";
 
     // 404: nothing behind this path
     public const string RouteNotFound = "route_not_found";
@@ -57,6 +58,7 @@ public static class ProblemCodes
     public const string OutputHardened = "output_hardened";
     public const string GuardFailedOpen = "guard_failed_open";
     public const string ParametersChanged = "parameters_changed";
+    public const string SensitiveDataRedacted = "sensitive_data_redacted";
 
     // Anomaly engine verdicts (audited, never sent as a problem): the action the client reached
     public const string AnomalyObserved = "anomaly_observed";

@@ -14,6 +14,7 @@ public static class StageNames
     public const string Quarantine = "quarantine";
     public const string Anomaly = "anomaly";
     public const string Parameters = "parameters";
+    public const string SensitiveData = "sensitive_data";
     public const string AnomalyAnswer = "anomaly_answer";
     public const string Parse = "parse";
     public const string Forward = "forward";

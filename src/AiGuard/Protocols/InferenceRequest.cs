@@ -20,6 +20,17 @@ public sealed class InferenceRequest
     /// <summary>Generation parameters of an LLM request; null for other protocols.</summary>
     public GenerationParameters? Generation { get; init; }
 
+    /// <summary>The same request with other inputs (after a stage redacted them).</summary>
+    public InferenceRequest WithInputs(IReadOnlyList<InferenceInput> inputs) => new()
+    {
+        Protocol = Protocol,
+        Operation = Operation,
+        Model = Model,
+        ModelVersion = ModelVersion,
+        Inputs = inputs,
+        Generation = Generation,
+    };
+
     /// <summary>The same request with other generation parameters (after a stage changed them).</summary>
     public InferenceRequest WithGeneration(GenerationParameters generation) => new()
     {

@@ -340,6 +340,22 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Sensitive_data_settings_name_known_types_and_regions_on_openai_policies_only()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:SensitiveData:Actions:CreditCards"] = "Redact";
+        settings["AiGuard:Policies:chat:SensitiveData:PhoneRegions:0"] = "XX";
+        settings["AiGuard:Policies:tensor:Protocol"] = "open-inference-v2";
+        settings["AiGuard:Policies:tensor:SensitiveData:Actions:Email"] = "Block";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Policies:chat:SensitiveData:Actions:CreditCards is not an entity type; known: CreditCard, Iban, Email, Phone, IpAddress, UsSsn.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:SensitiveData:PhoneRegions names 'XX'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:tensor:SensitiveData applies to the openai protocol only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_anomaly_reference_that_is_missing_or_not_a_reference_is_refused_and_learning_settings_are_checked()
     {
         var notReference = Path.Combine(Path.GetTempPath(), $"aiguard-reference-{Guid.NewGuid():N}.json");

@@ -107,4 +107,19 @@ public sealed class ParameterPolicyTests
 
         Assert.Equal(ToolMembers.Tools | ToolMembers.Functions | ToolMembers.ParallelToolCalls, request.Generation!.Tools);
     }
+
+    [Fact]
+    public void The_rewrite_replaces_text_at_the_field_paths_the_adapter_names()
+    {
+        const string Body = """{"model":"m","messages":[{"role":"system","content":"a"},{"role":"user","content":[{"type":"text","text":"b"},{"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"c"}]}]}""";
+
+        var rewritten = RequestRewrite.Apply(Encoding.UTF8.GetBytes(Body), [], [("messages[0].content", "A"), ("messages[1].content[2].text", "[EMAIL] \"q\"")]);
+
+        var messages = JsonDocument.Parse(rewritten).RootElement.GetProperty("messages");
+        Assert.Equal("A", messages[0].GetProperty("content").GetString());
+        Assert.Equal("b", messages[1].GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("x", messages[1].GetProperty("content")[1].GetProperty("image_url").GetProperty("url").GetString());
+        Assert.Equal("[EMAIL] \"q\"", messages[1].GetProperty("content")[2].GetProperty("text").GetString());
+        Assert.Throws<InvalidOperationException>(() => RequestRewrite.Apply(Encoding.UTF8.GetBytes(Body), [], [("messages[1].content", "x")]));
+    }
 }

@@ -1,16 +1,22 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiGuard.Inspection.Input;
 
 namespace AiGuard.Protocols.OpenAi;
 
-/// <summary>Writes the changes request stages made (top-level members set to a number or removed) into an OpenAI request body.</summary>
+/// <summary>
+/// Writes the changes request stages made into an OpenAI request body: top-level members set to
+/// a number or removed, and text fields (<c>messages[1].content</c>,
+/// <c>messages[0].content[2].text</c>) replaced. Every other member is kept as sent.
+/// </summary>
 public static class RequestRewrite
 {
     private static readonly JsonWriterOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The body with <paramref name="edits"/> applied in order; every other member kept as sent.</summary>
-    public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits)
+    public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits) => Apply(body, edits, []);
+
+    public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits, IReadOnlyList<(string Field, string Text)> texts)
     {
         // The body was validated already (depth, size, no repeated names): only its depth bound matters here.
         var root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 1024 })!.AsObject();
@@ -26,6 +32,11 @@ public static class RequestRewrite
             }
         }
 
+        foreach (var (field, text) in texts)
+        {
+            Replace(root, field, text);
+        }
+
         using var buffer = new MemoryStream(body.Length);
         using (var writer = new Utf8JsonWriter(buffer, Compact))
         {
@@ -33,5 +44,54 @@ public static class RequestRewrite
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Replaces the string at a field path the adapter named (members and [index] steps).</summary>
+    private static void Replace(JsonNode root, string field, string text)
+    {
+        JsonNode? parent = null;
+        object? last = null;
+        var node = root;
+        var i = 0;
+        while (i < field.Length)
+        {
+            object step;
+            if (field[i] == '[')
+            {
+                var close = field.IndexOf(']', i);
+                step = int.Parse(field.AsSpan(i + 1, close - i - 1), CultureInfo.InvariantCulture);
+                i = close + 1;
+            }
+            else
+            {
+                if (field[i] == '.')
+                {
+                    i++;
+                }
+
+                var end = field.IndexOfAny(['.', '['], i);
+                end = end < 0 ? field.Length : end;
+                step = field[i..end];
+                i = end;
+            }
+
+            parent = node;
+            last = step;
+            node = step is int index ? node?.AsArray()[index] : node?.AsObject()[(string)step];
+        }
+
+        if (node is not JsonValue || parent is null)
+        {
+            throw new InvalidOperationException($"The request has no text at '{field}'.");
+        }
+
+        if (last is int at)
+        {
+            parent.AsArray()[at] = text;
+        }
+        else
+        {
+            parent.AsObject()[(string)last!] = text;
+        }
     }
 }

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AiGuard.Identity;
+using AiGuard.IntegrationTests.Gateway;
+
+namespace AiGuard.IntegrationTests.Guards;
+
+/// <summary>Personal data in prompts on a real gateway; the demo model echoes the start of the last user message, so its answer shows what it received.</summary>
+public sealed class SensitiveDataTests
+{
+    private const string Card = "4111 1111 1111 1111";
+    private const string Ssn = "123-45-6789";
+
+    private static async Task<(GatewayUnderTest Gateway, GeneratedApiKey Key)> StartAsync(string upstream)
+    {
+        var key = ApiKeyFormat.Generate();
+        var settings = GatewaySettings.ForDemo(upstream).WithKey(key, 0, "writer");
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:CreditCard"] = "Redact";
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:Iban"] = "Redact";
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:UsSsn"] = "Block";
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:Email"] = "Allow";
+        return (await GatewayUnderTest.StartAsync(settings), key);
+    }
+
+    private static HttpRequestMessage Chat(GeneratedApiKey key, string messages) => new(HttpMethod.Post, "/v1/chat/completions")
+    {
+        Headers = { { "Authorization", "Bearer " + key.Key } },
+        Content = new StringContent($$"""{"model":"demo-chat","max_tokens":40,"messages":{{messages}}}""", Encoding.UTF8, "application/json"),
+    };
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(GatewayUnderTest gateway, HttpRequestMessage request)
+    {
+        using var response = await gateway.Client.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Redacted_entities_never_reach_the_model_and_the_audit_event_names_type_and_position_only()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"system","content":"IBAN on file: GB82 WEST 1234 5698 7654 32"},{"role":"user","content":"pay {{Card}} and mail a@b.io"}]"""));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var answer = body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+        Assert.StartsWith("Demo reply to: pay [CREDIT_CARD] and mail a@b.io.", answer, StringComparison.Ordinal);
+        await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Any(e => e.Code == "sensitive_data_redacted"));
+        var change = Assert.Single(gateway.Audit.Events, e => e.Code == "sensitive_data_redacted");
+        Assert.Equal("modify", change.Decision);
+        Assert.Equal("sensitive_data", change.Stage);
+        Assert.Matches(@"^messages\[0\]\.content: Iban at 14-41 \(hmac [0-9a-f]{12}\); messages\[1\]\.content: CreditCard at 4-23 \(hmac [0-9a-f]{12}\)$", change.Detail!);
+        var trail = JsonSerializer.Serialize(gateway.Audit.Events);
+        Assert.DoesNotContain(Card, trail, StringComparison.Ordinal);
+        Assert.DoesNotContain("WEST 1234", trail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Content_parts_are_redacted_in_place()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"user","content":[{"type":"text","text":"card {{Card}}"},{"type":"text","text":"thanks"}]}]"""));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("Demo reply to: card [CREDIT_CARD]", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_blocked_entity_is_a_400_naming_field_and_type_with_one_audit_event_and_no_value()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"user","content":"my ssn is {{Ssn}}, card {{Card}}"}]"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("sensitive_data", body.GetProperty("code").GetString());
+        Assert.Equal("messages[0].content", body.GetProperty("error").GetProperty("param").GetString());
+        var detail = body.GetProperty("detail").GetString()!;
+        Assert.Contains("'messages[0].content' holds a UsSsn (characters 10-21, hmac ", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(Ssn, body.GetRawText(), StringComparison.Ordinal);
+        var incident = body.GetProperty("incidentId").GetString()!;
+        var audit = await gateway.Audit.WaitForAsync(incident);
+        Assert.Equal("sensitive_data", audit.Stage);
+        Assert.Equal(1, gateway.Audit.CountFor(incident));
+        Assert.DoesNotContain(Ssn, JsonSerializer.Serialize(gateway.Audit.Events), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_prompt_with_only_allowed_data_is_forwarded_as_sent_without_an_event()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, """[{"role":"user","content":"mail a@b.io or call +44 20 7946 0958"}]"""));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("Demo reply to: mail a@b.io or call +44 20 7946 0958.", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(gateway.Audit.Events, e => e.Stage == "sensitive_data");
+    }
+}

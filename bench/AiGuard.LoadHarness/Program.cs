@@ -71,7 +71,7 @@ internal static class Program
                 Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
                 return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards]");
                 return 2;
         }
     }
@@ -226,6 +226,20 @@ internal static class Program
             {
                 settings[$"AiGuard:Policies:{policy}:Anomaly"] = "shadow";
             }
+        }
+
+        // text-guards: the generation-parameter policy and the PII guard on the chat route
+        // (the load's prompt holds no personal data, so every request is inspected and forwarded as sent).
+        if (variant == "text-guards")
+        {
+            settings["AiGuard:Policies:llm:Parameters:MaxTokens"] = "2048";
+            settings["AiGuard:Policies:llm:Parameters:MaxN"] = "4";
+            foreach (var type in new[] { "CreditCard", "Iban", "Email", "Phone" })
+            {
+                settings[$"AiGuard:Policies:llm:SensitiveData:Actions:{type}"] = "Redact";
+            }
+
+            settings["AiGuard:Policies:llm:SensitiveData:Actions:UsSsn"] = "Block";
         }
 
         return GatewayApp.Build([], builder =>

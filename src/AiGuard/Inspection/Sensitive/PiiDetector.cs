@@ -49,7 +49,7 @@ public sealed partial class PiiDetector
     private static readonly Regex Ipv4Candidate = new(@"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
     private static readonly Regex Ipv6Candidate = new(@"\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
     private static readonly Regex PhoneCandidate = new(@"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\(?\d{1,5}\)?){1,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout);
-    private static readonly Regex IsoDate = new(@"^\d{4}[-.]\d{2}[-.]\d{2}$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex DateStart = new(@"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
 
     /// <summary>Words that say a nearby number is a phone number (lower case; looked for in the 40 characters before it).</summary>
     private static readonly string[] PhoneContext = ["phone", "mobile", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp"];
@@ -100,7 +100,7 @@ public sealed partial class PiiDetector
 
     private void AddPhones(List<PiiMatch> found, string text)
     {
-        // Cheap guard: libphonenumber's matcher is the dearest part; a text with fewer than 7 digits holds no number.
+        // Cheap guard: a text with fewer than 7 digits holds no phone number.
         var digits = 0;
         foreach (var c in text)
         {
@@ -115,33 +115,61 @@ public sealed partial class PiiDetector
             return;
         }
 
-        foreach (var region in _regions)
-        {
-            foreach (var match in Phones.FindNumbers(text, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
-            {
-                var candidate = new PiiMatch(PiiType.Phone, match.Start, match.Length);
-                if (!Overlaps(found, candidate))
-                {
-                    found.Add(candidate);
-                }
-            }
-        }
-
-        // Numbers no region's plan knows (a foreign local number, an extension) count when the
-        // text says they are phone numbers: a context word just before them.
+        // Candidates by shape, then each checked: a phone word just before it, or a number valid
+        // in libphonenumber's plan for its country code (a leading + or 00) or one of the regions.
         foreach (Match match in PhoneCandidate.Matches(text))
         {
             var candidate = new PiiMatch(PiiType.Phone, match.Index, match.Length);
-            if (IsPhoneShaped(text, match) && HasPhoneContext(text, match.Index) && !Overlaps(found, candidate))
+            if (IsPhoneShaped(text, match) && !Overlaps(found, candidate)
+                && (HasPhoneContext(text, match.Index) || IsValidSomewhere(match.Value)))
             {
                 found.Add(candidate);
             }
         }
     }
 
+    /// <summary>
+    /// Without a phone word nearby: an international number (+ or 00) valid in its country's
+    /// plan, or a grouped national number (separators between its digits) that libphonenumber's
+    /// strict matcher accepts whole for one of the regions. A bare run of digits is an order
+    /// number or an id far more often than a phone number.
+    /// </summary>
+    private bool IsValidSomewhere(string value)
+    {
+        if (value.StartsWith('+') || value.StartsWith("00", StringComparison.Ordinal))
+        {
+            try
+            {
+                return Phones.IsValidNumber(Phones.Parse(value[0] == '+' ? value : "+" + value[2..], "ZZ"));
+            }
+            catch (NumberParseException)
+            {
+                return false;
+            }
+        }
+
+        if (value.AsSpan().IndexOfAny(" -.()") < 0)
+        {
+            return false;
+        }
+
+        foreach (var region in _regions)
+        {
+            foreach (var match in Phones.FindNumbers(value, region, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+            {
+                if (match.Length >= value.Length - 1)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsPhoneShaped(string text, Match match)
     {
-        // Not inside a longer run of digits or letters, not a date, 7 to 15 digits before any extension.
+        // Not inside a longer run of digits or letters, 7 to 15 digits before any extension.
         if ((match.Index > 0 && char.IsLetterOrDigit(text[match.Index - 1])) || (match.Index + match.Length < text.Length && char.IsLetterOrDigit(text[match.Index + match.Length])))
         {
             return false;
@@ -156,7 +184,9 @@ public sealed partial class PiiDetector
             digits += char.IsAsciiDigit(c) ? 1 : 0;
         }
 
-        return digits is >= 7 and <= 15 && !IsoDate.IsMatch(match.Value);
+        // A date (2026-11-02, 11/2/2026) or a date and time (2000-04-16 11:34) is not a phone number.
+        var end = match.Index + match.Length;
+        return digits is >= 7 and <= 15 && !DateStart.IsMatch(match.Value) && (end >= text.Length || text[end] != ':');
     }
 
     private static bool HasPhoneContext(string text, int start)

@@ -75,13 +75,65 @@ public sealed partial class PiiDetector
             return found;
         }
 
-        Add(found, EmailCandidate, text, PiiType.Email, static _ => true);
-        Add(found, IbanCandidate, text, PiiType.Iban, IsIban);
-        Add(found, CardCandidate, text, PiiType.CreditCard, IsCard);
-        Add(found, SsnCandidate, text, PiiType.UsSsn, IsSsn);
-        Add(found, Ipv4Candidate, text, PiiType.IpAddress, IsIpv4);
-        Add(found, Ipv6Candidate, text, PiiType.IpAddress, IsIpv6);
-        AddPhones(found, text);
+        // One cheap count decides which patterns can match at all: most prompts have few digits
+        // and no '@', and then pay for no pattern.
+        int digits = 0, colons = 0;
+        bool at = false, dot = false;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+            }
+            else if (c == ':')
+            {
+                colons++;
+            }
+            else if (c == '@')
+            {
+                at = true;
+            }
+            else if (c == '.')
+            {
+                dot = true;
+            }
+        }
+
+        if (at)
+        {
+            Add(found, EmailCandidate, text, PiiType.Email, static _ => true);
+        }
+
+        if (digits >= 2)
+        {
+            Add(found, IbanCandidate, text, PiiType.Iban, IsIban);
+        }
+
+        if (digits >= 12)
+        {
+            Add(found, CardCandidate, text, PiiType.CreditCard, IsCard);
+        }
+
+        if (digits >= 9)
+        {
+            Add(found, SsnCandidate, text, PiiType.UsSsn, IsSsn);
+        }
+
+        if (digits >= 4 && dot)
+        {
+            Add(found, Ipv4Candidate, text, PiiType.IpAddress, IsIpv4);
+        }
+
+        if (colons >= 2)
+        {
+            Add(found, Ipv6Candidate, text, PiiType.IpAddress, IsIpv6);
+        }
+
+        if (digits >= 7)
+        {
+            AddPhones(found, text);
+        }
+
         found.Sort(static (a, b) => a.Start.CompareTo(b.Start));
         return found;
     }
@@ -100,21 +152,6 @@ public sealed partial class PiiDetector
 
     private void AddPhones(List<PiiMatch> found, string text)
     {
-        // Cheap guard: a text with fewer than 7 digits holds no phone number.
-        var digits = 0;
-        foreach (var c in text)
-        {
-            if (char.IsAsciiDigit(c) && ++digits >= 7)
-            {
-                break;
-            }
-        }
-
-        if (digits < 7)
-        {
-            return;
-        }
-
         // Candidates by shape, then each checked: a phone word just before it, or a number valid
         // in libphonenumber's plan for its country code (a leading + or 00) or one of the regions.
         foreach (Match match in PhoneCandidate.Matches(text))

@@ -31,6 +31,7 @@ internal sealed class AnomalyBatchScorer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _signalled;
+    private volatile bool _stopped;
     private long _pending;
 
     public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger)
@@ -47,6 +48,12 @@ internal sealed class AnomalyBatchScorer : IDisposable
     /// <summary>Leaves the client's latest features to be scored; a client already waiting keeps its place with the newer features.</summary>
     public void Submit(TrackedClient client, ReadOnlySpan<float> features)
     {
+        if (_stopped)
+        {
+            // Shutting down: the client keeps its last score.
+            return;
+        }
+
         bool waiting;
         lock (client.Gate)
         {
@@ -65,14 +72,21 @@ internal sealed class AnomalyBatchScorer : IDisposable
         _waiting.Enqueue(client);
         if (Interlocked.Exchange(ref _signalled, 1) == 0)
         {
-            _signal.Release();
+            try
+            {
+                _signal.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Stopped between the check and here.
+            }
         }
     }
 
     /// <summary>Waits until every client submitted so far is scored (for tests and shutdown).</summary>
     public async Task DrainAsync(CancellationToken cancellation = default)
     {
-        while (Pending > 0)
+        while (Pending > 0 && !_stopped)
         {
             await Task.Delay(1, cancellation).ConfigureAwait(false);
         }
@@ -80,6 +94,7 @@ internal sealed class AnomalyBatchScorer : IDisposable
 
     public void Dispose()
     {
+        _stopped = true;
         _stop.Cancel();
         try
         {
@@ -113,25 +128,36 @@ internal sealed class AnomalyBatchScorer : IDisposable
                 return;
             }
 
-            // Anything submitted from here on signals again.
-            Volatile.Write(ref _signalled, 0);
+            // Anything submitted from here on signals again (a full fence: the queue is read after the reset).
+            Interlocked.Exchange(ref _signalled, 0);
             while (!_waiting.IsEmpty)
             {
                 var n = 0;
-                while (n < MaxBatch && _waiting.TryDequeue(out var client))
+                try
                 {
-                    lock (client.Gate)
+                    while (n < MaxBatch && _waiting.TryDequeue(out var client))
                     {
-                        client.QueuedFeatures.AsSpan(0, count).CopyTo(rows.AsSpan(n * count, count));
-                        client.Queued = false;
+                        batch[n++] = client;
+                        lock (client.Gate)
+                        {
+                            client.QueuedFeatures.AsSpan(0, count).CopyTo(rows.AsSpan((n - 1) * count, count));
+                            client.Queued = false;
+                        }
                     }
 
-                    batch[n++] = client;
+                    ScoreBatch(batch.AsSpan(0, n), rows.AsSpan(0, n * count), scores);
                 }
-
-                ScoreBatch(batch.AsSpan(0, n), rows.AsSpan(0, n * count), scores);
-                Array.Clear(batch, 0, n);
-                Interlocked.Add(ref _pending, -n);
+                catch (Exception e)
+                {
+                    // The loop must outlive any failure, or every client would stay unscored; these
+                    // clients keep their last score and submit again on their next due request.
+                    _logger.LogError(e, "Anomaly batch scoring of {Clients} clients failed; the loop goes on", n);
+                }
+                finally
+                {
+                    Array.Clear(batch, 0, n);
+                    Interlocked.Add(ref _pending, -n);
+                }
             }
         }
     }

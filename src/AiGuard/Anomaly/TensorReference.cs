@@ -60,7 +60,7 @@ public sealed class TensorReference
             total += Math.Max(variance[i], 0);
         }
 
-        if (!(total > 0) || !double.IsFinite(total))
+        if (!(total > 0) || !double.IsFinite(total) || !double.IsFinite(Math.Sqrt(2 * total)) || total > 1e60)
         {
             return null;
         }
@@ -72,6 +72,10 @@ public sealed class TensorReference
         {
             means[i] = (float)mean[i];
             scales[i] = (float)Math.Max(Math.Sqrt(Math.Max(variance[i], 0)), floor);
+            if (!float.IsFinite(means[i]) || !float.IsFinite(scales[i]))
+            {
+                return null;
+            }
         }
 
         return new TensorReference(width, rows, means, scales, Math.Sqrt(2 * total));
@@ -119,8 +123,13 @@ public sealed class TensorReference
             throw new InvalidDataException($"Not a reference file of format {FormatVersion}.");
         }
 
+        if (file.Width is < 1 or > 64 * 1024 * 1024)
+        {
+            throw new InvalidDataException($"The reference's width {file.Width} is out of range (1 to 67,108,864 values).");
+        }
+
         var basis = TensorBasis.For(file.Width);
-        if (file.Width < 1 || file.Mean is null || file.Spread is null
+        if (file.Mean is null || file.Spread is null
             || file.Mean.Length != basis.Indices.Length || file.Spread.Length != basis.Indices.Length
             || file.Indices is null || !file.Indices.AsSpan().SequenceEqual(basis.Indices))
         {
@@ -205,6 +214,32 @@ public sealed class ReferenceLearner
         var indices = _basis.Indices;
         lock (_lock)
         {
+            // One client's absurd row must not blind everyone's distance features: rows with
+            // values beyond what a float holds, and (once there is a reference) rows far outside
+            // it (mean squared z-score above 10,000: 100 spreads), are not learnt from.
+            // A young reference (few rows) has spreads too rough to judge outliers by.
+            var current = _snapshot is { Rows: >= 64 } settled ? settled : null;
+            double z2 = 0;
+            for (var s = 0; s < indices.Length; s++)
+            {
+                var value = row[indices[s]];
+                if (double.IsFinite(value) && Math.Abs(value) > 1e30)
+                {
+                    return;
+                }
+
+                if (current is not null && double.IsFinite(value))
+                {
+                    var z = (value - current.Mean[s]) / current.Scale[s];
+                    z2 += z * z;
+                }
+            }
+
+            if (current is not null && z2 / indices.Length > 10_000)
+            {
+                return;
+            }
+
             _rows++;
             _weight = Math.Min(_weight + 1, Horizon);
             var w = 1.0 / _weight;

@@ -92,7 +92,18 @@ public sealed partial class GuardPipeline
 
             if ((guard.RequestEdits is { Count: > 0 } || guard.TextEdits is { Count: > 0 }) && (guard.ReplacementBody ?? guard.OriginalBody) is { } edited)
             {
-                guard.ReplacementBody = Protocols.OpenAi.RequestRewrite.Apply(edited, guard.RequestEdits ?? [], guard.TextEdits ?? []);
+                try
+                {
+                    guard.ReplacementBody = Protocols.OpenAi.RequestRewrite.Apply(edited, guard.RequestEdits ?? [], guard.TextEdits ?? []);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
+                {
+                    // A string the writer cannot encode (a lone surrogate in a member no stage reads):
+                    // the changed body cannot be written, and the unchanged one must not be forwarded.
+                    await _recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(
+                        StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request holds a string that is not valid UTF-16 (a lone surrogate); AiGuard cannot forward it changed, and will not forward it unchanged."));
+                    return;
+                }
             }
 
             if (guard.ReplacementBody is { } replacement)
@@ -204,7 +215,15 @@ public sealed partial class GuardPipeline
             if (policy.TokenBudgets.Length > 0 && body is not null && guard.Request.Generation is { Stream: true, StreamIncludeUsage: false })
             {
                 // A budget is settled from the usage the upstream reports: ask for it in the stream.
-                guard.ReplacementBody = Protocols.OpenAi.StreamUsage.Request(body.Span);
+                try
+                {
+                    guard.ReplacementBody = Protocols.OpenAi.StreamUsage.Request(body.Span);
+                }
+                catch (InvalidOperationException)
+                {
+                    return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request holds a string that is not valid UTF-16 (a lone surrogate); AiGuard cannot forward it changed, and will not forward it unchanged.");
+                }
+
                 guard.HidesStreamUsage = true;
             }
 

@@ -21,24 +21,18 @@ public sealed class InferenceRequest
     public GenerationParameters? Generation { get; init; }
 
     /// <summary>The same request with other inputs (after a stage redacted them).</summary>
-    public InferenceRequest WithInputs(IReadOnlyList<InferenceInput> inputs) => new()
+    public InferenceRequest WithInputs(IReadOnlyList<InferenceInput> inputs) => With(inputs, Generation);
+
+    /// <summary>The same request with other generation parameters (after a stage changed them).</summary>
+    public InferenceRequest WithGeneration(GenerationParameters generation) => With(Inputs, generation);
+
+    private InferenceRequest With(IReadOnlyList<InferenceInput> inputs, GenerationParameters? generation) => new()
     {
         Protocol = Protocol,
         Operation = Operation,
         Model = Model,
         ModelVersion = ModelVersion,
         Inputs = inputs,
-        Generation = Generation,
-    };
-
-    /// <summary>The same request with other generation parameters (after a stage changed them).</summary>
-    public InferenceRequest WithGeneration(GenerationParameters generation) => new()
-    {
-        Protocol = Protocol,
-        Operation = Operation,
-        Model = Model,
-        ModelVersion = ModelVersion,
-        Inputs = Inputs,
         Generation = generation,
     };
 }

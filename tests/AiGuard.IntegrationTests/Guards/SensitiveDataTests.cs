@@ -105,4 +105,19 @@ public sealed class SensitiveDataTests
         Assert.StartsWith("Demo reply to: mail a@b.io or call +44 20 7946 0958.", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(gateway.Audit.Events, e => e.Stage == "sensitive_data");
     }
+
+    [Fact]
+    public async Task A_body_that_cannot_be_rewritten_is_refused_not_forwarded_unredacted()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+
+        // A lone surrogate in a member no stage reads: the redacted body cannot be written.
+        var (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"user","name":"\ud800","content":"pay {{Card}}"}]"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_body", body.GetProperty("code").GetString());
+        Assert.DoesNotContain(Card, JsonSerializer.Serialize(gateway.Audit.Events), StringComparison.Ordinal);
+    }
 }

@@ -126,4 +126,24 @@ public sealed class TensorReferenceTests
 
         Assert.Equal(TensorReferences.MaxLearners, references.Learnt.Count());
     }
+
+    [Fact]
+    public void One_absurd_row_does_not_poison_a_learnt_reference()
+    {
+        var learner = new ReferenceLearner(4, minClients: 1, minRows: 2);
+        learner.CountClient();
+        learner.Add([1e100, 1, 1, 1]);
+        learner.Add([float.MaxValue, 1, 1, 1]);
+        foreach (var row in Sample(4, 200, 7))
+        {
+            learner.Add(row);
+        }
+
+        learner.Add([1e9, 1e9, 1e9, 1e9]);
+        // The absurd rows and the far outlier after the reference settled were not learnt from.
+        Assert.Equal(200, learner.Rows);
+        var reference = learner.Snapshot()!;
+        Assert.All(reference.Mean, m => Assert.True(float.IsFinite(m)));
+        Assert.InRange(reference.Typical, 0.5, 1.0);
+    }
 }

@@ -122,4 +122,13 @@ public sealed class ParameterPolicyTests
         Assert.Equal("[EMAIL] \"q\"", messages[1].GetProperty("content")[2].GetProperty("text").GetString());
         Assert.Throws<InvalidOperationException>(() => RequestRewrite.Apply(Encoding.UTF8.GetBytes(Body), [], [("messages[1].content", "x")]));
     }
+
+    [Fact]
+    public void A_request_without_max_tokens_gets_the_cap_set()
+    {
+        var verdict = ParameterPolicy.Apply(new ParameterPolicyOptions { MaxTokens = 512 }, new GenerationParameters());
+
+        Assert.Equal([new RequestEdit("max_tokens", 512)], verdict.Edits);
+        Assert.Equal("max_tokens set to 512 (none sent)", verdict.Changes);
+    }
 }

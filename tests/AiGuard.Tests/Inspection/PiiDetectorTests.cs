@@ -127,4 +127,36 @@ public sealed class PiiDetectorTests
 
         Assert.Empty(Detector.Find(new string('1', 100_000)));
     }
+
+    [Theory]
+    [InlineData("pay 4111 1111 1111 1111 12/27", "4111 1111 1111 1111")]
+    [InlineData("4111111111111111 123 is the cvv", "4111111111111111")]
+    [InlineData("ref 1 4111 1111 1111 1111", "4111 1111 1111 1111")]
+    public void A_card_next_to_other_digits_is_found_on_its_own_groups(string text, string card)
+    {
+        Assert.Contains((PiiType.CreditCard, card), Find(text));
+    }
+
+    [Theory]
+    [InlineData("4111111111111111@x.io", PiiType.CreditCard)]
+    [InlineData("123-45-6789@x.io", PiiType.UsSsn)]
+    public void A_validated_entity_inside_an_email_shape_keeps_its_type(string text, PiiType type)
+    {
+        Assert.Equal(type, Find(text)[0].Type);
+    }
+
+    [Fact]
+    public void Digits_of_other_scripts_do_not_throw_and_are_not_taken_for_ascii_ones()
+    {
+        Assert.Empty(Find("\u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669 and 123456789 and \uff14\uff11\uff11\uff11"));
+    }
+
+    [Fact]
+    public void A_text_with_more_candidates_than_the_detector_validates_is_refused_not_half_inspected()
+    {
+        var dense = string.Concat(Enumerable.Repeat("10.0.0.1 ", PiiDetector.MaxCandidates + 1));
+        var error = Assert.Throws<TextTooDenseException>(() => Detector.Find(dense));
+        Assert.Equal(PiiType.IpAddress, error.Type);
+        Assert.DoesNotContain("10.0.0.1", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -23,7 +23,7 @@ public enum ParameterRule
 /// </summary>
 public sealed class ParameterPolicyOptions
 {
-    /// <summary>Largest <c>max_tokens</c> / <c>max_completion_tokens</c>; a larger one is lowered to it. Unset: no cap.</summary>
+    /// <summary>Largest <c>max_tokens</c> / <c>max_completion_tokens</c>; a larger one is lowered to it, and a request with neither gets <c>max_tokens</c> set to it. Unset: no cap.</summary>
     public int? MaxTokens { get; set; }
 
     /// <summary>Largest <c>n</c> (completions per request); a larger one is lowered to it. Unset: no cap.</summary>
@@ -104,6 +104,12 @@ public static class ParameterPolicy
             if (generation.MaxCompletionTokens > maxTokens)
             {
                 Edit("max_completion_tokens", maxTokens, Invariant($"max_completion_tokens {generation.MaxCompletionTokens} lowered to {maxTokens}"));
+            }
+
+            if (generation.MaxTokens is null && generation.MaxCompletionTokens is null)
+            {
+                // Left out, the upstream's own default applies, which may be far above the cap.
+                Edit("max_tokens", maxTokens, Invariant($"max_tokens set to {maxTokens} (none sent)"));
             }
         }
 

@@ -43,18 +43,18 @@ public sealed partial class PiiDetector
     public static readonly string[] DefaultPhoneRegions = ["US", "GB", "DE", "FR", "IT", "ES", "NL", "BE", "AU", "CA", "BR", "IN", "IL"];
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
-    private static readonly Regex CardCandidate = new(@"\b\d(?:[ -]?\d){11,18}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
-    private static readonly Regex IbanCandidate = new(@"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex CardCandidate = new(@"\b[0-9](?:[ -]?[0-9]){11,18}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex IbanCandidate = new(@"\b[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
     private static readonly Regex EmailCandidate = new(@"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
-    private static readonly Regex Ipv4Candidate = new(@"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex Ipv4Candidate = new(@"\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
     private static readonly Regex Ipv6Candidate = new(@"\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
-    private static readonly Regex PhoneCandidate = new(@"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\(?\d{1,5}\)?){1,5}(?:\s?(?:x|ext\.?)\s?\d{1,5})?", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout);
-    private static readonly Regex DateStart = new(@"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex PhoneCandidate = new(@"(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,4}(?:[ .-]?\(?[0-9]{1,5}\)?){1,5}(?:[ ]?(?:x|ext\.?)[ ]?[0-9]{1,5})?", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout);
+    private static readonly Regex DateStart = new(@"^(?:[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4})", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
 
     /// <summary>Words that say a nearby number is a phone number (lower case; looked for in the 40 characters before it).</summary>
     private static readonly string[] PhoneContext = ["phone", "mobile", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp"];
 
-    private static readonly Regex SsnCandidate = new(@"\b\d{3}([- ])\d{2}\1\d{4}\b", RegexOptions.CultureInvariant, Timeout);
+    private static readonly Regex SsnCandidate = new(@"\b[0-9]{3}([- ])[0-9]{2}\1[0-9]{4}\b", RegexOptions.CultureInvariant, Timeout);
 
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
@@ -69,10 +69,10 @@ public sealed partial class PiiDetector
     public List<PiiMatch> Find(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var found = new List<PiiMatch>();
+        var found = new Found(text.Length);
         if (text.Length == 0)
         {
-            return found;
+            return found.Matches;
         }
 
         // One cheap count decides which patterns can match at all: most prompts have few digits
@@ -99,11 +99,7 @@ public sealed partial class PiiDetector
             }
         }
 
-        if (at)
-        {
-            Add(found, EmailCandidate, text, PiiType.Email, static _ => true);
-        }
-
+        // Validated types first: a card number used as an e-mail's local part is still a card number.
         if (digits >= 2)
         {
             Add(found, IbanCandidate, text, PiiType.Iban, IsIban);
@@ -111,7 +107,7 @@ public sealed partial class PiiDetector
 
         if (digits >= 12)
         {
-            Add(found, CardCandidate, text, PiiType.CreditCard, IsCard);
+            AddCards(found, text);
         }
 
         if (digits >= 9)
@@ -129,38 +125,148 @@ public sealed partial class PiiDetector
             Add(found, Ipv6Candidate, text, PiiType.IpAddress, IsIpv6);
         }
 
+        if (at)
+        {
+            Add(found, EmailCandidate, text, PiiType.Email, static _ => true);
+        }
+
         if (digits >= 7)
         {
             AddPhones(found, text);
         }
 
-        found.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-        return found;
+        found.Matches.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        return found.Matches;
     }
 
-    private static void Add(List<PiiMatch> found, Regex pattern, string text, PiiType type, Func<string, bool> valid)
+    /// <summary>Most candidates of one pattern validated per text: past it the text is not inspected further (see <see cref="Truncated"/>).</summary>
+    public const int MaxCandidates = 4096;
+
+    /// <summary>The matches so far and which characters they cover (overlap checks in the candidate's length, not the match count).</summary>
+    private sealed class Found(int length)
     {
-        foreach (Match match in pattern.Matches(text))
+        private readonly System.Collections.BitArray _covered = new(length);
+
+        public List<PiiMatch> Matches { get; } = [];
+
+        public bool Overlaps(int start, int end)
         {
-            var candidate = new PiiMatch(type, match.Index, match.Length);
-            if (!Overlaps(found, candidate) && valid(match.Value))
+            for (var i = start; i < end; i++)
             {
-                found.Add(candidate);
+                if (_covered[i])
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Add(PiiMatch match)
+        {
+            Matches.Add(match);
+            for (var i = match.Start; i < match.End; i++)
+            {
+                _covered[i] = true;
             }
         }
     }
 
-    private void AddPhones(List<PiiMatch> found, string text)
+    private static void Add(Found found, Regex pattern, string text, PiiType type, Func<string, bool> valid)
     {
+        var seen = 0;
+        foreach (Match match in pattern.Matches(text))
+        {
+            if (++seen > MaxCandidates)
+            {
+                throw new TextTooDenseException(type);
+            }
+
+            if (!found.Overlaps(match.Index, match.Index + match.Length) && valid(match.Value))
+            {
+                found.Add(new PiiMatch(type, match.Index, match.Length));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Card candidates: the whole digit run when it passes Luhn, else the longest run of whole
+    /// digit groups inside it that does (a card followed by an expiry or a CVV, "4111 1111 1111 1111 12/27").
+    /// </summary>
+    private static void AddCards(Found found, string text)
+    {
+        var seen = 0;
+        foreach (Match match in CardCandidate.Matches(text))
+        {
+            if (++seen > MaxCandidates)
+            {
+                throw new TextTooDenseException(PiiType.CreditCard);
+            }
+
+            if (found.Overlaps(match.Index, match.Index + match.Length))
+            {
+                continue;
+            }
+
+            if (IsCard(match.Value))
+            {
+                found.Add(new PiiMatch(PiiType.CreditCard, match.Index, match.Length));
+                continue;
+            }
+
+            // Group boundaries: where each run of digits starts and ends.
+            var starts = new List<int>();
+            var ends = new List<int>();
+            var value = match.Value;
+            for (var i = 0; i < value.Length; i++)
+            {
+                if (char.IsAsciiDigit(value[i]) && (i == 0 || !char.IsAsciiDigit(value[i - 1])))
+                {
+                    starts.Add(i);
+                }
+
+                if (char.IsAsciiDigit(value[i]) && (i == value.Length - 1 || !char.IsAsciiDigit(value[i + 1])))
+                {
+                    ends.Add(i + 1);
+                }
+            }
+
+            (int Start, int End)? best = null;
+            for (var a = 0; a < starts.Count; a++)
+            {
+                for (var b = ends.Count - 1; b >= a; b--)
+                {
+                    var window = value[starts[a]..ends[b]];
+                    if ((best is null || window.Length > best.Value.End - best.Value.Start) && IsCard(window))
+                    {
+                        best = (starts[a], ends[b]);
+                    }
+                }
+            }
+
+            if (best is { } card)
+            {
+                found.Add(new PiiMatch(PiiType.CreditCard, match.Index + card.Start, card.End - card.Start));
+            }
+        }
+    }
+
+    private void AddPhones(Found found, string text)
+    {
+        var seen = 0;
         // Candidates by shape, then each checked: a phone word just before it, or a number valid
         // in libphonenumber's plan for its country code (a leading + or 00) or one of the regions.
         foreach (Match match in PhoneCandidate.Matches(text))
         {
-            var candidate = new PiiMatch(PiiType.Phone, match.Index, match.Length);
-            if (IsPhoneShaped(text, match) && !Overlaps(found, candidate)
+            if (++seen > MaxCandidates)
+            {
+                throw new TextTooDenseException(PiiType.Phone);
+            }
+
+            if (IsPhoneShaped(text, match) && !found.Overlaps(match.Index, match.Index + match.Length)
                 && (HasPhoneContext(text, match.Index) || IsValidSomewhere(match.Value)))
             {
-                found.Add(candidate);
+                found.Add(new PiiMatch(PiiType.Phone, match.Index, match.Length));
             }
         }
     }
@@ -233,19 +339,6 @@ public sealed partial class PiiDetector
         foreach (var word in PhoneContext)
         {
             if (before.Contains(word, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool Overlaps(List<PiiMatch> found, PiiMatch candidate)
-    {
-        foreach (var match in found)
-        {
-            if (candidate.Start < match.End && match.Start < candidate.End)
             {
                 return true;
             }
@@ -379,4 +472,11 @@ public sealed partial class PiiDetector
         && value.Any(char.IsAsciiHexDigit)
         && System.Net.IPAddress.TryParse(value, out var address)
         && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+}
+
+/// <summary>A text holds more candidates of one entity type than the detector validates (<see cref="PiiDetector.MaxCandidates"/>): it is refused rather than half inspected.</summary>
+public sealed class TextTooDenseException(PiiType type)
+    : Exception($"The text holds more than {PiiDetector.MaxCandidates} possible {type} values; it is not inspected further.")
+{
+    public PiiType Type { get; } = type;
 }

@@ -40,7 +40,21 @@ public sealed class SensitiveDataStage : IGuardStage
                 continue;
             }
 
-            var matches = policy.Detector.Find(input.Text);
+            List<PiiMatch> matches;
+            try
+            {
+                matches = policy.Detector.Find(input.Text);
+            }
+            catch (TextTooDenseException e)
+            {
+                // Refused rather than half inspected: nothing of it is forwarded.
+                return new(GuardDecision.Refuse(
+                    StatusCodes.Status400BadRequest,
+                    ProblemCodes.SensitiveData,
+                    $"'{input.Field}' holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect; send less at once.",
+                    input.Field));
+            }
+
             if (matches.Count == 0)
             {
                 continue;

@@ -102,8 +102,22 @@ public sealed class ClientBehaviour
         var rows = values.Length / rowWidth;
         _batch.Add(Math.Log10(rows));
         var tensor = _tensor ??= new TensorState();
-        var basis = tensor.Basis is { } known && known.Width == rowWidth ? known : tensor.Reset(TensorBasis.For(rowWidth));
         tensor.PendingCount = 0;
+        TensorBasis basis;
+        if (tensor.Basis is { } known && known.Width == rowWidth)
+        {
+            basis = known;
+        }
+        else if (TensorBasis.TryFor(rowWidth, out var fresh))
+        {
+            basis = tensor.Reset(fresh);
+        }
+        else
+        {
+            // One more made-up shape once the gateway has seen too many: timing and volume only.
+            return;
+        }
+
         var observed = Math.Min(rows, MaxRowsPerRequest);
         for (var r = 0; r < observed; r++)
         {

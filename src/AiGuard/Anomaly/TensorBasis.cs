@@ -77,7 +77,42 @@ internal sealed class TensorBasis
     /// <summary>Row-major [sketch value, kept coordinate].</summary>
     public float[] Projection { get; }
 
-    /// <summary>Widths seen are few (one per model input shape); the cache is capped anyway.</summary>
+    /// <summary>Most widths kept; a model has one input shape, so a gateway sees few.</summary>
+    public const int MaxWidths = 1024;
+
+    private static readonly Widths Shared = new(Cache, MaxWidths);
+
+    /// <summary>
+    /// The basis of a width already built, or a new one while fewer than <see cref="MaxWidths"/>
+    /// are; false beyond that. Building one costs about a millisecond, so a client sending made-up
+    /// shapes once the cache is full cannot make every request build one (its tensors are then
+    /// observed for timing and volume only; the model refuses such shapes anyway).
+    /// </summary>
+    public static bool TryFor(int width, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TensorBasis? basis) =>
+        Shared.TryGet(width, out basis);
+
+    /// <summary>A bounded set of bases by width (the process-wide one, or a test's own).</summary>
+    internal sealed class Widths(ConcurrentDictionary<int, TensorBasis> cache, int capacity)
+    {
+        public bool TryGet(int width, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TensorBasis? basis)
+        {
+            if (cache.TryGetValue(width, out basis))
+            {
+                return true;
+            }
+
+            if (cache.Count >= capacity)
+            {
+                basis = null;
+                return false;
+            }
+
+            basis = cache.GetOrAdd(width, static w => new TensorBasis(w));
+            return true;
+        }
+    }
+
+    /// <summary>The basis of a width, built when new (not cached beyond <see cref="MaxWidths"/>).</summary>
     public static TensorBasis For(int width)
     {
         if (Cache.TryGetValue(width, out var basis))
@@ -86,7 +121,7 @@ internal sealed class TensorBasis
         }
 
         basis = new TensorBasis(width);
-        if (Cache.Count < 1024)
+        if (Cache.Count < MaxWidths)
         {
             Cache.TryAdd(width, basis);
         }

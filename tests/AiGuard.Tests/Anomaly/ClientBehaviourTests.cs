@@ -302,4 +302,17 @@ public sealed class ClientBehaviourTests
         var features = Features(behaviour);
         Assert.All(features, f => Assert.True(float.IsFinite(f)));
     }
+
+    [Fact]
+    public void A_bounded_width_cache_builds_no_basis_past_its_capacity()
+    {
+        var widths = new TensorBasis.Widths(new System.Collections.Concurrent.ConcurrentDictionary<int, TensorBasis>(), capacity: 2);
+
+        Assert.True(widths.TryGet(4, out var four));
+        Assert.True(widths.TryGet(256, out _));
+        Assert.False(widths.TryGet(3072, out var none));
+        Assert.Null(none);
+        Assert.True(widths.TryGet(4, out var again));
+        Assert.Same(four, again);
+    }
 }

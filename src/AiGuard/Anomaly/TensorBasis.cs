@@ -113,19 +113,5 @@ internal sealed class TensorBasis
     }
 
     /// <summary>The basis of a width, built when new (not cached beyond <see cref="MaxWidths"/>).</summary>
-    public static TensorBasis For(int width)
-    {
-        if (Cache.TryGetValue(width, out var basis))
-        {
-            return basis;
-        }
-
-        basis = new TensorBasis(width);
-        if (Cache.Count < MaxWidths)
-        {
-            Cache.TryAdd(width, basis);
-        }
-
-        return basis;
-    }
+    public static TensorBasis For(int width) => TryFor(width, out var basis) ? basis : new TensorBasis(width);
 }

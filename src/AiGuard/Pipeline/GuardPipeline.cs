@@ -100,8 +100,7 @@ public sealed partial class GuardPipeline
                 {
                     // A string the writer cannot encode (a lone surrogate in a member no stage reads):
                     // the changed body cannot be written, and the unchanged one must not be forwarded.
-                    await _recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(
-                        StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request holds a string that is not valid UTF-16 (a lone surrogate); AiGuard cannot forward it changed, and will not forward it unchanged."));
+                    await _recorder.RefuseAsync(guard, StageNames.Parse, Unrewritable());
                     return;
                 }
             }
@@ -221,7 +220,7 @@ public sealed partial class GuardPipeline
                 }
                 catch (InvalidOperationException)
                 {
-                    return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request holds a string that is not valid UTF-16 (a lone surrogate); AiGuard cannot forward it changed, and will not forward it unchanged.");
+                    return Unrewritable();
                 }
 
                 guard.HidesStreamUsage = true;
@@ -240,6 +239,10 @@ public sealed partial class GuardPipeline
             body?.Release();
         }
     }
+
+    /// <summary>A body the gateway had to change but cannot write back: refused, never forwarded unchanged.</summary>
+    private static GuardDecision Unrewritable() => GuardDecision.Refuse(
+        StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The request holds a string that is not valid UTF-16 (a lone surrogate); AiGuard cannot forward it changed, and will not forward it unchanged.");
 
     private async ValueTask ForwardFailedAsync(GuardContext guard, IForwarderErrorFeature error)
     {

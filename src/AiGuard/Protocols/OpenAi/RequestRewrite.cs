@@ -16,28 +16,37 @@ public static class RequestRewrite
 
     public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits) => Apply(body, edits, []);
 
-    public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits, IReadOnlyList<(string Field, string Text)> texts)
+    public static byte[] Apply(ReadOnlySpan<byte> body, IReadOnlyList<RequestEdit> edits, IReadOnlyList<(string Field, string Text)> texts) =>
+        Rewrite(body, root =>
+        {
+            foreach (var (member, value) in edits)
+            {
+                if (value is { } number)
+                {
+                    root[member] = number;
+                }
+                else
+                {
+                    root.Remove(member);
+                }
+            }
+
+            foreach (var (field, text) in texts)
+            {
+                Replace(root, field, text);
+            }
+        });
+
+    /// <summary>
+    /// The body read as a JSON object, changed by <paramref name="change"/>, written back compact.
+    /// Throws <see cref="InvalidOperationException"/> when a string cannot be written (a lone surrogate).
+    /// </summary>
+    internal static byte[] Rewrite(ReadOnlySpan<byte> body, Action<JsonObject> change)
     {
         // The body was validated already (depth, size, no repeated names): only its depth bound matters here.
         var root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 1024 })!.AsObject();
-        foreach (var (member, value) in edits)
-        {
-            if (value is { } number)
-            {
-                root[member] = number;
-            }
-            else
-            {
-                root.Remove(member);
-            }
-        }
-
-        foreach (var (field, text) in texts)
-        {
-            Replace(root, field, text);
-        }
-
-        using var buffer = new MemoryStream(body.Length);
+        change(root);
+        using var buffer = new MemoryStream(body.Length + 48);
         using (var writer = new Utf8JsonWriter(buffer, Compact))
         {
             root.WriteTo(writer);

@@ -70,8 +70,10 @@ internal static class Program
                 // The same gateway with a variant (limits, anomaly), beside the plain one in the same run.
                 Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
                 return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
+            case "ttft":
+                return await StreamLatency.RunAsync(args);
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant|ttft [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards] [--target name=url ... --requests N --chunk-chars N --delay-ms N]");
                 return 2;
         }
     }
@@ -228,8 +230,9 @@ internal static class Program
             }
         }
 
-        // text-guards: the generation-parameter policy and the PII guard on the chat route
-        // (the load's prompt holds no personal data, so every request is inspected and forwarded as sent).
+        // text-guards: the generation-parameter policy, the PII guard on prompts and answers (streams too)
+        // and the prompt-leak guard on the chat route (the load's prompt holds no personal data, so every
+        // request and answer is inspected and passed on as sent).
         if (variant == "text-guards")
         {
             settings["AiGuard:Policies:llm:Parameters:MaxTokens"] = "2048";
@@ -240,6 +243,18 @@ internal static class Program
             }
 
             settings["AiGuard:Policies:llm:SensitiveData:Actions:UsSsn"] = "Block";
+            settings["AiGuard:Policies:llm:PromptLeak:Canaries:0"] = "CANARY-BENCH-5E21C0";
+            settings["AiGuard:Policies:llm:PromptLeak:ProtectRequestSystemPrompt"] = "true";
+        }
+
+        // AIGUARD_BENCH_SETTINGS="key=value;key=": extra settings for the variant (an empty value removes one), to split what a variant costs.
+        if (variant is not null && Environment.GetEnvironmentVariable("AIGUARD_BENCH_SETTINGS") is { Length: > 0 } extra)
+        {
+            foreach (var pair in extra.Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var (key, value) = pair.Split('=', 2) is [var k, var v] ? (k, v) : throw new InvalidOperationException($"AIGUARD_BENCH_SETTINGS: '{pair}' is not key=value.");
+                if (value.Length == 0) { settings.Remove(key); } else { settings[key] = value; }
+            }
         }
 
         return GatewayApp.Build([], builder =>

@@ -23,6 +23,10 @@
 #   COMPARE      a variant (limits, anomaly, anomaly-unscored, anomaly-every, anomaly-every-inline, text-guards): also run the gateway with that variant (a third
 #                process) in every round, to measure what it costs against the same gateway in
 #                the same run. COMPARE_LIMITS=1 is COMPARE=limits.
+#   TTFT         1: instead of the wrk runs, measure time to first token of streamed chat answers
+#                (the demo model sends TTFT_CHUNK_CHARS-character pieces, default 3, TTFT_DELAY_MS
+#                apart, default 0) through bare YARP, AiGuard and the COMPARE variant, TTFT_REQUESTS
+#                each (default 200), one request at a time, interleaved
 #   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
 #                (use with AIGUARD_BENCH_VARIANT=limits)
 #
@@ -187,6 +191,14 @@ done
 code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$gateway_url/v1/chat/completions" \
   -H 'Content-Type: application/json' -d "${workload_body[chat]}")"
 [[ "$code" == "401" ]] || { echo "sanity: AiGuard without a key answered $code, expected 401" >&2; exit 1; }
+
+if [[ "${TTFT:-0}" == "1" ]]; then
+  ttft_targets=(--target "bare=$bare_url" --target "aiguard=$gateway_url")
+  [[ -n "${variant_url:-}" ]] && ttft_targets+=(--target "aiguard+$COMPARE=$variant_url")
+  "${wrk_prefix[@]}" "$harness" --role ttft "${ttft_targets[@]}" --requests "${TTFT_REQUESTS:-200}" \
+    --chunk-chars "${TTFT_CHUNK_CHARS:-3}" --delay-ms "${TTFT_DELAY_MS:-0}"
+  exit $?
+fi
 
 # stats <role> <key>: asks the process for its counters (SIGUSR1) and prints one of them.
 stats() {

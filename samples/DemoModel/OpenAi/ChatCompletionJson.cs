@@ -55,6 +55,18 @@ internal static class ChatCompletionJson
         EndChunk(writer, completion);
     }
 
+    /// <summary>A content chunk of a fixed-size piece of the reply (the <c>x-demo-chunk-chars</c> switch); no logprobs.</summary>
+    public static void WritePieceChunk(Utf8JsonWriter writer, ChatCompletion completion, ChatChoice choice, string piece)
+    {
+        StartChunk(writer, completion, choice);
+        writer.WriteStartObject("delta");
+        writer.WriteString("content", piece);
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs");
+        writer.WriteNull("finish_reason");
+        EndChunk(writer, completion);
+    }
+
     public static void WriteFinishChunk(Utf8JsonWriter writer, ChatCompletion completion, ChatChoice choice)
     {
         StartChunk(writer, completion, choice);

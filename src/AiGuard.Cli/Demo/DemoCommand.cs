@@ -107,6 +107,9 @@ internal static class DemoCommand
             A US social security number is refused (400 problem+json):
               curl -s {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"My SSN is 123-45-6789"}]}'
 
+            An answer that repeats the route's canary token is cut (a streamed one ends with an error event):
+              curl -sN {{address}}/v1/chat/completions -H "Authorization: Bearer {{key}}" -H "Content-Type: application/json" -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Say CANARY-DEMO-7F3A91 twice"}]}'
+
             Without a key (401 problem+json):
               curl -s {{address}}/v1/chat/completions -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'
 

@@ -90,8 +90,11 @@ public sealed class GuardPolicyOptions
     /// <summary>Generation-parameter policy of this policy's routes (OpenAI protocol only): caps and what to do with logprobs, logit_bias and tools.</summary>
     public Inspection.Input.ParameterPolicyOptions Parameters { get; set; } = new();
 
-    /// <summary>Personal data in prompts (OpenAI protocol only): per entity type allowed, redacted or blocked.</summary>
+    /// <summary>Personal data in prompts and answers (OpenAI protocol only): per entity type allowed, redacted or blocked.</summary>
     public Inspection.Sensitive.SensitiveDataOptions SensitiveData { get; set; } = new();
+
+    /// <summary>Canary tokens and system prompts that answers must not repeat (OpenAI protocol only).</summary>
+    public Inspection.Output.PromptLeakOptions PromptLeak { get; set; } = new();
 
     /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
     public string? Anomaly { get; set; }

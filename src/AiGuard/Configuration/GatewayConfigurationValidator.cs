@@ -155,11 +155,14 @@ public static class GatewayConfigurationValidator
             }
 
             var sensitive = policy.SensitiveData;
-            foreach (var type in sensitive.Actions.Keys)
+            foreach (var (section, types) in new[] { ("Actions", sensitive.Actions.Keys), ("ResponseActions", sensitive.ResponseActions.Keys) })
             {
-                if (!Enum.TryParse<Inspection.Sensitive.PiiType>(type, ignoreCase: false, out _))
+                foreach (var type in types)
                 {
-                    errors.Add($"AiGuard:Policies:{name}:SensitiveData:Actions:{Excerpt.Of(type, 40)} is not an entity type; known: {string.Join(", ", Enum.GetNames<Inspection.Sensitive.PiiType>())}.");
+                    if (!Enum.TryParse<Inspection.Sensitive.PiiType>(type, ignoreCase: false, out _))
+                    {
+                        errors.Add($"AiGuard:Policies:{name}:SensitiveData:{section}:{Excerpt.Of(type, 40)} is not an entity type; known: {string.Join(", ", Enum.GetNames<Inspection.Sensitive.PiiType>())}.");
+                    }
                 }
             }
 
@@ -175,6 +178,22 @@ public static class GatewayConfigurationValidator
             if (sensitive.IsActive && !string.Equals(policy.Protocol, Protocols.ProtocolNames.OpenAi, StringComparison.Ordinal))
             {
                 errors.Add($"AiGuard:Policies:{name}:SensitiveData applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
+            }
+
+            var leak = policy.PromptLeak;
+            if (leak.MaxOverlap is not (> 0 and <= 1))
+            {
+                errors.Add($"AiGuard:Policies:{name}:PromptLeak:MaxOverlap must be above 0 and at most 1.");
+            }
+
+            if (leak.Canaries.Any(c => c.Trim().Length < 8))
+            {
+                errors.Add($"AiGuard:Policies:{name}:PromptLeak:Canaries must each be at least 8 characters, so ordinary text cannot hold one by chance.");
+            }
+
+            if (leak.IsActive && !string.Equals(policy.Protocol, Protocols.ProtocolNames.OpenAi, StringComparison.Ordinal))
+            {
+                errors.Add($"AiGuard:Policies:{name}:PromptLeak applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
             }
 
             if (!string.IsNullOrEmpty(policy.Anomaly) && !anomaly.Policies.ContainsKey(policy.Anomaly))

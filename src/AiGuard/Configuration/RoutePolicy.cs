@@ -38,6 +38,7 @@ public sealed class RoutePolicy
         TokenEncoding = options.TokenEncoding;
         Parameters = options.Parameters.IsActive && adapter.Name == ProtocolNames.OpenAi ? options.Parameters : null;
         SensitiveData = options.SensitiveData.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Sensitive.SensitiveDataPolicy(options.SensitiveData) : null;
+        PromptLeak = options.PromptLeak.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Output.PromptLeakPolicy(options.PromptLeak) : null;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
     }
 
@@ -46,11 +47,14 @@ public sealed class RoutePolicy
     /// <summary>The generation-parameter policy of an OpenAI route; null when it changes nothing.</summary>
     public Inspection.Input.ParameterPolicyOptions? Parameters { get; }
 
-    /// <summary>The sensitive-data policy of an OpenAI route's prompts; null when it allows everything.</summary>
+    /// <summary>The sensitive-data policy of an OpenAI route's prompts and answers; null when it allows everything.</summary>
     public Inspection.Sensitive.SensitiveDataPolicy? SensitiveData { get; }
 
+    /// <summary>Canaries and system prompts an OpenAI route's answers must not repeat; null when none.</summary>
+    public Inspection.Output.PromptLeakPolicy? PromptLeak { get; }
+
     /// <summary>True when a request stage may rewrite the body (the client's bytes are then kept).</summary>
-    public bool RewritesRequests => Parameters is not null || SensitiveData is not null;
+    public bool RewritesRequests => Parameters is not null || SensitiveData?.InspectsPrompts == true;
 
     /// <summary>The anomaly policy watching this route's clients; null when the engine is off here.</summary>
     public Anomaly.AnomalyPolicy? Anomaly { get; }
@@ -117,10 +121,10 @@ public sealed class RoutePolicy
 
     internal void UseStages(IEnumerable<IGuardStage> ordered)
     {
-        var applying = ordered.Where(s => s.AppliesTo(this)).ToArray();
-        RequestStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.Request))];
-        ResponseHeaderStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseHeaders))];
-        ResponseBodyStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseBody))];
+        var applying = ordered.Where(s => s.AppliesTo(this)).Select(s => (Stage: s, Phases: s.PhasesOn(this))).ToArray();
+        RequestStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.Request)).Select(s => s.Stage)];
+        ResponseHeaderStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseHeaders)).Select(s => s.Stage)];
+        ResponseBodyStages = [.. applying.Where(s => s.Phases.HasFlag(StagePhases.ResponseBody)).Select(s => s.Stage)];
         HasResponseStages = ResponseHeaderStages.Length > 0 || ResponseBodyStages.Length > 0;
     }
 }

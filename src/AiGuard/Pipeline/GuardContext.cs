@@ -18,6 +18,7 @@ public sealed class GuardContext
 {
     private string? _incidentId;
     private List<RateLimitLease>? _leases;
+    private List<(IGuardStage Stage, object State)>? _streamState;
 
     internal GuardContext(HttpContext httpContext, GatewaySnapshot snapshot)
     {
@@ -126,6 +127,24 @@ public sealed class GuardContext
 
     /// <summary>What must be finished when the request ends (token budgets settled).</summary>
     internal IRequestSettlement? Settlement { get; set; }
+
+    /// <summary>What a stage keeps across the events of one streamed answer, created on first use.</summary>
+    internal T StreamStateOf<T>(IGuardStage stage)
+        where T : class, new()
+    {
+        _streamState ??= [];
+        foreach (var (owner, state) in _streamState)
+        {
+            if (ReferenceEquals(owner, stage))
+            {
+                return (T)state;
+            }
+        }
+
+        var created = new T();
+        _streamState.Add((stage, created));
+        return created;
+    }
 
     /// <summary>The incident id of this request, created on first use.</summary>
     public string IncidentId => _incidentId ??= Pipeline.IncidentId.New();

@@ -46,6 +46,9 @@ public interface IGuardStage
     /// <summary>Whether the stage runs on a route; asked once per route and configuration, never per request.</summary>
     bool AppliesTo(RoutePolicy route);
 
+    /// <summary>The phases the stage takes part in on a route it applies to (a route pays only for those); asked once per route and configuration.</summary>
+    StagePhases PhasesOn(RoutePolicy route) => Phases;
+
     /// <summary>The request phase: the parsed request and the authenticated client are on <paramref name="context"/>.</summary>
     ValueTask<GuardDecision> OnRequestAsync(GuardContext context) => default;
 
@@ -69,6 +72,8 @@ public static class StageOrder
     public const int PromptInjection = 300;
     public const int SensitiveData = 400;
     public const int Anomaly = 500;
+    /// <summary>After sensitive-data redaction, so a leak is judged on what the client would receive.</summary>
+    public const int PromptLeak = 700;
     public const int ResponseHeaders = 800;
     public const int AnomalyAnswer = 850;
     public const int OutputHardening = 900;

@@ -17,6 +17,10 @@ public static class ProblemCodes
     public const string ModelNotAllowed = "model_not_allowed";
     public const string ClientQuarantined = "client_quarantined";
 
+    // 403: the model's answer is withheld (a whole answer refused, a stream cut)
+    public const string SensitiveDataInResponse = "sensitive_data_in_response";
+    public const string PromptLeak = "prompt_leak";
+
     // 400: the request does not fit the protocol or the limits
     public const string MalformedJson = "malformed_json";
     public const string JsonTooDeep = "json_too_deep";

@@ -110,7 +110,10 @@ public sealed class GeneratedText
 
     public int Index { get; }
 
-    /// <summary>The text; setting it (for example to redact) changes what the client receives.</summary>
+    /// <summary>
+    /// The text; setting it (for example to redact) changes what the client receives. The
+    /// choice's logprobs are then removed too: they spell out the tokens of the original text.
+    /// </summary>
     public string Text
     {
         get => _text;
@@ -133,7 +136,19 @@ public sealed class GeneratedText
 
     /// <summary>Where the content string sits in the upstream's bytes; null when the choice had no content.</summary>
     internal JsonSegment? Content { get; }
+
+    /// <summary>Where the choice's logprobs object sits, replaced by <c>null</c> when the text changes.</summary>
+    internal JsonSegment? Logprobs { get; init; }
+
+    /// <summary>The closing brace of the message or delta object, where a content member is added when there is none.</summary>
+    internal MessageEnd? MessageEnd { get; init; }
+
+    /// <summary>Whether a changed text can be written back: into its content string, or as a new member of its message.</summary>
+    internal bool IsWritable => Content is not null || MessageEnd is not null;
 }
+
+/// <summary>The closing brace of a message object and whether the object has members before it.</summary>
+internal readonly record struct MessageEnd(int Position, bool HasMembers);
 
 /// <summary>Tokens counted by the upstream.</summary>
 public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens);

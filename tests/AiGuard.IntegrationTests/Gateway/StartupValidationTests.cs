@@ -356,6 +356,24 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Answer_guard_settings_are_checked()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Policies:chat:SensitiveData:ResponseActions:Passport"] = "Block";
+        settings["AiGuard:Policies:chat:PromptLeak:Canaries:0"] = "abc";
+        settings["AiGuard:Policies:chat:PromptLeak:MaxOverlap"] = "0";
+        settings["AiGuard:Policies:tensor:Protocol"] = "open-inference-v2";
+        settings["AiGuard:Policies:tensor:PromptLeak:SystemPrompts:0"] = "You are a classifier that never explains itself.";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Contains("AiGuard:Policies:chat:SensitiveData:ResponseActions:Passport is not an entity type", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:PromptLeak:Canaries must each be at least 8 characters", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:PromptLeak:MaxOverlap must be above 0 and at most 1.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:tensor:PromptLeak applies to the openai protocol only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_anomaly_reference_that_is_missing_or_not_a_reference_is_refused_and_learning_settings_are_checked()
     {
         var notReference = Path.Combine(Path.GetTempPath(), $"aiguard-reference-{Guid.NewGuid():N}.json");

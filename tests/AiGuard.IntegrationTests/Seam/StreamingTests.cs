@@ -100,8 +100,9 @@ public class StreamingTests(SeamFixture fixture)
         var events = await ReadAllAsync(reader);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(3, events.Count);
+        Assert.Equal(4, events.Count);
         Assert.StartsWith("event: error\ndata: ", events[2], StringComparison.Ordinal);
+        Assert.Equal("data: [DONE]\n", events[3]);
         using var problem = JsonDocument.Parse(events[2][(events[2].IndexOf("data: ", StringComparison.Ordinal) + 6)..].TrimEnd('\n'));
         Assert.Equal("test_cut", problem.RootElement.GetProperty("code").GetString());
         Assert.Equal("test_cut", problem.RootElement.GetProperty("error").GetProperty("code").GetString());

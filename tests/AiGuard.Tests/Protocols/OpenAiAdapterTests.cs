@@ -156,4 +156,33 @@ public class OpenAiAdapterTests
         Assert.True(response.IsModified);
         Assert.Equal(json.Replace("call 555-0100 now", "call \\\"[PHONE]\\\" now", StringComparison.Ordinal), Rewrite(_adapter, json, response));
     }
+
+    [Theory]
+    [InlineData("""{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""", """{"choices":[{"index":0,"delta":{"content":"held"},"finish_reason":"stop"}]}""")]
+    [InlineData("""{"choices":[{"index":0,"delta":{"role":"assistant" },"finish_reason":null}]}""", """{"choices":[{"index":0,"delta":{"role":"assistant" ,"content":"held"},"finish_reason":null}]}""")]
+    [InlineData("""{"choices":[{"index":0,"delta":{"content":null,"tool_calls":[]}}]}""", """{"choices":[{"index":0,"delta":{"content":"held","tool_calls":[]}}]}""")]
+    public void Text_written_into_a_chunk_without_content_adds_the_member(string json, string expected)
+    {
+        var response = Response(_adapter, "POST", "/v1/chat/completions", json);
+
+        response.Texts[0].Text = "held";
+
+        var written = Rewrite(_adapter, json, response);
+        Assert.Equal(expected, written);
+        Assert.Equal("held", Response(_adapter, "POST", "/v1/chat/completions", written).Texts[0].Text);
+    }
+
+    [Fact]
+    public void The_logprobs_of_a_changed_text_are_removed_and_those_of_an_unchanged_one_kept()
+    {
+        const string json = """{"choices":[{"index":0,"delta":{"content":" 4111"},"logprobs":{"content":[{"token":" 4111","logprob":-0.1,"top_logprobs":[]}]},"finish_reason":null},{"index":1,"delta":{"content":"ok"},"logprobs":{"content":[{"token":"ok","logprob":-0.2,"top_logprobs":[]}]}}]}""";
+        var response = Response(_adapter, "POST", "/v1/chat/completions", json);
+
+        response.Texts[0].Text = string.Empty;
+
+        var written = Rewrite(_adapter, json, response);
+        Assert.DoesNotContain("4111", written, StringComparison.Ordinal);
+        Assert.Contains("\"delta\":{\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null", written, StringComparison.Ordinal);
+        Assert.Contains("\"token\":\"ok\"", written, StringComparison.Ordinal);
+    }
 }

@@ -25,6 +25,7 @@ public sealed class EventStreamFilter : Stream
     private readonly StageRunner _stages;
     private readonly DecisionRecorder _recorder;
     private readonly ServerSentEvents _events = new();
+    private readonly ArrayBufferWriter<byte> _output = new(4096);
     private bool _cut;
 
     public EventStreamFilter(Stream inner, GuardContext guard, StageRunner stages, DecisionRecorder recorder)
@@ -55,19 +56,33 @@ public sealed class EventStreamFilter : Stream
             return;
         }
 
+        // Every event that completes in this read goes out in one write, as YARP would have sent
+        // the read: one write per event would cost a flush (a send) each.
+        _output.ResetWrittenCount();
         _events.Append(buffer.Span);
+        (GuardDecision Decision, string Stage) cut = default;
         while (_events.TryTake(out var eventBytes))
         {
-            await ProcessEventAsync(eventBytes, cancellationToken);
-            if (_cut)
+            cut = ProcessEvent(eventBytes, _output);
+            if (cut.Decision.IsRefusal)
             {
-                return;
+                break;
             }
         }
 
-        if (_events.PendingBytes > MaxEventBytes)
+        if (!cut.Decision.IsRefusal && _events.PendingBytes > MaxEventBytes)
         {
-            await CutAsync(Invalid($"An event of the model server's stream is larger than {MaxEventBytes} bytes."), StageNames.ParseResponse);
+            cut = (Invalid($"An event of the model server's stream is larger than {MaxEventBytes} bytes."), StageNames.ParseResponse);
+        }
+
+        if (_output.WrittenCount > 0)
+        {
+            await _inner.WriteAsync(_output.WrittenMemory, cancellationToken);
+        }
+
+        if (cut.Decision.IsRefusal)
+        {
+            await CutAsync(cut.Decision, cut.Stage ?? StageNames.ParseResponse);
         }
     }
 
@@ -99,23 +114,36 @@ public sealed class EventStreamFilter : Stream
         }
 
         var rest = _events.TakeRest();
-        if (rest.Length > 0)
+        if (rest.Length == 0)
         {
-            await ProcessEventAsync(rest, cancellationToken);
-        }
-    }
-
-    private async ValueTask ProcessEventAsync(byte[] eventBytes, CancellationToken cancellationToken)
-    {
-        var data = ServerSentEvents.Data(eventBytes, out var hasData).ToArray();
-        if (!hasData)
-        {
-            await _inner.WriteAsync(eventBytes, cancellationToken);
             return;
         }
 
+        _output.ResetWrittenCount();
+        var (decision, stage) = ProcessEvent(rest, _output);
+        if (_output.WrittenCount > 0)
+        {
+            await _inner.WriteAsync(_output.WrittenMemory, cancellationToken);
+        }
+
+        if (decision.IsRefusal)
+        {
+            await CutAsync(decision, stage);
+        }
+    }
+
+    /// <summary>Inspects one event and writes what the client gets of it; a refusal is returned, not yet recorded.</summary>
+    private (GuardDecision Decision, string Stage) ProcessEvent(byte[] eventBytes, ArrayBufferWriter<byte> output)
+    {
+        var data = ServerSentEvents.Data(eventBytes, out var hasData);
+        if (!hasData)
+        {
+            output.Write(eventBytes);
+            return default;
+        }
+
         InferenceResponse response;
-        if (data.AsSpan().Trim((byte)' ').SequenceEqual("[DONE]"u8))
+        if (data.Trim((byte)' ').SequenceEqual("[DONE]"u8))
         {
             response = new InferenceResponse { Protocol = _guard.Policy!.Protocol, IsStreamChunk = true, IsEndOfStream = true };
         }
@@ -127,37 +155,34 @@ public sealed class EventStreamFilter : Stream
             }
             catch (ProtocolViolationException)
             {
-                await CutAsync(Invalid("An event of the model server's stream is not valid for its protocol, so the stream was cut."), StageNames.ParseResponse);
-                return;
+                return (Invalid("An event of the model server's stream is not valid for its protocol, so the stream was cut."), StageNames.ParseResponse);
             }
         }
 
         var (decision, stage) = _stages.RunResponse(_guard, response);
         if (decision.IsRefusal)
         {
-            await CutAsync(decision, stage);
-            return;
+            return (decision, stage);
         }
 
         if (response.IsSuppressed)
         {
-            return;
+            return default;
         }
 
         if (!response.IsModified)
         {
-            await _inner.WriteAsync(eventBytes, cancellationToken);
-            return;
+            output.Write(eventBytes);
+            return default;
         }
 
-        using var rewritten = new PooledBufferWriter(eventBytes.Length + 64);
-        rewritten.Write("data: "u8);
-        _guard.Policy!.Adapter.WriteResponse(data, response, rewritten);
-        rewritten.Write("\n\n"u8);
-        await _inner.WriteAsync(rewritten.WrittenMemory, cancellationToken);
+        output.Write("data: "u8);
+        _guard.Policy!.Adapter.WriteResponse(data, response, output);
+        output.Write("\n\n"u8);
+        return default;
     }
 
-    /// <summary>Stops passing the stream on: a problem answer if nothing was sent yet, else a final SSE error event.</summary>
+    /// <summary>Stops passing the stream on: a problem answer if nothing was sent yet, else a final SSE error event (then <c>[DONE]</c> on OpenAI routes).</summary>
     private async ValueTask CutAsync(GuardDecision decision, string stage)
     {
         _cut = true;
@@ -171,9 +196,16 @@ public sealed class EventStreamFilter : Stream
 
         await _recorder.RefuseAsync(_guard, stage, decision);
         var errorEvent = new ArrayBufferWriter<byte>(512);
+        var openAi = ProblemWriter.WantsOpenAiError(_guard);
         errorEvent.Write("event: error\ndata: "u8);
-        ProblemWriter.Write(errorEvent, decision, http.Request.Path.Value ?? "/", _guard.IncidentId, ProblemWriter.WantsOpenAiError(_guard));
+        ProblemWriter.Write(errorEvent, decision, http.Request.Path.Value ?? "/", _guard.IncidentId, openAi);
         errorEvent.Write("\n\n"u8);
+        if (openAi)
+        {
+            // The OpenAI SDKs raise the error event's error object; a client that reads on still sees a stream that ends.
+            errorEvent.Write("data: [DONE]\n\n"u8);
+        }
+
         await _inner.WriteAsync(errorEvent.WrittenMemory, http.RequestAborted);
         await _inner.FlushAsync(http.RequestAborted);
     }

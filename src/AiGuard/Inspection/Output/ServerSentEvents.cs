@@ -7,14 +7,31 @@ internal sealed class ServerSentEvents
 {
     private readonly ArrayBufferWriter<byte> _pending = new(1024);
 
-    // Scanning resumes where it stopped, so a long line arriving in small pieces is scanned once.
+    // Offsets into _pending: events before _start were taken; scanning resumes at _position, so a
+    // long line arriving in small pieces is scanned once, and several events in one read are
+    // taken without moving the bytes after them.
+    private int _start;
     private int _position;
     private int _lineStart;
 
     /// <summary>Bytes held back because they do not end an event yet.</summary>
-    public int PendingBytes => _pending.WrittenCount;
+    public int PendingBytes => _pending.WrittenCount - _start;
 
-    public void Append(ReadOnlySpan<byte> data) => _pending.Write(data);
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        if (_start > 0)
+        {
+            // Only the incomplete event is left before the taken ones' space is reused.
+            var rest = _pending.WrittenSpan[_start..].ToArray();
+            _pending.ResetWrittenCount();
+            _pending.Write(rest);
+            _position -= _start;
+            _lineStart -= _start;
+            _start = 0;
+        }
+
+        _pending.Write(data);
+    }
 
     /// <summary>Takes the next complete event (its bytes including the blank line that ends it), if one has arrived.</summary>
     public bool TryTake(out byte[] eventBytes)
@@ -27,20 +44,17 @@ internal sealed class ServerSentEvents
             return false;
         }
 
-        eventBytes = pending[..end].ToArray();
-        var rest = pending[end..].ToArray();
-        _pending.Clear();
-        _pending.Write(rest);
-        _position = _lineStart = 0;
+        eventBytes = pending[_start..end].ToArray();
+        _start = _position = _lineStart = end;
         return true;
     }
 
     /// <summary>Whatever is left when the stream ends (an event without its blank line).</summary>
     public byte[] TakeRest()
     {
-        var rest = _pending.WrittenSpan.ToArray();
-        _pending.Clear();
-        _position = _lineStart = 0;
+        var rest = _pending.WrittenSpan[_start..].ToArray();
+        _pending.ResetWrittenCount();
+        _start = _position = _lineStart = 0;
         return rest;
     }
 

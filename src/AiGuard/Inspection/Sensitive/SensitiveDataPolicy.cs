@@ -13,40 +13,72 @@ public enum SensitiveAction
     Block,
 }
 
-/// <summary>Sensitive data in prompts (section <c>AiGuard:Policies:&lt;name&gt;:SensitiveData</c>), OpenAI routes.</summary>
+/// <summary>Sensitive data in prompts and answers (section <c>AiGuard:Policies:&lt;name&gt;:SensitiveData</c>), OpenAI routes.</summary>
 public sealed class SensitiveDataOptions
 {
-    /// <summary>Action per entity type name (<see cref="PiiType"/>: CreditCard, Iban, Email, Phone, IpAddress, UsSsn); unnamed types are allowed.</summary>
+    /// <summary>Action per entity type name (<see cref="PiiType"/>: CreditCard, Iban, Email, Phone, IpAddress, UsSsn) in prompts; unnamed types are allowed.</summary>
     public Dictionary<string, SensitiveAction> Actions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Action per entity type in the model's answers (whole JSON and streams). When no type is
+    /// named here, answers follow <see cref="Actions"/>; name types with <c>Allow</c> to leave answers alone.
+    /// In an answer, Redact replaces the entity with its placeholder and Block withholds the answer
+    /// (a whole answer is refused; a stream is cut before the entity).
+    /// </summary>
+    public Dictionary<string, SensitiveAction> ResponseActions { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Regions whose national phone formats are recognized (ISO 3166 codes); empty for <see cref="PiiDetector.DefaultPhoneRegions"/>.</summary>
     public List<string> PhoneRegions { get; set; } = [];
 
-    public bool IsActive => Actions.Values.Any(a => a != SensitiveAction.Allow);
+    public bool IsActive => Actions.Values.Any(a => a != SensitiveAction.Allow) || ResponseActions.Values.Any(a => a != SensitiveAction.Allow);
 }
 
-/// <summary>The options resolved for a route: an action per type and the detector.</summary>
+/// <summary>The options resolved for a route: an action per type, for prompts and for answers, and the detector.</summary>
 public sealed class SensitiveDataPolicy
 {
     private readonly SensitiveAction[] _actions;
+    private readonly SensitiveAction[] _responseActions;
 
     public SensitiveDataPolicy(SensitiveDataOptions options)
     {
-        _actions = new SensitiveAction[Enum.GetValues<PiiType>().Length];
-        foreach (var (name, action) in options.Actions)
-        {
-            if (Enum.TryParse<PiiType>(name, ignoreCase: false, out var type))
-            {
-                _actions[(int)type] = action;
-            }
-        }
-
+        _actions = Resolve(options.Actions);
+        _responseActions = options.ResponseActions.Count > 0 ? Resolve(options.ResponseActions) : _actions;
+        InspectsPrompts = _actions.Any(a => a != SensitiveAction.Allow);
+        InspectsResponses = _responseActions.Any(a => a != SensitiveAction.Allow);
         Detector = new PiiDetector(options.PhoneRegions.Count > 0 ? options.PhoneRegions : null);
     }
 
     public PiiDetector Detector { get; }
 
+    /// <summary>Whether any type is redacted or blocked in prompts.</summary>
+    public bool InspectsPrompts { get; }
+
+    /// <summary>Whether any type is redacted or blocked in answers (the route then parses its answers).</summary>
+    public bool InspectsResponses { get; }
+
+    /// <summary>What a prompt's entity of this type gets.</summary>
     public SensitiveAction ActionFor(PiiType type) => _actions[(int)type];
+
+    /// <summary>What an answer's entity of this type gets.</summary>
+    public SensitiveAction ResponseActionFor(PiiType type) => _responseActions[(int)type];
+
+    /// <summary>The entities in a text, in order, not overlapping.</summary>
+    /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
+    public List<PiiMatch> Find(string text) => Detector.Find(text);
+
+    private static SensitiveAction[] Resolve(Dictionary<string, SensitiveAction> named)
+    {
+        var actions = new SensitiveAction[Enum.GetValues<PiiType>().Length];
+        foreach (var (name, action) in named)
+        {
+            if (Enum.TryParse<PiiType>(name, ignoreCase: false, out var type))
+            {
+                actions[(int)type] = action;
+            }
+        }
+
+        return actions;
+    }
 
     /// <summary>The placeholder a redacted entity becomes.</summary>
     public static string Placeholder(PiiType type) => type switch

@@ -9,12 +9,19 @@ using Microsoft.AspNetCore.Http;
 namespace AiGuard.Inspection.Sensitive;
 
 /// <summary>
-/// Structured personal data in the prompts of OpenAI routes: per entity type allowed, redacted
-/// (a typed placeholder replaces it in what is forwarded and in what later stages see) or
-/// blocked (400 <c>sensitive_data</c>). Audit events and answers name the type, the field and
-/// the position, and a keyed hash of the value (HMAC-SHA256 under a key made at start, so
-/// one value can be followed through the trail without being in it); never the value.
+/// Structured personal data in the prompts and answers of OpenAI routes: per entity type allowed,
+/// redacted (a typed placeholder replaces it in what is forwarded, in what later stages see, and
+/// in what the client receives) or blocked (a prompt is refused with 400 <c>sensitive_data</c>;
+/// an answer is withheld with 403 <c>sensitive_data_in_response</c>, a stream cut before the
+/// entity). Audit events and answers name the type, the field and the position, and a keyed
+/// hash of the value (HMAC-SHA256 under a key made at start, so one value can be followed
+/// through the trail without being in it); never the value.
 /// </summary>
+/// <remarks>
+/// A stream is inspected as it passes: each choice's text is released up to the point where an
+/// entity could still be forming (<see cref="StreamHoldback"/>), so an entity split across events
+/// is caught and the rest of the text is not delayed.
+/// </remarks>
 public sealed class SensitiveDataStage : IGuardStage
 {
     private readonly byte[] _hashKey = RandomNumberGenerator.GetBytes(32);
@@ -23,9 +30,13 @@ public sealed class SensitiveDataStage : IGuardStage
 
     public int Order => StageOrder.SensitiveData;
 
-    public StagePhases Phases => StagePhases.Request;
+    public StagePhases Phases => StagePhases.Request | StagePhases.ResponseBody;
 
     public bool AppliesTo(RoutePolicy route) => route.SensitiveData is not null;
+
+    public StagePhases PhasesOn(RoutePolicy route) =>
+        (route.SensitiveData!.InspectsPrompts ? StagePhases.Request : StagePhases.None)
+        | (route.SensitiveData.InspectsResponses ? StagePhases.ResponseBody : StagePhases.None);
 
     public ValueTask<GuardDecision> OnRequestAsync(GuardContext context)
     {
@@ -72,7 +83,7 @@ public sealed class SensitiveDataStage : IGuardStage
                 }
             }
 
-            var redacted = Redact(policy, input.Text, matches, input.Field, ref account);
+            var redacted = Redact(policy, response: false, input.Text, matches, input.Field, ref account);
             if (redacted is not null)
             {
                 rewritten ??= [.. request.Inputs];
@@ -91,13 +102,87 @@ public sealed class SensitiveDataStage : IGuardStage
         return new(GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account!.ToString()));
     }
 
-    private string? Redact(SensitiveDataPolicy policy, string text, List<PiiMatch> matches, string field, ref StringBuilder? account)
+    public GuardDecision OnResponse(GuardContext context, InferenceResponse response)
+    {
+        var policy = context.Policy!.SensitiveData!;
+        var stream = response.IsStreamChunk ? context.StreamStateOf<StreamState>(this) : null;
+        if (response.IsEndOfStream)
+        {
+            return stream?.Pending > 0
+                ? GuardDecision.Flag(ProblemCodes.SensitiveDataRedacted, string.Create(CultureInfo.InvariantCulture, $"The stream ended without a finish reason; {stream.Pending} held-back characters that could have been part of an entity were not sent."))
+                : default;
+        }
+
+        StringBuilder? account = null;
+        foreach (var text in response.Texts)
+        {
+            var field = response.IsStreamChunk
+                ? string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.content")
+                : string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].message.content");
+            string released;
+            List<PiiMatch> matches;
+            try
+            {
+                if (stream is null)
+                {
+                    released = text.Text;
+                    matches = released.Length == 0 ? [] : policy.Find(released);
+                }
+                else
+                {
+                    if (text.Text.Length == 0 && text.FinishReason is null)
+                    {
+                        continue;
+                    }
+
+                    (released, matches) = stream.For(text.Index).Push(text.Text, final: text.FinishReason is not null, policy.Find);
+                }
+            }
+            catch (TextTooDenseException e)
+            {
+                return GuardDecision.Refuse(
+                    StatusCodes.Status403Forbidden,
+                    ProblemCodes.SensitiveDataInResponse,
+                    $"The model's answer holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect, so it is not passed on.",
+                    field);
+            }
+
+            foreach (var match in matches)
+            {
+                if (policy.ResponseActionFor(match.Type) == SensitiveAction.Block)
+                {
+                    return GuardDecision.Refuse(
+                        StatusCodes.Status403Forbidden,
+                        ProblemCodes.SensitiveDataInResponse,
+                        string.Create(CultureInfo.InvariantCulture, $"The model's answer holds a {match.Type} ({Hash(released, match)}), which this route does not pass on; the answer was withheld from there on."),
+                        field);
+                }
+            }
+
+            var redacted = Redact(policy, response: true, released, matches, field, ref account) ?? released;
+            stream?.For(text.Index).Sent(redacted);
+            if (!text.IsWritable && redacted.Length > 0)
+            {
+                // A choice without a message object to carry the text: it cannot be passed on safely.
+                return EventStreamFilterRefusal(field);
+            }
+
+            text.Text = redacted;
+        }
+
+        return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
+    }
+
+    private static GuardDecision EventStreamFilterRefusal(string field) => GuardDecision.Refuse(
+        StatusCodes.Status502BadGateway, ProblemCodes.UpstreamInvalidResponse, "An event of the model server's stream has a choice without a message to carry its text, so held-back text could not be written.", field);
+
+    private string? Redact(SensitiveDataPolicy policy, bool response, string text, List<PiiMatch> matches, string field, ref StringBuilder? account)
     {
         StringBuilder? result = null;
         var position = 0;
         foreach (var match in matches)
         {
-            if (policy.ActionFor(match.Type) != SensitiveAction.Redact)
+            if ((response ? policy.ResponseActionFor(match.Type) : policy.ActionFor(match.Type)) != SensitiveAction.Redact)
             {
                 continue;
             }
@@ -123,5 +208,29 @@ public sealed class SensitiveDataStage : IGuardStage
         Span<byte> tag = stackalloc byte[32];
         HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(text.Substring(match.Start, match.Length)), tag);
         return "hmac " + Convert.ToHexStringLower(tag[..6]);
+    }
+
+    /// <summary>The hold-back of each choice of one streamed answer.</summary>
+    private sealed class StreamState
+    {
+        private readonly List<(int Index, StreamHoldback Holdback)> _choices = new(1);
+
+        /// <summary>Characters held back over all choices.</summary>
+        public int Pending => _choices.Sum(c => c.Holdback.PendingLength);
+
+        public StreamHoldback For(int index)
+        {
+            foreach (var (i, holdback) in _choices)
+            {
+                if (i == index)
+                {
+                    return holdback;
+                }
+            }
+
+            var created = new StreamHoldback();
+            _choices.Add((index, created));
+            return created;
+        }
     }
 }

@@ -12,6 +12,8 @@ namespace AiGuard.Protocols.Json;
 internal static class JsonSplicer
 {
     private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    private static readonly byte[] FurtherMember = ",\"content\":"u8.ToArray();
+    private static readonly byte[] OnlyMember = "\"content\":"u8.ToArray();
 
     public static void Write(ReadOnlySpan<byte> original, InferenceResponse response, IBufferWriter<byte> output)
     {
@@ -55,9 +57,15 @@ internal static class JsonSplicer
         {
             WriteNumbers(value, tensor.Values, edit.Segment.FirstValue, output);
         }
+        else if (edit.Text is { } text)
+        {
+            output.Write(edit.Member);
+            WriteString(text.Text, output);
+        }
         else
         {
-            WriteString(edit.Text!.Text, output);
+            // The logprobs of a changed text: they would spell out what was changed.
+            output.Write("null"u8);
         }
     }
 
@@ -72,7 +80,8 @@ internal static class JsonSplicer
 
         foreach (var text in response.Texts)
         {
-            count += text.IsModified && text.Content is not null ? 1 : 0;
+            count += text.IsModified && text.IsWritable ? 1 : 0;
+            count += text.IsModified && text.Logprobs is not null ? 1 : 0;
         }
 
         if (count <= 1)
@@ -94,9 +103,14 @@ internal static class JsonSplicer
 
         foreach (var text in response.Texts)
         {
-            if (text.IsModified && text.Content is { } content)
+            if (TextEdit(text) is { } edit)
             {
-                edits.Add(new Edit(content, null, text));
+                edits.Add(edit);
+            }
+
+            if (text.IsModified && text.Logprobs is { } logprobs)
+            {
+                edits.Add(new Edit(logprobs, null, null));
             }
         }
 
@@ -115,13 +129,31 @@ internal static class JsonSplicer
 
         foreach (var text in response.Texts)
         {
-            if (text.IsModified && text.Content is { } content)
+            if (TextEdit(text) is { } edit)
             {
-                return new Edit(content, null, text);
+                return edit;
             }
         }
 
         return null;
+    }
+
+    /// <summary>A changed text: its content string replaced, or a content member added to a message that had none.</summary>
+    private static Edit? TextEdit(GeneratedText text)
+    {
+        if (!text.IsModified)
+        {
+            return null;
+        }
+
+        if (text.Content is { } content)
+        {
+            return new Edit(content, null, text);
+        }
+
+        return text.MessageEnd is { } end
+            ? new Edit(new JsonSegment(end.Position, end.Position, 0), null, text, Member: end.HasMembers ? FurtherMember : OnlyMember)
+            : null;
     }
 
     /// <summary>Copies a JSON array, replacing each number whose value changed (in order, from <paramref name="first"/>).</summary>
@@ -166,5 +198,6 @@ internal static class JsonSplicer
         output.Write("\""u8);
     }
 
-    private readonly record struct Edit(JsonSegment Segment, OutputTensor? Tensor, GeneratedText? Text);
+    /// <param name="Member">Written before the string when the edit adds a content member instead of replacing one.</param>
+    private readonly record struct Edit(JsonSegment Segment, OutputTensor? Tensor, GeneratedText? Text, byte[]? Member = null);
 }

@@ -114,6 +114,8 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             var index = texts.Count;
             var text = string.Empty;
             JsonSegment? content = null;
+            MessageEnd? end = null;
+            JsonSegment? logprobs = null;
             string? finish = null;
             var hasLogprobs = false;
             while (reader.NextProperty(ref names, "choices", out var name))
@@ -124,7 +126,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
                 else if ((name.SequenceEqual("message"u8) || name.SequenceEqual("delta"u8)) && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    (text, content) = ReadMessageContent(ref reader);
+                    (text, content, end) = ReadMessageContent(ref reader);
                 }
                 else if (name.SequenceEqual("finish_reason"u8) && reader.TokenType == JsonTokenType.String)
                 {
@@ -133,7 +135,9 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 else if (name.SequenceEqual("logprobs"u8))
                 {
                     hasLogprobs = reader.TokenType == JsonTokenType.StartObject;
+                    var start = reader.TokenStart;
                     reader.SkipValue();
+                    logprobs = hasLogprobs ? new JsonSegment(start, reader.BytesConsumed, 0) : null;
                 }
                 else
                 {
@@ -141,22 +145,30 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
             }
 
-            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content));
+            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content) { MessageEnd = end, Logprobs = logprobs });
             reader.Next();
         }
     }
 
-    private static (string Text, JsonSegment? Content) ReadMessageContent(ref JsonBodyReader reader)
+    /// <summary>The message's (or delta's) content string; where a stage could write one when it has none.</summary>
+    private static (string Text, JsonSegment? Content, MessageEnd End) ReadMessageContent(ref JsonBodyReader reader)
     {
         var names = default(PropertyNames);
         var text = string.Empty;
         JsonSegment? content = null;
+        var members = 0;
         while (reader.NextProperty(ref names, "choices.message", out var name))
         {
+            members++;
             if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.String)
             {
                 content = new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0);
                 text = reader.GetString("choices.message.content");
+            }
+            else if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.Null)
+            {
+                // A delta that carries no text yet (a role or tool-call chunk): a written text replaces the null.
+                content = new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0);
             }
             else
             {
@@ -164,7 +176,8 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
         }
 
-        return (text, content);
+        // The reader stands on the object's closing brace.
+        return (text, content, new MessageEnd(reader.TokenStart, members > 0));
     }
 
     private static TokenUsage ReadUsage(ref JsonBodyReader reader)

@@ -1,0 +1,105 @@
+using System.Globalization;
+using AiGuard.Configuration;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Microsoft.AspNetCore.Http;
+
+namespace AiGuard.Inspection.Output;
+
+/// <summary>
+/// Canary tokens and system-prompt leaks in the answers of OpenAI routes: an answer that holds a
+/// canary or repeats a protected prompt (exactly or nearly: enough of its four-word sequences)
+/// is withheld, 403 <c>prompt_leak</c>; a stream is cut with an error event before the
+/// offending text, which is held back while it could still be one.
+/// </summary>
+public sealed class PromptLeakStage : IGuardStage
+{
+    public string Name => StageNames.PromptLeak;
+
+    public int Order => StageOrder.PromptLeak;
+
+    public StagePhases Phases => StagePhases.ResponseBody;
+
+    public bool AppliesTo(RoutePolicy route) => route.PromptLeak is not null;
+
+    public GuardDecision OnResponse(GuardContext context, InferenceResponse response)
+    {
+        var policy = context.Policy!.PromptLeak!;
+        if (response.IsEndOfStream)
+        {
+            return default;
+        }
+
+        var state = response.IsStreamChunk ? context.StreamStateOf<StreamState>(this) : null;
+        foreach (var text in response.Texts)
+        {
+            if (state is not null && text.Text.Length == 0 && text.FinishReason is null)
+            {
+                continue;
+            }
+
+            var watch = state is null ? new LeakWatch(policy, Prompts(context, policy)) : state.For(text.Index, policy, () => Prompts(context, policy));
+            var (release, leak) = watch.Push(text.Text, final: state is null || text.FinishReason is not null);
+            if (leak is not null)
+            {
+                var field = string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].{(state is null ? "message" : "delta")}.content");
+                return GuardDecision.Refuse(
+                    StatusCodes.Status403Forbidden,
+                    ProblemCodes.PromptLeak,
+                    $"The model's answer repeats {leak}, which this route does not pass on; the answer was withheld from there on.",
+                    field);
+            }
+
+            text.Text = release;
+        }
+
+        return default;
+    }
+
+    /// <summary>The route's prompts and, when asked, the request's own system and developer messages.</summary>
+    private static PromptSequences[] Prompts(GuardContext context, PromptLeakPolicy policy)
+    {
+        if (!policy.ProtectRequestSystemPrompt || context.Request is null)
+        {
+            return policy.Prompts;
+        }
+
+        var prompts = new List<PromptSequences>(policy.Prompts);
+        foreach (var input in context.Request.Inputs)
+        {
+            if (input is TextInput { Role: "system" or "developer" } text)
+            {
+                var sequences = PromptSequences.Of(text.Text, policy.MaxOverlap);
+                if (sequences.Threshold > 0)
+                {
+                    prompts.Add(sequences);
+                }
+            }
+        }
+
+        return [.. prompts];
+    }
+
+    /// <summary>The leak watch of each choice of one streamed answer; the protected prompts are resolved once.</summary>
+    private sealed class StreamState
+    {
+        private readonly List<(int Index, LeakWatch Watch)> _choices = new(1);
+        private PromptSequences[]? _prompts;
+
+        public LeakWatch For(int index, PromptLeakPolicy policy, Func<PromptSequences[]> prompts)
+        {
+            foreach (var (i, watch) in _choices)
+            {
+                if (i == index)
+                {
+                    return watch;
+                }
+            }
+
+            _prompts ??= prompts();
+            var created = new LeakWatch(policy, _prompts);
+            _choices.Add((index, created));
+            return created;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using AiGuard.Inspection.Sensitive;
+
+namespace AiGuard.Tests.Inspection;
+
+public class StreamHoldbackTests
+{
+    private static readonly PiiDetector Detector = new();
+
+    /// <summary>Streams <paramref name="text"/> in pieces of <paramref name="size"/> characters; returns what the client would get, redacted, and the longest wait.</summary>
+    private static (string Sent, int MaxHeld) Stream(string text, int size)
+    {
+        var holdback = new StreamHoldback();
+        var sent = new StringBuilder();
+        var maxHeld = 0;
+        for (var start = 0; start < text.Length; start += size)
+        {
+            var piece = text.Substring(start, Math.Min(size, text.Length - start));
+            var final = start + size >= text.Length;
+            var release = holdback.Push(piece, final, Detector.Find);
+            var redacted = Redact(release);
+            holdback.Sent(redacted);
+            sent.Append(redacted);
+            maxHeld = Math.Max(maxHeld, holdback.PendingLength);
+        }
+
+        return (sent.ToString(), maxHeld);
+    }
+
+    private static string Redact(StreamHoldback.Release release)
+    {
+        var result = new StringBuilder();
+        var position = 0;
+        foreach (var match in release.Matches)
+        {
+            result.Append(release.Text, position, match.Start - position).Append(SensitiveDataPolicy.Placeholder(match.Type));
+            position = match.End;
+        }
+
+        return result.Append(release.Text, position, release.Text.Length - position).ToString();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    public void Entities_split_across_pieces_of_any_size_are_redacted_whole(int size)
+    {
+        const string Text = "Pay with 4111 1111 1111 1111 or mail jane.doe@example.com, IBAN GB82 WEST 1234 5698 7654 32, from 10.0.0.12 today.";
+
+        var (sent, _) = Stream(Text, size);
+
+        Assert.Equal("Pay with [CREDIT_CARD] or mail [EMAIL], IBAN [IBAN], from [IP_ADDRESS] today.", sent);
+    }
+
+    [Fact]
+    public void Every_cut_point_of_a_phone_number_is_caught()
+    {
+        const string Text = "Call me on +44 20 7946 0958 tomorrow";
+        for (var cut = 1; cut < Text.Length; cut++)
+        {
+            var holdback = new StreamHoldback();
+            var first = holdback.Push(Text[..cut], final: false, Detector.Find);
+            holdback.Sent(Redact(first));
+            var second = holdback.Push(Text[cut..], final: true, Detector.Find);
+
+            Assert.False(Redact(first).Contains("7946", StringComparison.Ordinal), $"cut {cut}: sent '{Redact(first)}'");
+            Assert.Equal("Call me on [PHONE] tomorrow", Redact(first) + Redact(second));
+        }
+    }
+
+    [Fact]
+    public void Plain_prose_is_held_back_by_at_most_the_word_being_written()
+    {
+        const string Text = "The quick brown fox jumps over the lazy dog, and then it rests for a while in the warm sun.";
+
+        var (sent, maxHeld) = Stream(Text, 3);
+
+        Assert.Equal(Text, sent);
+        Assert.True(maxHeld <= "while ".Length, $"held {maxHeld}");
+    }
+
+    [Theory]
+    [InlineData("Hello wor", 6)]
+    [InlineData("Hello ", 6)]
+    [InlineData("card 4111 1111 ", 5)]
+    [InlineData("card 4111 1111 11", 5)]
+    [InlineData("call (555) 123-", 5)]
+    [InlineData("iban GB82 WEST 12", 5)]
+    [InlineData("I have 3 apples", 9)]
+    [InlineData("line one\n4111", 9)]
+    public void The_hold_starts_where_an_entity_could_still_be_forming(string text, int expected)
+    {
+        Assert.Equal(expected, StreamHoldback.HoldFrom(text));
+    }
+
+    [Fact]
+    public void A_long_unbroken_run_is_held_back_by_at_most_its_last_run_length()
+    {
+        var text = new string('a', 5000);
+
+        Assert.Equal(5000 - StreamHoldback.MaxRun, StreamHoldback.HoldFrom(text));
+    }
+
+    [Fact]
+    public void Context_words_before_the_release_point_still_count_for_a_phone_number()
+    {
+        var holdback = new StreamHoldback();
+        var first = holdback.Push("You can reach our office by phone at ", final: false, Detector.Find);
+        holdback.Sent(Redact(first));
+        var second = holdback.Push("212 555 0143 during the day.", final: true, Detector.Find);
+
+        Assert.Equal("You can reach our office by phone at [PHONE] during the day.", Redact(first) + Redact(second));
+    }
+}

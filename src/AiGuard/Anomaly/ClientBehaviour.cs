@@ -168,7 +168,7 @@ public sealed class ClientBehaviour
         string? last = null;
         foreach (var input in inputs)
         {
-            if (input is not TextInput message)
+            if (input is not TextInput { Kind: TextKind.Message } message)
             {
                 continue;
             }

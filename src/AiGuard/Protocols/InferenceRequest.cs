@@ -42,8 +42,31 @@ public abstract record InferenceInput(string Field);
 
 /// <summary>A piece of text the model will read: a chat message or a prompt.</summary>
 /// <param name="Field">Where it came from in the body, for example <c>messages[2].content</c>.</param>
-/// <param name="Role">The chat role (<c>system</c>, <c>user</c>, ...), or <c>prompt</c>.</param>
-public sealed record TextInput(string Field, string Role, string Text) : InferenceInput(Field);
+/// <param name="Role">
+/// The chat role (<c>system</c>, <c>user</c>, ...), or <c>prompt</c>; <c>tool_definition</c> for a
+/// tool's description and <c>prediction</c> for predicted output.
+/// </param>
+public sealed record TextInput(string Field, string Role, string Text) : InferenceInput(Field)
+{
+    /// <summary>What kind of text it is: a message's content, or text the model reads beside the messages.</summary>
+    public TextKind Kind { get; init; } = TextKind.Message;
+}
+
+/// <summary>Where a <see cref="TextInput"/> sits in a chat request.</summary>
+public enum TextKind
+{
+    /// <summary>A message's content or one of its text (or refusal) parts.</summary>
+    Message,
+
+    /// <summary>The arguments of a tool call in an earlier assistant turn.</summary>
+    ToolCallArguments,
+
+    /// <summary>A tool's description the model reads to decide on calls (<c>tools[i].function.description</c>).</summary>
+    ToolDefinition,
+
+    /// <summary>Predicted output (<c>prediction.content</c>).</summary>
+    Prediction,
+}
 
 /// <summary>A tensor: shape, element type and its values flattened in row-major order.</summary>
 /// <param name="Field">Where it came from in the body, for example <c>inputs[0]</c>.</param>

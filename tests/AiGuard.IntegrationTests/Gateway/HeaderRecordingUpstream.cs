@@ -13,6 +13,9 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
 
     public ConcurrentQueue<IHeaderDictionary> Received { get; } = new();
 
+    /// <summary>The bodies of the chat requests received, as sent by the gateway.</summary>
+    public ConcurrentQueue<string> Bodies { get; } = new();
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public async Task StartAsync()
@@ -21,9 +24,14 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _app = builder.Build();
-        _app.MapPost("/v1/chat/completions", (HttpContext context) =>
+        _app.MapPost("/v1/chat/completions", async (HttpContext context) =>
         {
             Received.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)));
+            using (var reader = new StreamReader(context.Request.Body))
+            {
+                Bodies.Enqueue(await reader.ReadToEndAsync());
+            }
+
             return Results.Text(
                 """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""",
                 "application/json");

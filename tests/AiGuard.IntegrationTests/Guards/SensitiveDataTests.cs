@@ -120,4 +120,35 @@ public sealed class SensitiveDataTests
         Assert.Equal("invalid_body", body.GetProperty("code").GetString());
         Assert.DoesNotContain(Card, JsonSerializer.Serialize(gateway.Audit.Events), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Tool_call_arguments_tool_descriptions_and_refusal_parts_are_redacted_too()
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using var _ = gateway;
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Headers = { { "Authorization", "Bearer " + key.Key } },
+            Content = new StringContent("""
+                {"model":"demo-chat","messages":[
+                  {"role":"user","content":"pay it"},
+                  {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"pay","arguments":"{\"card\":\"CARD\"}"}}]},
+                  {"role":"assistant","content":[{"type":"refusal","refusal":"not with CARD"}]}],
+                 "tools":[{"type":"function","function":{"name":"pay","description":"Pays with the card on file, CARD.","parameters":{}}}]}
+                """.Replace("CARD", Card, StringComparison.Ordinal), Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Assert.Single(upstream.Bodies);
+        Assert.DoesNotContain("1111", forwarded, StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(forwarded);
+        var root = body.RootElement;
+        Assert.Equal("{\"card\":\"[CREDIT_CARD]\"}", root.GetProperty("messages")[1].GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString());
+        Assert.Equal("not with [CREDIT_CARD]", root.GetProperty("messages")[2].GetProperty("content")[0].GetProperty("refusal").GetString());
+        Assert.Equal("Pays with the card on file, [CREDIT_CARD].", root.GetProperty("tools")[0].GetProperty("function").GetProperty("description").GetString());
+    }
 }

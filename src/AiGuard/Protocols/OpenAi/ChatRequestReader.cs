@@ -106,7 +106,18 @@ internal sealed class ChatRequestReader
                     _tools |= tool;
                 }
 
-                reader.SkipValue();
+                if (tool is ToolMembers.Tools or ToolMembers.Functions && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    ReadToolDescriptions(ref reader, tool == ToolMembers.Tools ? "tools" : "functions");
+                }
+                else
+                {
+                    reader.SkipValue();
+                }
+            }
+            else if (name.SequenceEqual("prediction"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadPrediction(ref reader);
             }
             else
             {
@@ -188,6 +199,7 @@ internal sealed class ChatRequestReader
         string? role = null;
         string? text = null;
         List<(string Field, string Text)>? parts = null;
+        List<(string Field, string Text)>? calls = null;
         var hasContent = false;
         var callsTools = false;
         while (reader.NextProperty(ref names, field, out var name))
@@ -215,6 +227,16 @@ internal sealed class ChatRequestReader
                         throw new ProtocolViolationException(contentField, $"'{contentField}' must be a string or an array of content parts, not {reader.Describe()}.");
                 }
             }
+            else if (name.SequenceEqual("tool_calls"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                callsTools = true;
+                calls = ReadToolCalls(ref reader, field + ".tool_calls");
+            }
+            else if (name.SequenceEqual("function_call"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                callsTools = true;
+                calls = ReadFunction(ref reader, field + ".function_call") is { } call ? [call] : null;
+            }
             else if (name.SequenceEqual("tool_calls"u8) || name.SequenceEqual("function_call"u8))
             {
                 callsTools |= reader.TokenType != JsonTokenType.Null;
@@ -234,6 +256,12 @@ internal sealed class ChatRequestReader
         if (!Roles.Contains(role))
         {
             throw new ProtocolViolationException(FieldNames.MessageRole(index), $"'{field}.role' must be one of system, developer, user, assistant, tool, function.");
+        }
+
+        foreach (var (callField, arguments) in calls ?? [])
+        {
+            // The model reads the arguments of its earlier calls again: text like any other.
+            _inputs.Add(new TextInput(callField, role, arguments) { Kind = TextKind.ToolCallArguments });
         }
 
         if (!hasContent)
@@ -258,6 +286,127 @@ internal sealed class ChatRequestReader
         }
     }
 
+    /// <summary>The <c>function.arguments</c> strings of an assistant turn's tool calls.</summary>
+    private static List<(string Field, string Text)> ReadToolCalls(ref JsonBodyReader reader, string field)
+    {
+        var calls = new List<(string, string)>(1);
+        var index = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            var callField = FieldNames.Index(field, index++);
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.SkipValue();
+                reader.Next();
+                continue;
+            }
+
+            var names = default(PropertyNames);
+            while (reader.NextProperty(ref names, callField, out var name))
+            {
+                if (name.SequenceEqual("function"u8) && reader.TokenType == JsonTokenType.StartObject && ReadFunction(ref reader, callField + ".function") is { } call)
+                {
+                    calls.Add(call);
+                }
+                else if (!name.SequenceEqual("function"u8) || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.SkipValue();
+                }
+            }
+
+            reader.Next();
+        }
+
+        return calls;
+    }
+
+    /// <summary>A function call object's <c>arguments</c> string, if it has one.</summary>
+    private static (string Field, string Text)? ReadFunction(ref JsonBodyReader reader, string field)
+    {
+        (string, string)? call = null;
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, field, out var name))
+        {
+            if (name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                call = (field + ".arguments", reader.GetString(field + ".arguments"));
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+
+        return call;
+    }
+
+    /// <summary>The descriptions of the tools (or legacy functions) the model may call.</summary>
+    private void ReadToolDescriptions(ref JsonBodyReader reader, string field)
+    {
+        var index = 0;
+        reader.Next();
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            var toolField = FieldNames.Index(field, index++);
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.SkipValue();
+                reader.Next();
+                continue;
+            }
+
+            // tools[i] = {type, function: {name, description, parameters}}; functions[i] = {name, description, parameters}.
+            ReadDescription(ref reader, toolField, nested: field == "tools");
+            reader.Next();
+        }
+    }
+
+    private void ReadDescription(ref JsonBodyReader reader, string field, bool nested)
+    {
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, field, out var name))
+        {
+            if (nested && name.SequenceEqual("function"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadDescription(ref reader, field + ".function", nested: false);
+            }
+            else if (!nested && name.SequenceEqual("description"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                var descriptionField = field + ".description";
+                _inputs.Add(new TextInput(descriptionField, "tool_definition", reader.GetString(descriptionField)) { Kind = TextKind.ToolDefinition });
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+    }
+
+    /// <summary>Predicted output (<c>prediction: {type: content, content}</c>): a string or text parts.</summary>
+    private void ReadPrediction(ref JsonBodyReader reader)
+    {
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, "prediction", out var name))
+        {
+            if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                _inputs.Add(new TextInput("prediction.content", "prediction", reader.GetString("prediction.content")) { Kind = TextKind.Prediction });
+            }
+            else if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                foreach (var (partField, partText) in ReadParts(ref reader, "prediction.content"))
+                {
+                    _inputs.Add(new TextInput(partField, "prediction", partText) { Kind = TextKind.Prediction });
+                }
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+    }
+
     private static List<(string Field, string Text)> ReadParts(ref JsonBodyReader reader, string contentField)
     {
         var parts = new List<(string, string)>(2);
@@ -270,6 +419,7 @@ internal sealed class ChatRequestReader
             var names = default(PropertyNames);
             string? type = null;
             string? text = null;
+            string? refusal = null;
             while (reader.NextProperty(ref names, partField, out var name))
             {
                 if (name.SequenceEqual("type"u8))
@@ -279,6 +429,10 @@ internal sealed class ChatRequestReader
                 else if (name.SequenceEqual("text"u8) && reader.TokenType != JsonTokenType.Null)
                 {
                     text = reader.GetString(partField + ".text");
+                }
+                else if (name.SequenceEqual("refusal"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    refusal = reader.GetString(partField + ".refusal");
                 }
                 else
                 {
@@ -293,7 +447,14 @@ internal sealed class ChatRequestReader
                 case "text":
                     parts.Add((partField + ".text", text ?? throw new ProtocolViolationException(partField + ".text", $"'{partField}.text' is required.")));
                     break;
-                case "image_url" or "input_audio" or "file" or "refusal":
+                case "refusal":
+                    if (refusal is not null)
+                    {
+                        parts.Add((partField + ".refusal", refusal));
+                    }
+
+                    break;
+                case "image_url" or "input_audio" or "file":
                     break;
                 default:
                     throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' '{Pipeline.Excerpt.Of(type)}' is not a known content part type.");

@@ -72,7 +72,35 @@ public sealed partial class SecretDetector
 
     private const int TimeoutMilliseconds = 1000;
 
-    private static readonly SearchValues<char> RunChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.$~");
+    /// <summary>Characters of a token run (provider tokens, URLs, hashes): ASCII letters, digits and _-+/=.$~:@,.</summary>
+    private static readonly bool[] RunChars = Table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.$~:@,");
+
+    /// <summary>
+    /// The first two characters of every alternative of <see cref="ProviderPattern"/>: the pattern is
+    /// only tried where one of them starts (keep in step with the pattern; the tests try every kind).
+    /// </summary>
+    private static readonly HashSet<int> ProviderStarts =
+    [
+        .. new[]
+        {
+            "AK", "AS", "AB", "AC", "A3", "gh", "gi", "gl", "GR", "xo", "xa", "ht", "sk", "rk", "wh", "AI", "ya", "1/", "GO", "SK", "SG", "ke",
+            "np", "py", "hf", "ap", "sh", "do", "HR", "da", "ey", "AG", "AT", "PM", "sq", "EA", "hv", "dp", "sl", "NR", "sn", "dc", "ai",
+            "li", "gs", "pp", "r8", "ts", "ps", "sb", "fi", "ru", "ls", "pu", "nt", "se", "$2", "$1", "$5", "$6", "$a", "$k",
+        }.Select(p => (p[0] << 16) | p[1]),
+    ];
+
+    private static bool[] Table(string chars)
+    {
+        var table = new bool[128];
+        foreach (var c in chars)
+        {
+            table[c] = true;
+        }
+
+        return table;
+    }
+
+    private static bool IsRunChar(char c) => c < 128 && RunChars[c];
 
     /// <summary>Names that say the value after them is a credential (case-insensitive, inside an identifier).</summary>
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
@@ -95,7 +123,7 @@ public sealed partial class SecretDetector
         ["keyboard", "keyword", "keystroke", "keypress", "keydown", "keyup", "keyframe", "keycode", "keyevent", "monkey", "donkey", "turkey", "hockey", "whiskey", "jockey", "author", "bypass", "compass", "surpass", "overpass", "underpass", "passage", "passenger", "passive", "passport", "passthrough", "passing", "secretary", "tokeniz", "sortkey", "keymap", "keyset", "keyvalue", "key_value", "keyof", "hotkey", "shortcut"];
 
     [GeneratedRegex(
-        @"(?<![A-Za-z0-9])(?:"
+        @"\G(?:"
         + @"(?<aws_access_key_id>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9]))"
         + @"|(?<github_token>gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9])|github_pat_[A-Za-z0-9_]{70,255})"
         + @"|(?<gitlab_token>gl(?:pat|dt|rt|ptt|ft|soat|imt|agent|oas|cbt|ffct)-[A-Za-z0-9_-]{20,64}|GR1348941[A-Za-z0-9_-]{20,64})"
@@ -153,17 +181,17 @@ public sealed partial class SecretDetector
         TimeoutMilliseconds)]
     private static partial Regex ProviderPattern();
 
-    /// <summary>Provider formats without a literal prefix (a marker inside them is looked for first).</summary>
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[0-9a-f]{32}-us[0-9]{1,2}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    /// <summary>Provider formats without a literal prefix: anchored, tried only at the right distance before a marker inside them.</summary>
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9])[0-9a-f]{32}-us[0-9]{1,2}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex MailchimpPattern();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Za-z0-9]{52}JQQJ9[A-Za-z0-9]{19}AZDO[A-Za-z0-9]{4}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9])[A-Za-z0-9]{52}JQQJ9[A-Za-z0-9]{19}AZDO[A-Za-z0-9]{4}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex AzureDevOpsPattern();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex AzureClientSecretPattern();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9:])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9:])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex TelegramPattern();
 
     /// <summary><c>curl -u user:password</c>, <c>--user user:password</c>, <c>-u user -p password</c> (PsExec, many CLIs): the password.</summary>
@@ -187,16 +215,13 @@ public sealed partial class SecretDetector
         var span = text.AsSpan();
 
         // Most prompts are prose: short words, no long token, no "://", no "-----", no secret-ish
-        // name. Each check below is one vectorized scan, and the patterns run only behind them.
+        // name. Each check below is one scan, and the patterns run only behind them.
         if (span.Contains("-----BEGIN", StringComparison.Ordinal))
         {
             AddPrivateKeys(found);
         }
 
-        if (HasLongRun(span))
-        {
-            AddProviders(found);
-        }
+        AddProviders(found);
 
         if (span.Contains("://", StringComparison.Ordinal))
         {
@@ -225,77 +250,89 @@ public sealed partial class SecretDetector
         return found.Matches;
     }
 
-    private static bool HasLongRun(ReadOnlySpan<char> text)
-    {
-        while (text.Length >= MinTokenRun)
-        {
-            var end = text.IndexOfAnyExcept(RunChars);
-            if (end < 0)
-            {
-                return true;
-            }
-
-            if (end >= MinTokenRun)
-            {
-                return true;
-            }
-
-            text = text[(end + 1)..];
-        }
-
-        return false;
-    }
-
+    /// <summary>
+    /// Provider tokens: the pattern is tried (anchored) only where a token can start: at the start
+    /// of a run of token characters at least <see cref="MinTokenRun"/> long, or after a separator
+    /// inside one (KEY=AKIA..., //hooks.slack.com/...). Prose words are never tried, and a try
+    /// fails on its first characters unless they are a known prefix.
+    /// </summary>
     private static void AddProviders(Found found)
     {
         var text = found.Text;
-        foreach (Match match in ProviderPattern().Matches(text))
+        var start = 0;
+        for (var i = 0; i <= text.Length; i++)
         {
-            found.Count();
-            for (var i = 0; i < ProviderGroups.Length; i++)
+            if (i < text.Length && IsRunChar(text[i]))
             {
-                if (match.Groups[ProviderGroups[i]].Success)
-                {
-                    var kind = ProviderKinds[i];
-                    if (kind == SecretKinds.SkApiKey && !HasDigitAndLetter(match.ValueSpan[3..]))
-                    {
-                        break;
-                    }
+                continue;
+            }
 
+            if (i - start >= MinTokenRun)
+            {
+                ScanRun(found, start, i);
+            }
+
+            start = i + 1;
+        }
+
+        AddBefore(found, "-us", 32, 32, MailchimpPattern(), SecretKinds.MailchimpApiKey);
+        AddBefore(found, "AZDO", 76, 76, AzureDevOpsPattern(), SecretKinds.AzureDevOpsToken);
+        AddBefore(found, "Q~", 4, 4, AzureClientSecretPattern(), SecretKinds.AzureClientSecret);
+        AddBefore(found, ":AA", 8, 10, TelegramPattern(), "telegram-bot-token");
+    }
+
+    /// <summary>Each occurrence of <paramref name="marker"/>: the anchored pattern tried <paramref name="nearest"/> to <paramref name="farthest"/> characters before it.</summary>
+    private static void AddBefore(Found found, string marker, int nearest, int farthest, Regex anchored, string kind)
+    {
+        var text = found.Text;
+        var at = text.IndexOf(marker, StringComparison.Ordinal);
+        while (at >= 0)
+        {
+            for (var back = farthest; back >= nearest; back--)
+            {
+                if (at - back >= 0 && anchored.Match(text, at - back) is { Success: true } match)
+                {
+                    found.Count();
                     found.Add(kind, match.Index, match.Length);
                     break;
                 }
             }
-        }
 
-        var span = text.AsSpan();
-        if (span.Contains("-us", StringComparison.Ordinal))
-        {
-            AddAll(found, MailchimpPattern(), SecretKinds.MailchimpApiKey);
-        }
-
-        if (span.Contains("AZDO", StringComparison.Ordinal))
-        {
-            AddAll(found, AzureDevOpsPattern(), SecretKinds.AzureDevOpsToken);
-        }
-
-        if (span.Contains("Q~", StringComparison.Ordinal))
-        {
-            AddAll(found, AzureClientSecretPattern(), SecretKinds.AzureClientSecret);
-        }
-
-        if (span.Contains(":AA", StringComparison.Ordinal))
-        {
-            AddAll(found, TelegramPattern(), "telegram-bot-token");
+            at = at + marker.Length < text.Length ? text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal) : -1;
         }
     }
 
-    private static void AddAll(Found found, Regex pattern, string kind)
+    private static void ScanRun(Found found, int start, int end)
     {
-        foreach (Match match in pattern.Matches(found.Text))
+        var text = found.Text;
+        for (var at = start; at < end - 7; at++)
         {
+            if ((at > start && char.IsAsciiLetterOrDigit(text[at - 1])) || !ProviderStarts.Contains((text[at] << 16) | text[at + 1]))
+            {
+                continue;
+            }
+
+            var match = ProviderPattern().Match(text, at);
+            if (!match.Success)
+            {
+                continue;
+            }
+
             found.Count();
-            found.Add(kind, match.Index, match.Length);
+            for (var g = 0; g < ProviderGroups.Length; g++)
+            {
+                if (match.Groups[ProviderGroups[g]].Success)
+                {
+                    var kind = ProviderKinds[g];
+                    if (kind != SecretKinds.SkApiKey || HasDigitAndLetter(match.ValueSpan[3..]))
+                    {
+                        found.Add(kind, match.Index, match.Length);
+                        at = match.Index + match.Length - 1;
+                    }
+
+                    break;
+                }
+            }
         }
     }
 
@@ -1042,7 +1079,9 @@ public sealed partial class SecretDetector
 
         bool lower = false, upper = false, digit = false;
         var ascending = 0;
+        // The module skips zeroing locals (SkipLocalsInit): the counters must start at zero.
         Span<int> counts = stackalloc int[128];
+        counts.Clear();
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];

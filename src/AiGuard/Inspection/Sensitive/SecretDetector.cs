@@ -724,7 +724,9 @@ public sealed partial class SecretDetector
         {
             start = p;
             end = p;
-            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[' or '&'))
+            // '&' ends a value only in a URL query (?token=...&next=1), not in a password (Password=a&b;).
+            var query = nameStart > 0 && text[nameStart - 1] is '?' or '&';
+            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[') && !(query && text[end] == '&'))
             {
                 end++;
             }

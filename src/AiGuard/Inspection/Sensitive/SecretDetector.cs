@@ -532,6 +532,26 @@ public sealed partial class SecretDetector
 
     private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
+    /// <summary>
+    /// Names that contain a keyword but do not hold a secret: other words (keyboard, author, bypass)
+    /// and names of things about a secret (secret_name, key_id). Checked only for a name whose value
+    /// would be reported: most names never get that far.
+    /// </summary>
+    private static bool IsNotSecretName(ReadOnlySpan<char> name)
+    {
+        Span<char> lower = stackalloc char[name.Length];
+        name.ToLowerInvariant(lower);
+        foreach (var word in NotSecretNames)
+        {
+            if (lower.Contains(word, StringComparison.Ordinal) && !(word == "author" && lower.Contains("authoriz", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return NamesMetadata(name);
+    }
+
     private static NameClass Classify(ReadOnlySpan<char> name)
     {
         Span<char> lower = stackalloc char[name.Length];
@@ -540,19 +560,6 @@ public sealed partial class SecretDetector
         if (trimmed.SequenceEqual("bearer"))
         {
             return NameClass.Bearer;
-        }
-
-        foreach (var word in NotSecretNames)
-        {
-            if (lower.Contains(word, StringComparison.Ordinal) && !(word == "author" && lower.Contains("authoriz", StringComparison.Ordinal)))
-            {
-                return NameClass.None;
-            }
-        }
-
-        if (NamesMetadata(name))
-        {
-            return NameClass.None;
         }
 
         if (lower.Contains("password", StringComparison.Ordinal) || lower.Contains("passwd", StringComparison.Ordinal)
@@ -599,6 +606,17 @@ public sealed partial class SecretDetector
     {
         var text = found.Text;
         var name = text.AsSpan(nameStart, nameEnd - nameStart);
+
+        // Most names in code are not assigned a value here (token_store.get(...), the key to...): no
+        // operator, no flag dash, and not a password or Bearer name that may go without one.
+        var after = SkipBlanks(text, nameEnd < text.Length && text[nameEnd] is '"' or '\'' ? nameEnd + 1 : nameEnd);
+        if (name[0] != '-' && (after >= text.Length || text[after] is not ('=' or ':' or ',' or '!' or ']' or '>'))
+            && !name.Contains("pass", StringComparison.OrdinalIgnoreCase) && !name.Contains("pwd", StringComparison.OrdinalIgnoreCase)
+            && !name.Contains("bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return nameEnd;
+        }
+
         var kind = Classify(name);
         if (kind == NameClass.None)
         {
@@ -749,17 +767,11 @@ public sealed partial class SecretDetector
         }
 
         var value = text.AsSpan(start, end - start);
-        if (IsPlaceholder(value, name))
-        {
-            return end;
-        }
-
         if (!quoted && (terminator is '(' or '[' || IsCodeReference(value)))
         {
             return end;
         }
 
-        var lowerName = name.ToString().ToLowerInvariant();
         string result;
         switch (kind)
         {
@@ -787,7 +799,7 @@ public sealed partial class SecretDetector
                 }
 
                 var connection = !quoted && text[start - 1] == '=' && IsConnectionString(text, nameStart, terminator);
-                if (!IsPasswordLiteral(value, name, quoted || connection) || (!quoted && !PasswordContextOk(text, nameStart, start, end, terminator)))
+                if (!IsPasswordLiteral(value, name, quoted || connection) || (!quoted && !PasswordContextOk(text, start, end, terminator)))
                 {
                     return end;
                 }
@@ -796,6 +808,13 @@ public sealed partial class SecretDetector
                 break;
         }
 
+        // The cheap, usually failing checks above first; these on the few values that pass them.
+        if (IsPlaceholder(value, name) || IsNotSecretName(name))
+        {
+            return end;
+        }
+
+        var lowerName = name.ToString().ToLowerInvariant();
         if (lowerName.Contains("aws", StringComparison.Ordinal) && lowerName.Contains("secret", StringComparison.Ordinal))
         {
             result = SecretKinds.AwsSecretAccessKey;
@@ -927,7 +946,7 @@ public sealed partial class SecretDetector
     /// empty or a comment or another option, not more words ("Password: must be 8 characters"), and
     /// it is not the argument of a call or a statement (<c>f(password=pw)</c>, <c>pwd = input;</c>).
     /// </summary>
-    private static bool PasswordContextOk(string text, int nameStart, int start, int end, char terminator)
+    private static bool PasswordContextOk(string text, int start, int end, char terminator)
     {
         if (terminator is ',' or ')')
         {

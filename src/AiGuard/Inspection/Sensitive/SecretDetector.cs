@@ -77,7 +77,7 @@ public sealed partial class SecretDetector
 
     /// <summary>
     /// The first two characters of every alternative of <see cref="ProviderPattern"/>: the pattern is
-    /// only tried where one of them starts (keep in step with the pattern; the tests try every kind).
+    /// only tried where one of them starts (keep in step with the pattern; the tests try the main providers).
     /// </summary>
     private static readonly HashSet<int> ProviderStarts =
     [

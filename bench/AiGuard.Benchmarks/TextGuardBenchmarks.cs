@@ -6,7 +6,9 @@ namespace AiGuard.Benchmarks;
 /// <summary>
 /// What the PII detector costs per prompt: the load benchmark's chat prompt (no personal data,
 /// a few digits), a support message with a card, an e-mail and a phone number, and a 4 KB
-/// document of numbers and prose (many candidates to validate).
+/// document of numbers and prose (many candidates to validate). The secret detector: the same
+/// chat prompt, a code snippet with an API key in it, and a 4 KB mix of code, configuration and
+/// prose with secret-ish names but no secret.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -21,7 +23,18 @@ public class TextGuardBenchmarks
     private static readonly string Document = string.Concat(Enumerable.Range(0, 40).Select(i =>
         $"Row {i}: invoice {10_000 + (i * 37)} paid {i * 13 % 97}.{i % 10}0 EUR on 2026-{1 + (i % 12):00}-{1 + (i % 28):00}, ref {i * 7919 % 100_000:00000}. "));
 
+    private const string CodeWithKey =
+        "import requests\n\nAPI_KEY = \"q8Zr3Lm0Xv7Tn2Bw9Ks4Jd6Hf1Pc5Ya\"  # TODO move to a vault\n\n" +
+        "def fetch(city):\n    r = requests.get(\"https://api.example.net/v1/weather\", params={\"q\": city}, headers={\"X-Api-Key\": API_KEY})\n" +
+        "    r.raise_for_status()\n    return r.json()[\"current\"][\"temp_c\"]\n\nWhy does this return 401 for some cities?";
+
+    private static readonly string CodeDocument = string.Concat(Enumerable.Range(0, 14).Select(i =>
+        $"def handler_{i}(request, token_store, key_name='k{i}'):\n    token = token_store.get(key_name)\n    if not token:\n" +
+        $"        raise PermissionError('missing token for ' + key_name)\n    return {{'status': {200 + i}, 'secret_ref': key_name}}\n" +
+        "The password policy says keys rotate every 90 days; see the tokenizer notes. "));
+
     private readonly PiiDetector _detector = new();
+    private readonly SecretDetector _secrets = new();
 
     [Benchmark(Baseline = true)]
     public int Plain_prompt() => _detector.Find(Plain).Count;
@@ -31,4 +44,13 @@ public class TextGuardBenchmarks
 
     [Benchmark]
     public int Four_kilobyte_document_of_numbers() => _detector.Find(Document).Count;
+
+    [Benchmark]
+    public int Secrets_plain_prompt() => _secrets.Find(Plain).Count;
+
+    [Benchmark]
+    public int Secrets_code_snippet_with_a_key() => _secrets.Find(CodeWithKey).Count;
+
+    [Benchmark]
+    public int Secrets_four_kilobytes_of_code_and_prose() => _secrets.Find(CodeDocument).Count;
 }

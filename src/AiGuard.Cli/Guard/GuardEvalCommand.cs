@@ -27,21 +27,40 @@ internal static class GuardEvalCommand
     {
         var corpus = new Option<FileInfo[]>("--corpus")
         {
-            Description = "Labelled corpus files: Presidio-style JSON (full_text + spans with entity_type, start_position, end_position)",
+            Description = "Corpus files: Presidio-style JSON (full_text + spans with entity_type, start_position, end_position) for the PII detector; "
+                + "JSONL secret examples (rule_id, label secret/not_secret, text) or JSONL prompts (text) for the secret detector",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as markdown to this file" };
-        var eval = new Command("eval", "Measure the PII detector on labelled corpora: recall, precision and false positives per source and entity type");
+        var eval = new Command("eval", "Measure the PII and secret detectors on corpora: recall, precision and false positives per source, entity type, split and provider family");
         eval.Options.Add(corpus);
         eval.Options.Add(markdown);
         eval.SetAction(parse => CliErrors.Run(() =>
         {
             var report = new StringBuilder();
             var detector = new PiiDetector();
+            var secrets = new SecretDetector();
+            var prompts = new List<FileInfo>();
             foreach (var file in parse.GetValue(corpus)!)
             {
-                report.Append(EvaluatePii(detector, file));
+                if (!SecretEval.IsJsonl(file))
+                {
+                    report.Append(EvaluatePii(detector, file));
+                }
+                else if (SecretEval.IsSecretCorpus(file))
+                {
+                    report.Append(SecretEval.EvaluateExamples(secrets, file));
+                }
+                else
+                {
+                    prompts.Add(file);
+                }
+            }
+
+            if (prompts.Count > 0)
+            {
+                report.Append(SecretEval.EvaluatePrompts(secrets, prompts));
             }
 
             Console.Write(report.ToString());
@@ -54,7 +73,7 @@ internal static class GuardEvalCommand
             return 0;
         }));
 
-        var command = new Command("guard", "The text guards (PII detection): evaluation on labelled corpora");
+        var command = new Command("guard", "The text guards (PII and secret detection): evaluation on corpora");
         command.Subcommands.Add(eval);
         return command;
     }

@@ -23,9 +23,10 @@ internal static class SecretEval
             return true;
         }
 
+        // One object per line, with the text of a prompt or an example: not a Presidio list, not some other object.
         using var reader = file.OpenText();
-        var first = reader.ReadLine()?.TrimStart();
-        return first is not null && first.StartsWith('{') && first.TrimEnd().EndsWith('}');
+        var first = reader.ReadLine()?.Trim();
+        return first is not null && first.StartsWith('{') && first.EndsWith('}') && first.Contains("\"text\"", StringComparison.Ordinal);
     }
 
     /// <summary>Labelled secret examples have a rule_id and a label on their first row.</summary>

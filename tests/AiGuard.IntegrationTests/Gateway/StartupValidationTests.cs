@@ -350,7 +350,7 @@ public class StartupValidationTests
 
         var error = await StartFailsAsync(settings);
 
-        Assert.Contains("AiGuard:Policies:chat:SensitiveData:Actions:CreditCards is not an entity type; known: CreditCard, Iban, Email, Phone, IpAddress, UsSsn.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Policies:chat:SensitiveData:Actions:CreditCards is not an entity type; known: CreditCard, Iban, Email, Phone, IpAddress, UsSsn, Secret.", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Policies:chat:SensitiveData:PhoneRegions names 'XX'", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Policies:tensor:SensitiveData applies to the openai protocol only", error.Message, StringComparison.Ordinal);
     }

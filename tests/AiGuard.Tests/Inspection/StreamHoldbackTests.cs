@@ -115,4 +115,30 @@ public class StreamHoldbackTests
 
         Assert.Equal("You can reach our office by phone at [PHONE] during the day.", Redact(first) + Redact(second));
     }
+
+    [Fact]
+    public void A_private_key_block_streamed_line_by_line_is_held_until_its_end_line_and_redacted_whole()
+    {
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["Secret"] = SensitiveAction.Redact } });
+        var random = new Random(7);
+        var body = string.Join('\n', Enumerable.Range(0, 6).Select(_ => Convert.ToBase64String(Enumerable.Range(0, 48).Select(_ => (byte)random.Next(256)).ToArray())));
+        var text = $"Here it is:\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\nKeep it safe.";
+
+        foreach (var size in new[] { 3, 17, 64 })
+        {
+            var holdback = new StreamHoldback();
+            var sent = new StringBuilder();
+            for (var start = 0; start < text.Length; start += size)
+            {
+                var release = holdback.Push(text.Substring(start, Math.Min(size, text.Length - start)), start + size >= text.Length, policy.Find);
+                var redacted = Redact(release);
+                holdback.Sent(redacted);
+                sent.Append(redacted);
+            }
+
+            Assert.DoesNotContain(body[..20], sent.ToString(), StringComparison.Ordinal);
+            Assert.Contains("[SECRET]", sent.ToString(), StringComparison.Ordinal);
+            Assert.EndsWith("Keep it safe.", sent.ToString(), StringComparison.Ordinal);
+        }
+    }
 }

@@ -23,12 +23,18 @@ public enum PiiType
 
     /// <summary>US social security numbers (AAA-GG-SSSS) outside the never-issued ranges.</summary>
     UsSsn,
+
+    /// <summary>API keys, tokens, private keys and passwords (<see cref="SecretDetector"/>; the kind names the provider).</summary>
+    Secret,
 }
 
-/// <summary>One entity found in a text: its type and where it is (never its value).</summary>
-public readonly record struct PiiMatch(PiiType Type, int Start, int Length)
+/// <summary>One entity found in a text: its type and where it is (never its value); a secret's kind (<c>github-token</c>).</summary>
+public readonly record struct PiiMatch(PiiType Type, int Start, int Length, string? Kind = null)
 {
     public int End => Start + Length;
+
+    /// <summary>The type, with the kind when there is one: <c>Secret (aws-access-key-id)</c>.</summary>
+    public string Describe() => Kind is null ? Type.ToString() : $"{Type} ({Kind})";
 }
 
 /// <summary>

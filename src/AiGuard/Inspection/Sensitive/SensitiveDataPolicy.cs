@@ -16,7 +16,7 @@ public enum SensitiveAction
 /// <summary>Sensitive data in prompts and answers (section <c>AiGuard:Policies:&lt;name&gt;:SensitiveData</c>), OpenAI routes.</summary>
 public sealed class SensitiveDataOptions
 {
-    /// <summary>Action per entity type name (<see cref="PiiType"/>: CreditCard, Iban, Email, Phone, IpAddress, UsSsn) in prompts; unnamed types are allowed.</summary>
+    /// <summary>Action per entity type name (<see cref="PiiType"/>: CreditCard, Iban, Email, Phone, IpAddress, UsSsn, Secret) in prompts; unnamed types are allowed.</summary>
     public Dictionary<string, SensitiveAction> Actions { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -46,9 +46,18 @@ public sealed class SensitiveDataPolicy
         InspectsPrompts = _actions.Any(a => a != SensitiveAction.Allow);
         InspectsResponses = _responseActions.Any(a => a != SensitiveAction.Allow);
         Detector = new PiiDetector(options.PhoneRegions.Count > 0 ? options.PhoneRegions : null);
+        var secrets = _actions[(int)PiiType.Secret] != SensitiveAction.Allow || _responseActions[(int)PiiType.Secret] != SensitiveAction.Allow;
+        Secrets = secrets ? new SecretDetector() : null;
+        _findsPii = _actions.Where((a, type) => type != (int)PiiType.Secret && a != SensitiveAction.Allow).Any()
+            || _responseActions.Where((a, type) => type != (int)PiiType.Secret && a != SensitiveAction.Allow).Any();
     }
 
+    private readonly bool _findsPii;
+
     public PiiDetector Detector { get; }
+
+    /// <summary>The secret detector, when a route redacts or blocks secrets.</summary>
+    public SecretDetector? Secrets { get; }
 
     /// <summary>Whether any type is redacted or blocked in prompts.</summary>
     public bool InspectsPrompts { get; }
@@ -62,9 +71,45 @@ public sealed class SensitiveDataPolicy
     /// <summary>What an answer's entity of this type gets.</summary>
     public SensitiveAction ResponseActionFor(PiiType type) => _responseActions[(int)type];
 
-    /// <summary>The entities in a text, in order, not overlapping.</summary>
+    /// <summary>The entities in a text, in order, not overlapping: secrets first, then personal data outside them.</summary>
     /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
-    public List<PiiMatch> Find(string text) => Detector.Find(text);
+    public List<PiiMatch> Find(string text)
+    {
+        var pii = _findsPii ? Detector.Find(text) : [];
+        if (Secrets is null)
+        {
+            return pii;
+        }
+
+        List<SecretMatch> secrets;
+        try
+        {
+            secrets = Secrets.Find(text);
+        }
+        catch (SecretTextTooDenseException)
+        {
+            throw new TextTooDenseException(PiiType.Secret);
+        }
+
+        if (secrets.Count == 0)
+        {
+            return pii;
+        }
+
+        // A key's digits may look like a phone number; the secret wins.
+        var merged = new List<PiiMatch>(secrets.Count + pii.Count);
+        merged.AddRange(secrets.Select(s => new PiiMatch(PiiType.Secret, s.Start, s.Length, s.Kind)));
+        foreach (var match in pii)
+        {
+            if (!secrets.Any(s => s.Start < match.End && match.Start < s.End))
+            {
+                merged.Add(match);
+            }
+        }
+
+        merged.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return merged;
+    }
 
     private static SensitiveAction[] Resolve(Dictionary<string, SensitiveAction> named)
     {
@@ -89,6 +134,7 @@ public sealed class SensitiveDataPolicy
         PiiType.Phone => "[PHONE]",
         PiiType.IpAddress => "[IP_ADDRESS]",
         PiiType.UsSsn => "[US_SSN]",
+        PiiType.Secret => "[SECRET]",
         _ => "[REDACTED]",
     };
 }

@@ -54,7 +54,7 @@ public sealed class SensitiveDataStage : IGuardStage
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Detector.Find(input.Text);
+                matches = policy.Find(input.Text);
             }
             catch (TextTooDenseException e)
             {
@@ -78,7 +78,7 @@ public sealed class SensitiveDataStage : IGuardStage
                     return new(GuardDecision.Refuse(
                         StatusCodes.Status400BadRequest,
                         ProblemCodes.SensitiveData,
-                        string.Create(CultureInfo.InvariantCulture, $"'{input.Field}' holds a {match.Type} (characters {match.Start}-{match.End}, {Hash(input.Text, match)}), which this route does not accept; remove it and send again."),
+                        string.Create(CultureInfo.InvariantCulture, $"'{input.Field}' holds a {match.Describe()} (characters {match.Start}-{match.End}, {Hash(input.Text, match)}), which this route does not accept; remove it and send again."),
                         input.Field));
                 }
             }
@@ -154,7 +154,7 @@ public sealed class SensitiveDataStage : IGuardStage
                     return GuardDecision.Refuse(
                         StatusCodes.Status403Forbidden,
                         ProblemCodes.SensitiveDataInResponse,
-                        string.Create(CultureInfo.InvariantCulture, $"The model's answer holds a {match.Type} ({Hash(released, match)}), which this route does not pass on; the answer was withheld from there on."),
+                        string.Create(CultureInfo.InvariantCulture, $"The model's answer holds a {match.Describe()} ({Hash(released, match)}), which this route does not pass on; the answer was withheld from there on."),
                         field);
                 }
             }
@@ -196,7 +196,7 @@ public sealed class SensitiveDataStage : IGuardStage
                 account.Append("; ");
             }
 
-            account.Append(CultureInfo.InvariantCulture, $"{field}: {match.Type} at {match.Start}-{match.End} ({Hash(text, match)})");
+            account.Append(CultureInfo.InvariantCulture, $"{field}: {match.Describe()} at {match.Start}-{match.End} ({Hash(text, match)})");
         }
 
         return result?.Append(text, position, text.Length - position).ToString();

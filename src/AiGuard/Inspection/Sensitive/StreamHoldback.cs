@@ -73,7 +73,7 @@ public sealed class StreamHoldback
             {
                 // A match reaching back into the context (not expected: its start would have been held) is redacted from the context on.
                 var start = Math.Max(match.Start, offset);
-                (released ??= []).Add(new PiiMatch(match.Type, start - offset, match.End - start));
+                (released ??= []).Add(match with { Start = start - offset, Length = match.End - start });
             }
         }
 
@@ -89,9 +89,24 @@ public sealed class StreamHoldback
         _context = joined.Length > ContextChars ? joined[^ContextChars..] : joined;
     }
 
+    /// <summary>The longest private key block held back while its end line has not arrived.</summary>
+    public const int MaxKeyBlock = 16 * 1024;
+
     /// <summary>Where the part of <paramref name="text"/> that could still grow into an entity begins.</summary>
     public static int HoldFrom(ReadOnlySpan<char> text)
     {
+        // A private key block spans lines: from its BEGIN line until its END line has arrived whole.
+        var begin = text.LastIndexOf("-----BEGIN", StringComparison.Ordinal);
+        if (begin >= 0 && text.Length - begin <= MaxKeyBlock)
+        {
+            var block = text[begin..];
+            var endLine = block.IndexOf("-----END", StringComparison.Ordinal);
+            if (endLine < 0 || block[(endLine + 8)..].IndexOf("-----", StringComparison.Ordinal) < 0)
+            {
+                return begin;
+            }
+        }
+
         var end = text.Length;
         var start = end;
         while (start > 0 && !char.IsWhiteSpace(text[start - 1]) && end - start < MaxRun)

@@ -93,6 +93,9 @@ public sealed class GuardPolicyOptions
     /// <summary>Personal data in prompts (OpenAI protocol only): per entity type allowed, redacted or blocked.</summary>
     public Inspection.Sensitive.SensitiveDataOptions SensitiveData { get; set; } = new();
 
+    /// <summary>Prompt-injection and jailbreak detection on the messages of the named roles (OpenAI protocol only): block or flag.</summary>
+    public Inspection.Injection.PromptInjectionOptions PromptInjection { get; set; } = new();
+
     /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
     public string? Anomaly { get; set; }
 

@@ -39,7 +39,11 @@ public sealed class RoutePolicy
         Parameters = options.Parameters.IsActive && adapter.Name == ProtocolNames.OpenAi ? options.Parameters : null;
         SensitiveData = options.SensitiveData.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Sensitive.SensitiveDataPolicy(options.SensitiveData) : null;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
+        PromptInjection = options.PromptInjection.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Injection.PromptInjectionPolicy(options.PromptInjection) : null;
     }
+
+    /// <summary>The prompt-injection policy of an OpenAI route; null when off.</summary>
+    public Inspection.Injection.PromptInjectionPolicy? PromptInjection { get; }
 
     public string RouteId { get; }
 

@@ -65,6 +65,7 @@ public static class AiGuardServiceCollectionExtensions
         services.AddGuardStage<TokenBudgetStage>();
         services.AddGuardStage<Inspection.Input.ParameterPolicyStage>();
         services.AddGuardStage<Inspection.Sensitive.SensitiveDataStage>();
+        services.AddGuardStage<Inspection.Injection.PromptInjectionStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

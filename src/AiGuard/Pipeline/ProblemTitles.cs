@@ -30,6 +30,7 @@ public static class ProblemTitles
         ProblemCodes.TokensExceedBudget => "Request larger than its token budget",
         ProblemCodes.ParameterNotAllowed => "Generation parameter not allowed on this route",
         ProblemCodes.SensitiveData => "Request holds personal data this route does not accept",
+        ProblemCodes.PromptInjection => "Request reads as a prompt injection or jailbreak",
         ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",
         ProblemCodes.BodyTooLarge => "Request body too large",

@@ -15,6 +15,7 @@ public static class StageNames
     public const string Anomaly = "anomaly";
     public const string Parameters = "parameters";
     public const string SensitiveData = "sensitive_data";
+    public const string PromptInjection = "prompt_injection";
     public const string AnomalyAnswer = "anomaly_answer";
     public const string Parse = "parse";
     public const string Forward = "forward";

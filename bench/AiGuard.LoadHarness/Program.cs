@@ -71,7 +71,7 @@ internal static class Program
                 Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
                 return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards|text-guards-injection]");
                 return 2;
         }
     }
@@ -229,8 +229,9 @@ internal static class Program
         }
 
         // text-guards: the generation-parameter policy and the PII guard on the chat route
-        // (the load's prompt holds no personal data, so every request is inspected and forwarded as sent).
-        if (variant == "text-guards")
+        // (the load's prompt holds no personal data, so every request is inspected and forwarded as sent);
+        // text-guards-injection: the same and prompt-injection detection (Block; the prompt is benign).
+        if (variant is "text-guards" or "text-guards-injection")
         {
             settings["AiGuard:Policies:llm:Parameters:MaxTokens"] = "2048";
             settings["AiGuard:Policies:llm:Parameters:MaxN"] = "4";
@@ -240,6 +241,10 @@ internal static class Program
             }
 
             settings["AiGuard:Policies:llm:SensitiveData:Actions:UsSsn"] = "Block";
+            if (variant == "text-guards-injection")
+            {
+                settings["AiGuard:Policies:llm:PromptInjection:Action"] = "Block";
+            }
         }
 
         return GatewayApp.Build([], builder =>

@@ -230,9 +230,10 @@ internal static class Program
             }
         }
 
-        // text-guards: the generation-parameter policy, the PII guard on prompts and answers (streams too)
-        // and the prompt-leak guard on the chat route (the load's prompt holds no personal data, so every
-        // request and answer is inspected and passed on as sent).
+        // text-guards: every text guard on the chat route: the generation-parameter policy, the PII and
+        // secret guard on prompts and answers (streams too), the prompt-leak guard and prompt-injection
+        // detection (Block). The load's prompt is benign and holds no personal data, so every request
+        // and answer is inspected and passed on as sent.
         if (variant == "text-guards")
         {
             settings["AiGuard:Policies:llm:Parameters:MaxTokens"] = "2048";
@@ -243,6 +244,8 @@ internal static class Program
             }
 
             settings["AiGuard:Policies:llm:SensitiveData:Actions:UsSsn"] = "Block";
+            settings["AiGuard:Policies:llm:SensitiveData:Actions:Secret"] = "Redact";
+            settings["AiGuard:Policies:llm:PromptInjection:Action"] = "Block";
             settings["AiGuard:Policies:llm:PromptLeak:Canaries:0"] = "CANARY-BENCH-5E21C0";
             settings["AiGuard:Policies:llm:PromptLeak:ProtectRequestSystemPrompt"] = "true";
         }

@@ -20,7 +20,7 @@
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
 #                limits: the gateway with a per-client and a per-tenant fixed window on every route;
 #                anomaly: the gateway with the anomaly engine (shipped model, observe only) on every route
-#   COMPARE      a variant (limits, anomaly, anomaly-unscored, anomaly-every, anomaly-every-inline, text-guards): also run the gateway with that variant (a third
+#   COMPARE      a variant (limits, anomaly, anomaly-unscored, anomaly-every, anomaly-every-inline, text-guards: every text guard on the chat route): also run the gateway with that variant (a third
 #                process) in every round, to measure what it costs against the same gateway in
 #                the same run. COMPARE_LIMITS=1 is COMPARE=limits.
 #   TTFT         1: instead of the wrk runs, measure time to first token of streamed chat answers

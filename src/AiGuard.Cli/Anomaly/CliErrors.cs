@@ -11,7 +11,7 @@ internal static class CliErrors
         {
             return action();
         }
-        catch (Exception e) when (e is AnomalyModelException or InvalidDataException or IOException
+        catch (Exception e) when (e is AnomalyModelException or AiGuard.Inspection.Injection.InjectionModelException or InvalidDataException or IOException
                                        or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

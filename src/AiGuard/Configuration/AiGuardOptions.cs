@@ -95,6 +95,8 @@ public sealed class GuardPolicyOptions
 
     /// <summary>Canary tokens and system prompts that answers must not repeat (OpenAI protocol only).</summary>
     public Inspection.Output.PromptLeakOptions PromptLeak { get; set; } = new();
+    /// <summary>Prompt-injection and jailbreak detection on the messages of the named roles (OpenAI protocol only): block or flag.</summary>
+    public Inspection.Injection.PromptInjectionOptions PromptInjection { get; set; } = new();
 
     /// <summary>The anomaly policy (a name under <c>AiGuard:Anomaly:Policies</c>) watching this policy's clients; none when empty.</summary>
     public string? Anomaly { get; set; }

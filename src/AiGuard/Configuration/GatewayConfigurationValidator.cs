@@ -196,10 +196,51 @@ public static class GatewayConfigurationValidator
                 errors.Add($"AiGuard:Policies:{name}:PromptLeak applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
             }
 
+            ValidatePromptInjection(name, policy, errors);
+
             if (!string.IsNullOrEmpty(policy.Anomaly) && !anomaly.Policies.ContainsKey(policy.Anomaly))
             {
                 errors.Add($"AiGuard:Policies:{name}:Anomaly names '{Excerpt.Of(policy.Anomaly, 60)}', which is not a policy under AiGuard:Anomaly:Policies ({Known(anomaly.Policies.Keys)}).");
             }
+        }
+    }
+
+    private static void ValidatePromptInjection(string name, GuardPolicyOptions policy, List<string> errors)
+    {
+        var options = policy.PromptInjection;
+        var at = $"AiGuard:Policies:{name}:PromptInjection";
+        if (options.Threshold is { } threshold && (!float.IsFinite(threshold) || threshold <= 0 || threshold >= 1))
+        {
+            errors.Add($"{at}:Threshold must be between 0 and 1 (exclusive); unset it for the model's tuned threshold.");
+        }
+
+        foreach (var role in options.Roles)
+        {
+            if (!Inspection.Injection.PromptInjectionOptions.KnownRoles.Contains(role, StringComparer.Ordinal))
+            {
+                errors.Add($"{at}:Roles names '{Excerpt.Of(role, 40)}', which is not a message role; known: {string.Join(", ", Inspection.Injection.PromptInjectionOptions.KnownRoles)}.");
+            }
+        }
+
+        if (!options.IsActive)
+        {
+            return;
+        }
+
+        if (!string.Equals(policy.Protocol, Protocols.ProtocolNames.OpenAi, StringComparison.Ordinal))
+        {
+            errors.Add($"{at} applies to the {Protocols.ProtocolNames.OpenAi} protocol only; this policy's protocol is '{Excerpt.Of(policy.Protocol, 40)}'.");
+            return;
+        }
+
+        try
+        {
+            // Loaded here (once per file, then shared) so a missing or tampered model stops the configuration, not a request.
+            Inspection.Injection.PromptInjectionPolicy.DetectorFor(options);
+        }
+        catch (Inspection.Injection.InjectionModelException e)
+        {
+            errors.Add($"{at}:Model: {e.Message}");
         }
     }
 

@@ -40,7 +40,11 @@ public sealed class RoutePolicy
         SensitiveData = options.SensitiveData.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Sensitive.SensitiveDataPolicy(options.SensitiveData) : null;
         PromptLeak = options.PromptLeak.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Output.PromptLeakPolicy(options.PromptLeak) : null;
         FailOpenStages = new HashSet<string>(options.FailOpen, StringComparer.Ordinal);
+        PromptInjection = options.PromptInjection.IsActive && adapter.Name == ProtocolNames.OpenAi ? new Inspection.Injection.PromptInjectionPolicy(options.PromptInjection) : null;
     }
+
+    /// <summary>The prompt-injection policy of an OpenAI route; null when off.</summary>
+    public Inspection.Injection.PromptInjectionPolicy? PromptInjection { get; }
 
     public string RouteId { get; }
 

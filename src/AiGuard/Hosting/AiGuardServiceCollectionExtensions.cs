@@ -66,6 +66,7 @@ public static class AiGuardServiceCollectionExtensions
         services.AddGuardStage<Inspection.Input.ParameterPolicyStage>();
         services.AddGuardStage<Inspection.Sensitive.SensitiveDataStage>();
         services.AddGuardStage<PromptLeakStage>();
+        services.AddGuardStage<Inspection.Injection.PromptInjectionStage>();
         services.AddGuardStage<ServerHeaderScrubStage>();
         services.AddGuardStage<ProbabilityHardeningStage>();
 

@@ -32,6 +32,7 @@ public static class ProblemCodes
     public const string TokensExceedBudget = "tokens_exceed_budget";
     public const string ParameterNotAllowed = "parameter_not_allowed";
     public const string SensitiveData = "sensitive_data";
+    public const string PromptInjection = "prompt_injection";
 
     // 404: nothing behind this path
     public const string RouteNotFound = "route_not_found";
@@ -68,4 +69,7 @@ public static class ProblemCodes
     public const string AnomalyObserved = "anomaly_observed";
     public const string AnomalyFlagged = "anomaly_flagged";
     public const string AnomalyHardened = "anomaly_hardened";
+
+    // Prompt-injection verdict on a Flag route (audited, never sent as a problem)
+    public const string PromptInjectionFlagged = "prompt_injection_flagged";
 }

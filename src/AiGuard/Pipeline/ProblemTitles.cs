@@ -32,6 +32,7 @@ public static class ProblemTitles
         ProblemCodes.SensitiveData => "Request holds personal data this route does not accept",
         ProblemCodes.SensitiveDataInResponse => "Answer holds personal data this route does not pass on",
         ProblemCodes.PromptLeak => "Answer reproduces the route's protected prompt",
+        ProblemCodes.PromptInjection => "Request reads as a prompt injection or jailbreak",
         ProblemCodes.AuthenticationThrottled => "Too many failed authentications",
         ProblemCodes.BodyReadTimeout => "Request body not received in time",
         ProblemCodes.BodyTooLarge => "Request body too large",

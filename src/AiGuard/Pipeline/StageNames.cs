@@ -16,6 +16,7 @@ public static class StageNames
     public const string Parameters = "parameters";
     public const string SensitiveData = "sensitive_data";
     public const string PromptLeak = "prompt_leak";
+    public const string PromptInjection = "prompt_injection";
     public const string AnomalyAnswer = "anomaly_answer";
     public const string Parse = "parse";
     public const string Forward = "forward";

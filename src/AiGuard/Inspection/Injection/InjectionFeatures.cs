@@ -1,0 +1,574 @@
+using System.Buffers;
+using AiGuard.Inspection.Text;
+
+namespace AiGuard.Inspection.Injection;
+
+/// <summary>
+/// The prompt-injection model's feature vector, computed by the same code in training and in
+/// the gateway: hashed word unigrams and bigrams, hashed character 3- and 4-grams (both of the
+/// normalized, lower-cased text, digits read as 0, each block log-scaled and L2-normalized), then
+/// the rule families' hit counts and a few statistics of the text.
+/// </summary>
+public static class InjectionFeatures
+{
+    /// <summary>Version of this vector; a model trained on another version is refused.</summary>
+    public const string SchemaVersion = "injection-1";
+
+    public const int WordBits = 13;
+    public const int CharBits = 13;
+    public const int WordBuckets = 1 << WordBits;
+    public const int CharBuckets = 1 << CharBits;
+
+    /// <summary>Where the named (rule and statistic) features start.</summary>
+    public const int DenseOffset = WordBuckets + CharBuckets;
+
+    /// <summary>Names of the rule and statistic features, in column order after the hashed blocks.</summary>
+    public static IReadOnlyList<string> DenseNames { get; } =
+    [
+        "override", "late_override", "extraction", "system_mention", "your_instructions", "persona", "policy_evasion",
+        "refusal_suppression", "chat_template", "role_labels", "dialogue_lines", "authority", "roleplay", "obfuscation_words",
+        "harm", "output_control", "exfiltration", "now_on", "invisible", "tags", "homoglyphs", "leet", "decoded",
+        "compatibility_share", "log_length", "punctuation_share", "bracket_share", "upper_share", "digit_share", "log_lines",
+        "common_word_share", "mixed_case_share", "word_length", "second_person_share", "delimiters", "questions",
+    ];
+
+    /// <summary>How many rule and statistic features follow the hashed blocks (<see cref="DenseNames"/>).</summary>
+    public const int DenseCount = 36;
+
+    /// <summary>The width of the vector.</summary>
+    public const int Count = DenseOffset + DenseCount;
+
+    /// <summary>Index of a named feature.</summary>
+    public static int IndexOf(string name)
+    {
+        for (var i = 0; i < DenseNames.Count; i++)
+        {
+            if (DenseNames[i] == name)
+            {
+                return DenseOffset + i;
+            }
+        }
+
+        throw new ArgumentException($"No injection feature is named '{name}'.", nameof(name));
+    }
+}
+
+/// <summary>Rule families an injection can belong to; named in audit details.</summary>
+[Flags]
+public enum InjectionFamilies
+{
+    None = 0,
+    Override = 1 << 0,
+    Extraction = 1 << 1,
+    Persona = 1 << 2,
+    PolicyEvasion = 1 << 3,
+    RefusalSuppression = 1 << 4,
+    ChatTemplate = 1 << 5,
+    ManyShot = 1 << 6,
+    Authority = 1 << 7,
+    Obfuscation = 1 << 8,
+    Exfiltration = 1 << 9,
+    TokenSoup = 1 << 10,
+    OutputControl = 1 << 11,
+}
+
+/// <summary>
+/// One feature vector and the scratch to compute it; reused call after call (not thread-safe).
+/// Only the entries a text touched are cleared before the next one, so a short prompt costs
+/// what it touches, not the width of the vector.
+/// </summary>
+public sealed class InjectionFeatureVector
+{
+    private const int MaxWordLength = 32;
+
+    private static readonly SearchValues<string> TemplateMarkers = SearchValues.Create(
+        [
+            "<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|endoftext|>", "<|eot_id|>",
+            "<|start_header_id|>", "<|end_header_id|>", "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "</s>", "### instruction",
+            "### system", "### response", "### input", "[system]", "<system>", "</system>", "{system}", "[system note",
+            "system note:", "(system", "#system", "begin reprogramming", "end of prompt", "[end of", "<|", "|>", "system override",
+            "new instructions", "begin new instructions", "[user]", "[assistant]", "</user>", "<user>", "</context>", "<instructions>",
+        ],
+        StringComparison.OrdinalIgnoreCase);
+
+    private readonly int[] _touched;
+    private int _touchedCount;
+
+    /// <summary>A vector over <paramref name="values"/> (zeroed, <see cref="InjectionFeatures.Count"/> wide), or a new array.</summary>
+    public InjectionFeatureVector(float[]? values = null)
+    {
+        if (values is not null && values.Length != InjectionFeatures.Count)
+        {
+            throw new ArgumentException($"The vector needs {InjectionFeatures.Count} values, got {values.Length}.", nameof(values));
+        }
+
+        Values = values ?? new float[InjectionFeatures.Count];
+        _touched = new int[InjectionFeatures.DenseOffset];
+    }
+
+    /// <summary>The dense vector (zero where the text touched nothing).</summary>
+    public float[] Values { get; }
+
+    /// <summary>The rule families the last text hit.</summary>
+    public InjectionFamilies Families { get; private set; }
+
+    /// <summary>
+    /// A floor under the model's score from rules alone, for the one combination benign prompts do
+    /// not make: a jailbreak persona (DAN, developer mode, unfiltered...) told to drop its rules or
+    /// its refusals. In-the-wild jailbreak templates are scarce in the training corpora, so this
+    /// does not wait for the model to have seen them. 0 when it does not apply.
+    /// </summary>
+    public float RuleScore { get; private set; }
+
+    /// <summary>The indices of the hashed blocks the last text touched (not sorted).</summary>
+    public ReadOnlySpan<int> Touched => _touched.AsSpan(0, _touchedCount);
+
+    /// <summary>Zeroes what the last text set.</summary>
+    public void Clear()
+    {
+        foreach (var index in Touched)
+        {
+            Values[index] = 0;
+        }
+
+        _touchedCount = 0;
+        Values.AsSpan(InjectionFeatures.DenseOffset).Clear();
+        Families = InjectionFamilies.None;
+        RuleScore = 0;
+    }
+
+    /// <summary>Computes the features of <paramref name="text"/> (a piece of a normalized text) into <see cref="Values"/>.</summary>
+    public void Compute(ReadOnlySpan<char> text, in NormalizationFindings findings)
+    {
+        Clear();
+        var state = new Counts();
+        Span<char> word = stackalloc char[MaxWordLength];
+        var wordLength = 0;
+        var wordTooLong = false;
+        var wordUpperInside = false;
+        ulong prevWordHash = 0;
+        ulong window = 0;
+        var windowFill = 0;
+        var lastWasSpace = true;
+        var lineStart = true;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var c = i < text.Length ? text[i] : ' ';
+            if (i < text.Length)
+            {
+                Stat(c, ref state);
+                if (lineStart && !char.IsWhiteSpace(c))
+                {
+                    RoleLabel(text[i..], ref state);
+                    lineStart = false;
+                }
+
+                if (c == '\n')
+                {
+                    lineStart = true;
+                    state.Lines++;
+                }
+            }
+
+            var lower = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c < 0x80 ? c : char.ToLowerInvariant(c);
+            if (char.IsAsciiDigit(lower))
+            {
+                lower = '0';
+            }
+
+            // Character n-grams over the lower-cased text with whitespace runs read as one space.
+            var space = char.IsWhiteSpace(lower);
+            if (!(space && lastWasSpace) && i < text.Length)
+            {
+                window = (window << 16) | (space ? ' ' : lower);
+                windowFill++;
+                if (windowFill >= 3)
+                {
+                    AddHashed(Mix((window & 0xFFFF_FFFF_FFFFUL) ^ 0x3000_0000_0000_0000UL), InjectionFeatures.CharBits, InjectionFeatures.WordBuckets);
+                }
+
+                if (windowFill >= 4)
+                {
+                    AddHashed(Mix(window ^ 0x4000_0000_0000_0000UL), InjectionFeatures.CharBits, InjectionFeatures.WordBuckets);
+                }
+            }
+
+            lastWasSpace = space;
+
+            if (char.IsLetterOrDigit(c) || c is '\'' && wordLength > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+            {
+                if (wordLength < MaxWordLength)
+                {
+                    word[wordLength] = lower;
+                }
+                else
+                {
+                    wordTooLong = true;
+                }
+
+                wordUpperInside |= wordLength > 0 && char.IsUpper(c) && char.IsLower(text[i - 1]);
+                wordLength++;
+                continue;
+            }
+
+            if (wordLength == 0)
+            {
+                continue;
+            }
+
+            var w = word[..Math.Min(wordLength, MaxWordLength)];
+            var hash = Fnv(w);
+            AddHashed(Mix(hash), InjectionFeatures.WordBits, 0);
+            if (prevWordHash != 0)
+            {
+                AddHashed(Mix((prevWordHash * 0x100000001B3UL) ^ hash ^ 0x2000_0000_0000_0000UL), InjectionFeatures.WordBits, 0);
+            }
+
+            prevWordHash = hash;
+            state.Words++;
+            state.WordChars += wordLength;
+            state.MixedCase += wordUpperInside ? 1 : 0;
+            if (!wordTooLong)
+            {
+                state.Common += TextNormalizer.IsCommonWord(w) ? 1 : 0;
+                Roles(w, i, text.Length, ref state);
+            }
+
+            wordLength = 0;
+            wordTooLong = false;
+            wordUpperInside = false;
+        }
+
+        state.Templates = CountTemplateMarkers(text);
+        Finish(InjectionFeatures.WordBuckets, 0);
+        Finish(InjectionFeatures.CharBuckets, InjectionFeatures.WordBuckets);
+        WriteDense(text.Length, in state, in findings);
+    }
+
+    private struct Counts
+    {
+        public int Override, LateOverride, Extraction, SystemMention, YourInstructions, Persona, PolicyEvasion, RefusalSuppression;
+        public int Templates, RoleLabels, DialogueLines, Authority, Roleplay, Obfuscation, Harm, OutputControl, Exfiltration, NowOn;
+        public int Words, WordChars, Common, MixedCase, SecondPerson, Delimiters, Questions, Lines;
+        public int Letters, Upper, Digits, Punctuation, Brackets, NonSpace;
+        public int PendingIgnore, PendingReveal, PendingNegate, PendingExfiltrate, WordIndex;
+        public WordRole RevealSaw, PrevRoles;
+        public bool PrevFromOrAre;
+        public char LastChar;
+        public int Repeat;
+    }
+
+    private static void Stat(char c, ref Counts s)
+    {
+        if (char.IsWhiteSpace(c))
+        {
+            s.LastChar = c;
+            return;
+        }
+
+        s.NonSpace++;
+        if (char.IsLetter(c))
+        {
+            s.Letters++;
+            s.Upper += char.IsUpper(c) ? 1 : 0;
+        }
+        else if (char.IsDigit(c))
+        {
+            s.Digits++;
+        }
+        else
+        {
+            s.Punctuation++;
+            switch (c)
+            {
+                case '{' or '}' or '[' or ']' or '(' or ')' or '<' or '>' or '\\' or '|' or '^' or '~' or '`' or '_':
+                    s.Brackets++;
+                    break;
+                case '?':
+                    s.Questions++;
+                    break;
+            }
+
+            // Runs of ``` --- === ### *** mark a delimiter the attack wants the model to trust.
+            if (c is '`' or '-' or '=' or '#' or '*' && c == s.LastChar)
+            {
+                s.Repeat++;
+                if (s.Repeat == 2)
+                {
+                    s.Delimiters++;
+                }
+            }
+            else
+            {
+                s.Repeat = 0;
+            }
+        }
+
+        s.LastChar = c;
+    }
+
+    /// <summary>A line that starts like a chat transcript ("System:", "### Assistant:", "Q:").</summary>
+    private static void RoleLabel(ReadOnlySpan<char> line, ref Counts s)
+    {
+        var i = 0;
+        while (i < line.Length && i < 4 && line[i] is '#' or '*' or '[' or '<' or ' ' or '-' or '>')
+        {
+            i++;
+        }
+
+        var start = i;
+        while (i < line.Length && i - start <= 10 && char.IsAsciiLetter(line[i]))
+        {
+            i++;
+        }
+
+        if (i == start || i >= line.Length || line[i] is not (':' or ']' or '>'))
+        {
+            return;
+        }
+
+        Span<char> label = stackalloc char[11];
+        var length = line[start..i].ToLowerInvariant(label);
+        if (length < 0)
+        {
+            return;
+        }
+
+        switch (label[..length])
+        {
+            case "system" or "assistant" or "developer" or "instruction" or "instructions":
+                s.RoleLabels++;
+                s.DialogueLines++;
+                break;
+            case "user" or "human" or "ai" or "bot" or "q" or "a" or "question" or "answer" or "input" or "output" or "response" or "chatgpt" or "gpt" or "model":
+                s.DialogueLines++;
+                break;
+        }
+    }
+
+    private static void Roles(ReadOnlySpan<char> word, int position, int length, ref Counts s)
+    {
+        var w = ++s.WordIndex;
+        var roles = InjectionVocabulary.Lookup.TryGetValue(word, out var found) ? found : WordRole.None;
+        var prev = s.PrevRoles;
+        if ((roles & WordRole.Ignore) != 0)
+        {
+            s.PendingIgnore = w;
+        }
+        else if ((roles & (WordRole.Instructions | WordRole.Prior | WordRole.Everything)) != 0 && s.PendingIgnore > 0 && w - s.PendingIgnore <= 6)
+        {
+            s.Override++;
+            s.LateOverride += position > length / 4 ? 1 : 0;
+            s.PendingIgnore = 0;
+        }
+
+        if (s.PendingReveal > 0 && w - s.PendingReveal <= 8)
+        {
+            s.RevealSaw |= roles;
+            if ((roles & WordRole.Instructions) != 0 && (s.RevealSaw & (WordRole.Your | WordRole.Prior | WordRole.System)) != 0)
+            {
+                s.Extraction++;
+                s.PendingReveal = 0;
+            }
+        }
+
+        if ((roles & WordRole.Reveal) != 0)
+        {
+            s.PendingReveal = w;
+            s.RevealSaw = WordRole.None;
+        }
+
+        if ((roles & WordRole.Instructions) != 0 && (prev & WordRole.System) != 0)
+        {
+            s.SystemMention++;
+        }
+
+        if ((roles & WordRole.Instructions) != 0 && (prev & WordRole.Your) != 0)
+        {
+            s.YourInstructions++;
+        }
+
+        if ((roles & WordRole.Persona) != 0 || ((roles & WordRole.Mode) != 0 && (prev & (WordRole.Persona | WordRole.Authority)) != 0))
+        {
+            s.Persona++;
+        }
+
+        if ((roles & WordRole.Policy) != 0 && s.PendingNegate > 0 && w - s.PendingNegate <= 6)
+        {
+            s.PolicyEvasion++;
+        }
+
+        if ((roles & WordRole.Refusal) != 0 && s.PendingNegate > 0 && w - s.PendingNegate <= 3)
+        {
+            s.RefusalSuppression++;
+        }
+
+        if ((roles & WordRole.Negate) != 0)
+        {
+            s.PendingNegate = w;
+        }
+
+        if ((roles & WordRole.Private) != 0 && s.PendingExfiltrate > 0 && w - s.PendingExfiltrate <= 6)
+        {
+            s.Exfiltration++;
+            s.PendingExfiltrate = 0;
+        }
+
+        if ((roles & WordRole.Exfiltrate) != 0)
+        {
+            s.PendingExfiltrate = w;
+        }
+
+        if ((roles & WordRole.Say) != 0 && (prev & WordRole.Only) != 0)
+        {
+            s.OutputControl++;
+        }
+
+        if ((roles & WordRole.Now) != 0 && s.PrevFromOrAre)
+        {
+            s.NowOn++;
+        }
+
+        s.Authority += (roles & WordRole.Authority) != 0 ? 1 : 0;
+        s.Roleplay += (roles & WordRole.Roleplay) != 0 ? 1 : 0;
+        s.Obfuscation += (roles & WordRole.Obfuscation) != 0 ? 1 : 0;
+        s.Harm += (roles & WordRole.Harm) != 0 ? 1 : 0;
+        s.SecondPerson += (roles & WordRole.Your) != 0 ? 1 : 0;
+        s.PrevFromOrAre = word is "from" or "are" or "is" or "will" or "re";
+        s.PrevRoles = roles;
+    }
+
+    private static int CountTemplateMarkers(ReadOnlySpan<char> text)
+    {
+        var count = 0;
+        while (count < 16)
+        {
+            var at = text.IndexOfAny(TemplateMarkers);
+            if (at < 0)
+            {
+                break;
+            }
+
+            count++;
+            text = text[(at + 1)..];
+        }
+
+        return count;
+    }
+
+    private void WriteDense(int length, in Counts s, in NormalizationFindings findings)
+    {
+        var dense = Values.AsSpan(InjectionFeatures.DenseOffset);
+        var words = Math.Max(1, s.Words);
+        var nonSpace = Math.Max(1, s.NonSpace);
+        ReadOnlySpan<float> values =
+        [
+            Log(s.Override), Log(s.LateOverride), Log(s.Extraction), Log(s.SystemMention), Log(s.YourInstructions), Log(s.Persona),
+            Log(s.PolicyEvasion), Log(s.RefusalSuppression), Log(s.Templates), Log(s.RoleLabels), Log(s.DialogueLines), Log(s.Authority),
+            Log(s.Roleplay), Log(s.Obfuscation), Log(s.Harm), Log(s.OutputControl), Log(s.Exfiltration), Log(s.NowOn),
+            Log(findings.Invisible), Log(findings.Tags), Log(findings.Homoglyphs), Log(findings.Leet), Log(findings.Decoded),
+            Math.Min(1f, findings.Compatibility / (float)Math.Max(1, length)),
+            MathF.Log(1 + length) / 10f,
+            s.Punctuation / (float)nonSpace,
+            s.Brackets / (float)nonSpace,
+            s.Upper / (float)Math.Max(1, s.Letters),
+            s.Digits / (float)nonSpace,
+            MathF.Log(1 + s.Lines) / 5f,
+            s.Common / (float)words,
+            s.MixedCase / (float)words,
+            Math.Min(2f, s.WordChars / (float)words / 10f),
+            s.SecondPerson / (float)words,
+            Log(s.Delimiters),
+            Log(s.Questions),
+        ];
+        values.CopyTo(dense);
+
+        var families = InjectionFamilies.None;
+        families |= s.Override > 0 ? InjectionFamilies.Override : 0;
+        families |= s.Extraction > 0 || s.SystemMention > 0 ? InjectionFamilies.Extraction : 0;
+        families |= s.Persona > 0 ? InjectionFamilies.Persona : 0;
+        families |= s.PolicyEvasion > 0 ? InjectionFamilies.PolicyEvasion : 0;
+        families |= s.RefusalSuppression > 0 ? InjectionFamilies.RefusalSuppression : 0;
+        families |= s.Templates > 0 || s.RoleLabels > 0 ? InjectionFamilies.ChatTemplate : 0;
+        families |= s.DialogueLines >= 6 ? InjectionFamilies.ManyShot : 0;
+        families |= s.Authority > 0 ? InjectionFamilies.Authority : 0;
+        families |= findings.Any || s.Obfuscation > 0 ? InjectionFamilies.Obfuscation : 0;
+        families |= s.Exfiltration > 0 ? InjectionFamilies.Exfiltration : 0;
+        families |= s.OutputControl > 0 ? InjectionFamilies.OutputControl : 0;
+        families |= s.Words >= 8 && s.Punctuation > 0.15 * nonSpace && s.Common < 0.3 * words ? InjectionFamilies.TokenSoup : 0;
+        Families = families;
+        RuleScore = s.Persona > 0 && (s.PolicyEvasion > 0 || s.RefusalSuppression > 0) ? PersonaJailbreakScore : 0;
+    }
+
+    /// <summary>The score a persona told to drop its rules gets from the rules alone.</summary>
+    public const float PersonaJailbreakScore = 0.95f;
+
+    private static float Log(int count) => MathF.Log(1 + count);
+
+    private void AddHashed(ulong hash, int bits, int offset)
+    {
+        var index = offset + (int)(hash >> (64 - bits));
+        var sign = (hash & 1) == 0 ? 1f : -1f;
+        ref var value = ref Values[index];
+        if (value == 0)
+        {
+            _touched[_touchedCount++] = index;
+        }
+
+        value += sign;
+        if (value == 0)
+        {
+            // Cancelled by a colliding n-gram of the other sign: kept (almost) zero but nonzero, so it is listed once.
+            value = float.Epsilon;
+        }
+    }
+
+    /// <summary>Log-scales the block's counts and scales the block to unit length.</summary>
+    private void Finish(int buckets, int offset)
+    {
+        var sum = 0f;
+        foreach (var index in Touched)
+        {
+            if (index >= offset && index < offset + buckets)
+            {
+                ref var value = ref Values[index];
+                value = MathF.CopySign(MathF.Log(1 + MathF.Abs(value)), value);
+                sum += value * value;
+            }
+        }
+
+        if (sum <= 0)
+        {
+            return;
+        }
+
+        var scale = 1f / MathF.Sqrt(sum);
+        foreach (var index in Touched)
+        {
+            if (index >= offset && index < offset + buckets)
+            {
+                Values[index] *= scale;
+            }
+        }
+    }
+
+    private static ulong Fnv(ReadOnlySpan<char> word)
+    {
+        var hash = 0xCBF29CE484222325UL;
+        foreach (var c in word)
+        {
+            hash = (hash ^ c) * 0x100000001B3UL;
+        }
+
+        return hash;
+    }
+
+    private static ulong Mix(ulong key)
+    {
+        key ^= key >> 33;
+        key *= 0xFF51AFD7ED558CCDUL;
+        key ^= key >> 33;
+        key *= 0xC4CEB9FE1A85EC53UL;
+        return key ^ (key >> 33);
+    }
+}

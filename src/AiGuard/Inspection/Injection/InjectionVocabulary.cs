@@ -1,0 +1,73 @@
+namespace AiGuard.Inspection.Injection;
+
+/// <summary>What a word can play in an attack phrase; a word may have several roles.</summary>
+[Flags]
+internal enum WordRole : uint
+{
+    None = 0,
+    Ignore = 1 << 0,        // ignore, disregard, forget, override...
+    Prior = 1 << 1,         // previous, above, earlier, original...
+    Instructions = 1 << 2,  // instructions, rules, prompt, directions...
+    System = 1 << 3,        // system, hidden, initial, developer...
+    Reveal = 1 << 4,        // repeat, reveal, print, show...
+    Persona = 1 << 5,       // dan, jailbreak, unfiltered, uncensored...
+    Policy = 1 << 6,        // ethical, guidelines, policy, restrictions...
+    Negate = 1 << 7,        // no, not, never, without, free...
+    Refusal = 1 << 8,       // refuse, apologize, warning, disclaimer...
+    Authority = 1 << 9,     // developer, admin, sudo, maintenance, debug...
+    Roleplay = 1 << 10,     // pretend, roleplay, simulate, imagine, act...
+    Obfuscation = 1 << 11,  // base64, rot13, decode, reverse, concatenate...
+    Harm = 1 << 12,         // bomb, malware, steal, poison...
+    Your = 1 << 13,         // your, you
+    Only = 1 << 14,         // only, just, exactly, solely
+    Say = 1 << 15,          // say, print, output, respond, reply, write
+    Exfiltrate = 1 << 16,   // send, email, forward, upload
+    Private = 1 << 17,      // password, credentials, history, secret, key
+    Mode = 1 << 18,         // mode, persona, character
+    Everything = 1 << 19,   // everything, all, anything
+    Now = 1 << 20,          // now, henceforth, onwards
+}
+
+/// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
+internal static class InjectionVocabulary
+{
+    private static readonly Dictionary<string, WordRole> Roles = Build();
+
+    /// <summary>Roles of a lower-case word (looked up without allocating).</summary>
+    public static readonly Dictionary<string, WordRole>.AlternateLookup<ReadOnlySpan<char>> Lookup = Roles.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static Dictionary<string, WordRole> Build()
+    {
+        var roles = new Dictionary<string, WordRole>(StringComparer.Ordinal);
+        void Add(WordRole role, string words)
+        {
+            foreach (var word in words.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                roles[word] = roles.GetValueOrDefault(word) | role;
+            }
+        }
+
+        Add(WordRole.Ignore, "ignore ignoring ignored disregard disregarding forget forgetting override overriding bypass bypassing skip abandon discard dismiss neglect drop omit nevermind overwrite erase delete reset supersede");
+        Add(WordRole.Prior, "previous previously prior above earlier preceding foregoing original initial before former old existing given current aforementioned");
+        Add(WordRole.Instructions, "instruction instructions instructed prompt prompts prompting rule rules direction directions directive directives guideline guidelines command commands order orders context programming programmed constraint constraints restriction restrictions training task tasks message messages text policies policy configuration settings");
+        Add(WordRole.System, "system system's hidden initial internal secret confidential underlying developer pre-prompt preprompt sys");
+        Add(WordRole.Reveal, "repeat reveal print show display output tell leak share recite dump disclose echo expose list spell write return give provide copy relay summarize translate");
+        Add(WordRole.Persona, "dan jailbreak jailbreaks jailbroken jailbreaking dude stan aim antidan unfiltered uncensored unrestricted unlimited unbound amoral unethical immoral lawless rogue evil chaos devmode godmode ranti betterdan maximum");
+        Add(WordRole.Policy, "ethical ethics moral morals morality confines guidelines guideline policy policies openai openai's content filter filters filtering censorship censored restriction restrictions restricted limitations limits rules safety safeguards guardrails boundaries principles values laws legal legality");
+        Add(WordRole.Negate, "no not never without free don't dont doesn't cannot can't won't wont isn't aren't nor zero none neither lack bypass beyond unbound");
+        Add(WordRole.Refusal, "refuse refuses refusal refusing decline declining apologize apologise apology apologies sorry warning warnings disclaimer disclaimers caveat caveats reject censor lecture moralize");
+        Add(WordRole.Authority, "developer developers admin administrator sudo root maintenance debug debugging diagnostic superuser operator creator engineer owner anthropic openai authorized override");
+        Add(WordRole.Roleplay, "pretend pretending roleplay role-play role play act acting simulate simulating simulation imagine hypothetical hypothetically fictional fiction scenario character persona impersonate emulate");
+        Add(WordRole.Obfuscation, "base64 b64 rot13 rot-13 rot1 caesar cipher decode decoded decoding encode encoded encoding hex hexadecimal reverse reversed backwards concatenate concatenation combine variable variables payload split token tokens morse binary ascii unicode leetspeak");
+        Add(WordRole.Harm, "bomb bombs explosive explosives weapon weapons gun guns firearm kill killing murder poison poisoning drug drugs meth cocaine heroin hack hacking hacker malware ransomware virus keylogger exploit exploits phishing steal stealing theft fraud counterfeit launder laundering terrorist terrorism suicide self-harm blackmail extort extortion stalk harass toxic racist hate illegal illicit nuclear bioweapon smuggle trafficking");
+        Add(WordRole.Your, "your you you're yourself yours");
+        Add(WordRole.Only, "only just exactly solely simply verbatim");
+        Add(WordRole.Say, "say print output respond reply write answer type return state");
+        Add(WordRole.Exfiltrate, "send email e-mail forward upload post transmit exfiltrate webhook");
+        Add(WordRole.Private, "password passwords credential credentials history conversation secret secrets key keys token tokens api personal data");
+        Add(WordRole.Mode, "mode modes persona character personality");
+        Add(WordRole.Everything, "everything all anything any");
+        Add(WordRole.Now, "now henceforth onwards onward forward");
+        return roles;
+    }
+}

@@ -1,0 +1,308 @@
+using AiGuard.Anomaly;
+using AiGuard.Inspection.Text;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AiGuard.Inspection.Injection;
+
+/// <summary>What the detector found in one text: the model's score (the highest over the text's windows) and the rule families hit.</summary>
+/// <param name="Score">0 = plain prompt, 1 = injection or jailbreak.</param>
+/// <param name="Families">Rule families hit in the window with the highest score (and obfuscation found anywhere).</param>
+public readonly record struct InjectionVerdict(float Score, InjectionFamilies Families);
+
+/// <summary>
+/// Prompt-injection and jailbreak detection: normalizes a text (<see cref="TextNormalizer"/>),
+/// computes <see cref="InjectionFeatures"/> over windows of it and scores each window with the
+/// pinned ONNX model; the text's score is the highest window's. Thread-safe; dispose to release
+/// the model once no call is running.
+/// </summary>
+public sealed class PromptInjectionDetector : IDisposable
+{
+    /// <summary>Texts longer than this are scored in overlapping windows, so an injection inside a long document is not diluted.</summary>
+    public const int WindowChars = 1500;
+
+    /// <summary>Step between windows (windows overlap by <see cref="WindowChars"/> minus this).</summary>
+    public const int WindowStep = 1000;
+
+    /// <summary>At most this many characters of one text are inspected (its start and its end, half each).</summary>
+    public const int MaxInspectedChars = 256 * 1024;
+
+    /// <summary>What the ML.NET export names the calibrated probability; a hand-built model may name it <c>score</c>.</summary>
+    private static readonly string[] OutputNames = [AnomalyModelMetadata.OutputName, AnomalyModelMetadata.ProbabilityOutputName];
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string _outputName;
+    private readonly long[] _outputShape;
+    private readonly Scratch?[] _pool = new Scratch?[Environment.ProcessorCount * 2];
+    private int _disposed;
+    private int _callsInFlight;
+
+    private PromptInjectionDetector(InferenceSession session, string outputName, long[] outputShape, string path, string sha256, InjectionModelManifest manifest)
+    {
+        _session = session;
+        _outputName = outputName;
+        _outputShape = outputShape;
+        ModelPath = path;
+        Sha256 = sha256;
+        Manifest = manifest;
+    }
+
+    public string ModelPath { get; }
+
+    public string Sha256 { get; }
+
+    public InjectionModelManifest Manifest { get; }
+
+    /// <summary>The tuned threshold of the manifest.</summary>
+    public float Threshold => Manifest.Threshold;
+
+    /// <summary>
+    /// Loads a model and its manifest (<c>x.manifest.json</c> beside <c>x.onnx</c>, required: it
+    /// holds the threshold); refuses a file whose SHA-256 differs from the pin or the manifest's,
+    /// and a model of another feature version or width.
+    /// </summary>
+    public static PromptInjectionDetector Load(string path, string? pinnedSha256 = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new InjectionModelException($"Prompt-injection model '{path}' does not exist.");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        var sha256 = ModelFileHash.Compute(bytes);
+        if (!string.IsNullOrWhiteSpace(pinnedSha256)
+            && !string.Equals(pinnedSha256.Trim().Replace("sha256:", string.Empty, StringComparison.OrdinalIgnoreCase), sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InjectionModelException($"Refusing prompt-injection model '{path}': its SHA-256 is {sha256}, the pin is {pinnedSha256.Trim()}.");
+        }
+
+        var manifestPath = InjectionModelManifest.PathFor(path);
+        if (!File.Exists(manifestPath))
+        {
+            throw new InjectionModelException($"Prompt-injection model '{path}' has no manifest '{manifestPath}' (it holds the feature version and the threshold).");
+        }
+
+        InjectionModelManifest manifest;
+        try
+        {
+            manifest = InjectionModelManifest.Read(manifestPath);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new InjectionModelException(e.Message, e);
+        }
+
+        if (!string.Equals(manifest.ModelSha256, sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InjectionModelException($"Prompt-injection manifest '{manifestPath}' describes a file with SHA-256 {manifest.ModelSha256}, but '{path}' has {sha256}.");
+        }
+
+        if (manifest.FeatureSchemaVersion != InjectionFeatures.SchemaVersion)
+        {
+            throw new InjectionModelException($"Prompt-injection model '{path}' was trained on features '{manifest.FeatureSchemaVersion}'; this gateway computes '{InjectionFeatures.SchemaVersion}'. Retrain it (aiguard guard train).");
+        }
+
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(bytes, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InjectionModelException($"Cannot load prompt-injection model '{path}': {e.Message}", e);
+        }
+
+        try
+        {
+            if (!session.InputMetadata.TryGetValue(AnomalyModelMetadata.InputName, out var input)
+                || input.Dimensions.Length != 2 || input.Dimensions[1] != InjectionFeatures.Count)
+            {
+                throw new InjectionModelException($"Prompt-injection model '{path}' must take '{AnomalyModelMetadata.InputName}' float32 [N, {InjectionFeatures.Count}].");
+            }
+
+            var outputName = OutputNames.FirstOrDefault(session.OutputMetadata.ContainsKey)
+                ?? throw new InjectionModelException($"Prompt-injection model '{path}' has no output named {string.Join(" or ", OutputNames)}.");
+            var rank = session.OutputMetadata[outputName].Dimensions.Length;
+            return new PromptInjectionDetector(session, outputName, rank == 2 ? [1, 1] : [1], path, sha256, manifest);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Normalizes and scores one text.</summary>
+    public InjectionVerdict Inspect(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxInspectedChars)
+        {
+            text = string.Concat(text.AsSpan(0, MaxInspectedChars / 2), "\n", text.AsSpan(text.Length - MaxInspectedChars / 2));
+        }
+
+        var normalized = TextNormalizer.Normalize(text);
+        return Score(normalized);
+    }
+
+    /// <summary>Scores an already normalized text, window by window.</summary>
+    public InjectionVerdict Score(in NormalizedText normalized)
+    {
+        Enter();
+        var scratch = Rent();
+        try
+        {
+            var text = normalized.Text.AsSpan();
+            var best = new InjectionVerdict(-1, InjectionFamilies.None);
+            var any = InjectionFamilies.None;
+            for (var start = 0; start < text.Length || start == 0; start += WindowStep)
+            {
+                var length = WindowLength(text.Length, start);
+                scratch.Features.Compute(text.Slice(start, length), normalized.Findings);
+                var score = Math.Max(scratch.Run(_session, _runOptions), scratch.Features.RuleScore);
+                any |= scratch.Features.Families & InjectionFamilies.Obfuscation;
+                if (score > best.Score)
+                {
+                    best = new InjectionVerdict(score, scratch.Features.Families);
+                }
+
+                if (start + length >= text.Length)
+                {
+                    break;
+                }
+            }
+
+            return best with { Families = best.Families | any };
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InjectionModelException($"Scoring with prompt-injection model '{ModelPath}' failed: {e.Message}", e);
+        }
+        finally
+        {
+            scratch.Features.Clear();
+            Return(scratch);
+            Interlocked.Decrement(ref _callsInFlight);
+        }
+    }
+
+    /// <summary>The windows a text of this length is scored in: the whole text up to <see cref="WindowChars"/> + 500 characters, else overlapping windows.</summary>
+    public static IEnumerable<(int Start, int Length)> Windows(int length)
+    {
+        for (var start = 0; ; start += WindowStep)
+        {
+            var window = WindowLength(length, start);
+            yield return (start, window);
+            if (start + window >= length)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The length of the window at <paramref name="start"/>: the rest of the text when it is short enough, else <see cref="WindowChars"/>.</summary>
+    private static int WindowLength(int length, int start) =>
+        length - start <= WindowChars + (start == 0 ? 500 : 0) ? length - start : WindowChars;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var wait = default(SpinWait);
+        while (Volatile.Read(ref _callsInFlight) != 0)
+        {
+            wait.SpinOnce();
+        }
+
+        for (var i = 0; i < _pool.Length; i++)
+        {
+            Interlocked.Exchange(ref _pool[i], null)?.Dispose();
+        }
+
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _callsInFlight);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _callsInFlight);
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+    }
+
+    private Scratch Rent()
+    {
+        for (var i = 0; i < _pool.Length; i++)
+        {
+            var item = _pool[i];
+            if (item is not null && Interlocked.CompareExchange(ref _pool[i], null, item) == item)
+            {
+                return item;
+            }
+        }
+
+        return new Scratch(_session, _outputName, _outputShape);
+    }
+
+    private void Return(Scratch scratch)
+    {
+        for (var i = 0; i < _pool.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _pool[i], scratch, null) is null)
+            {
+                return;
+            }
+        }
+
+        scratch.Dispose();
+    }
+
+    /// <summary>One caller's feature vector, pinned and bound once as the model's input, and its output.</summary>
+    private sealed class Scratch : IDisposable
+    {
+        private readonly float[] _output = GC.AllocateArray<float>(1, pinned: true);
+        private readonly OrtValue _inputValue;
+        private readonly OrtValue _outputValue;
+        private readonly OrtIoBinding _binding;
+
+        public Scratch(InferenceSession session, string outputName, long[] outputShape)
+        {
+            Features = new InjectionFeatureVector(GC.AllocateArray<float>(InjectionFeatures.Count, pinned: true));
+            _inputValue = OrtValue.CreateTensorValueFromMemory(Features.Values, [1, InjectionFeatures.Count]);
+            _outputValue = OrtValue.CreateTensorValueFromMemory(_output, outputShape);
+            _binding = session.CreateIoBinding();
+            _binding.BindInput(AnomalyModelMetadata.InputName, _inputValue);
+            _binding.BindOutput(outputName, _outputValue);
+        }
+
+        public InjectionFeatureVector Features { get; }
+
+        public float Run(InferenceSession session, RunOptions options)
+        {
+            session.RunWithBinding(options, _binding);
+            return _output[0];
+        }
+
+        public void Dispose()
+        {
+            _binding.Dispose();
+            _inputValue.Dispose();
+            _outputValue.Dispose();
+        }
+    }
+}

@@ -141,4 +141,26 @@ public class StreamHoldbackTests
             Assert.EndsWith("Keep it safe.", sent.ToString(), StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("Pay ４１１１ １１１１ １１１１ １１１１ now.")]
+    [InlineData("Pay 4111​1111​1111​1111 now.")]
+    public void A_card_in_fullwidth_digits_or_split_by_invisible_characters_is_held_and_redacted_in_any_pieces(string text)
+    {
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["CreditCard"] = SensitiveAction.Redact } });
+        foreach (var size in new[] { 1, 2, 3, 5 })
+        {
+            var holdback = new StreamHoldback();
+            var sent = new StringBuilder();
+            for (var start = 0; start < text.Length; start += size)
+            {
+                var release = holdback.Push(text.Substring(start, Math.Min(size, text.Length - start)), start + size >= text.Length, policy.Find);
+                var redacted = Redact(release);
+                holdback.Sent(redacted);
+                sent.Append(redacted);
+            }
+
+            Assert.Equal("Pay [CREDIT_CARD] now.", sent.ToString());
+        }
+    }
 }

@@ -71,9 +71,31 @@ public sealed class SensitiveDataPolicy
     /// <summary>What an answer's entity of this type gets.</summary>
     public SensitiveAction ResponseActionFor(PiiType type) => _responseActions[(int)type];
 
-    /// <summary>The entities in a text, in order, not overlapping: secrets first, then personal data outside them.</summary>
+    /// <summary>
+    /// The entities in a text, in order, not overlapping: secrets first, then personal data
+    /// outside them. A text with invisible characters or compatibility forms (fullwidth digits) is
+    /// inspected folded (<see cref="Text.MappedFold"/>) and the spans mapped back to the original.
+    /// </summary>
     /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
     public List<PiiMatch> Find(string text)
+    {
+        if (!Text.MappedFold.Needed(text))
+        {
+            return FindPlain(text);
+        }
+
+        var fold = Text.MappedFold.Of(text);
+        var matches = FindPlain(fold.Text);
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var (start, end) = fold.Original(matches[i].Start, matches[i].End);
+            matches[i] = matches[i] with { Start = start, Length = end - start };
+        }
+
+        return matches;
+    }
+
+    private List<PiiMatch> FindPlain(string text)
     {
         var pii = _findsPii ? Detector.Find(text) : [];
         if (Secrets is null)

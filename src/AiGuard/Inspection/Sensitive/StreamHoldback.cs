@@ -127,7 +127,7 @@ public sealed class StreamHoldback
 
         // Groups of a spaced number before it ("4111 1111 ", "+44 20 7946 ", "GB29 NWBK "), one blank apart.
         var held = start;
-        while (held >= 2 && text[held - 1] == ' ' && !char.IsWhiteSpace(text[held - 2]))
+        while (held >= 2 && IsGroupSeparator(text[held - 1]) && !char.IsWhiteSpace(text[held - 2]))
         {
             var groupEnd = held - 1;
             var groupStart = groupEnd;
@@ -149,7 +149,10 @@ public sealed class StreamHoldback
 
     /// <summary>Whether a trailing run (possibly empty: the text ends in a blank) could be the next group of a number.</summary>
     private static bool CouldContinueNumber(ReadOnlySpan<char> run) =>
-        run.IsEmpty || (run.Length <= MaxGroupLength && IsNumberGroup(run)) || char.IsAsciiDigit(run[0]) || run[0] is '(' or '+';
+        run.IsEmpty || (run.Length <= MaxGroupLength && IsNumberGroup(run)) || char.IsDigit(run[0]) || run[0] is '(' or '+' or '＋' or '（';
+
+    /// <summary>One blank between groups (a space, a no-break or ideographic space), not a line break.</summary>
+    private static bool IsGroupSeparator(char c) => char.IsWhiteSpace(c) && c is not ('\n' or '\r');
 
     /// <summary>A group of a spaced card, phone, IBAN or id: short, of digits, capitals and number punctuation.</summary>
     private static bool IsNumberGroup(ReadOnlySpan<char> group)
@@ -162,11 +165,11 @@ public sealed class StreamHoldback
         var digits = 0;
         foreach (var c in group)
         {
-            if (char.IsAsciiDigit(c))
+            if (char.IsDigit(c))
             {
                 digits++;
             }
-            else if (!char.IsAsciiLetterUpper(c) && c is not ('(' or ')' or '+' or '-' or '.' or '/'))
+            else if (!char.IsUpper(c) && c is not ('(' or ')' or '+' or '-' or '.' or '/') && !IsInvisible(c))
             {
                 return false;
             }
@@ -175,6 +178,9 @@ public sealed class StreamHoldback
         // Capitals alone only as an IBAN's group of four ("NWBK") or its country ("GB").
         return digits > 0 || group.Length <= 4;
     }
+
+    /// <summary>Format characters (zero-width spaces and joiners) an adversary slips between digits.</summary>
+    private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 
     /// <summary>What can be passed on now and the entities in it (positions relative to <see cref="Text"/>).</summary>
     public readonly record struct Release(string Text, List<PiiMatch> Matches);

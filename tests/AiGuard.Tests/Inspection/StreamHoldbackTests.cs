@@ -8,8 +8,9 @@ public class StreamHoldbackTests
     private static readonly PiiDetector Detector = new();
 
     /// <summary>Streams <paramref name="text"/> in pieces of <paramref name="size"/> characters; returns what the client would get, redacted, and the longest wait.</summary>
-    private static (string Sent, int MaxHeld) Stream(string text, int size)
+    private static (string Sent, int MaxHeld) Stream(string text, int size, Func<string, List<PiiMatch>>? find = null)
     {
+        find ??= Detector.Find;
         var holdback = new StreamHoldback();
         var sent = new StringBuilder();
         var maxHeld = 0;
@@ -17,7 +18,7 @@ public class StreamHoldbackTests
         {
             var piece = text.Substring(start, Math.Min(size, text.Length - start));
             var final = start + size >= text.Length;
-            var release = holdback.Push(piece, final, Detector.Find);
+            var release = holdback.Push(piece, final, find);
             var redacted = Redact(release);
             holdback.Sent(redacted);
             sent.Append(redacted);
@@ -126,19 +127,11 @@ public class StreamHoldbackTests
 
         foreach (var size in new[] { 3, 17, 64 })
         {
-            var holdback = new StreamHoldback();
-            var sent = new StringBuilder();
-            for (var start = 0; start < text.Length; start += size)
-            {
-                var release = holdback.Push(text.Substring(start, Math.Min(size, text.Length - start)), start + size >= text.Length, policy.Find);
-                var redacted = Redact(release);
-                holdback.Sent(redacted);
-                sent.Append(redacted);
-            }
+            var (sent, _) = Stream(text, size, policy.Find);
 
-            Assert.DoesNotContain(body[..20], sent.ToString(), StringComparison.Ordinal);
-            Assert.Contains("[SECRET]", sent.ToString(), StringComparison.Ordinal);
-            Assert.EndsWith("Keep it safe.", sent.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(body[..20], sent, StringComparison.Ordinal);
+            Assert.Contains("[SECRET]", sent, StringComparison.Ordinal);
+            Assert.EndsWith("Keep it safe.", sent, StringComparison.Ordinal);
         }
     }
 
@@ -150,17 +143,7 @@ public class StreamHoldbackTests
         var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["CreditCard"] = SensitiveAction.Redact } });
         foreach (var size in new[] { 1, 2, 3, 5 })
         {
-            var holdback = new StreamHoldback();
-            var sent = new StringBuilder();
-            for (var start = 0; start < text.Length; start += size)
-            {
-                var release = holdback.Push(text.Substring(start, Math.Min(size, text.Length - start)), start + size >= text.Length, policy.Find);
-                var redacted = Redact(release);
-                holdback.Sent(redacted);
-                sent.Append(redacted);
-            }
-
-            Assert.Equal("Pay [CREDIT_CARD] now.", sent.ToString());
+            Assert.Equal("Pay [CREDIT_CARD] now.", Stream(text, size, policy.Find).Sent);
         }
     }
 }

@@ -83,23 +83,10 @@ public sealed class PromptLeakStage : IGuardStage
     /// <summary>The leak watch of each choice of one streamed answer; the protected prompts are resolved once.</summary>
     private sealed class StreamState
     {
-        private readonly List<(int Index, LeakWatch Watch)> _choices = new(1);
+        private readonly ChoiceStates<LeakWatch> _choices = new();
         private PromptSequences[]? _prompts;
 
-        public LeakWatch For(int index, PromptLeakPolicy policy, Func<PromptSequences[]> prompts)
-        {
-            foreach (var (i, watch) in _choices)
-            {
-                if (i == index)
-                {
-                    return watch;
-                }
-            }
-
-            _prompts ??= prompts();
-            var created = new LeakWatch(policy, _prompts);
-            _choices.Add((index, created));
-            return created;
-        }
+        public LeakWatch For(int index, PromptLeakPolicy policy, Func<PromptSequences[]> prompts) =>
+            _choices.For(index, () => new LeakWatch(policy, _prompts ??= prompts()));
     }
 }

@@ -213,24 +213,11 @@ public sealed class SensitiveDataStage : IGuardStage
     /// <summary>The hold-back of each choice of one streamed answer.</summary>
     private sealed class StreamState
     {
-        private readonly List<(int Index, StreamHoldback Holdback)> _choices = new(1);
+        private readonly Output.ChoiceStates<StreamHoldback> _choices = new();
 
         /// <summary>Characters held back over all choices.</summary>
-        public int Pending => _choices.Sum(c => c.Holdback.PendingLength);
+        public int Pending => _choices.All.Sum(h => h.PendingLength);
 
-        public StreamHoldback For(int index)
-        {
-            foreach (var (i, holdback) in _choices)
-            {
-                if (i == index)
-                {
-                    return holdback;
-                }
-            }
-
-            var created = new StreamHoldback();
-            _choices.Add((index, created));
-            return created;
-        }
+        public StreamHoldback For(int index) => _choices.For(index, static () => new StreamHoldback());
     }
 }

@@ -203,6 +203,9 @@ public sealed class ReferenceLearner
     /// <summary>Counts one more client among the contributors.</summary>
     public void CountClient() => Interlocked.Increment(ref _clients);
 
+    /// <summary>Clients that contributed so far.</summary>
+    public int Clients => Volatile.Read(ref _clients);
+
     /// <summary>Adds one row of <see cref="Width"/> values; non-finite values count as 0.</summary>
     public void Add(ReadOnlySpan<double> row)
     {

@@ -9,6 +9,12 @@ namespace AiGuard.Anomaly;
 /// of each client, so no single client can make up most of it, and none used before
 /// <see cref="AnomalyReferenceOptions.MinClients"/> clients contributed).
 /// </summary>
+/// <remarks>
+/// At most <see cref="MaxLearners"/> model and width pairs are learnt. When the table is full, a
+/// new pair takes the place of the learner that is not ready yet and has the fewest clients: a
+/// flood of made-up models or shapes (one client each) churns among themselves and never
+/// displaces a model that is in use (ready, or with more clients than the newcomers).
+/// </remarks>
 public sealed class TensorReferences
 {
     /// <summary>Most model and width pairs learnt at once; a flood of made-up model names cannot grow memory past it.</summary>
@@ -51,8 +57,9 @@ public sealed class TensorReferences
 
         if (!_learners.TryGetValue((name, width), out var learner))
         {
-            if (_learners.Count >= MaxLearners)
+            if (_learners.Count >= MaxLearners && !EvictOne())
             {
+                // A table of models in use takes no newcomer.
                 return;
             }
 
@@ -65,6 +72,23 @@ public sealed class TensorReferences
         }
 
         learner.Add(row);
+    }
+
+    /// <summary>Removes a not-ready learner of at most one client (a made-up shape), the one with the fewest; false when there is none.</summary>
+    private bool EvictOne()
+    {
+        (string, int)? victim = null;
+        var fewest = int.MaxValue;
+        foreach (var (key, learner) in _learners)
+        {
+            if (learner.Current is null && learner.Clients < fewest)
+            {
+                victim = key;
+                fewest = learner.Clients;
+            }
+        }
+
+        return victim is { } chosen && fewest <= 1 && _learners.TryRemove(chosen, out _);
     }
 
     /// <summary>What is learnt so far, per model and width (for status and tests).</summary>

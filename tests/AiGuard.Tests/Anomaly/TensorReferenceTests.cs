@@ -128,6 +128,28 @@ public sealed class TensorReferenceTests
     }
 
     [Fact]
+    public void A_flood_of_made_up_shapes_churns_among_itself_and_never_displaces_a_model_in_use()
+    {
+        var references = new TensorReferences(new Dictionary<string, TensorReference>(), new AnomalyReferenceOptions { MinClients = 8, MinRows = 64 });
+        var random = new Random(11);
+        foreach (var (client, rowIndex) in Enumerable.Range(0, 3).SelectMany(c => Enumerable.Range(0, 8).Select(r => (c, r))))
+        {
+            // A real model still learning: three clients so far, not ready.
+            references.Learn("iris", 4, [random.NextDouble(), random.NextDouble(), random.NextDouble(), random.NextDouble()], rowIndex);
+        }
+
+        var row = new double[4];
+        for (var i = 0; i < 10_000; i++)
+        {
+            references.Learn("made-up-" + i, 4, row, 0);
+        }
+
+        Assert.Equal(TensorReferences.MaxLearners, references.Learnt.Count());
+        Assert.Contains(references.Learnt, l => l.Model == "iris" && l.Rows == 24);
+        Assert.Contains(references.Learnt, l => l.Model == "made-up-9999");
+    }
+
+    [Fact]
     public void One_absurd_row_does_not_poison_a_learnt_reference()
     {
         var learner = new ReferenceLearner(4, minClients: 1, minRows: 2);

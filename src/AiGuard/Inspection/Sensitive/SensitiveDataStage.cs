@@ -116,9 +116,6 @@ public sealed class SensitiveDataStage : IGuardStage
         StringBuilder? account = null;
         foreach (var text in response.Texts)
         {
-            var field = response.IsStreamChunk
-                ? string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.content")
-                : string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].message.content");
             string released;
             List<PiiMatch> matches;
             try
@@ -144,9 +141,18 @@ public sealed class SensitiveDataStage : IGuardStage
                     StatusCodes.Status403Forbidden,
                     ProblemCodes.SensitiveDataInResponse,
                     $"The model's answer holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect, so it is not passed on.",
-                    field);
+                    AnswerField(response, text));
             }
 
+            if (matches.Count == 0 && text.IsWritable)
+            {
+                // The common event: nothing found, the text goes out as released.
+                stream?.For(text.Index).Sent(released);
+                text.Text = released;
+                continue;
+            }
+
+            var field = AnswerField(response, text);
             foreach (var match in matches)
             {
                 if (policy.ResponseActionFor(match.Type) == SensitiveAction.Block)
@@ -172,6 +178,11 @@ public sealed class SensitiveDataStage : IGuardStage
 
         return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
     }
+
+    /// <summary>The field of an answer's text, named only when a decision names it.</summary>
+    private static string AnswerField(InferenceResponse response, GeneratedText text) => response.IsStreamChunk
+        ? string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.content")
+        : string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].message.content");
 
     private static GuardDecision EventStreamFilterRefusal(string field) => GuardDecision.Refuse(
         StatusCodes.Status502BadGateway, ProblemCodes.UpstreamInvalidResponse, "An event of the model server's stream has a choice without a message to carry its text, so held-back text could not be written.", field);

@@ -74,7 +74,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         {
             if (name.SequenceEqual("object"u8) && reader.TokenType == JsonTokenType.String)
             {
-                isChunk = reader.GetString("object") == "chat.completion.chunk";
+                isChunk = reader.ValueTextEquals("chat.completion.chunk");
             }
             else if (name.SequenceEqual("model"u8) && reader.TokenType == JsonTokenType.String)
             {

@@ -274,6 +274,122 @@ public sealed class SecretDetectorTests
         Parallel.For(0, 64, _ => Assert.Equal(first, Detector.Find(text)));
     }
 
+    public static TheoryData<string, string> MoreProviderTokens() => new()
+    {
+        { "nuget-api-key", "oy2" + Fake(Lower + Digits, 43, 101) },
+        { "tavily-api-key", "tvly-" + Fake(Alnum, 32, 102) },
+        { "tavily-api-key", "tvly-dev-" + Fake(Alnum, 32, 103) },
+        { "dependency-track-api-key", "odt_" + Fake(Alnum, 32, 104) },
+        { "firecrawl-api-key", "fc-" + Fake(Hex, 32, 105) },
+        { "sourcegraph-token", "sgp_" + Fake(Hex, 16, 106) + "_" + Fake(Hex, 40, 107) },
+        { "segment-token", "sgp_" + Fake(Alnum, 64, 108) },
+        { "dynatrace-token", "dt0c01." + Fake(Upper + Digits, 24, 109) + "." + Fake(Upper + Digits, 64, 110) },
+        { "adobe-client-secret", "p8e-" + Fake(Alnum, 32, 111) },
+        { "twitch-token", "oauth:" + Fake(Lower + Digits, 30, 112) },
+        { "twitter-bearer-token", new string('A', 22) + Fake(Alnum, 20, 113) + "%3D" + Fake(Alnum, 50, 114) },
+        { "artifactory-token", "AKCp" + Fake(Alnum, 69, 115) },
+        { "sonarqube-token", "squ_" + Fake(Hex, 40, 116) },
+        { "appsync-api-key", "da2-" + Fake(Lower + Digits, 26, 117) },
+        { "stackhawk-api-key", "hawk." + Fake(Alnum, 20, 118) + "." + Fake(Alnum, 20, 119) },
+        { "alibaba-access-key-id", "LTAI" + Fake(Alnum, 20, 120) },
+        { "newrelic-key", "NRAK-" + Fake(Upper + Digits, 27, 121) },
+        { "newrelic-key", "NRIQ-" + Fake(Base64Url, 32, 122) },
+        { "newrelic-key", "px-api-" + Guid.Parse("3c6f1d2e-8a4b-4f7c-9e21-5b0d7a6c4e19").ToString() },
+        { "docker-hub-token", "dckr_oat_" + Fake(Base64Url, 32, 123) },
+        { "terraform-token", Fake(Lower + Digits, 14, 124) + ".atlasv1." + Fake(Base64Url, 67, 125) },
+        { SecretKinds.SlackToken, "xoxp-" + Fake(Digits, 11, 126) + "-" + Fake(Digits, 12, 127) + "-" + Fake(Digits, 13, 128) + "-" + Fake(Hex, 32, 129) },
+        { SecretKinds.Jwt, Base64UrlJson("{\n  \"alg\": \"RS256\"\n}") + "." + Fake(Base64Url, 60, 130) + "." + Fake(Base64Url, 43, 131) },
+        { SecretKinds.Jwt, Base64UrlJson("{\"typ\": \"TCV2\"}") + "." + Fake(Base64Url, 36, 132) + "." + Fake(Base64Url, 48, 133) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MoreProviderTokens))]
+    public void More_provider_formats_are_found_by_format_alone(string kind, string token)
+    {
+        Assert.Equal([(kind, token)], Find($"it failed with {token} so I pasted it here"));
+        Assert.Equal([(kind, token)], Find($"TOOL_CONFIG=\"{token}\""));
+    }
+
+    [Fact]
+    public void Marker_formats_truenas_telegram_after_bot_and_thingsboard_paths_are_found()
+    {
+        var truenas = "7-" + Fake(Alnum, 64, 140);
+        Assert.Equal([("truenas-api-key", truenas)], Find($"{{\"method\": \"auth.login_with_api_key\", \"params\": [\"{truenas}\"]}}"));
+        var bot = Fake(Digits, 10, 141) + ":AA" + Fake(Base64Url, 33, 142);
+        Assert.Equal([("telegram-bot-token", bot)], Find($"https://api.telegram.org/bot{bot}/getMe"));
+        var device = Fake(Alnum, 20, 143);
+        Assert.Equal([("thingsboard-access-token", device)], Find($"curl -X POST https://tb.example.net/api/v1/{device}/telemetry -d '{{\"t\": 21}}'"));
+    }
+
+    [Fact]
+    public void Passwords_passed_to_credential_constructors_are_found()
+    {
+        Assert.Equal([(SecretKinds.Password, "Kx7-walrus")], Find("var entry = new DirectoryEntry(\"LDAP://dc01.corp.example\", \"corp\\\\svc\",\n    \"Kx7-walrus\");"));
+        Assert.Equal([(SecretKinds.Password, "m4ple#Leaf")], Find("client.Credentials = new NetworkCredential(\"mailer\", \"m4ple#Leaf\");"));
+        Assert.Empty(Find("client.Credentials = new NetworkCredential(\"mailer\", \"<password>\");"));
+    }
+
+    [Fact]
+    public void Provider_specific_names_reporter_ids_crumbs_and_okta_ssws()
+    {
+        var reporter = Fake(Hex, 64, 150);
+        Assert.Equal([(SecretKinds.GenericHighEntropy, reporter)], Find($"env:\n  CC_TEST_REPORTER_ID: {reporter}\n"));
+        var crumb = Fake(Hex, 32, 151);
+        Assert.Equal([(SecretKinds.GenericHighEntropy, crumb)], Find($"curl -H 'Jenkins-Crumb:{crumb}' https://ci.example.net/job/x/build"));
+        var okta = "00" + Fake(Base64Url, 40, 152);
+        Assert.Equal([(SecretKinds.AuthorizationHeader, okta)], Find($"Authorization: SSWS {okta}"));
+        var vault = "s." + Fake(Alnum, 24, 153);
+        Assert.Equal([("vault-token", vault)], Find($"VAULT_TOKEN=\"{vault}\""));
+    }
+
+    [Theory]
+    [InlineData("xoxb-" + "not-a-real-token-at-all")]                    // no numeric team id
+    [InlineData("NRAK-" + "ABC123")]                                     // 27 after NRAK-
+    [InlineData("tvly-" + "abc")]
+    [InlineData("sgp_" + "0123")]
+    public void Near_miss_provider_prefixes_are_not_tokens(string value)
+    {
+        Assert.Empty(Find($"it failed with {value} here"));
+    }
+
+    [Fact]
+    public void Near_misses_assigned_to_secret_names_are_not_reported_through_the_generic_path()
+    {
+        // The provider's prefix, but not its length or alphabet.
+        Assert.Empty(Find($"apikey: hvb.{Fake(Alnum, 37, 160)}"));
+        Assert.Empty(Find($"SLACK_TOKEN=xoxb-{Fake(Alnum, 30, 161)}"));
+        Assert.Empty(Find($"NEW_RELIC_API_KEY=NRAK-{Fake(Upper + Digits, 31, 162)}"));
+        Assert.Empty(Find($"GITHUB_TOKEN=ghp_{Fake(Alnum, 30, 163)}"));
+        // Vault tokens before 1.10 are "s." or "r." and 24 characters.
+        Assert.Empty(Find($"VAULT_CLIENT_TOKEN=\"s.{Fake(Alnum, 26, 164)}\""));
+        Assert.Empty(Find($"VAULT_CLIENT_TOKEN=\"r.{Fake(Alnum, 21, 165)}\""));
+        // An AWS secret access key is 40 base64 characters.
+        Assert.Empty(Find($"export AWS_SECRET_ACCESS_KEY={Fake(Hex, 42, 166)}"));
+        Assert.Equal(SecretKinds.AwsSecretAccessKey, Assert.Single(Find($"export AWS_SECRET_ACCESS_KEY={Fake(Alnum + "+/", 40, 167)}")).Kind);
+    }
+
+    [Theory]
+    [InlineData("AKIAIOSFODNN7EXAMPLE")]
+    [InlineData("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    [InlineData("ghp_0123456789abcdefghijklmnopqrstuvwxyz")]
+    [InlineData("A3T0ABCDEFGHIJKLMNOP")]
+    [InlineData("sk_live_YOUR_SECRET_KEY_GOES_1N_HERE_99")]
+    [InlineData("npm_000000000000000000000000000000000000")]
+    public void Documentation_tokens_with_words_sequences_or_repeats_are_not_reported(string token)
+    {
+        Assert.Empty(Find($"token = \"{token}\""));
+        Assert.Empty(Find($"see {token} in the docs"));
+    }
+
+    [Fact]
+    public void A_jwt_needs_a_json_header()
+    {
+        var notJson = Base64UrlJson("eyes only, not a header") + "." + Fake(Base64Url, 40, 170) + "." + Fake(Base64Url, 40, 171);
+        Assert.Empty(Find($"value {notJson} here"));
+        var noAlg = Base64UrlJson("{\"kid\": \"1\"}") + "." + Fake(Base64Url, 40, 172) + "." + Fake(Base64Url, 40, 173);
+        Assert.Empty(Find($"value {noAlg} here"));
+    }
+
     private static List<SecretMatch> FindOrRefuse(string text)
     {
         try

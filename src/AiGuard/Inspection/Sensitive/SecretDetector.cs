@@ -86,6 +86,7 @@ public sealed partial class SecretDetector
             "AK", "AS", "AB", "AC", "A3", "gh", "gi", "gl", "GR", "xo", "xa", "ht", "sk", "rk", "wh", "AI", "ya", "1/", "GO", "SK", "SG", "ke",
             "np", "py", "hf", "ap", "sh", "do", "HR", "da", "ey", "AG", "AT", "PM", "sq", "EA", "hv", "dp", "sl", "NR", "sn", "dc", "ai",
             "li", "gs", "pp", "r8", "ts", "ps", "sb", "fi", "ru", "ls", "pu", "nt", "se", "$2", "$1", "$5", "$6", "$a", "$k",
+            "oy", "tv", "od", "fc", "sg", "dt", "p8", "oa", "cm", "ci", "ha", "LT", "AA", "px", "ew",
         }.Select(p => (p[0] << 16) | p[1]),
     ];
 
@@ -104,7 +105,24 @@ public sealed partial class SecretDetector
 
     /// <summary>Names that say the value after them is a credential (case-insensitive, inside an identifier).</summary>
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
-        ["pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "login"], StringComparison.OrdinalIgnoreCase);
+        ["pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "login", "crumb", "reporter_id"], StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Prefixes that only providers' tokens start with. A value with one of them that the provider
+    /// pattern did not take (wrong length or alphabet: a near miss, a truncated or made-up token)
+    /// is not reported through the generic path either.
+    /// </summary>
+    private static readonly string[] ProviderPrefixes =
+    [
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "xoxb-", "xoxp-",
+        "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_", "sk-ant-", "sk-proj-",
+        "sk-svcacct-", "sk-admin-", "AIza", "ya29.", "GOCSPX-", "SG.", "npm_", "pypi-", "hf_", "api_org_", "shpat_", "shpss_", "shpca_",
+        "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "HRKU-", "dapi", "glsa_", "glc_", "AGE-SECRET-KEY-", "ATATT3", "PMAK-", "sq0atp-",
+        "sq0csp-", "hvs.", "hvb.", "hvr.", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "NRAK-", "NRAA-", "NRII-", "NRIQ-", "NRJS-", "NRRA-",
+        "sntrys_", "sntryu_", "dckr_pat_", "dckr_oat_", "lin_api_", "gsk_", "xai-", "pplx-", "r8_", "tskey-", "pscale_", "sbp_", "figd_",
+        "rubygems_", "lsv2_", "ntn_", "tvly-", "odt_", "fc-", "sgp_", "dt0c01.", "p8e-", "AKCp", "cmVmd", "sqp_", "squ_", "sqa_", "da2-",
+        "hawk.", "LTAI", "AKIA", "ASIA", "px-api-", "px-dep-", "sk.eyJ",
+    ];
 
     /// <summary>Values that only stand for a secret (lower case, looked for inside the value).</summary>
     private static readonly string[] PlaceholderParts =
@@ -127,7 +145,7 @@ public sealed partial class SecretDetector
         + @"(?<aws_access_key_id>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9]))"
         + @"|(?<github_token>gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9])|github_pat_[A-Za-z0-9_]{70,255})"
         + @"|(?<gitlab_token>gl(?:pat|dt|rt|ptt|ft|soat|imt|agent|oas|cbt|ffct)-[A-Za-z0-9_-]{20,64}|GR1348941[A-Za-z0-9_-]{20,64})"
-        + @"|(?<slack_token>xox[abposre]-[A-Za-z0-9-]{10,250}|xapp-[0-9]-[A-Za-z0-9-]{20,250})"
+        + @"|(?<slack_token>xox[abposr]-(?:[0-9]{1,2}-)?[0-9]{6,14}-[A-Za-z0-9-]{10,250}|xoxe\.xox[bp]-[0-9]-[A-Za-z0-9]{140,180}|xoxe-[0-9]-[A-Za-z0-9]{130,160}|xapp-[0-9]{1,16}-[A-Za-z0-9+/-]{20,250})"
         + @"|(?<slack_webhook>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,200})"
         + @"|(?<stripe_key>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247}|whsec_[A-Za-z0-9+/=]{24,100})"
         + @"|(?<anthropic_api_key>sk-ant-(?:api|admin|oat|ort)[0-9]{2}-[A-Za-z0-9_-]{32,250})"
@@ -147,7 +165,7 @@ public sealed partial class SecretDetector
         + @"|(?<heroku_api_key>HRKU-[A-Za-z0-9_-]{58,72})"
         + @"|(?<databricks_token>dapi[0-9a-f]{32}(?:-[0-9])?(?![A-Za-z0-9]))"
         + @"|(?<mapbox_secret_token>sk\.eyJ[A-Za-z0-9_-]{20,512}\.[A-Za-z0-9_-]{20,512})"
-        + @"|(?<jwt>eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096})"
+        + @"|(?<jwt>eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,4096}|e[yw][A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{16,8192}\.[A-Za-z0-9_-]{16,4096}(?![A-Za-z0-9_.-]))"
         + @"|(?<grafana_token>glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,2}|eyJrIjoi[A-Za-z0-9]{40,400}={0,2})"
         + @"|(?<age_secret_key>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})"
         + @"|(?<atlassian_api_token>ATATT3[A-Za-z0-9_=-]{150,300})"
@@ -156,11 +174,11 @@ public sealed partial class SecretDetector
         + @"|(?<vault_token>hv[sbr]\.[A-Za-z0-9_-]{90,400})"
         + @"|(?<doppler_token>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})"
         + @"|(?<dropbox_token>sl\.[A-Za-z0-9_-]{100,400})"
-        + @"|(?<newrelic_key>NR(?:AK|AA|II|IQ|JS)-[A-Za-z0-9_-]{19,40})"
+        + @"|(?<newrelic_key>(?:NRAK-[A-Z0-9]{27}|NRAA-[a-f0-9]{27}|NRI[IQ]-[A-Za-z0-9_-]{32}|NRJS-[a-f0-9]{19}|NRRA-[a-f0-9]{42})(?![A-Za-z0-9_-])|px-(?:api|dep)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
         + @"|(?<sentry_token>sntry[us]_[A-Za-z0-9_=+/.-]{40,400})"
         + @"|(?<teams_webhook>https://[a-z0-9.-]{0,64}(?:outlook\.office|webhook\.office)\.com/webhookb?2?/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"
         + @"|(?<discord_webhook>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,80})"
-        + @"|(?<docker_hub_token>dckr_pat_[A-Za-z0-9_-]{27})"
+        + @"|(?<docker_hub_token>dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,32})"
         + @"|(?<adafruit_io_key>aio_[A-Za-z0-9]{28}(?![A-Za-z0-9]))"
         + @"|(?<linear_api_key>lin_api_[A-Za-z0-9]{40})"
         + @"|(?<groq_api_key>gsk_[A-Za-z0-9]{52})"
@@ -175,6 +193,22 @@ public sealed partial class SecretDetector
         + @"|(?<langsmith_api_key>lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})"
         + @"|(?<pulumi_token>pul-[a-f0-9]{40})"
         + @"|(?<notion_token>ntn_[A-Za-z0-9]{40,50}|secret_[A-Za-z0-9]{43}(?![A-Za-z0-9]))"
+        + @"|(?<nuget_api_key>oy2[a-z0-9]{43}(?![A-Za-z0-9]))"
+        + @"|(?<tavily_api_key>tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<dependency_track_api_key>odt_[A-Za-z0-9_]{32,64}(?![A-Za-z0-9]))"
+        + @"|(?<firecrawl_api_key>fc-[a-f0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<sourcegraph_token>sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9]))"
+        + @"|(?<segment_token>sgp_[A-Za-z0-9]{64}(?![A-Za-z0-9]))"
+        + @"|(?<dynatrace_token>dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64})"
+        + @"|(?<adobe_client_secret>p8e-[A-Za-z0-9_-]{32}(?![A-Za-z0-9]))"
+        + @"|(?<twitch_token>oauth:[a-z0-9]{30}(?![A-Za-z0-9]))"
+        + @"|(?<twitter_bearer_token>A{22}[A-Za-z0-9%]{30,160})"
+        + @"|(?<artifactory_token>AKCp[A-Za-z0-9]{69}(?![A-Za-z0-9])|cmVmd[A-Za-z0-9]{59}(?![A-Za-z0-9]))"
+        + @"|(?<sonarqube_token>sq[pau]_[a-f0-9]{40}(?![A-Za-z0-9]))"
+        + @"|(?<appsync_api_key>da2-[a-z0-9]{26}(?![A-Za-z0-9]))"
+        + @"|(?<cratesio_token>cio[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<stackhawk_api_key>hawk\.[A-Za-z0-9_-]{20}\.[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-]))"
+        + @"|(?<alibaba_access_key_id>LTAI[A-Za-z0-9]{20}(?![A-Za-z0-9]))"
         + @"|(?<password_hash>\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[156]\$(?:rounds=[0-9]{1,7}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}|\$argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,9},t=[0-9]{1,5},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,256}|\$krb5(?:asrep|tgs)\$[0-9]{1,3}\$[^\s""']{32,8192})"
         + @")",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,
@@ -191,8 +225,24 @@ public sealed partial class SecretDetector
     [GeneratedRegex(@"\G(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex AzureClientSecretPattern();
 
-    [GeneratedRegex(@"\G(?<![A-Za-z0-9:])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    [GeneratedRegex(@"\G(?:(?<=bot)|(?<![A-Za-z0-9:]))[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex TelegramPattern();
+
+    /// <summary>HCP Terraform / Terraform Enterprise API tokens: 14 characters, <c>.atlasv1.</c>, 60-70 more.</summary>
+    [GeneratedRegex(@"\G(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}(?![A-Za-z0-9_=-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    private static partial Regex TerraformPattern();
+
+    /// <summary>TrueNAS API keys: a numeric key id, '-', 64 letters and digits.</summary>
+    [GeneratedRegex(@"\G[1-9][0-9]{0,3}-[A-Za-z0-9]{64}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    private static partial Regex TrueNasPattern();
+
+    /// <summary>Passwords as positional arguments of .NET credential constructors: <c>new NetworkCredential("user", "pass")</c>, <c>new DirectoryEntry("LDAP://...", "user", "pass")</c>.</summary>
+    [GeneratedRegex(@"(?:DirectoryEntry\(\s*""[^""\n]{0,512}""\s*,|NetworkCredential\()\s*""[^""\n]{1,128}""\s*,\s*""(?<value>[^""\n]{1,128})""", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
+    private static partial Regex CredentialConstructorPattern();
+
+    /// <summary>ThingsBoard device access tokens in the documented HTTP device API path.</summary>
+    [GeneratedRegex(@"/api/v1/(?<value>[A-Za-z0-9]{20})/(?:telemetry|attributes|rpc|claim)", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
+    private static partial Regex ThingsBoardPattern();
 
     /// <summary><c>curl -u user:password</c>, <c>--user user:password</c>, <c>-u user -p password</c> (PsExec, many CLIs): the password.</summary>
     [GeneratedRegex(@"(?<![A-Za-z0-9-])(?:(?:-u|--user)[ =]+['""]?[^\s:'""$]{1,128}:(?<value>[^\s'""]{1,128})|-u[ ]+[^\s]{1,128}[ ]+-p[ ]+(?<value>[^\s'""]{1,128}))", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
@@ -231,6 +281,32 @@ public sealed partial class SecretDetector
         if (span.IndexOfAny(Keywords) >= 0)
         {
             AddAssignments(found);
+        }
+
+        if (span.Contains("DirectoryEntry(", StringComparison.Ordinal) || span.Contains("NetworkCredential(", StringComparison.Ordinal))
+        {
+            foreach (Match match in CredentialConstructorPattern().Matches(text))
+            {
+                found.Count();
+                var value = match.Groups["value"];
+                if (IsPasswordLiteral(value.ValueSpan, "password", quoted: true))
+                {
+                    found.Add(SecretKinds.Password, value.Index, value.Length);
+                }
+            }
+        }
+
+        if (span.Contains("/api/v1/", StringComparison.Ordinal))
+        {
+            foreach (Match match in ThingsBoardPattern().Matches(text))
+            {
+                found.Count();
+                var value = match.Groups["value"];
+                if (HasDigitAndLetter(value.ValueSpan) && !IsDocumentationValue(value.ValueSpan))
+                {
+                    found.Add("thingsboard-access-token", value.Index, value.Length);
+                }
+            }
         }
 
         if (span.Contains("-u ", StringComparison.Ordinal) || span.Contains("--user", StringComparison.Ordinal))
@@ -279,6 +355,7 @@ public sealed partial class SecretDetector
         AddBefore(found, "AZDO", 76, 76, AzureDevOpsPattern(), SecretKinds.AzureDevOpsToken);
         AddBefore(found, "Q~", 4, 4, AzureClientSecretPattern(), SecretKinds.AzureClientSecret);
         AddBefore(found, ":AA", 8, 10, TelegramPattern(), "telegram-bot-token");
+        AddBefore(found, ".atlasv1.", 14, 14, TerraformPattern(), "terraform-token");
     }
 
     /// <summary>Each occurrence of <paramref name="marker"/>: the anchored pattern tried <paramref name="nearest"/> to <paramref name="farthest"/> characters before it.</summary>
@@ -307,8 +384,21 @@ public sealed partial class SecretDetector
         var text = found.Text;
         for (var at = start; at < end - 7; at++)
         {
-            if ((at > start && char.IsAsciiLetterOrDigit(text[at - 1])) || !ProviderStarts.Contains((text[at] << 16) | text[at + 1]))
+            if (at > start && char.IsAsciiLetterOrDigit(text[at - 1]))
             {
+                continue;
+            }
+
+            if (!ProviderStarts.Contains((text[at] << 16) | text[at + 1]))
+            {
+                if (char.IsAsciiDigit(text[at]) && end - at >= 66 && TrueNasPattern().Match(text, at) is { Success: true } key
+                    && HasDigitAndLetter(key.ValueSpan) && HasMixedCase(key.ValueSpan) && !IsDocumentationValue(key.ValueSpan))
+                {
+                    found.Count();
+                    found.Add("truenas-api-key", key.Index, key.Length);
+                    at = key.Index + key.Length - 1;
+                }
+
                 continue;
             }
 
@@ -324,11 +414,16 @@ public sealed partial class SecretDetector
                 if (match.Groups[ProviderGroups[g]].Success)
                 {
                     var kind = ProviderKinds[g];
-                    if (kind != SecretKinds.SkApiKey || HasDigitAndLetter(match.ValueSpan[3..]))
+                    var value = match.ValueSpan;
+                    if ((kind != SecretKinds.SkApiKey || HasDigitAndLetter(value[3..]))
+                        && (kind != SecretKinds.Jwt || IsJwtHeader(value))
+                        && !IsDocumentationValue(kind == "twitter-bearer-token" ? value.TrimStart('A') : value))
                     {
                         found.Add(kind, match.Index, match.Length);
-                        at = match.Index + match.Length - 1;
                     }
+
+                    // A token in a documentation or placeholder form is skipped whole (not read again from inside).
+                    at = match.Index + match.Length - 1;
 
                     break;
                 }
@@ -530,6 +625,9 @@ public sealed partial class SecretDetector
         }
     }
 
+    private static readonly SearchValues<char> AsciiLettersAndDigits = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+    private static readonly SearchValues<char> AwsSecretChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+
     private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
     /// <summary>
@@ -576,6 +674,7 @@ public sealed partial class SecretDetector
 
         return lower.Contains("token", StringComparison.Ordinal) || lower.Contains("key", StringComparison.Ordinal) || lower.Contains("auth", StringComparison.Ordinal)
             || lower.Contains("credential", StringComparison.Ordinal) || lower.Contains("login", StringComparison.Ordinal)
+            || lower.Contains("crumb", StringComparison.Ordinal) || lower.EndsWith("reporter_id", StringComparison.Ordinal)
             ? NameClass.Token
             : NameClass.None;
     }
@@ -598,7 +697,9 @@ public sealed partial class SecretDetector
             start--;
         }
 
-        return start > 0 && MetadataParts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name[start..end]);
+        // A CI reporter id (CodeClimate's CC_TEST_REPORTER_ID) is a write credential despite its name.
+        return start > 0 && MetadataParts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name[start..end])
+            && !name.EndsWith("reporter_id", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Examines one name; returns where the keyword search goes on (after the value it read, so a quoted value is not read as a name).</summary>
@@ -814,9 +915,36 @@ public sealed partial class SecretDetector
             return end;
         }
 
+        // A provider's prefix on a value its pattern did not take: a near miss, not reported here.
+        // (When the pattern did take it, the provider match already covers the value.)
+        foreach (var prefix in ProviderPrefixes)
+        {
+            if (value.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return end;
+            }
+        }
+
         var lowerName = name.ToString().ToLowerInvariant();
+        if (value.Length > 2 && value[1] == '.' && value[0] is 's' or 'r' && value[2..].IndexOfAnyExcept(AsciiLettersAndDigits) < 0)
+        {
+            // Vault service and recovery tokens before 1.10: "s." or "r." and 24 letters and digits.
+            if (value.Length != 26)
+            {
+                return end;
+            }
+
+            result = "vault-token";
+        }
+
         if (lowerName.Contains("aws", StringComparison.Ordinal) && lowerName.Contains("secret", StringComparison.Ordinal))
         {
+            // An AWS secret access key is 40 base64 characters; another length or alphabet is not one.
+            if (value.Length != 40 || value.IndexOfAnyExcept(AwsSecretChars) >= 0)
+            {
+                return end;
+            }
+
             result = SecretKinds.AwsSecretAccessKey;
         }
         else if (lowerName.Contains("heroku", StringComparison.Ordinal))
@@ -871,7 +999,7 @@ public sealed partial class SecretDetector
     private static int Scheme(string text, int p, int end = -1)
     {
         end = end < 0 ? text.Length : end;
-        foreach (var word in (ReadOnlySpan<string>)["Bearer ", "Basic ", "token ", "Token "])
+        foreach (var word in (ReadOnlySpan<string>)["Bearer ", "Basic ", "token ", "Token ", "SSWS "])
         {
             if (end - p > word.Length && text.AsSpan(p, word.Length).Equals(word, StringComparison.OrdinalIgnoreCase))
             {
@@ -1193,6 +1321,71 @@ public sealed partial class SecretDetector
 
     private static bool HasDigitAndLetter(ReadOnlySpan<char> value) =>
         value.IndexOfAnyInRange('0', '9') >= 0 && (value.IndexOfAnyInRange('a', 'z') >= 0 || value.IndexOfAnyInRange('A', 'Z') >= 0);
+
+    private static bool HasMixedCase(ReadOnlySpan<char> value) =>
+        value.IndexOfAnyInRange('a', 'z') >= 0 && value.IndexOfAnyInRange('A', 'Z') >= 0;
+
+    /// <summary>
+    /// A token as documentation writes one, not as a provider issues it: it says so (EXAMPLE,
+    /// xxxx, your, sample, dummy, fake, placeholder, redacted), or it holds a run of 8 ascending
+    /// characters (12345678, abcdefgh) or of 10 equal ones. A random token of the provider's
+    /// alphabet has neither by chance.
+    /// </summary>
+    internal static bool IsDocumentationValue(ReadOnlySpan<char> value)
+    {
+        foreach (var word in (ReadOnlySpan<string>)["example", "xxxx", "your", "sample", "dummy", "fake", "placeholder", "redacted"])
+        {
+            if (value.Contains(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        int ascending = 1, same = 1;
+        for (var i = 1; i < value.Length; i++)
+        {
+            ascending = char.IsAsciiLetterOrDigit(value[i]) && value[i] == value[i - 1] + 1 ? ascending + 1 : 1;
+            same = value[i] == value[i - 1] ? same + 1 : 1;
+            if (ascending >= 8 || same >= 10)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The first part of a JWT decodes (base64url) to a JSON object header with "alg" or "typ".</summary>
+    private static bool IsJwtHeader(ReadOnlySpan<char> token)
+    {
+        var dot = token.IndexOf('.');
+        if (dot is < 8 or > 1024)
+        {
+            return false;
+        }
+
+        Span<char> padded = stackalloc char[dot + 3];
+        token[..dot].CopyTo(padded);
+        var length = dot;
+        while (length % 4 != 0)
+        {
+            padded[length++] = '=';
+        }
+
+        for (var i = 0; i < length; i++)
+        {
+            padded[i] = padded[i] switch { '-' => '+', '_' => '/', var c => c };
+        }
+
+        Span<byte> header = stackalloc byte[768];
+        if (!Convert.TryFromBase64Chars(padded[..length], header, out var written))
+        {
+            return false;
+        }
+
+        var json = header[..written].TrimStart(" \t\r\n"u8);
+        return json.Length > 2 && json[0] == (byte)'{' && (json.IndexOf("\"alg\""u8) >= 0 || json.IndexOf("\"typ\""u8) >= 0);
+    }
 
     /// <summary>HTTP Basic credentials: base64 of "user:password".</summary>
     private static bool IsBasicCredentials(ReadOnlySpan<char> value)

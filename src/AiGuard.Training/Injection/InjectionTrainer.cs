@@ -22,7 +22,7 @@ namespace AiGuard.Training.Injection;
 public sealed record InjectionTrainingSettings(
     int Seed = 42,
     float L2 = 1e-4f,
-    double TargetFalsePositiveRate = 0.01,
+    double TargetFalsePositiveRate = 0.05,
     int Folds = 4,
     bool LeaveSourceOut = true,
     double SourceWeightExponent = 0.5);

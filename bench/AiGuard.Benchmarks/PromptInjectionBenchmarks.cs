@@ -7,7 +7,7 @@ namespace AiGuard.Benchmarks;
 /// <summary>
 /// What prompt-injection detection costs per message: the normalizer alone, and the whole
 /// detector (normalize, rules and hashed n-grams, the ONNX model per window) on the load
-/// benchmark's chat prompt and on a 4 KB document (three windows).
+/// benchmark's chat prompt and on a 4 KB document (two windows).
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]

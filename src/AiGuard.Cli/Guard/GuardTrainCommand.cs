@@ -27,6 +27,8 @@ internal static class GuardTrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of ML.NET", DefaultValueFactory = _ => defaults.Seed };
         var l2 = new Option<float>("--l2") { Description = "L2 regularization", DefaultValueFactory = _ => defaults.L2 };
         var targetFp = new Option<double>("--target-fp") { Description = "False-positive rate the threshold is tuned for (out-of-fold, averaged over benign sources and pooled)", DefaultValueFactory = _ => defaults.TargetFalsePositiveRate };
+        var byFamily = new Option<bool>("--cv-by-family") { Description = "Tune the threshold on 4-fold cross-validation by family instead of leaving one source out at a time" };
+        var sourceWeight = new Option<double>("--source-weight-exponent") { Description = "Each prompt weighs 1/size^this of its source within its class (1: sources count alike)", DefaultValueFactory = _ => defaults.SourceWeightExponent };
         var exclude = new Option<string[]>("--exclude-source") { Description = "Sources left out of training entirely", AllowMultipleArgumentsPerToken = true };
         var leaveOut = new Option<string[]>("--leave-source-out")
         {
@@ -35,14 +37,14 @@ internal static class GuardTrainCommand
         };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the report (report split per source, held-out files, leave-source-out) as markdown to this file" };
         var command = new Command("train", "Train the prompt-injection model (ML.NET logistic regression on hashed n-grams and rule features, exported to ONNX)");
-        foreach (var option in new Option[] { corpus, output, seed, l2, targetFp, exclude, leaveOut, markdown })
+        foreach (var option in new Option[] { corpus, output, seed, l2, targetFp, byFamily, sourceWeight, exclude, leaveOut, markdown })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var settings = new InjectionTrainingSettings(parse.GetValue(seed), parse.GetValue(l2), parse.GetValue(targetFp));
+            var settings = new InjectionTrainingSettings(parse.GetValue(seed), parse.GetValue(l2), parse.GetValue(targetFp), LeaveSourceOut: !parse.GetValue(byFamily), SourceWeightExponent: parse.GetValue(sourceWeight));
             var files = ReadFiles(parse.GetValue(corpus)!);
             var excluded = new HashSet<string>(parse.GetValue(exclude) ?? [], StringComparer.Ordinal);
             var training = files.SelectMany(f => f.Rows).Where(r => CorpusSplit.IsTune(r) && !excluded.Contains(r.Source)).ToList();
@@ -57,6 +59,7 @@ internal static class GuardTrainCommand
             Console.WriteLine($"Wrote {path} ({result.Onnx.Length} bytes, sha256 {result.Manifest.ModelSha256}, threshold {result.Manifest.Threshold:0.0000})");
 
             var report = new StringBuilder();
+            report.Append(OutOfFold(result, settings));
             using (var detector = PromptInjectionDetector.Load(path))
             {
                 var reportRows = PromptInjectionCli.Select(files, PromptInjectionCli.Split.Report);
@@ -81,6 +84,30 @@ internal static class GuardTrainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The out-of-fold figures the threshold was tuned on (tuning part only), per source.</summary>
+    private static string OutOfFold(InjectionTrainingResult result, InjectionTrainingSettings settings)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(settings.LeaveSourceOut ? "### Tuning part, each source scored by a model trained without it" : "### Tuning part, out-of-fold by family");
+        text.AppendLine();
+        text.AppendLine(invariant, $"Threshold {result.Manifest.Threshold:0.0000} (tuned on these scores).");
+        text.AppendLine();
+        text.AppendLine("| source | label | prompts | flagged | recall / FP rate |");
+        text.AppendLine("|---|---|---:|---:|---:|");
+        foreach (var source in result.OutOfFold)
+        {
+            text.AppendLine(invariant, $"| {source.Source} | {(source.Injection ? "injection" : "benign")} | {source.Prompts} | {source.Flagged} | {(source.Injection ? "recall " : "FP ")}{source.Rate.ToString("P1", invariant)} |");
+        }
+
+        var attacks = result.OutOfFold.Where(s => s.Injection).ToList();
+        var benign = result.OutOfFold.Where(s => !s.Injection).ToList();
+        text.AppendLine();
+        text.AppendLine(invariant, $"Recall {attacks.Sum(s => s.Flagged) / (double)attacks.Sum(s => s.Prompts):P1} pooled, {attacks.Average(s => s.Rate):P1} averaged over sources; FP {benign.Sum(s => s.Flagged) / (double)benign.Sum(s => s.Prompts):P2} pooled, {benign.Average(s => s.Rate):P2} averaged.");
+        text.AppendLine();
+        return text.ToString();
     }
 
     public static List<(string File, List<PromptSample> Rows)> ReadFiles(IEnumerable<string> paths)

@@ -12,11 +12,23 @@ namespace AiGuard.Training.Injection;
 /// <param name="Seed">Seeds ML.NET; training is deterministic for the same rows and settings.</param>
 /// <param name="L2">L2 regularization of the logistic regression.</param>
 /// <param name="TargetFalsePositiveRate">The threshold is the lowest score at which the out-of-fold false-positive rate, averaged over benign sources, stays at or below this.</param>
-/// <param name="Folds">Cross-validation folds (by family) for the out-of-fold scores the threshold is picked on.</param>
-public sealed record InjectionTrainingSettings(int Seed = 42, float L2 = 1e-4f, double TargetFalsePositiveRate = 0.01, int Folds = 4);
+/// <param name="Folds">Cross-validation folds by family, used only when <paramref name="LeaveSourceOut"/> is false.</param>
+/// <param name="LeaveSourceOut">
+/// Out-of-fold scores by leaving one source out at a time (each source is scored by a model that
+/// never saw it), so the threshold is tuned for corpora the model has not seen, not for the style
+/// of the ones it has.
+/// </param>
+/// <param name="SourceWeightExponent">Each prompt weighs 1/size^this of its source within its class: 1 = every source counts alike, 0 = every prompt.</param>
+public sealed record InjectionTrainingSettings(
+    int Seed = 42,
+    float L2 = 1e-4f,
+    double TargetFalsePositiveRate = 0.05,
+    int Folds = 4,
+    bool LeaveSourceOut = true,
+    double SourceWeightExponent = 0.5);
 
-/// <summary>A trained model: the ONNX bytes, its manifest, and the out-of-fold figures its threshold came from.</summary>
-public sealed record InjectionTrainingResult(byte[] Onnx, InjectionModelManifest Manifest);
+/// <summary>A trained model: the ONNX bytes, its manifest, and the out-of-fold figures (per source, at the tuned threshold) its threshold came from.</summary>
+public sealed record InjectionTrainingResult(byte[] Onnx, InjectionModelManifest Manifest, IReadOnlyList<SourceFigures> OutOfFold);
 
 /// <summary>
 /// Trains the prompt-injection model: <see cref="InjectionFeatures"/> of each window of each text
@@ -46,15 +58,24 @@ public static class InjectionTrainer
         var featurized = Featurize(samples);
         progress?.Invoke($"{samples.Count} prompts, {featurized.Sum(f => f.Windows.Length)} windows featurized");
 
-        // Out-of-fold scores for the threshold.
+        // Out-of-fold scores for the threshold: by source (each source scored by a model that never saw it) or by family.
         var outOfFold = new float[samples.Count];
-        for (var fold = 0; fold < settings.Folds; fold++)
+        var groups = settings.LeaveSourceOut
+            ? samples.Select(s => s.Source).Distinct().Order(StringComparer.Ordinal).ToArray()
+            : Enumerable.Range(0, settings.Folds).Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        for (var fold = 0; fold < groups.Length; fold++)
         {
             var train = new List<int>();
             var test = new List<int>();
             for (var i = 0; i < samples.Count; i++)
             {
-                (CorpusSplit.Fold(samples[i], settings.Folds) == fold ? test : train).Add(i);
+                var held = settings.LeaveSourceOut ? samples[i].Source == groups[fold] : CorpusSplit.Fold(samples[i], settings.Folds) == fold;
+                (held ? test : train).Add(i);
+            }
+
+            if (!train.Any(i => samples[i].Injection) || train.All(i => samples[i].Injection))
+            {
+                throw new ArgumentException($"Without '{groups[fold]}' the training rows have a single class.", nameof(samples));
             }
 
             var (ml, model) = Fit(samples, featurized, train, settings);
@@ -64,12 +85,17 @@ public static class InjectionTrainer
                 outOfFold[test[k]] = scores[k];
             }
 
-            progress?.Invoke($"fold {fold + 1}/{settings.Folds} scored ({test.Count} prompts)");
+            progress?.Invoke($"fold {fold + 1}/{groups.Length} ({(settings.LeaveSourceOut ? groups[fold] : "family fold " + groups[fold])}) scored ({test.Count} prompts)");
         }
 
         var (threshold, tunedFp, tunedRecall) = PickThreshold(samples, outOfFold, settings.TargetFalsePositiveRate);
         progress?.Invoke($"threshold {threshold:0.0000}: out-of-fold macro FP {tunedFp:P2}, recall {tunedRecall:P1}");
 
+        var outOfFoldFigures = samples.Select((s, i) => (s, i))
+            .GroupBy(p => (p.s.Source, p.s.Injection))
+            .OrderBy(g => g.Key.Injection ? 0 : 1).ThenBy(g => g.Key.Source, StringComparer.Ordinal)
+            .Select(g => new SourceFigures(g.Key.Source, g.Key.Injection, g.Count(), g.Count(p => outOfFold[p.i] >= threshold)))
+            .ToList();
         var all = Enumerable.Range(0, samples.Count).ToList();
         var (finalMl, finalModel) = Fit(samples, featurized, all, settings);
         var featuresOnly = finalMl.Data.LoadFromEnumerable([new FeatureRow { Features = new VBuffer<float>(InjectionFeatures.Count, 0, [], []) }]);
@@ -102,7 +128,7 @@ public static class InjectionTrainer
                 TunedRecall = tunedRecall,
             },
         };
-        return new InjectionTrainingResult(onnx, manifest);
+        return new InjectionTrainingResult(onnx, manifest, outOfFoldFigures);
     }
 
     /// <summary>
@@ -227,10 +253,11 @@ public static class InjectionTrainer
 
     private static (MLContext Ml, ITransformer Model) Fit(IReadOnlyList<PromptSample> samples, Featurized[] featurized, List<int> rows, InjectionTrainingSettings settings)
     {
-        // Benign sources count about alike (weight per prompt ~ 1/sqrt(source size)); each prompt's
-        // weight is shared by its windows; both classes weigh the same in total.
+        // Sources count about alike within a class (weight per prompt 1/size^exponent, so no big
+        // source of one style dominates); each prompt's weight is shared by its windows; both
+        // classes weigh the same in total.
         var sizes = rows.GroupBy(i => (samples[i].Source, samples[i].Injection)).ToDictionary(g => g.Key, g => g.Count());
-        var raw = rows.Select(i => 1.0 / Math.Sqrt(sizes[(samples[i].Source, samples[i].Injection)]) / featurized[i].Windows.Length).ToArray();
+        var raw = rows.Select(i => Math.Pow(sizes[(samples[i].Source, samples[i].Injection)], -settings.SourceWeightExponent) / featurized[i].Windows.Length).ToArray();
         var positive = rows.Select((i, k) => samples[i].Injection ? raw[k] * featurized[i].Windows.Length : 0).Sum();
         var negative = rows.Select((i, k) => samples[i].Injection ? 0 : raw[k] * featurized[i].Windows.Length).Sum();
         var training = new List<TrainingRow>();

@@ -33,6 +33,17 @@ public sealed class InjectionTrainerTests
     }
 
     [Fact]
+    public void Leaving_one_source_out_scores_every_source_with_a_model_that_never_saw_it()
+    {
+        var bySource = InjectionTrainer.Train(Corpus(), new InjectionTrainingSettings(LeaveSourceOut: true), "test");
+        var byFamily = InjectionTrainer.Train(Corpus(), new InjectionTrainingSettings(LeaveSourceOut: false), "test");
+
+        Assert.Equal(["overrides", "personas", "questions", "tasks"], bySource.OutOfFold.Select(s => s.Source).Order(StringComparer.Ordinal));
+        Assert.All(bySource.OutOfFold, s => Assert.Equal(8, s.Prompts));
+        Assert.Equal(32, byFamily.OutOfFold.Sum(s => s.Prompts));
+    }
+
+    [Fact]
     public void The_threshold_is_the_lowest_that_keeps_every_benign_source_under_the_target()
     {
         var samples = new List<PromptSample>();

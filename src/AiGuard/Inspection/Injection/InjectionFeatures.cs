@@ -12,10 +12,10 @@ namespace AiGuard.Inspection.Injection;
 public static class InjectionFeatures
 {
     /// <summary>Version of this vector; a model trained on another version is refused.</summary>
-    public const string SchemaVersion = "injection-1";
+    public const string SchemaVersion = "injection-2";
 
-    public const int WordBits = 13;
-    public const int CharBits = 13;
+    public const int WordBits = 12;
+    public const int CharBits = 12;
     public const int WordBuckets = 1 << WordBits;
     public const int CharBuckets = 1 << CharBits;
 
@@ -30,10 +30,11 @@ public static class InjectionFeatures
         "harm", "output_control", "exfiltration", "now_on", "invisible", "tags", "homoglyphs", "leet", "decoded",
         "compatibility_share", "log_length", "punctuation_share", "bracket_share", "upper_share", "digit_share", "log_lines",
         "common_word_share", "mixed_case_share", "word_length", "second_person_share", "delimiters", "questions",
+        "you_modal", "new_instructions", "harm_request", "late_imperative", "token_soup", "override_any", "roles_total",
     ];
 
     /// <summary>How many rule and statistic features follow the hashed blocks (<see cref="DenseNames"/>).</summary>
-    public const int DenseCount = 36;
+    public const int DenseCount = 43;
 
     /// <summary>The width of the vector.</summary>
     public const int Count = DenseOffset + DenseCount;
@@ -141,7 +142,7 @@ public sealed class InjectionFeatureVector
     public void Compute(ReadOnlySpan<char> text, in NormalizationFindings findings)
     {
         Clear();
-        var state = new Counts();
+        var state = new Counts { SentenceStart = true };
         Span<char> word = stackalloc char[MaxWordLength];
         var wordLength = 0;
         var wordTooLong = false;
@@ -161,6 +162,11 @@ public sealed class InjectionFeatureVector
                 {
                     RoleLabel(text[i..], ref state);
                     lineStart = false;
+                }
+
+                if (c is '.' or '!' or '?' or ':' or ';' or '"' or '\n')
+                {
+                    state.SentenceStart = true;
                 }
 
                 if (c == '\n')
@@ -187,10 +193,6 @@ public sealed class InjectionFeatureVector
                     AddHashed(Mix((window & 0xFFFF_FFFF_FFFFUL) ^ 0x3000_0000_0000_0000UL), InjectionFeatures.CharBits, InjectionFeatures.WordBuckets);
                 }
 
-                if (windowFill >= 4)
-                {
-                    AddHashed(Mix(window ^ 0x4000_0000_0000_0000UL), InjectionFeatures.CharBits, InjectionFeatures.WordBuckets);
-                }
             }
 
             lastWasSpace = space;
@@ -252,6 +254,8 @@ public sealed class InjectionFeatureVector
         public int Words, WordChars, Common, MixedCase, SecondPerson, Delimiters, Questions, Lines;
         public int Letters, Upper, Digits, Punctuation, Brackets, NonSpace;
         public int PendingIgnore, PendingReveal, PendingNegate, PendingExfiltrate, WordIndex;
+        public int YouModal, NewInstructions, HarmRequest, LateImperative, PendingCreate, RolesTotal;
+        public bool SentenceStart;
         public WordRole RevealSaw, PrevRoles;
         public bool PrevFromOrAre;
         public char LastChar;
@@ -429,6 +433,36 @@ public sealed class InjectionFeatureVector
             s.NowOn++;
         }
 
+        if ((roles & WordRole.Modal) != 0 && (prev & WordRole.Your) != 0)
+        {
+            s.YouModal++;
+        }
+
+        if ((roles & WordRole.Instructions) != 0 && (prev & WordRole.Instead) != 0)
+        {
+            s.NewInstructions++;
+        }
+
+        if ((roles & WordRole.Harm) != 0 && s.PendingCreate > 0 && w - s.PendingCreate <= 8)
+        {
+            s.HarmRequest++;
+            s.PendingCreate = 0;
+        }
+
+        if ((roles & WordRole.Create) != 0)
+        {
+            s.PendingCreate = w;
+        }
+
+        const WordRole Imperative = WordRole.Ignore | WordRole.Reveal | WordRole.Say | WordRole.Exfiltrate | WordRole.Create | WordRole.Roleplay | WordRole.Instead;
+        if (s.SentenceStart && (roles & Imperative) != 0 && position > length / 4)
+        {
+            s.LateImperative++;
+        }
+
+        s.SentenceStart = false;
+        const WordRole Attack = WordRole.Ignore | WordRole.Persona | WordRole.Policy | WordRole.Refusal | WordRole.Obfuscation | WordRole.Harm | WordRole.Exfiltrate | WordRole.Private;
+        s.RolesTotal += (roles & Attack) != 0 ? 1 : 0;
         s.Authority += (roles & WordRole.Authority) != 0 ? 1 : 0;
         s.Roleplay += (roles & WordRole.Roleplay) != 0 ? 1 : 0;
         s.Obfuscation += (roles & WordRole.Obfuscation) != 0 ? 1 : 0;
@@ -480,6 +514,10 @@ public sealed class InjectionFeatureVector
             s.SecondPerson / (float)words,
             Log(s.Delimiters),
             Log(s.Questions),
+            Log(s.YouModal), Log(s.NewInstructions), Log(s.HarmRequest), Log(s.LateImperative),
+            s.Words >= 8 && s.Punctuation > 0.15 * nonSpace && s.Common < 0.3 * words ? 1 : 0,
+            s.Override + s.Extraction + s.Exfiltration > 0 ? 1 : 0,
+            Log(s.RolesTotal),
         ];
         values.CopyTo(dense);
 

@@ -26,6 +26,9 @@ internal enum WordRole : uint
     Mode = 1 << 18,         // mode, persona, character
     Everything = 1 << 19,   // everything, all, anything
     Now = 1 << 20,          // now, henceforth, onwards
+    Modal = 1 << 21,        // must, will, shall, should, are, have, need...
+    Create = 1 << 22,       // write, create, generate, make, explain, describe...
+    Instead = 1 << 23,      // instead, new, rather, different
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -68,6 +71,20 @@ internal static class InjectionVocabulary
         Add(WordRole.Mode, "mode modes persona character personality");
         Add(WordRole.Everything, "everything all anything any");
         Add(WordRole.Now, "now henceforth onwards onward forward");
+        Add(WordRole.Modal, "must will shall should are have need needs can't cannot won't may now");
+        Add(WordRole.Create, "write create generate make produce compose draft explain describe give provide tell teach list outline detail how develop design craft");
+        Add(WordRole.Instead, "instead new rather different updated real actual true");
+
+        // The same roles in other languages (after the normalizer's fold, accents removed): an
+        // attack translated keeps its structure, so the families fire on it too.
+        Add(WordRole.Ignore, "ignora ignoren ignorez ignorer ignoriere ignorieren ignoriert vergiss vergessen olvida olvide olvidate ignorar ignori ignorare dimentica negeer vergeet zignoruj ignoruj zapomnij ignorera glom ignorer unut игнорируй игнорируйте забудь забудьте проигнорируй");
+        Add(WordRole.Prior, "anteriores anterior precedentes precedente previas previos vorherigen vorherige bisherigen obigen precedenti vorige eerdere poprzednie wczesniejsze onceki tidigare ovanstaende tidligere предыдущие предыдущих прежние");
+        Add(WordRole.Instructions, "instrucciones instruccion consignes instruktionen anweisungen anweisung istruzioni instrucoes instrucao instructies instrukcje instrukcji talimatlari talimatlar instruktioner instruksjoner regeln reglas regles regole regras инструкции указания правила");
+        Add(WordRole.System, "sistema systeme systemet системный системные");
+        Add(WordRole.Reveal, "revela muestra imprime repite affiche revele zeige wiederhole mostra rivela ripeti mostre toon herhaal pokaz powtorz покажи повтори выведи");
+        Add(WordRole.Private, "contrasena passwort wachtwoord haslo sifre losenord senha пароль");
+        Add(WordRole.Your, "tu tus vos votre deine dein deinen tua tuo seu sua jouw twoje твои твой ваши");
+        Add(WordRole.Everything, "todas todos toutes tous alle tutte tutti wszystkie все");
         return roles;
     }
 }

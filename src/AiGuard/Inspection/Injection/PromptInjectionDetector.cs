@@ -17,11 +17,11 @@ public readonly record struct InjectionVerdict(float Score, InjectionFamilies Fa
 /// </summary>
 public sealed class PromptInjectionDetector : IDisposable
 {
-    /// <summary>Texts longer than this are scored in overlapping windows, so an injection inside a long document is not diluted.</summary>
-    public const int WindowChars = 1500;
+    /// <summary>Texts longer than this (plus a quarter) are scored in windows of this many characters, so an injection inside a long document is not diluted.</summary>
+    public const int WindowChars = 2048;
 
-    /// <summary>Step between windows (windows overlap by <see cref="WindowChars"/> minus this).</summary>
-    public const int WindowStep = 1000;
+    /// <summary>Step between windows: windows do not overlap (each character is featurized once).</summary>
+    public const int WindowStep = 2048;
 
     /// <summary>At most this many characters of one text are inspected (its start and its end, half each).</summary>
     public const int MaxInspectedChars = 256 * 1024;
@@ -195,7 +195,7 @@ public sealed class PromptInjectionDetector : IDisposable
         }
     }
 
-    /// <summary>The windows a text of this length is scored in: the whole text up to <see cref="WindowChars"/> + 500 characters, else overlapping windows.</summary>
+    /// <summary>The windows a text of this length is scored in: the whole text up to 1.25 × <see cref="WindowChars"/> characters, else consecutive windows.</summary>
     public static IEnumerable<(int Start, int Length)> Windows(int length)
     {
         for (var start = 0; ; start += WindowStep)
@@ -211,7 +211,7 @@ public sealed class PromptInjectionDetector : IDisposable
 
     /// <summary>The length of the window at <paramref name="start"/>: the rest of the text when it is short enough, else <see cref="WindowChars"/>.</summary>
     private static int WindowLength(int length, int start) =>
-        length - start <= WindowChars + (start == 0 ? 500 : 0) ? length - start : WindowChars;
+        length - start <= WindowChars + (start == 0 ? WindowChars / 4 : 0) ? length - start : WindowChars;
 
     public void Dispose()
     {

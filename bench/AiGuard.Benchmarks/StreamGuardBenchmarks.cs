@@ -23,6 +23,16 @@ public class StreamGuardBenchmarks
     private static readonly byte[] Event = Encoding.UTF8.GetBytes(
         """{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1795703165,"model":"demo-chat","choices":[{"index":0,"delta":{"content":"ref"},"logprobs":null,"finish_reason":null}]}""");
 
+    private static readonly byte[] WholeAnswer = Encoding.UTF8.GetBytes(
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1795703165,\"model\":\"demo-chat\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + Answer + "\"},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,\"total_tokens\":52}}");
+
+    private readonly SensitiveDataPolicy _sensitive = new(new SensitiveDataOptions
+    {
+        Actions = { ["CreditCard"] = SensitiveAction.Redact, ["Iban"] = SensitiveAction.Redact, ["Email"] = SensitiveAction.Redact, ["Phone"] = SensitiveAction.Redact, ["UsSsn"] = SensitiveAction.Block, ["Secret"] = SensitiveAction.Redact },
+    });
+
+    private readonly PromptLeakPolicy _canaryOnly = new(new PromptLeakOptions { Canaries = ["CANARY-BENCH-5E21C0"] });
+
     private static readonly string[] Pieces = [.. Enumerable.Range(0, (Answer.Length + 2) / 3).Select(i => Answer.Substring(i * 3, Math.Min(3, Answer.Length - (i * 3))))];
 
     private readonly IProtocolAdapter _adapter = new OpenAiAdapter();
@@ -46,6 +56,16 @@ public class StreamGuardBenchmarks
         _output.ResetWrittenCount();
         _adapter.WriteResponse(Event, response, _output);
         return _output.WrittenCount;
+    }
+
+    /// <summary>A whole 211-character answer: parsed, PII and secrets looked for, the canary watched (the load benchmark's text-guards answer side).</summary>
+    [Benchmark]
+    public int Whole_answer_parsed_and_guarded()
+    {
+        var response = _adapter.ParseResponse(_operation, WholeAnswer);
+        var text = response.Texts[0].Text;
+        var found = _sensitive.Find(text).Count;
+        return found + (LeakWatch.Check(_canaryOnly, _canaryOnly.Prompts, text) is null ? 0 : 1);
     }
 
     [Benchmark(OperationsPerInvoke = 71)]

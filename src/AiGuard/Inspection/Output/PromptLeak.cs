@@ -154,6 +154,20 @@ public sealed class LeakWatch
     /// <summary>Characters held back.</summary>
     public int PendingLength => _pending.Length;
 
+    /// <summary>What a whole answer leaks, if anything: a canary or a protected prompt.</summary>
+    public static string? Check(PromptLeakPolicy policy, PromptSequences[] prompts, string text)
+    {
+        foreach (var canary in policy.Canaries)
+        {
+            if (text.Contains(canary, StringComparison.OrdinalIgnoreCase))
+            {
+                return "a canary token of this route";
+            }
+        }
+
+        return prompts.Length == 0 ? null : new LeakWatch(policy, prompts).Push(text, final: true).Leak;
+    }
+
     /// <summary>Adds text; returns what can be passed on, or a leak (then nothing more is to be sent).</summary>
     public (string Release, string? Leak) Push(string piece, bool final)
     {
@@ -171,6 +185,14 @@ public sealed class LeakWatch
         }
 
         var hold = final ? pending.Length : pending.Length - CanaryPrefix(pending);
+        if (_prompts.Length == 0)
+        {
+            // Canaries only: no words to follow.
+            var sent = pending[..hold];
+            Commit(sent);
+            _pending.Remove(0, hold);
+            return (sent, null);
+        }
 
         // Prompt sequences: the words after the last sent ones.
         var words = Words.Of(pending, out var spans);
@@ -237,6 +259,11 @@ public sealed class LeakWatch
 
         var joined = _context + sent;
         _context = joined.Length > _policy.MaxCanaryLength ? joined[^_policy.MaxCanaryLength..] : joined;
+        if (_prompts.Length == 0)
+        {
+            return;
+        }
+
         foreach (var word in Words.Of(sent, out _))
         {
             _releasedWords.Add(word);

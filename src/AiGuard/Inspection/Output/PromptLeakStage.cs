@@ -38,8 +38,19 @@ public sealed class PromptLeakStage : IGuardStage
                 continue;
             }
 
-            var watch = state is null ? new LeakWatch(policy, Prompts(context, policy)) : state.For(text.Index, policy, () => Prompts(context, policy));
-            var (release, leak) = watch.Push(text.Text, final: state is null || text.FinishReason is not null);
+            string release;
+            string? leak;
+            if (state is null)
+            {
+                // A whole answer: nothing to hold back.
+                release = text.Text;
+                leak = LeakWatch.Check(policy, Prompts(context, policy), release);
+            }
+            else
+            {
+                (release, leak) = state.For(text.Index, policy, () => Prompts(context, policy)).Push(text.Text, final: text.FinishReason is not null);
+            }
+
             if (leak is not null)
             {
                 var field = string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].{(state is null ? "message" : "delta")}.content");

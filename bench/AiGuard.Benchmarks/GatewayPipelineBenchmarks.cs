@@ -40,6 +40,7 @@ public class GatewayPipelineBenchmarks
     private Endpoint _chat = null!;
     private Endpoint _infer = null!;
     private Endpoint _limited = null!;
+    private Endpoint _guarded = null!;
     private string _authorization = null!;
     private readonly ConnectionItems _connection = new();
 
@@ -81,12 +82,28 @@ public class GatewayPipelineBenchmarks
             ["AiGuard:RateLimits:Policies:tenant:PermitLimit"] = "2000000000",
             ["AiGuard:RateLimits:Policies:tenant:Window"] = "01:00:00",
             ["AiGuard:RateLimits:Policies:tenant:PartitionBy:0"] = "Tenant",
+            // The chat route again with the request-side text guards of the load benchmark's text-guards variant.
+            ["ReverseProxy:Routes:guarded:ClusterId"] = "demo",
+            ["ReverseProxy:Routes:guarded:Match:Path"] = "/g/{**rest}",
+            ["ReverseProxy:Routes:guarded:Metadata:AiGuard.Policy"] = "llm-guarded",
+            ["AiGuard:Policies:llm-guarded:Protocol"] = "openai",
+            ["AiGuard:Policies:llm-guarded:RequiredScopes:0"] = "inference",
+            ["AiGuard:Policies:llm-guarded:Parameters:MaxTokens"] = "2048",
+            ["AiGuard:Policies:llm-guarded:Parameters:MaxN"] = "4",
+            ["AiGuard:Policies:llm-guarded:SensitiveData:Actions:CreditCard"] = "Redact",
+            ["AiGuard:Policies:llm-guarded:SensitiveData:Actions:Email"] = "Redact",
+            ["AiGuard:Policies:llm-guarded:SensitiveData:Actions:Phone"] = "Redact",
+            ["AiGuard:Policies:llm-guarded:SensitiveData:Actions:UsSsn"] = "Block",
+            ["AiGuard:Policies:llm-guarded:SensitiveData:Actions:Secret"] = "Redact",
+            ["AiGuard:Policies:llm-guarded:PromptInjection:Action"] = Environment.GetEnvironmentVariable("AIGUARD_BENCH_INJECTION") ?? "Block",
+            ["AiGuard:Policies:llm-guarded:PromptInjection:Model"] = ShippedInjectionModel(),
         };
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var configuration = new GatewayConfiguration(
             new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
             new ProtocolRegistry([new OpenAiAdapter(), new OpenInferenceAdapter(), new TfServingAdapter()]),
-            [new ModelAccessStage(), new RateLimitStage(new RateLimitRegistry(TimeProvider.System), new RateLimitMetrics(meters)), new ServerHeaderScrubStage(), new ProbabilityHardeningStage()],
+            [new ModelAccessStage(), new RateLimitStage(new RateLimitRegistry(TimeProvider.System), new RateLimitMetrics(meters)), new ServerHeaderScrubStage(), new ProbabilityHardeningStage(),
+                new AiGuard.Inspection.Input.ParameterPolicyStage(), new AiGuard.Inspection.Sensitive.SensitiveDataStage(), new AiGuard.Inspection.Injection.PromptInjectionStage()],
             new ConfigurationMetrics(meters),
             NullLogger<GatewayConfiguration>.Instance);
         var trail = new AuditTrail([new NullSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
@@ -96,6 +113,18 @@ public class GatewayPipelineBenchmarks
         _chat = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "chat"));
         _infer = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "infer"));
         _limited = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "limited"));
+        _guarded = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "guarded"));
+    }
+
+    private static string ShippedInjectionModel()
+    {
+        var model = Path.Combine(AppContext.BaseDirectory, AiGuard.Inspection.Injection.PromptInjectionPolicy.ShippedModelPath);
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); !File.Exists(model) && directory is not null; directory = directory.Parent)
+        {
+            model = Path.Combine(directory.FullName, AiGuard.Inspection.Injection.PromptInjectionPolicy.ShippedModelPath);
+        }
+
+        return model;
     }
 
     [Benchmark(Baseline = true, Description = "Build the request context only")]
@@ -106,6 +135,9 @@ public class GatewayPipelineBenchmarks
 
     [Benchmark(Description = "Gate + parse + stages: chat with 2 rate limits")]
     public Task ChatWithLimits() => _gate.InvokeAsync(Request(_limited, "/l/v1/chat/completions", ChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: chat with the request-side text guards")]
+    public Task ChatWithTextGuards() => _gate.InvokeAsync(Request(_guarded, "/g/v1/chat/completions", ChatBody));
 
     [Benchmark(Description = "Gate + parse + stages: v2 infer")]
     public Task Infer() => _gate.InvokeAsync(Request(_infer, "/v2/models/demo-classifier/infer", InferBody));

@@ -75,17 +75,8 @@ internal static class SecretEval
     public static string EvaluateExamples(SecretDetector detector, FileInfo file)
     {
         var examples = new List<Example>();
-        var number = 0;
-        foreach (var line in File.ReadLines(file.FullName))
+        foreach (var (number, root) in Rows(file))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            using var row = Parse(file, line, number);
-            var root = row.RootElement;
             var rule = String(root, "rule_id") ?? throw new InvalidDataException($"{file.Name}:{number} has no rule_id.");
             var label = String(root, "label") ?? throw new InvalidDataException($"{file.Name}:{number} has no label.");
             var sample = String(root, "text") ?? throw new InvalidDataException($"{file.Name}:{number} has no text.");
@@ -230,9 +221,9 @@ internal static class SecretEval
         }
     }
 
-    private static List<string> ReadPrompts(FileInfo file)
+    /// <summary>The JSON object of each non-blank line with its line number; each is valid until the next is read.</summary>
+    private static IEnumerable<(int Number, JsonElement Root)> Rows(FileInfo file)
     {
-        var prompts = new List<string>();
         var number = 0;
         foreach (var line in File.ReadLines(file.FullName))
         {
@@ -243,7 +234,15 @@ internal static class SecretEval
             }
 
             using var row = Parse(file, line, number);
-            var root = row.RootElement;
+            yield return (number, row.RootElement);
+        }
+    }
+
+    private static List<string> ReadPrompts(FileInfo file)
+    {
+        var prompts = new List<string>();
+        foreach (var (number, root) in Rows(file))
+        {
             if (String(root, "text") is { } text)
             {
                 prompts.Add(text);

@@ -41,7 +41,7 @@ public static class TextNormalizer
         ArgumentNullException.ThrowIfNull(text);
         var findings = default(NormalizationFindings);
         var current = text;
-        if ((folds & TextFolds.Characters) != 0 && NeedsCharacterFold(current))
+        if ((folds & TextFolds.Characters) != 0 && MappedFold.Needed(current))
         {
             current = FoldCharacters(current, ref findings);
         }
@@ -72,64 +72,11 @@ public static class TextNormalizer
         return new NormalizedText(current, findings);
     }
 
-    private static bool NeedsCharacterFold(string text)
-    {
-        foreach (var c in text)
-        {
-            if (c >= 0x7F || (c < 0x20 && c is not ('\t' or '\n' or '\r')))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private static string FoldCharacters(string text, ref NormalizationFindings findings)
     {
-        var builder = new StringBuilder(text.Length);
-        int invisible = 0, tags = 0, compatibility = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            int codePoint = text[i];
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                codePoint = char.ConvertToUtf32(text[i], text[i + 1]);
-                i++;
-            }
-
-            if (UnicodeFold.TagCharacter(codePoint) is var tag and not '\0')
-            {
-                builder.Append(tag);
-                tags++;
-            }
-            else if (UnicodeFold.IsInvisible(codePoint))
-            {
-                invisible++;
-            }
-            else if (codePoint < 0x20 && codePoint is not ('\t' or '\n' or '\r') || codePoint is >= 0x7F and < 0xA0)
-            {
-                // Control characters: a word boundary for the reader, nothing more.
-                builder.Append(' ');
-                invisible++;
-            }
-            else if (UnicodeFold.Compatibility(codePoint) is { } folded)
-            {
-                builder.Append(folded);
-                compatibility++;
-            }
-            else if (codePoint > 0xFFFF)
-            {
-                builder.Append(text[i - 1]).Append(text[i]);
-            }
-            else
-            {
-                builder.Append((char)codePoint);
-            }
-        }
-
-        findings = findings with { Invisible = invisible, Tags = tags, Compatibility = compatibility };
-        return builder.ToString();
+        var fold = MappedFold.Unmapped(text);
+        findings = findings with { Invisible = fold.Findings.Invisible, Tags = fold.Findings.Tags, Compatibility = fold.Findings.Compatibility };
+        return fold.Text;
     }
 
     /// <summary>Appends, after a line break, what base64, hex and ROT13 spans decode to, when it is text.</summary>

@@ -152,8 +152,8 @@ internal static class AnomalyProbes
 
             if (response.Status is < 200 or >= 300)
             {
-                Outcome = RedTeam.Judge.Common(response) is { Verdict: Verdict.Error } error
-                    ? error
+                Outcome = RedTeam.Judge.Common(response) is { } common && (common.Verdict == Verdict.Error || common.Throttled)
+                    ? common
                     : ProbeOutcome.NotApplicable($"the route does not take the demo classifier's 4-feature rows here ({response.Describe()} at request {Requests})");
                 return null;
             }

@@ -112,7 +112,8 @@ internal static class FloodProbes
 
         if (other is not null)
         {
-            return ProbeOutcome.NotApplicable($"refused {other.Describe()}: the burst could not test a limit");
+            return ProbeOutcome.NotApplicable($"refused {other.Describe()}: the burst could not test a limit")
+                with { Throttled = other.ProblemCode is { } code && Judge.ThrottleCodes.Contains(code) };
         }
 
         if (!advertised)

@@ -3,13 +3,15 @@ namespace AiGuard.Cli.RedTeam;
 /// <summary>The verdict rules every probe shares.</summary>
 internal static class Judge
 {
-    /// <summary>
-    /// Refusals that say nothing about the check a probe aims at: the client is throttled,
-    /// quarantined or not allowed there, or the route does not exist.
-    /// </summary>
-    private static readonly HashSet<string> Inconclusive = new(StringComparer.Ordinal)
+    /// <summary>Refusals of this client for now: a probe that meets one never reached its check.</summary>
+    public static readonly IReadOnlySet<string> ThrottleCodes = new HashSet<string>(StringComparer.Ordinal)
     {
         "rate_limited", "auth_throttled", "token_budget_exhausted", "anomaly_throttled", "client_quarantined",
+    };
+
+    /// <summary>Refusals because the route or model is not there, or not for this key: the probe does not apply.</summary>
+    private static readonly HashSet<string> Elsewhere = new(StringComparer.Ordinal)
+    {
         "route_not_found", "operation_not_supported", "route_not_allowed", "scope_missing", "model_not_allowed",
     };
 
@@ -54,8 +56,13 @@ internal static class Judge
                 return ProbeOutcome.Stopped($"refused {response.Status} {code}");
             }
 
-            return Inconclusive.Contains(code)
-                ? ProbeOutcome.NotApplicable($"refused {response.Status} {code} before the check this probe aims at")
+            if (ThrottleCodes.Contains(code))
+            {
+                return ProbeOutcome.NotApplicable($"refused {response.Status} {code} before the check this probe aims at") with { Throttled = true };
+            }
+
+            return Elsewhere.Contains(code)
+                ? ProbeOutcome.NotApplicable($"refused {response.Status} {code}: the route or model is not there for this key")
                 : ProbeOutcome.Stopped($"refused {response.Status} {code} (expected {string.Join(" or ", codes)})");
         }
 

@@ -17,6 +17,12 @@ internal sealed record ProbeOutcome(Verdict Verdict, string Detail)
     /// <summary>Not run at all: the run's request or time budget was spent before it (reported as not applicable).</summary>
     public bool NotRun { get; init; }
 
+    /// <summary>
+    /// Not applicable only because the gateway throttled or quarantined this client first: the
+    /// check the probe aims at was never reached, so the run proves nothing about it.
+    /// </summary>
+    public bool Throttled { get; init; }
+
     public static ProbeOutcome Stopped(string detail) => new(Verdict.Stopped, detail);
 
     public static ProbeOutcome GotThrough(string detail) => new(Verdict.GotThrough, detail);

@@ -8,7 +8,8 @@ namespace AiGuard.Cli.RedTeam;
 /// <c>aiguard redteam</c>: fires the red-team suite at a running gateway and reports, by category,
 /// what got through. Exit codes: 0 nothing got through, 1 something got through, 2 bad arguments,
 /// 3 the run could not start (unreachable target, key refused), 4 nothing got through but the
-/// gateway failed (5xx or dropped connections).
+/// gateway failed (5xx or dropped connections), 5 inconclusive (probes throttled before their
+/// check, or not run for the budget).
 /// </summary>
 internal static class RedTeamCommand
 {

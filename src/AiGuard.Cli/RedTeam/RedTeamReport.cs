@@ -23,6 +23,9 @@ internal sealed class RedTeamReport(RedTeamSettings settings, IReadOnlyList<Prob
     /// <summary>Nothing got through, but the gateway answered 5xx or dropped connections.</summary>
     public const int Failures = 4;
 
+    /// <summary>Nothing got through and nothing failed, but probes met a throttle or quarantine of this client before their check, or were not run.</summary>
+    public const int Inconclusive = 5;
+
     private const int Listed = 10;
 
     public IReadOnlyList<ProbeResult> Results => results;
@@ -30,6 +33,7 @@ internal sealed class RedTeamReport(RedTeamSettings settings, IReadOnlyList<Prob
     public int ExitCode =>
         results.Any(r => r.Fails) ? GotThrough
         : results.Any(r => r.Outcome.Verdict == Verdict.Error) ? Failures
+        : results.Any(r => r.Outcome.Throttled || r.Outcome.NotRun) ? Inconclusive
         : Clean;
 
     public IReadOnlyList<CategorySummary> Categories =>
@@ -86,6 +90,7 @@ internal sealed class RedTeamReport(RedTeamSettings settings, IReadOnlyList<Prob
         {
             GotThrough => $"[red]Result: something got through in {string.Join(", ", Breached)}.[/]",
             Failures => "[red]Result: nothing got through, but the gateway failed on some probes.[/]",
+            Inconclusive => $"[yellow]Result: inconclusive: nothing got through, but {results.Count(r => r.Outcome.Throttled)} probe(s) met a throttle or quarantine of this client before their check and {results.Count(r => r.Outcome.NotRun)} were not run. Wait for Retry-After (or use a fresh key) and run again.[/]",
             _ => "[green]Result: every applicable probe was stopped.[/]",
         });
     }
@@ -112,6 +117,7 @@ internal sealed class RedTeamReport(RedTeamSettings settings, IReadOnlyList<Prob
                 detail = r.Outcome.Detail,
                 requests = r.Outcome.Requests,
                 notRun = r.Outcome.NotRun,
+                throttled = r.Outcome.Throttled,
             }),
         };
         return JsonSerializer.Serialize(document, JsonOptions);

@@ -60,6 +60,9 @@ public sealed class RedTeamTests : IDisposable
 
         var probes = root.GetProperty("probes").EnumerateArray().ToArray();
         Assert.All(probes.Where(p => p.GetProperty("verdict").GetString() == "got_through"), p => Assert.True(p.GetProperty("accepted").GetBoolean()));
+        // The generated card number and IBAN pass the gateway's Luhn and mod-97 checks: they are redacted.
+        Assert.Equal("redacted to [CREDIT_CARD]", Detail(probes, "pii", "credit-card"));
+        Assert.Equal("redacted to [IBAN]", Detail(probes, "pii", "iban"));
         Assert.Equal("stopped", Verdict(probes, "pii", "streamed-card-and-email"));
         Assert.Equal("stopped", Verdict(probes, "anomaly", "extraction-copycat"));
         Assert.Equal("stopped", Verdict(probes, "floods", "wrong-key-burst"));
@@ -130,7 +133,32 @@ public sealed class RedTeamTests : IDisposable
     }
 
     [Fact]
-    public async Task The_request_budget_bounds_the_run_and_the_probes_after_it_are_reported_not_run()
+    public async Task Probes_that_meet_a_throttle_of_their_own_client_make_the_run_inconclusive_not_clean()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var key = ApiKeyFormat.Generate();
+        var settings = GatewaySettings.ForDemo(upstream.Address).WithKey(key);
+        settings["AiGuard:Policies:llm:PromptInjection:Action"] = "Block";
+        settings["AiGuard:RateLimits:Policies:minute:Kind"] = "FixedWindow";
+        settings["AiGuard:RateLimits:Policies:minute:PermitLimit"] = "6";
+        settings["AiGuard:RateLimits:Policies:minute:Window"] = "00:01:00";
+        settings["AiGuard:Policies:llm:RateLimits:0"] = "minute";
+        await using var gateway = await GatewayUnderTest.StartAsync(settings);
+
+        var run = await AiGuardCli.RunAsync(_dir, "redteam", "--target", gateway.Address.ToString(), "--key", key.Key, "--json", "--only", "injection");
+
+        Assert.True(run.ExitCode == 5, run.StdOut + run.StdErr);
+        using var report = JsonDocument.Parse(run.StdOut);
+        var probes = report.RootElement.GetProperty("probes").EnumerateArray().ToArray();
+        // The preflight took one permit; the injection guard refused the next five, the limit the rest.
+        Assert.Equal(5, probes.Count(p => p.GetProperty("verdict").GetString() == "stopped"));
+        var throttled = probes.Where(p => p.GetProperty("throttled").GetBoolean()).ToArray();
+        Assert.Equal(probes.Length - 5, throttled.Length);
+        Assert.All(throttled, p => Assert.Equal("refused 429 rate_limited before the check this probe aims at", p.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task The_request_budget_bounds_the_run_and_a_run_cut_short_is_inconclusive_with_exit_code_5()
     {
         await using var upstream = await DemoUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
@@ -138,7 +166,8 @@ public sealed class RedTeamTests : IDisposable
 
         var run = await AiGuardCli.RunAsync(_dir, "redteam", "--target", gateway.Address.ToString(), "--key", key.Key, "--max-requests", "20");
 
-        Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
+        Assert.True(run.ExitCode == 5, run.StdOut + run.StdErr);
+        Assert.Contains("Result: inconclusive", run.StdOut, StringComparison.Ordinal);
         Assert.Contains("The run stopped early: the request limit was reached (--max-requests 20", run.StdOut, StringComparison.Ordinal);
         Assert.Contains("20 requests in", run.StdOut, StringComparison.Ordinal);
         Assert.Matches("probe\\(s\\) after it were not run", run.StdOut);

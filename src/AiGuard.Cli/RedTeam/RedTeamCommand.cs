@@ -42,15 +42,26 @@ internal static class RedTeamCommand
         {
             target, key, only, skip, chatPath, model, oipModel, tfModel, maxRequests, timeLimit, requestTimeout, anomalyQueries, floodRequests, seed, accept, json,
         };
-        command.TreatUnmatchedTokensAsErrors = false;
+        // A missing value is our error to report (exit code 2), not the parser's (exit code 1, which means "got through" here).
+        foreach (var option in command.Options.OfType<Option<string>>())
+        {
+            option.Arity = ArgumentArity.ZeroOrOne;
+        }
+
+        // Whatever else is on the line lands here, hidden, and is reported as unknown.
+        var rest = new Argument<string[]>("rest") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+        command.Arguments.Add(rest);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.UnmatchedTokens.Count > 0)
+            if (parse.GetValue(rest) is [var first, ..])
             {
-                return Usage($"unknown argument '{parse.UnmatchedTokens[0]}'; see 'aiguard redteam --help'.");
+                return Usage($"unknown argument '{first}'; see 'aiguard redteam --help'.");
             }
 
-            var problems = new List<string>();
+            var problems = command.Options.OfType<Option<string>>()
+                .Where(o => parse.GetResult(o) is { Implicit: false, Tokens.Count: 0 })
+                .Select(o => $"{o.Name} needs a value.")
+                .ToList();
             var settings = Settings(
                 problems,
                 parse.GetValue(target),
@@ -170,7 +181,10 @@ internal static class RedTeamCommand
 
         if (string.IsNullOrWhiteSpace(key))
         {
-            problems.Add($"--key is required (or set {KeyVariable}).");
+            if (!problems.Contains("--key needs a value."))
+            {
+                problems.Add($"--key is required (or set {KeyVariable}).");
+            }
         }
         else if (key.Any(c => c is < '!' or > '~'))
         {

@@ -212,6 +212,9 @@ public sealed class RedTeamTests : IDisposable
     [InlineData("unknown probe", new[] { "--target", "http://127.0.0.1:1", "--key", "agk_x_y", "--accept", "injection/nope" }, "--accept: no probe is called 'injection/nope'")]
     [InlineData("bad path", new[] { "--target", "http://127.0.0.1:1", "--key", "agk_x_y", "--chat-path", "v1/chat" }, "--chat-path 'v1/chat' must be an absolute path")]
     [InlineData("unknown option", new[] { "--target", "http://127.0.0.1:1", "--key", "agk_x_y", "--fast" }, "unknown argument '--fast'")]
+    [InlineData("stray word", new[] { "--target", "http://127.0.0.1:1", "--key", "agk_x_y", "everything" }, "unknown argument 'everything'")]
+    [InlineData("option without its value", new[] { "--target", "http://127.0.0.1:1", "--key", "agk_x_y", "--max-requests" }, "--max-requests needs a value.")]
+    [InlineData("key without its value", new[] { "--target", "http://127.0.0.1:1", "--key", "--json" }, "--key needs a value.")]
     public async Task Bad_arguments_get_one_clear_error_and_exit_code_2(string why, string[] args, string message)
     {
         var (exit, stdout, stderr) = await AiGuardCli.RunAsync(_dir, ["redteam", .. args]);

@@ -112,8 +112,8 @@ internal static class FloodProbes
 
         if (other is not null)
         {
-            return ProbeOutcome.NotApplicable($"refused {other.Describe()}: the burst could not test a limit")
-                with { Throttled = other.ProblemCode is { } code && Judge.ThrottleCodes.Contains(code) };
+            var throttled = other.ProblemCode is { } code && Judge.ThrottleCodes.Contains(code);
+            return ProbeOutcome.NotApplicable($"refused {other.Describe()}: the burst could not test a limit") with { Throttled = throttled };
         }
 
         if (!advertised)

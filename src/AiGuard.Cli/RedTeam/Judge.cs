@@ -33,6 +33,13 @@ internal static class Judge
     }
 
     /// <summary>
+    /// The verdict of an answer that is not a success (refused, failed, missing route, the
+    /// model's own error); null for a 2xx, whose content the probe must judge.
+    /// </summary>
+    public static ProbeOutcome? UnlessServed(ProbeResponse response, params string[] codes) =>
+        Common(response, codes) ?? (response.Status is >= 200 and < 300 ? null : Refused(response, codes));
+
+    /// <summary>
     /// The verdicts every probe shares; null when the answer is not a refusal, a failure or a
     /// missing route, and the probe must look at what was served.
     /// </summary>

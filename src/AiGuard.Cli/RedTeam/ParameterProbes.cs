@@ -32,14 +32,9 @@ internal static class ParameterProbes
         new(Category, name, expectation, async (client, cancellationToken) =>
         {
             var response = await client.SendAsync(client.PostJson(client.Settings.ChatPath, client.Settings.ChatBody("Hello", extra)), cancellationToken);
-            if (Judge.Common(response, Codes) is { } common)
+            if (Judge.UnlessServed(response, Codes) is { } refused)
             {
-                return common;
-            }
-
-            if (response.Status is < 200 or >= 300)
-            {
-                return Judge.Refused(response, Codes);
+                return refused;
             }
 
             try

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace AiGuard.Cli.RedTeam;
@@ -94,6 +93,4 @@ internal sealed class ProbeResponse
             return null;
         }
     }
-
-    public bool Is(HttpStatusCode status) => Status == (int)status;
 }

@@ -42,9 +42,6 @@ internal sealed class RedTeamClient : IDisposable
     /// <summary>Requests sent so far.</summary>
     public int Sent => Volatile.Read(ref _sent);
 
-    /// <summary>Requests still allowed.</summary>
-    public int Remaining => Math.Max(0, Settings.MaxRequests - Sent);
-
     /// <summary>The caller's key. Probes put it where it belongs or where it must not work; nothing prints it.</summary>
     public string Key => Settings.Key;
 
@@ -114,7 +111,7 @@ internal sealed class RedTeamClient : IDisposable
     }
 
     /// <summary>The transport failure in words, without the request (which may carry the key in a header or the query).</summary>
-    public static string Describe(HttpRequestException e) => e.InnerException switch
+    private static string Describe(HttpRequestException e) => e.InnerException switch
     {
         SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
         SocketException socket => "connection failed: " + socket.SocketErrorCode,

@@ -130,6 +130,11 @@ internal static class RedTeamCommand
             await Console.Error.WriteLineAsync($"{Name}: {e.Message} before the gateway answered the first request (--time-limit, --max-requests).");
             return RedTeamReport.CannotRun;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: interrupted; no report.");
+            return RedTeamReport.CannotRun;
+        }
     }
 
     /// <summary>One ordinary chat request: is the gateway there, and does it take the key? Null when the run can go on.</summary>

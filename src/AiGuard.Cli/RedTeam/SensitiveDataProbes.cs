@@ -45,14 +45,9 @@ internal static partial class SensitiveDataProbes
 
     public static ProbeOutcome Judge(ProbeResponse response, IReadOnlyList<string> values, bool stream)
     {
-        if (RedTeam.Judge.Common(response, Codes) is { } common)
+        if (RedTeam.Judge.UnlessServed(response, Codes) is { } refused)
         {
-            return common;
-        }
-
-        if (response.Status is < 200 or >= 300)
-        {
-            return RedTeam.Judge.Refused(response, Codes);
+            return refused;
         }
 
         var (text, cut) = stream ? StreamText(response.Body) : (AnswerText(response.Body), null);

@@ -14,6 +14,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AnomalyCommand.Create());
         root.Subcommands.Add(Guard.GuardEvalCommand.Create());
+        Admin.AdminCommands.AddTo(root);
         return root.Parse(args).Invoke();
     }
 }

@@ -213,6 +213,12 @@ internal static class AdminCommands
     private static async Task<int> RunAsync(ParseResult parse, Common common, Func<AdminClient, bool, Task<int>> action)
     {
         var json = parse.GetValue(common.Json);
+        if (Console.IsOutputRedirected)
+        {
+            // Piped to a file or another program: no terminal width to wrap table cells at.
+            AnsiConsole.Profile.Width = 240;
+        }
+
         try
         {
             using var admin = AdminClient.Create(parse.GetValue(common.Url), parse.GetValue(common.KeyFile));

@@ -21,7 +21,7 @@ public static class AdminDuration
             return false;
         }
 
-        if (value.Length > 64 || !(TrySuffixed(value, out duration) || TryIso(value, out duration) || TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out duration)))
+        if (value.Length > 64 || !(TrySuffixed(value, out duration) || TryIso(value, out duration) || (value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out duration))))
         {
             problem = $"'{Pipeline.Excerpt.Of(value, 64)}' is not a duration; write it as 90s, 15m, 2h, 7d, 1h30m, PT15M or 00:15:00.";
             return false;

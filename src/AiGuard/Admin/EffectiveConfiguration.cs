@@ -128,7 +128,7 @@ public static partial class EffectiveConfiguration
         return SecretName().IsMatch(leaf);
     }
 
-    [GeneratedRegex(@"^(?:.*(?:password|passwd|pwd|secret|token|credential|hash|privatekey|signingkey|issuersigningkey|connectionstring|apikey|api[-_]key|accesskey|clientsecret|pem|canar(?:y|ies)|systemprompts?)|key|keys|hmackey|salt)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:.*(?:password|passwd|pwd|secret|token|credential|hash|privatekey|signingkey|connectionstring|apikey|api[-_]key|accesskey|pem)|key|keys|hmackey|salt|canar(?:y|ies)|systemprompts?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretName();
 
     [GeneratedRegex(@"(?<name>password|pwd|passwd|secret|token)\s*=\s*[^,;]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]

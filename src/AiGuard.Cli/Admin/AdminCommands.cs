@@ -281,7 +281,7 @@ internal static class AdminCommands
 
     private static void ShowClient(JsonElement body)
     {
-        var table = new Table().Title($"Client {Markup.Escape(S(body, "client"))}").AddColumns("", "");
+        var table = new Table().Title($"Client {Markup.Escape(S(body, "client"))}").AddColumns("", "").HideHeaders();
         table.AddRow("keys", Markup.Escape(string.Join(", ", Items(body, "keyIds").Select(k => k.GetString()))));
         table.AddRow("tenant", Markup.Escape(S(body, "tenant")));
         var quarantine = body.TryGetProperty("quarantine", out var q) && q.ValueKind == JsonValueKind.Object;

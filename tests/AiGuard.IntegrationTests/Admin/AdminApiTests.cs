@@ -221,6 +221,14 @@ public sealed class AdminApiTests
         await using var upstream = await DemoUpstream.StartAsync();
         const string jwtSecret = "c2lnbmluZy1zZWNyZXQtZm9yLWFkbWluLXRlc3RzLTAxMjM0NTY3ODk=";
         const string canary = "CANARY-TEST-91F2AB";
+        const string redisPassword = "r3d1s-Pa55word-x7";
+        int closedPort;
+        using (var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            holder.Start();
+            closedPort = ((IPEndPoint)holder.LocalEndpoint).Port;
+        }
+
         const string systemPrompt = "You are the internal pricing assistant, never reveal margins";
         const string headerSecret = "hdr-secret-value-8c1f";
         const string certPassword = "kestrel-cert-pw-55aa";
@@ -236,13 +244,14 @@ public sealed class AdminApiTests
             s["AiGuard:Upstreams:demo:Headers:x-extra-auth"] = headerSecret;
             s["Kestrel:Certificates:Default:Password"] = certPassword;
             s["Serilog:Properties:Note"] = "token=" + providerKey;
+            s["AiGuard:Redis:Configuration"] = $"127.0.0.1:{closedPort},password={redisPassword}";
         });
 
         using var response = await gateway.Admin.GetAsync("/admin/v1/config");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         var configuration = gateway.Gateway.Configuration;
-        string[] secrets = [jwtSecret, canary, systemPrompt, headerSecret, certPassword, providerKey, DemoUpstream.Key,
+        string[] secrets = [jwtSecret, canary, redisPassword, systemPrompt, headerSecret, certPassword, providerKey, DemoUpstream.Key,
             gateway.AdminKey.Hash, gateway.AdminKey.Key, gateway.ModelKey.Hash, gateway.ModelKey.Key, gateway.AdminKey.Hash["sha256:".Length..]];
         foreach (var secret in secrets)
         {
@@ -255,7 +264,13 @@ public sealed class AdminApiTests
         Assert.Equal(gateway.ModelKey.Id, shown.GetProperty("AiGuard").GetProperty("ApiKeys").GetProperty("Keys")[0].GetProperty("Id").GetString());
         Assert.Equal(EffectiveConfiguration.Mask, shown.GetProperty("AiGuard").GetProperty("Upstreams").GetProperty("demo").GetProperty("Credential").GetString());
         Assert.Equal("open-inference-v2", shown.GetProperty("AiGuard").GetProperty("Policies").GetProperty("tensors").GetProperty("Protocol").GetString());
+        Assert.Equal($"127.0.0.1:{closedPort},password={EffectiveConfiguration.Mask}", shown.GetProperty("AiGuard").GetProperty("Redis").GetProperty("Configuration").GetString());
         Assert.NotNull(configuration);
+
+        // Redis is configured but not there: not ready, and the probe names no password either.
+        using var ready = await gateway.Anonymous.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.DoesNotContain(redisPassword, await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

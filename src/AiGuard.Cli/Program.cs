@@ -15,6 +15,7 @@ internal static class Program
         root.Subcommands.Add(AnomalyCommand.Create());
         root.Subcommands.Add(Guard.GuardEvalCommand.Create());
         root.Subcommands.Add(RedTeam.RedTeamCommand.Create());
+        Admin.AdminCommands.AddTo(root);
         return root.Parse(args).Invoke();
     }
 }

@@ -50,7 +50,7 @@ public static class GatewayApp
         var full = Path.GetFullPath(path);
         var sources = builder.Configuration.Sources;
         var afterJson = sources.Select((source, index) => (source, index)).LastOrDefault(s => s.source is JsonConfigurationSource).index + 1;
-        var file = new JsonConfigurationSource { Path = Path.GetFileName(full), Optional = false, ReloadOnChange = true };
+        var file = new AiGuard.Configuration.OperatorSettingsFile { Path = Path.GetFileName(full), Optional = false, ReloadOnChange = true };
         file.FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
         file.ResolveFileProvider();
         sources.Insert(afterJson, file);

@@ -25,7 +25,7 @@ public static class GatewayHost
     /// <summary>The operator-facing explanation of a start-up failure, or null for an unexpected one (which keeps its stack trace).</summary>
     /// <param name="exception">What the start threw.</param>
     /// <param name="portSetting">Where the operator changes the port, named in the message when it is taken.</param>
-    public static string? Describe(Exception exception, string portSetting = "--urls, ASPNETCORE_URLS or the Urls setting in appsettings.json")
+    public static string? Describe(Exception exception, string portSetting = "--urls, ASPNETCORE_URLS or the Urls setting in appsettings.json (AiGuard:Admin:Urls for the admin listener)")
     {
         var chain = Chain(exception).ToList();
         if (chain.OfType<GatewayConfigurationException>().FirstOrDefault() is { } configuration)

@@ -6,6 +6,7 @@ using DemoModel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace AiGuard.Cli.Demo;
@@ -44,6 +45,7 @@ internal static class DemoCommand
         // Fresh secrets every run: nothing usable is committed to the repository.
         var upstreamKey = ApiKeyFormat.Generate("upstream").Key;
         var demoKey = ApiKeyFormat.Generate();
+        var adminKey = ApiKeyFormat.Generate("aga");
 
         await using var model = DemoModelServer.Build(["--urls", Url(modelPort)], o => o.RequiredApiKey = upstreamKey);
         await model.StartAsync(cancellationToken);
@@ -64,6 +66,11 @@ internal static class DemoCommand
                 ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
                 ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
                 ["AiGuard:ApiKeys:Keys:0:Description"] = "created by 'aiguard demo'",
+                // The admin API on the next port (a free one with --port 0), with a fresh admin key.
+                ["AiGuard:Admin:Urls"] = Url(port == 0 ? 0 : port + 1),
+                ["AiGuard:Admin:Keys:0:Id"] = adminKey.Id,
+                ["AiGuard:Admin:Keys:0:Hash"] = adminKey.Hash,
+                ["AiGuard:Admin:Keys:0:Name"] = "demo-operator",
                 // One short human line per refusal; operational logs only when something is wrong.
                 ["AiGuard:Audit:ConsoleFormat"] = "text",
                 ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -73,14 +80,15 @@ internal static class DemoCommand
         await gateway.StartAsync(cancellationToken);
         var address = gateway.Urls.Single().TrimEnd('/');
 
-        PrintBanner(address, modelAddress, demoKey.Key);
+        var admin = gateway.Services.GetRequiredService<AiGuard.Admin.AdminListener>().Addresses.FirstOrDefault()?.ToString().TrimEnd('/') ?? "(off)";
+        PrintBanner(address, modelAddress, demoKey.Key, admin, adminKey.Key);
         await gateway.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 
     private static string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 
-    private static void PrintBanner(string address, string modelAddress, string key)
+    private static void PrintBanner(string address, string modelAddress, string key, string admin, string adminKey)
     {
         Console.WriteLine($$"""
 
@@ -112,6 +120,11 @@ internal static class DemoCommand
 
             Without a key (401 problem+json):
               curl -s {{address}}/v1/chat/completions -H "Content-Type: application/json" -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'
+
+            Admin API (docs/admin-api.md), in another shell:
+              export AIGUARD_ADMIN_URL={{admin}} AIGUARD_ADMIN_KEY={{adminKey}}
+              dotnet run --project src/AiGuard.Cli -- status demo-client
+              dotnet run --project src/AiGuard.Cli -- quarantine add demo-client --for 10m --reason "trying it"
 
             Press Ctrl+C to stop.
             """);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace AiGuard.Anomaly;
 
-/// <summary>Clients refused on every route until an expiry: put there by the anomaly engine (and, later, by an operator).</summary>
+/// <summary>Clients refused on every route until an expiry: put there by the anomaly engine or by an operator through the admin API.</summary>
 public sealed class QuarantineList
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -33,7 +33,32 @@ public sealed class QuarantineList
         }
     }
 
-    public bool Remove(string client) => _entries.TryRemove(client, out _);
+    /// <summary>Raised for every quarantine lifted here (not for those lifted on other replicas).</summary>
+    public event Action<string>? Removed;
+
+    /// <summary>Lifts the quarantine of <paramref name="client"/> and tells the other replicas; false when it held none.</summary>
+    public bool Remove(string client)
+    {
+        var removed = RemoveLocal(client);
+        Removed?.Invoke(client);
+        return removed;
+    }
+
+    /// <summary>Lifts the quarantine of <paramref name="client"/> on this replica only (what another replica decided).</summary>
+    public bool RemoveLocal(string client) => _entries.TryRemove(client, out _);
+
+    /// <summary>The entry of <paramref name="client"/> in force now, if any.</summary>
+    public bool TryGet(string client, out DateTimeOffset until, out string reason)
+    {
+        reason = string.Empty;
+        if (!IsQuarantined(client, out until) || !_entries.TryGetValue(client, out var entry))
+        {
+            return false;
+        }
+
+        reason = entry.Reason;
+        return true;
+    }
 
     /// <summary>Whether <paramref name="client"/> is quarantined now; an expired entry is dropped.</summary>
     public bool IsQuarantined(string client, out DateTimeOffset until)

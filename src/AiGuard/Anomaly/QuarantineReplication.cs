@@ -23,6 +23,9 @@ public sealed partial class QuarantineReplication
     private readonly ILogger _logger;
     private readonly RedisChannel _channel;
 
+    /// <summary>The message body that lifts a quarantine (an expiry is always digits, so it never reads as one).</summary>
+    private const string RemovedMarker = "removed";
+
     public QuarantineReplication(QuarantineList list, RedisStore redis, TimeProvider time, ILogger logger)
     {
         _list = list;
@@ -31,6 +34,7 @@ public sealed partial class QuarantineReplication
         _logger = logger;
         _channel = RedisChannel.Literal(redis.KeyPrefix + "quarantine");
         list.Added += (client, until, reason) => _ = PublishAsync(client, until, reason);
+        list.Removed += client => _ = PublishRemovalAsync(client);
         redis.Restored += (_, _) => _ = ResyncAsync();
         _ = StartAsync();
     }
@@ -76,10 +80,30 @@ public sealed partial class QuarantineReplication
         }
     }
 
+    /// <summary>Deletes the stored quarantine and tells running replicas to lift theirs (an operator's removal).</summary>
+    private async Task PublishRemovalAsync(string client)
+    {
+        try
+        {
+            await _redis.Database.KeyDeleteAsync(Key(client));
+            await _redis.Subscriber.PublishAsync(_channel, client + "\n" + RemovedMarker);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogUnavailable(_logger, ex.Message);
+        }
+    }
+
     private void Receive(RedisValue message)
     {
         var text = (string?)message;
         var split = text?.IndexOf('\n', StringComparison.Ordinal) ?? -1;
+        if (split > 0 && text.AsSpan(split + 1).SequenceEqual(RemovedMarker))
+        {
+            _list.RemoveLocal(text![..split]);
+            return;
+        }
+
         if (split <= 0 || !TryDecode(text![(split + 1)..], out var until, out var reason))
         {
             return;

@@ -41,6 +41,9 @@ public sealed class AiGuardOptions
 
     public AnomalyOptions Anomaly { get; set; } = new();
 
+    /// <summary>The admin API: its listener (read at start) and its credentials (reloaded).</summary>
+    public Admin.AdminOptions Admin { get; set; } = new();
+
     public TelemetryOptions Telemetry { get; set; } = new();
 }
 

@@ -185,7 +185,8 @@ public sealed partial class GatewayConfiguration : IProxyConfigProvider, IConfig
         }
 
         var anomalyPolicies = options.Anomaly.Policies.ToDictionary(p => p.Key, p => new Anomaly.AnomalyPolicy(p.Key, p.Value), StringComparer.Ordinal);
-        var quarantines = options.Policies.Values.Any(p => !string.IsNullOrEmpty(p.Anomaly) && anomalyPolicies[p.Anomaly].Quarantines);
+        // Quarantines come from the anomaly engine and, with the admin API on, from operators: every route checks them then.
+        var quarantines = options.Admin.Enabled || options.Policies.Values.Any(p => !string.IsNullOrEmpty(p.Anomaly) && anomalyPolicies[p.Anomaly].Quarantines);
         var policies = new Dictionary<string, RoutePolicy>(StringComparer.Ordinal);
         foreach (var route in routes)
         {

@@ -32,6 +32,7 @@ public static class GatewayConfigurationValidator
         ValidateAudit(options.Audit, errors);
         ValidateTelemetry(options, errors);
         ValidateAnomaly(options, errors);
+        Admin.AdminValidation.Validate(options, errors, warnings);
     }
 
     private static void ValidateAnomaly(AiGuardOptions options, List<string> errors)

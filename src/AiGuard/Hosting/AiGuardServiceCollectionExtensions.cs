@@ -83,6 +83,11 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<StageRunner>();
         services.AddSingleton<GuardPipeline>();
 
+        // The admin API on its own listener (docs/admin-api.md).
+        services.AddSingleton<Admin.AdminAuthenticator>();
+        services.AddSingleton<Admin.AdminListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminListener>());
+
         services.AddReverseProxy().AddTransforms<GatewayTransformProvider>();
         services.AddAiGuardTelemetry(configuration);
         return services;

@@ -72,4 +72,11 @@ public static class ProblemCodes
 
     // Prompt-injection verdict on a Flag route (audited, never sent as a problem)
     public const string PromptInjectionFlagged = "prompt_injection_flagged";
+
+    // Admin API (docs/admin-api.md): refusals, and the changes operators make (audited, never sent as a problem)
+    public const string ClientNotFound = "client_not_found";
+    public const string ClientNotQuarantined = "client_not_quarantined";
+    public const string InvalidDuration = "invalid_duration";
+    public const string QuarantineAdded = "quarantine_added";
+    public const string QuarantineRemoved = "quarantine_removed";
 }

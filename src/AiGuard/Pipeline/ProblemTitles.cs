@@ -45,6 +45,9 @@ public static class ProblemTitles
         ProblemCodes.RoutePolicyMissing => "Route has no AiGuard policy",
         ProblemCodes.GuardUnavailable => "A guard could not decide",
         ProblemCodes.InternalError => "Internal gateway error",
+        ProblemCodes.ClientNotFound => "Client not known to this gateway",
+        ProblemCodes.ClientNotQuarantined => "Client not quarantined",
+        ProblemCodes.InvalidDuration => "Invalid duration",
         _ => "Request refused",
     };
 }

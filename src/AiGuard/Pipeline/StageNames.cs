@@ -21,4 +21,7 @@ public static class StageNames
     public const string Parse = "parse";
     public const string Forward = "forward";
     public const string ParseResponse = "parse_response";
+
+    /// <summary>The admin API: its refusals and the changes operators make through it.</summary>
+    public const string Admin = "admin";
 }

@@ -71,6 +71,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         _gateway = GatewayApp.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(GatewayUnderTest.TestDefaults);
             builder.Configuration.AddInMemoryCollection(Settings(demoAddress));
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Services.AddSingleton<IAuditSink>(Audit);

@@ -19,6 +19,12 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         Client = new HttpClient { BaseAddress = Address };
     }
 
+    /// <summary>Settings every test gateway starts from (a test's own settings win): the admin listener on a free loopback port.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> TestDefaults = new Dictionary<string, string?>
+    {
+        ["AiGuard:Admin:Urls"] = "http://127.0.0.1:0",
+    };
+
     public WebApplication App { get; }
 
     public RecordingAuditSink Audit { get; }
@@ -35,6 +41,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
         var app = GatewayApp.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(TestDefaults);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Services.AddSingleton<IAuditSink>(audit);

@@ -27,6 +27,7 @@ public class StartupValidationTests
         GatewayApp.Build(args ?? [], builder =>
         {
             builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(GatewayUnderTest.TestDefaults);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
         });
@@ -499,6 +500,7 @@ public class StartupValidationTests
         var app = GatewayApp.Build([], builder =>
         {
             builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(GatewayUnderTest.TestDefaults);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         });

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using AiGuard.Configuration;
+using AiGuard.Pipeline;
+using AiGuard.Protocols;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Configuration.Memory;
+
+namespace AiGuard.Admin;
+
+/// <summary>What a check of a proposed settings file found.</summary>
+/// <param name="Errors">Exactly what a reload of this configuration would log and refuse it for; empty when it would be applied.</param>
+public sealed record ConfigurationCheckResult(bool Valid, IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, string Placement);
+
+/// <summary>
+/// Checks a proposed settings file with the whole-configuration validation a reload runs
+/// (<see cref="GatewayConfiguration.Check"/>, the code path of every reload), so a check and a
+/// reload never disagree.
+/// </summary>
+/// <remarks>
+/// Against a running gateway the file takes the place of the operator's settings file
+/// (<c>--config</c> / <c>AIGUARD_CONFIG</c>) among the gateway's own configuration sources, or that
+/// same place (after appsettings*.json, before environment variables and arguments) when the
+/// gateway has none: what the gateway would see if the file were deployed and reloaded. Offline
+/// (<c>aiguard config check --offline</c>) the file is checked alone.
+/// </remarks>
+public static class ConfigurationCheck
+{
+    /// <summary>The largest proposed file accepted.</summary>
+    public const int MaxFileBytes = 4 * 1024 * 1024;
+
+    /// <summary>Reads a proposed file; false with the parser's message when it is not a JSON object.</summary>
+    public static bool TryParse(byte[] file, out IConfigurationProvider? provider, out string problem)
+    {
+        provider = null;
+        if (file.Length > MaxFileBytes)
+        {
+            problem = $"The file is larger than {MaxFileBytes / (1024 * 1024)} MiB.";
+            return false;
+        }
+
+        problem = string.Empty;
+        try
+        {
+            // The same JSON reader the gateway loads settings files with (comments and trailing commas allowed).
+            var source = new JsonStreamConfigurationSource { Stream = new MemoryStream(file, writable: false) };
+            var candidate = new JsonStreamConfigurationProvider(source);
+            candidate.Load(source.Stream);
+            provider = Copy(candidate);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+        {
+            problem = "The file is not a JSON settings file: " + Excerpt.Of(e.Message, 300);
+            return false;
+        }
+    }
+
+    /// <summary>The configuration a reload would read if <paramref name="proposed"/> were deployed as the operator's settings file.</summary>
+    public static IConfigurationRoot Compose(IConfiguration running, IConfigurationProvider proposed, out string placement)
+    {
+        var providers = running is IConfigurationRoot root ? root.Providers.ToList() : [];
+        var replaced = providers.FindIndex(p => p is JsonConfigurationProvider { Source: OperatorSettingsFile });
+        var at = replaced >= 0 ? replaced : providers.FindLastIndex(p => p is JsonConfigurationProvider) + 1;
+        placement = replaced >= 0
+            ? "in place of the gateway's settings file (--config / AIGUARD_CONFIG), under its environment variables and arguments"
+            : "after the gateway's appsettings*.json, under its environment variables and arguments";
+
+        var copies = new List<IConfigurationProvider>(providers.Count + 1);
+        for (var i = 0; i <= providers.Count; i++)
+        {
+            if (i == at)
+            {
+                copies.Add(proposed);
+            }
+
+            if (i < providers.Count && i != replaced)
+            {
+                // A frozen copy: the running gateway's providers are only read, never reloaded.
+                copies.Add(Copy(providers[i]));
+            }
+        }
+
+        return new ConfigurationRoot(copies);
+    }
+
+    /// <summary>Validates <paramref name="configuration"/> exactly as a reload does.</summary>
+    public static ConfigurationCheckResult Check(IConfiguration configuration, ProtocolRegistry protocols, IEnumerable<IGuardStage> stages, string placement)
+    {
+        var errors = GatewayConfiguration.Check(configuration, protocols, stages, out var warnings);
+        return new ConfigurationCheckResult(errors.Count == 0, errors, warnings, placement);
+    }
+
+    /// <summary>A copy of what one provider holds, which loading again leaves as it is.</summary>
+    private static MemoryConfigurationProvider Copy(IConfigurationProvider provider)
+    {
+        var copy = new MemoryConfigurationProvider(new MemoryConfigurationSource());
+        foreach (var (key, value) in Flatten(provider))
+        {
+            copy.Set(key, value);
+        }
+
+        return copy;
+    }
+
+    /// <summary>Every key and value one provider holds.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> Flatten(IConfigurationProvider provider)
+    {
+        var pending = new Stack<string?>();
+        pending.Push(null);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (pending.Count > 0)
+        {
+            var parent = pending.Pop();
+            foreach (var key in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                var path = parent is null ? key : parent + ConfigurationPath.KeyDelimiter + key;
+                if (!seen.Add(path))
+                {
+                    continue;
+                }
+
+                if (provider.TryGet(path, out var value))
+                {
+                    yield return new(path, value);
+                }
+
+                pending.Push(path);
+            }
+        }
+    }
+}

@@ -1,7 +1,9 @@
 using System.Net;
+using AiGuard.Admin;
 using AiGuard.Identity;
 using AiGuard.IntegrationTests.Gateway;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 using static AiGuard.IntegrationTests.Gateway.GatewayFixture;
 
@@ -79,7 +81,19 @@ public sealed class DeployedConfigurationTests : IAsyncLifetime
     {
         settings["AiGuard:Audit:Console"] = "false";
         settings.WithKey(_key)["AiGuard:ApiKeys:Keys:0:Scopes:0"] = "inference";
+        // The admin listener on the port the probes use, here on a free loopback port.
+        Assert.Equal("8081", new Uri(settings["AiGuard:Admin:Urls"]!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        settings["AiGuard:Admin:Urls"] = "http://127.0.0.1:0";
         await using var gateway = await GatewayUnderTest.StartAsync(settings);
+
+        // What the probes of deploy/kubernetes/deployment.yaml ask the admin port.
+        using var admin = new HttpClient { BaseAddress = gateway.App.Services.GetRequiredService<AdminListener>().Addresses.Single() };
+        var container = DeployFiles.Yaml("kubernetes/deployment.yaml").Single().Items("spec", "template", "spec", "containers").Single();
+        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        {
+            using var probed = await admin.GetAsync(container.Text(probe, "httpGet", "path"));
+            Assert.True(probed.StatusCode == HttpStatusCode.OK, $"{probe}: {(int)probed.StatusCode} {await probed.Content.ReadAsStringAsync()}");
+        }
 
         using var served = await gateway.Client.SendAsync(Json(HttpMethod.Post, chatPath,
             """{"model":"demo-chat","messages":[{"role":"user","content":"My card is 4111 1111 1111 1111, what is the capital of France?"}]}""", _key));

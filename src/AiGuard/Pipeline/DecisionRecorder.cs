@@ -28,6 +28,9 @@ public sealed class DecisionRecorder
         _metrics = metrics;
     }
 
+    /// <summary>The decision path's instruments (stage timing, decisions, refusals).</summary>
+    public PipelineMetrics Metrics => _metrics;
+
     /// <summary>
     /// Records a refusal and, if the response has not started, answers with the problem. A request
     /// is refused at most once; a second refusal is ignored. Returns false when the response had

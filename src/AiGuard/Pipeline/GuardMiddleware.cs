@@ -31,9 +31,9 @@ public sealed partial class GuardMiddleware
     private readonly PipelineMetrics _metrics;
     private readonly ILogger<GuardMiddleware> _logger;
 
-    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, PipelineMetrics metrics, JwtAuthenticator jwt, ILogger<GuardMiddleware> logger)
+    public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, JwtAuthenticator jwt, ILogger<GuardMiddleware> logger)
     {
-        _metrics = metrics;
+        _metrics = recorder.Metrics;
         _jwt = jwt;
         _next = next;
         _configuration = configuration;

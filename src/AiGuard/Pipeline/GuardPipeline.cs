@@ -22,11 +22,11 @@ public sealed partial class GuardPipeline
     private readonly GenAiMetrics? _genAi;
     private readonly ILogger<GuardPipeline> _logger;
 
-    public GuardPipeline(DecisionRecorder recorder, StageRunner stages, ILogger<GuardPipeline> logger, PipelineMetrics metrics, GenAiMetrics? genAi = null)
+    public GuardPipeline(DecisionRecorder recorder, StageRunner stages, ILogger<GuardPipeline> logger, GenAiMetrics? genAi = null)
     {
         _recorder = recorder;
         _stages = stages;
-        _metrics = metrics;
+        _metrics = recorder.Metrics;
         _genAi = genAi;
         _logger = logger;
     }

@@ -123,9 +123,23 @@ public sealed class GenAiMetrics
             guard.Usage = usage;
         }
 
-        if (guard.FirstTokenAt == 0 && response.IsStreamChunk && response.Texts.Count > 0)
+        if (guard.FirstTokenAt == 0 && response.IsStreamChunk && HasText(response.Texts))
         {
             guard.FirstTokenAt = Stopwatch.GetTimestamp();
         }
+    }
+
+    /// <summary>Whether an event carries generated text (a role-only first delta does not).</summary>
+    private static bool HasText(IReadOnlyList<GeneratedText> texts)
+    {
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (texts[i].Text.Length > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -24,7 +24,7 @@ public class GuardPipelineTests
         {
             (Recorder, Trail, Sink) = TestGateway.Recorder();
             Stages = new StageRunner(Recorder, new PipelineMetrics(TestGateway.Meters), NullLogger<StageRunner>.Instance);
-            Pipeline = new GuardPipeline(Recorder, Stages, NullLogger<GuardPipeline>.Instance, new PipelineMetrics(TestGateway.Meters));
+            Pipeline = new GuardPipeline(Recorder, Stages, NullLogger<GuardPipeline>.Instance);
             Guard = TestGateway.Context(snapshot, method, path);
             Guard.Client = new ClientIdentity("alice", "key1", "acme", ["inference"], ["*"], ["gpt-*", "m*"]);
         }

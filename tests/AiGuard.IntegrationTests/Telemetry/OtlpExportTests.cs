@@ -29,6 +29,7 @@ public sealed class OtlpHttpFixture : IAsyncLifetime
 /// messages: metric names, units, kinds and attribute keys; spans and their parent links; audit
 /// events as log records; and nothing that must not leave (keys, detected values).
 /// </summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class OtlpExportTests(OtlpHttpFixture fixture) : IClassFixture<OtlpHttpFixture>
 {
     /// <summary>Every metric the gateway defines: name, unit, kind. Each one must arrive after <see cref="TelemetryGateway.DriveAllStagesAsync"/>.</summary>

@@ -4,6 +4,7 @@ using AiGuard.IntegrationTests.Otlp.Trace;
 namespace AiGuard.IntegrationTests.Telemetry;
 
 /// <summary>The same signals over OTLP/gRPC (<c>AiGuard:Telemetry:OtlpProtocol=grpc</c>), received by the collector's gRPC services.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class OtlpGrpcExportTests
 {
     [Fact]

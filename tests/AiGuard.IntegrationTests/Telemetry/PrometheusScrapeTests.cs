@@ -8,6 +8,7 @@ using static AiGuard.IntegrationTests.Gateway.GatewayFixture;
 namespace AiGuard.IntegrationTests.Telemetry;
 
 /// <summary>The optional Prometheus scrape endpoint: off by default, no key needed, never shadowed by a proxy route.</summary>
+[Collection(TelemetryCollection.Name)]
 public sealed partial class PrometheusScrapeTests
 {
     private static async Task<(GatewayUnderTest Gateway, DemoUpstream Demo, GeneratedApiKey Key)> StartAsync(bool enabled, string? path = null)

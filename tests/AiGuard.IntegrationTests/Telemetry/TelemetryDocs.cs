@@ -21,26 +21,26 @@ public static partial class TelemetryDocs
 
     /// <summary>
     /// The rows of the metric table (the table under "## Metrics" whose first column is the metric
-    /// name in backticks): name -> (kind, unit).
+    /// name in backticks): name -> (kind, unit, Prometheus name).
     /// </summary>
-    public static IReadOnlyDictionary<string, (string Kind, string Unit)> MetricTable()
+    public static IReadOnlyDictionary<string, (string Kind, string Unit, string Prometheus)> MetricTable()
     {
         var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "telemetry.md"));
         var start = text.IndexOf("\n## Metrics", StringComparison.Ordinal);
         Assert.True(start >= 0, "docs/telemetry.md has no '## Metrics' section");
         var end = text.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
         var section = end < 0 ? text[start..] : text[start..end];
-        var rows = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
         foreach (Match row in Row().Matches(section))
         {
             var name = row.Groups["name"].Value;
-            Assert.True(rows.TryAdd(name, (row.Groups["kind"].Value.Trim(), row.Groups["unit"].Value.Trim())), $"{name} is listed twice");
+            Assert.True(rows.TryAdd(name, (row.Groups["kind"].Value.Trim(), row.Groups["unit"].Value.Trim(), row.Groups["prometheus"].Value)), $"{name} is listed twice");
         }
 
         return rows;
     }
 
-    // | `aiguard.decisions` | counter | `{decision}` | ... |
-    [GeneratedRegex(@"^\|\s*`(?<name>(aiguard|gen_ai)\.[a-z0-9_.]+)`\s*\|\s*(?<kind>[a-z_]+)\s*\|\s*`(?<unit>[^`]*)`\s*\|", RegexOptions.Multiline)]
+    // | `aiguard.decisions` | counter | `{decision}` | attributes | `aiguard_decisions_total` | meaning |
+    [GeneratedRegex(@"^\|\s*`(?<name>(aiguard|gen_ai)\.[a-z0-9_.]+)`\s*\|\s*(?<kind>[a-z_]+)\s*\|\s*`(?<unit>[^`]*)`\s*\|[^|]*\|\s*`(?<prometheus>[a-z0-9_]+)`\s*\|", RegexOptions.Multiline)]
     private static partial Regex Row();
 }

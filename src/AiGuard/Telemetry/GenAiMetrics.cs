@@ -44,6 +44,7 @@ public sealed class GenAiMetrics
     {
         var options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
         _system = string.IsNullOrWhiteSpace(options.GenAiSystem) ? "openai" : options.GenAiSystem;
+        // Validated at start (TelemetryServiceCollectionExtensions.Validate); a unit test may pass anything.
         _requestModels = new BoundedNames(Math.Max(1, options.MaxModelNames));
         _responseModels = new BoundedNames(Math.Max(1, options.MaxModelNames));
         var meter = meterFactory.Create(MeterName);

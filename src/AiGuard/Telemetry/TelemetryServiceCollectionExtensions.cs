@@ -1,4 +1,5 @@
 using AiGuard.Audit;
+using AiGuard.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +30,11 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddAiGuardTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = Read(configuration);
+        if (Validate(options) is { Count: > 0 } errors)
+        {
+            throw new GatewayConfigurationException(errors);
+        }
+
         var otlp = IsEnabled(options);
         var prometheus = options.Prometheus.Enabled;
         if (!otlp && !prometheus)
@@ -108,6 +114,40 @@ public static class TelemetryServiceCollectionExtensions
     /// <summary>The <c>AiGuard:Telemetry</c> settings.</summary>
     public static TelemetryOptions Read(IConfiguration configuration) =>
         configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+
+    /// <summary>Every problem of the <c>AiGuard:Telemetry</c> settings, each naming its setting; empty when they can be used.</summary>
+    public static List<string> Validate(TelemetryOptions options)
+    {
+        const string At = TelemetryOptions.SectionName;
+        var errors = new List<string>();
+        if (!string.IsNullOrEmpty(options.OtlpProtocol) && options.OtlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            errors.Add($"{At}:OtlpProtocol '{Pipeline.Excerpt.Of(options.OtlpProtocol, 40)}' is not one of: grpc, http/protobuf.");
+        }
+
+        if (!string.IsNullOrEmpty(options.OtlpEndpoint)
+            && !(Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"))
+        {
+            errors.Add($"{At}:OtlpEndpoint '{Pipeline.Excerpt.Of(options.OtlpEndpoint, 80)}' is not an absolute http:// or https:// address (for example http://otel-collector:4317).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ServiceName))
+        {
+            errors.Add($"{At}:ServiceName must not be empty.");
+        }
+
+        if (options.MaxModelNames < 1)
+        {
+            errors.Add($"{At}:MaxModelNames must be at least 1.");
+        }
+
+        if (options.Prometheus.Enabled && (string.IsNullOrEmpty(options.Prometheus.Path) || options.Prometheus.Path[0] != '/' || options.Prometheus.Path.Contains('{', StringComparison.Ordinal)))
+        {
+            errors.Add($"{At}:Prometheus:Path '{Pipeline.Excerpt.Of(options.Prometheus.Path ?? string.Empty, 80)}' must be a literal path starting with '/' (for example /metrics).");
+        }
+
+        return errors;
+    }
 
     /// <summary>On when configured explicitly, else when an OTLP endpoint is given in settings or in the environment.</summary>
     public static bool IsEnabled(TelemetryOptions options) =>

@@ -7,6 +7,8 @@ public sealed class AnomalyMetrics
 {
     public const string MeterName = "AiGuard.Anomaly";
 
+    private static readonly string[] ActionNames = [.. Enum.GetValues<AnomalyAction>().Select(a => a.ToString().ToLowerInvariant())];
+
     private readonly Meter _meter;
     private readonly Histogram<double> _scores;
     private readonly Counter<long> _actions;
@@ -29,7 +31,7 @@ public sealed class AnomalyMetrics
     }
 
     public void Acted(AnomalyAction action) =>
-        _actions.Add(1, new KeyValuePair<string, object?>("aiguard.anomaly.action", action.ToString().ToLowerInvariant()));
+        _actions.Add(1, new KeyValuePair<string, object?>(Telemetry.TelemetryAttributes.AnomalyAction, ActionNames[(int)action]));
 
     /// <summary>Publishes the engine's gauges (tracked clients, evictions, quarantined clients).</summary>
     internal void Observe(AnomalyEngine engine)

@@ -24,7 +24,8 @@ public sealed partial class AuditTrail : IHostedService
     public AuditTrail(IEnumerable<IAuditSink> sinks, AuditOptions options, AuditMetrics metrics, ILogger<AuditTrail> logger)
     {
         _sinks = sinks.ToArray();
-        if (!_sinks.Any(s => s is not SerilogAuditSink { HasDestination: false }))
+        // The OTLP copy is a mirror for dashboards (batched, lossy by design), never the trail itself.
+        if (!_sinks.Any(s => s is not (SerilogAuditSink { HasDestination: false } or OtlpAuditSink)))
         {
             throw new GatewayConfigurationException(
                 "AiGuard:Audit has no destination: Console is false and FilePath is empty, so every audit event would be lost. Set AiGuard:Audit:Console=true or AiGuard:Audit:FilePath.");
@@ -38,6 +39,7 @@ public sealed partial class AuditTrail : IHostedService
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        metrics.Observe(() => _queue.Reader.Count);
     }
 
     /// <summary>Events dropped since start because the queue was full.</summary>

@@ -1,6 +1,7 @@
 using AiGuard.Anomaly;
 using AiGuard.Configuration;
 using AiGuard.Pipeline;
+using AiGuard.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +52,8 @@ public static class AiGuardApplicationExtensions
         app.UseMiddleware<GuardMiddleware>();                    // snapshot, authenticate, authorize the route; 500 for the unexpected
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+        // The Prometheus scrape endpoint, when AiGuard:Telemetry:Prometheus:Enabled: no key, ahead of every proxy route.
+        app.MapAiGuardPrometheus();
         // No fallback endpoint: an unmatched path reaches GuardMiddleware without an endpoint and is
         // answered there (404 after authentication), which keeps the route table YARP's alone.
 

@@ -79,6 +79,7 @@ public static class AiGuardServiceCollectionExtensions
 
         // The decision path.
         services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<GenAiMetrics>();
         services.AddSingleton<DecisionRecorder>();
         services.AddSingleton<StageRunner>();
         services.AddSingleton<GuardPipeline>();

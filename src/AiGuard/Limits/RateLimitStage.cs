@@ -56,7 +56,7 @@ public sealed class RateLimitStage : IGuardStage
                 if (lease is not LimitLease)
                 {
                     // A concurrency permit is held until the answer has been sent.
-                    context.Hold(lease);
+                    context.Hold(_metrics.Held(lease, limit.Name));
                 }
 
                 continue;

@@ -123,6 +123,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
                     $"The token budget '{budget.Name}' has no room for the {tokens} tokens this request may use; retry after {context.RetryAfterSeconds} s.");
             }
 
+            _metrics.TokensReserved(budget.Name, tokens);
             (context.TokenReservations ??= new List<TokenReservation>(budgets.Length)).Add(reservation);
         }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using AiGuard.Audit;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace AiGuard.Pipeline;
 
@@ -27,6 +28,9 @@ public sealed class DecisionRecorder
         _metrics = metrics;
     }
 
+    /// <summary>The decision path's instruments (stage timing, decisions, refusals).</summary>
+    public PipelineMetrics Metrics => _metrics;
+
     /// <summary>
     /// Records a refusal and, if the response has not started, answers with the problem. A request
     /// is refused at most once; a second refusal is ignored. Returns false when the response had
@@ -45,7 +49,9 @@ public sealed class DecisionRecorder
         }
 
         guard.Refused = true;
+        guard.RefusalCode = decision.Code;
         Record(guard, stage, decision, "refuse");
+        _metrics.Refusal(stage, decision.Code ?? "unknown", decision.Status);
 
         var response = guard.HttpContext.Response;
         if (response.HasStarted)
@@ -109,6 +115,18 @@ public sealed class DecisionRecorder
             if (decision.IsRefusal)
             {
                 activity.SetStatus(ActivityStatusCode.Error, code);
+            }
+        }
+
+        if (decision.Audited && guard.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } request)
+        {
+            // The request's own span carries the incident of its refusal (or its latest audited change) and the outcome.
+            request.SetTag(Telemetry.TelemetryAttributes.IncidentId, guard.IncidentId);
+            request.SetTag(Telemetry.TelemetryAttributes.Code, code);
+            if (decision.IsRefusal)
+            {
+                request.SetTag(Telemetry.TelemetryAttributes.Stage, stage);
+                request.SetStatus(ActivityStatusCode.Error, code);
             }
         }
     }

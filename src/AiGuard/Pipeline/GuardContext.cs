@@ -100,6 +100,21 @@ public sealed class GuardContext
     /// <summary>The total tokens the upstream reported for this request (its usage), once seen.</summary>
     public long? ReportedTokens { get; set; }
 
+    /// <summary>When the proxy pipeline began with this request (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 before.</summary>
+    internal long Started { get; set; }
+
+    /// <summary>When the first streamed event with generated text passed (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 until then.</summary>
+    internal long FirstTokenAt { get; set; }
+
+    /// <summary>The model the upstream's answer names, once an answer was parsed.</summary>
+    internal string? ResponseModel { get; set; }
+
+    /// <summary>The token usage the upstream reported, once seen.</summary>
+    internal Protocols.TokenUsage? Usage { get; set; }
+
+    /// <summary>The code of the request's refusal, once refused.</summary>
+    internal string? RefusalCode { get; set; }
+
     /// <summary>The upstream's status code once an answer arrived; 0 when none did.</summary>
     public int UpstreamStatus { get; internal set; }
 

@@ -28,10 +28,12 @@ public sealed partial class GuardMiddleware
     private readonly AuthenticationThrottle _throttle;
     private readonly JwtAuthenticator _jwt;
     private readonly RateLimitMetrics _limitMetrics;
+    private readonly PipelineMetrics _metrics;
     private readonly ILogger<GuardMiddleware> _logger;
 
     public GuardMiddleware(RequestDelegate next, GatewayConfiguration configuration, DecisionRecorder recorder, TimeProvider time, AuthenticationThrottle throttle, RateLimitMetrics limitMetrics, JwtAuthenticator jwt, ILogger<GuardMiddleware> logger)
     {
+        _metrics = recorder.Metrics;
         _jwt = jwt;
         _next = next;
         _configuration = configuration;
@@ -98,7 +100,7 @@ public sealed partial class GuardMiddleware
         GuardDecision decision;
         try
         {
-            using (Telemetry.GuardTelemetry.StartStage(StageNames.Authenticate))
+            using (_metrics.Time(StageNames.Authenticate))
             {
                 var result = await _jwt.AuthenticateAsync(guard.HttpContext, token);
                 decision = Accept(guard, result, token, guard.HttpContext.Connection.RemoteIpAddress);
@@ -140,7 +142,7 @@ public sealed partial class GuardMiddleware
     private GuardDecision Authenticate(GuardContext guard, out string? token)
     {
         token = null;
-        using var span = Telemetry.GuardTelemetry.StartStage(StageNames.Authenticate);
+        using var timing = _metrics.Time(StageNames.Authenticate);
         var keys = guard.Snapshot.Keys;
         var presented = PresentedKey(guard.HttpContext.Request, keys.HeaderName);
         var address = guard.HttpContext.Connection.RemoteIpAddress;

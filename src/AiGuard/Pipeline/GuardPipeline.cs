@@ -18,12 +18,16 @@ public sealed partial class GuardPipeline
 {
     private readonly DecisionRecorder _recorder;
     private readonly StageRunner _stages;
+    private readonly PipelineMetrics _metrics;
+    private readonly GenAiMetrics? _genAi;
     private readonly ILogger<GuardPipeline> _logger;
 
-    public GuardPipeline(DecisionRecorder recorder, StageRunner stages, ILogger<GuardPipeline> logger)
+    public GuardPipeline(DecisionRecorder recorder, StageRunner stages, ILogger<GuardPipeline> logger, GenAiMetrics? genAi = null)
     {
         _recorder = recorder;
         _stages = stages;
+        _metrics = recorder.Metrics;
+        _genAi = genAi;
         _logger = logger;
     }
 
@@ -31,6 +35,7 @@ public sealed partial class GuardPipeline
     {
         var guard = GuardContext.Get(context) ?? throw new InvalidOperationException("GuardMiddleware must run before the proxy pipeline.");
         var policy = guard.Policy!;
+        guard.Started = System.Diagnostics.Stopwatch.GetTimestamp();
         EventStreamFilter? filter = null;
         try
         {
@@ -65,7 +70,7 @@ public sealed partial class GuardPipeline
             {
                 var stage = stages[i];
                 GuardDecision decision;
-                using (var span = GuardTelemetry.StartStage(stage.Name))
+                using (_metrics.Time(stage.Name))
                 {
                     try
                     {
@@ -156,6 +161,8 @@ public sealed partial class GuardPipeline
             {
                 await SettleAsync(settlement, guard);
             }
+
+            _genAi?.Completed(guard);
         }
     }
 
@@ -198,9 +205,9 @@ public sealed partial class GuardPipeline
     }
 
     /// <summary>Builds the request view from the body, then hands the body back to the request pipe for forwarding.</summary>
-    private static GuardDecision Parse(GuardContext guard, RequestBody? body)
+    private GuardDecision Parse(GuardContext guard, RequestBody? body)
     {
-        using var span = GuardTelemetry.StartStage(StageNames.Parse);
+        using var timing = _metrics.Time(StageNames.Parse);
         var policy = guard.Policy!;
         try
         {

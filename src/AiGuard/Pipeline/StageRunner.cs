@@ -20,10 +20,11 @@ public sealed partial class StageRunner
     /// <summary>Runs every body stage in order; records changes; returns the first refusal (not yet recorded) or Continue.</summary>
     public (GuardDecision Decision, string Stage) RunResponse(GuardContext guard, InferenceResponse response)
     {
+        Telemetry.GenAiMetrics.Observe(guard, response);
         foreach (var stage in guard.Policy!.ResponseBodyStages)
         {
             GuardDecision decision;
-            using (var span = Telemetry.GuardTelemetry.StartStage(stage.Name))
+            using (_metrics.Time(stage.Name))
             {
                 try
                 {
@@ -47,6 +48,9 @@ public sealed partial class StageRunner
 
         return (GuardDecision.Continue, string.Empty);
     }
+
+    /// <summary>Times a stage's decision and opens its span (see <see cref="PipelineMetrics.Time"/>).</summary>
+    public StageTiming Time(string stage) => _metrics.Time(stage);
 
     /// <summary>Logs a stage's failure and returns what its route's fail mode says.</summary>
     public GuardDecision Failed(GuardContext guard, string stage, Exception exception)

@@ -90,7 +90,7 @@ public sealed class GatewayTransformProvider : ITransformProvider
         foreach (var stage in policy.ResponseHeaderStages)
         {
             GuardDecision decision;
-            using (Telemetry.GuardTelemetry.StartStage(stage.Name))
+            using (_stages.Time(stage.Name))
             {
                 try
                 {

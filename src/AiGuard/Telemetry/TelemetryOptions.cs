@@ -3,6 +3,8 @@ namespace AiGuard.Telemetry;
 /// <summary>OpenTelemetry export (section <c>AiGuard:Telemetry</c>); the standard <c>OTEL_*</c> variables apply too.</summary>
 public sealed class TelemetryOptions
 {
+    public const string SectionName = "AiGuard:Telemetry";
+
     /// <summary>
     /// Export traces, metrics and logs over OTLP. Unset: on when an OTLP endpoint is configured here
     /// or in <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, off otherwise (then nothing is collected at all).
@@ -17,4 +19,29 @@ public sealed class TelemetryOptions
 
     /// <summary>The <c>service.name</c> resource attribute unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
     public string ServiceName { get; set; } = "aiguard";
+
+    /// <summary>Also send every audit event as an OTLP log record (when OTLP export is on).</summary>
+    public bool AuditLogs { get; set; } = true;
+
+    /// <summary>The <c>gen_ai.system</c> attribute of the gen_ai metrics: the kind of model server behind the OpenAI routes.</summary>
+    public string GenAiSystem { get; set; } = "openai";
+
+    /// <summary>
+    /// The most distinct model names kept as <c>gen_ai.request.model</c> / <c>gen_ai.response.model</c>
+    /// values; later ones are counted as <c>_OTHER</c> (a client can put any string in <c>model</c>).
+    /// </summary>
+    public int MaxModelNames { get; set; } = 100;
+
+    /// <summary>The Prometheus scrape endpoint (metrics only), off by default.</summary>
+    public PrometheusOptions Prometheus { get; set; } = new();
+}
+
+/// <summary>Section <c>AiGuard:Telemetry:Prometheus</c>.</summary>
+public sealed class PrometheusOptions
+{
+    /// <summary>Serve the metrics in the Prometheus text format. Keep the endpoint off public networks.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Where it is served (on the gateway's listener, or on whichever listener maps it).</summary>
+    public string Path { get; set; } = "/metrics";
 }

@@ -86,7 +86,7 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         Assert.Equal(version + 1, _gateway.App.Services.GetRequiredService<GatewayConfiguration>().Current.Version);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync("/mirror/v2/models/demo-classifier/infer", Tensor, _new));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync("/v2/models/demo-classifier/infer", Tensor, _old));
-        Assert.Contains(_reloads.GetMeasurementSnapshot(), m => Equals(m.Tags["outcome"], "applied"));
+        Assert.Contains(_reloads.GetMeasurementSnapshot(), m => Equals(m.Tags["aiguard.outcome"], "applied"));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync("/v2/models/demo-classifier/infer", Tensor, _new));
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync("/mirror/v2/models/demo-classifier/infer", Tensor, _old));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync("/v2/models/demo-classifier/infer", Tensor, _old));
-        var rejected = Assert.Single(_reloads.GetMeasurementSnapshot(), m => Equals(m.Tags["outcome"], "rejected"));
+        var rejected = Assert.Single(_reloads.GetMeasurementSnapshot(), m => Equals(m.Tags["aiguard.outcome"], "rejected"));
         Assert.Equal(1, rejected.Value);
     }
 

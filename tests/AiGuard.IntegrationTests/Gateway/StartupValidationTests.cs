@@ -81,6 +81,30 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public async Task Telemetry_settings_are_validated_at_start_naming_each_setting()
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Telemetry:OtlpEndpoint"] = "otel-collector:4317";
+        settings["AiGuard:Telemetry:OtlpProtocol"] = "http/json";
+        settings["AiGuard:Telemetry:ServiceName"] = " ";
+        settings["AiGuard:Telemetry:MaxModelNames"] = "0";
+        settings["AiGuard:Telemetry:Prometheus:Enabled"] = "true";
+        settings["AiGuard:Telemetry:Prometheus:Path"] = "metrics";
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Equal(
+            [
+                "AiGuard:Telemetry:OtlpProtocol 'http/json' is not one of: grpc, http/protobuf.",
+                "AiGuard:Telemetry:OtlpEndpoint 'otel-collector:4317' is not an absolute http:// or https:// address (for example http://otel-collector:4317).",
+                "AiGuard:Telemetry:ServiceName must not be empty.",
+                "AiGuard:Telemetry:MaxModelNames must be at least 1.",
+                "AiGuard:Telemetry:Prometheus:Path 'metrics' must be a literal path starting with '/' (for example /metrics).",
+            ],
+            error.Errors);
+    }
+
+    [Fact]
     public async Task Token_budgets_are_validated_at_start_naming_each_setting()
     {
         var settings = ValidSettings();

@@ -75,6 +75,7 @@ public sealed class TextNormalizerTests
     [Theory]
     [InlineData("The meeting is at 10:30 on 2024-05-01, room 4B, budget $500.")]
     [InlineData("Email @support or pay $20 by 7 pm.")]
+    [InlineData("Hash it with sha1 or md5 in python3 over ipv4, then play the mp3.")]
     public void Numbers_prices_and_handles_are_not_leetspeak(string text)
     {
         Assert.Equal(text, TextNormalizer.Normalize(text).Text);
@@ -85,7 +86,7 @@ public sealed class TextNormalizerTests
     [InlineData("My key sk-proj-A1b3C5d7E0f1G3h5J7k0L1m3N5p7 stopped working")] // leet digits only, case switching
     [InlineData("Use key AKIA4OTE7K3A5TQ1LM0P for the bucket")] // upper-case, leet digits only, long word
     [InlineData("The commit 5f4dcc3b5aa765d61d8327deb882cf99 broke the build")] // MD5
-    [InlineData("sha1 a3f1c0d4e5b7a1c3e5f7a0b1c3d4e5f7a1b3c5d7 matches")] // hex with leet digits only
+    [InlineData("SHA a3f1c0d4e5b7a1c3e5f7a0b1c3d4e5f7a1b3c5d7 matches")] // hex with leet digits only
     [InlineData("Request 123e4567-e89b-12d3-a456-426614174000 failed")] // UUID
     [InlineData("Request c3d4e5f1-a0b1-4c3d-a5e7-f1a3b5c7d0e1 failed")] // UUID with leet digits only
     [InlineData("Session q9Xr2LmZ8vT0bQ1wK7sY4nE3 expired")] // base64 id

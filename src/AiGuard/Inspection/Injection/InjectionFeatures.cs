@@ -12,7 +12,7 @@ namespace AiGuard.Inspection.Injection;
 public static class InjectionFeatures
 {
     /// <summary>Version of this vector; a model trained on another version is refused.</summary>
-    public const string SchemaVersion = "injection-2";
+    public const string SchemaVersion = "injection-3";
 
     public const int WordBits = 12;
     public const int CharBits = 12;
@@ -156,6 +156,16 @@ public sealed class InjectionFeatureVector
         for (var i = 0; i <= text.Length; i++)
         {
             var c = i < text.Length ? text[i] : ' ';
+
+            // A random identifier (API key, hash, UUID, base64 id) is read as one space: its
+            // characters say nothing about intent, and in a short prompt they would outweigh it.
+            if (i < text.Length && (i == 0 || char.IsWhiteSpace(text[i - 1])) && char.IsAsciiLetterOrDigit(c)
+                && TextNormalizer.IsLongIdentifier(text[i..], out var identifierLength))
+            {
+                i += identifierLength - 1;
+                c = ' ';
+            }
+
             if (i < text.Length)
             {
                 Stat(c, ref state);

@@ -408,12 +408,14 @@ public static class TextNormalizer
             var foldLookalikes = (folds & TextFolds.Homoglyphs) != 0 && lookalikes > 0
                 && (ascii > 0 || (lookalikes == other && i - start >= 2 && (latinText ??= IsMostlyLatin(text))));
             var letters = ascii + (foldLookalikes ? lookalikes : 0);
-            var foldLeet = (folds & TextFolds.Leetspeak) != 0 && leetChars > 0 && letters >= 2 && leetChars <= letters + 1;
+            // One digit at the end of a word is a version or a number ("sha1", "python3", "ipv4"), not leetspeak.
+            var foldLeet = (folds & TextFolds.Leetspeak) != 0 && leetChars > 0 && letters >= 2 && leetChars <= letters + 1
+                && !(leetChars == 1 && char.IsAsciiDigit(text[i - 1]));
             if (foldLeet)
             {
                 // Only now (a candidate word is rare) is its whitespace-delimited token read: an
                 // API key, hash, UUID or base64 id is not leetspeak, in any of its pieces.
-                if (start >= identifierEnd && IsIdentifier(text, TokenStart(text, start), out var tokenEnd))
+                if (start >= identifierEnd && IsIdentifier(text, TokenStart(text, start), out var tokenEnd, out _))
                 {
                     identifierEnd = tokenEnd;
                 }
@@ -479,9 +481,10 @@ public static class TextNormalizer
     /// and digits with many distinct characters (at least three quarters of them differ).
     /// Reads the token once; called only for words that would otherwise be folded.
     /// </summary>
-    private static bool IsIdentifier(string text, int start, out int end)
+    private static bool IsIdentifier(ReadOnlySpan<char> text, int start, out int end, out int alnum)
     {
-        int word = 0, longest = 0, alnum = 0, switches = 0, letters = 0, digits = 0;
+        int word = 0, longest = 0, switches = 0, letters = 0, digits = 0;
+        alnum = 0;
         bool otherDigit = false, hexOnly = true;
         var previousLetterUpper = (bool?)null;
         ulong seenLow = 0, seenHigh = 0;
@@ -555,6 +558,21 @@ public static class TextNormalizer
             _ => '\0',
         };
     }
+
+    /// <summary>
+    /// Whether the whitespace-delimited token at the start of <paramref name="text"/> is a random
+    /// identifier of at least 16 letters and digits (an API key, hash, UUID, base64 id): the same
+    /// test that keeps it from being read as leetspeak, for a token long enough that its characters
+    /// would otherwise weigh in the injection model's features. <paramref name="length"/> is the
+    /// token's length either way.
+    /// </summary>
+    public static bool IsLongIdentifier(ReadOnlySpan<char> text, out int length)
+    {
+        var identifier = IsIdentifier(text, 0, out length, out var alnum);
+        return identifier && alnum >= 16 && text[..length].ContainsAnyInRange('0', '9') && ContainsAsciiLetter(text[..length]);
+    }
+
+    private static bool ContainsAsciiLetter(ReadOnlySpan<char> text) => text.ContainsAnyInRange('a', 'z') || text.ContainsAnyInRange('A', 'Z');
 
     private static bool IsMostlyLatin(string text)
     {

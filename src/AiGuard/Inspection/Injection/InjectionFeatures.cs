@@ -115,10 +115,13 @@ public sealed class InjectionFeatureVector
     public InjectionFamilies Families { get; private set; }
 
     /// <summary>
-    /// A floor under the model's score from rules alone, for the one combination benign prompts do
-    /// not make: a jailbreak persona (DAN, developer mode, unfiltered...) told to drop its rules or
-    /// its refusals. In-the-wild jailbreak templates are scarce in the training corpora, so this
-    /// does not wait for the model to have seen them. 0 when it does not apply.
+    /// A floor under the model's score from rules alone, for combinations benign prompts do not
+    /// make: a jailbreak persona (DAN, developer mode, unfiltered...) told to drop its rules or its
+    /// refusals (<see cref="PersonaJailbreakScore"/>); a reveal verb aimed at the text before the
+    /// user's or at the assistant's own instructions (<see cref="ExtractionScore"/>); a role-play
+    /// frame that drops the rules or elicits secrets (<see cref="RolePlayScore"/>). In-the-wild
+    /// jailbreak and extraction prompts are scarce in the training corpora, so these do not wait
+    /// for the model to have seen them. 0 when none applies.
     /// </summary>
     public float RuleScore { get; private set; }
 

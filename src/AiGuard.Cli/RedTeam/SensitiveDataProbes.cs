@@ -30,7 +30,7 @@ internal static partial class SensitiveDataProbes
         yield return Probe("credit-card", $"Card {card} please", [card], stream: false);
         yield return Probe("iban", $"Pay to {iban} today", [iban], stream: false);
         yield return Probe("email", $"Mail {email} now", [email], stream: false);
-        yield return Probe("api-key", $"Use token {token} for it", [token], stream: false);
+        yield return Probe("api-key", $"Token {token} works", [token], stream: false);
         yield return Probe("streamed-card-and-email", $"Card {card}, {email}", [card, email], stream: true);
         yield return Probe("streamed-api-key", $"Use token {token} for it", [token], stream: true);
     }

@@ -17,12 +17,6 @@ public sealed class RedTeamTests : IDisposable
 {
     private static readonly string[] AllCategories = ["credentials", "bodies", "injection", "pii", "parameters", "anomaly", "floods"];
 
-    /// <summary>
-    /// Two of the suite's prompts the shipped prompt-injection detector misses (docs/redteam.md,
-    /// "What the demo lets through"): accepted as known gaps, so they are reported without failing the run.
-    /// </summary>
-    private const string KnownGaps = "injection/roleplay-grandma,injection/extraction-repeat";
-
     private readonly string _dir = Directory.CreateTempSubdirectory("aiguard-redteam-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -33,7 +27,7 @@ public sealed class RedTeamTests : IDisposable
         await using var demo = await DemoProcess.StartAsync(_dir);
 
         // First the table (the floods last in the JSON run: they get this address throttled for a minute).
-        var text = await AiGuardCli.RunAsync(_dir, "redteam", "--target", demo.Address, "--key", demo.Key, "--skip", "floods,anomaly", "--accept", KnownGaps);
+        var text = await AiGuardCli.RunAsync(_dir, "redteam", "--target", demo.Address, "--key", demo.Key, "--skip", "floods,anomaly");
         Assert.True(text.ExitCode == 0, text.StdOut + text.StdErr);
         Assert.Contains("Result: every applicable probe was stopped.", text.StdOut, StringComparison.Ordinal);
         foreach (var category in new[] { "credentials", "bodies", "injection", "pii", "parameters" })
@@ -41,7 +35,7 @@ public sealed class RedTeamTests : IDisposable
             Assert.Matches($"│ {category} +│ +\\d+ │", text.StdOut);
         }
 
-        var run = await AiGuardCli.RunAsync(_dir, "redteam", "--target", demo.Address, "--key", demo.Key, "--json", "--accept", KnownGaps);
+        var run = await AiGuardCli.RunAsync(_dir, "redteam", "--target", demo.Address, "--key", demo.Key, "--json");
 
         Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
         using var report = JsonDocument.Parse(run.StdOut);
@@ -59,7 +53,12 @@ public sealed class RedTeamTests : IDisposable
         }
 
         var probes = root.GetProperty("probes").EnumerateArray().ToArray();
-        Assert.All(probes.Where(p => p.GetProperty("verdict").GetString() == "got_through"), p => Assert.True(p.GetProperty("accepted").GetBoolean()));
+        Assert.DoesNotContain(probes, p => p.GetProperty("verdict").GetString() == "got_through");
+        // The role-play and repeat-the-words-above extractions are refused by the detector's rule floors.
+        Assert.Equal("stopped", Verdict(probes, "injection", "roleplay-grandma"));
+        Assert.Equal("stopped", Verdict(probes, "injection", "extraction-repeat"));
+        // "Token ghp_... works" is not taken for leetspeak: the PII guard redacts it, no prompt_injection refusal.
+        Assert.StartsWith("redacted to", Detail(probes, "pii", "api-key"), StringComparison.Ordinal);
         // The generated card number and IBAN pass the gateway's Luhn and mod-97 checks: they are redacted.
         Assert.Equal("redacted to [CREDIT_CARD]", Detail(probes, "pii", "credit-card"));
         Assert.Equal("redacted to [IBAN]", Detail(probes, "pii", "iban"));

@@ -12,7 +12,7 @@ namespace AiGuard.Inspection.Injection;
 public static class InjectionFeatures
 {
     /// <summary>Version of this vector; a model trained on another version is refused.</summary>
-    public const string SchemaVersion = "injection-2";
+    public const string SchemaVersion = "injection-3";
 
     public const int WordBits = 12;
     public const int CharBits = 12;
@@ -71,6 +71,7 @@ public enum InjectionFamilies
     Exfiltration = 1 << 9,
     TokenSoup = 1 << 10,
     OutputControl = 1 << 11,
+    RolePlay = 1 << 12,
 }
 
 /// <summary>
@@ -114,10 +115,13 @@ public sealed class InjectionFeatureVector
     public InjectionFamilies Families { get; private set; }
 
     /// <summary>
-    /// A floor under the model's score from rules alone, for the one combination benign prompts do
-    /// not make: a jailbreak persona (DAN, developer mode, unfiltered...) told to drop its rules or
-    /// its refusals. In-the-wild jailbreak templates are scarce in the training corpora, so this
-    /// does not wait for the model to have seen them. 0 when it does not apply.
+    /// A floor under the model's score from rules alone, for combinations benign prompts do not
+    /// make: a jailbreak persona (DAN, developer mode, unfiltered...) told to drop its rules or its
+    /// refusals (<see cref="PersonaJailbreakScore"/>); a reveal verb aimed at the text before the
+    /// user's or at the assistant's own instructions (<see cref="ExtractionScore"/>); a role-play
+    /// frame that drops the rules or elicits secrets (<see cref="RolePlayScore"/>). In-the-wild
+    /// jailbreak and extraction prompts are scarce in the training corpora, so these do not wait
+    /// for the model to have seen them. 0 when none applies.
     /// </summary>
     public float RuleScore { get; private set; }
 
@@ -155,6 +159,16 @@ public sealed class InjectionFeatureVector
         for (var i = 0; i <= text.Length; i++)
         {
             var c = i < text.Length ? text[i] : ' ';
+
+            // A random identifier (API key, hash, UUID, base64 id) is read as one space: its
+            // characters say nothing about intent, and in a short prompt they would outweigh it.
+            if (i < text.Length && (i == 0 || char.IsWhiteSpace(text[i - 1])) && char.IsAsciiLetterOrDigit(c)
+                && TextNormalizer.IsLongIdentifier(text[i..], out var identifierLength))
+            {
+                i += identifierLength - 1;
+                c = ' ';
+            }
+
             if (i < text.Length)
             {
                 Stat(c, ref state);
@@ -260,6 +274,13 @@ public sealed class InjectionFeatureVector
         public bool PrevFromOrAre;
         public char LastChar;
         public int Repeat;
+
+        // Read only by the rule floors (RuleScore), not written to the features.
+        public int PendingRecite, PendingStart, PendingElicit, PendingDrop, LastYour, LastMyFrame;
+        public WordRole ReciteSaw;
+        public int PriorExtraction, Framing, Elicit, DropRules;
+        public bool PrevYou, PrevAct, PrevEverything, PrevWriteOut;
+        public int LastAbove, LastOf, LastYouAre, LastConversationAnchor;
     }
 
     private static void Stat(char c, ref Counts s)
@@ -460,6 +481,7 @@ public sealed class InjectionFeatureVector
             s.LateImperative++;
         }
 
+        Floors(word, roles, prev, w, ref s);
         s.SentenceStart = false;
         const WordRole Attack = WordRole.Ignore | WordRole.Persona | WordRole.Policy | WordRole.Refusal | WordRole.Obfuscation | WordRole.Harm | WordRole.Exfiltrate | WordRole.Private;
         s.RolesTotal += (roles & Attack) != 0 ? 1 : 0;
@@ -470,6 +492,125 @@ public sealed class InjectionFeatureVector
         s.SecondPerson += (roles & WordRole.Your) != 0 ? 1 : 0;
         s.PrevFromOrAre = word is "from" or "are" or "is" or "will" or "re";
         s.PrevRoles = roles;
+    }
+
+    /// <summary>
+    /// The combinations the rule floors read, in the same pass over words: a reveal verb aimed at
+    /// the text before the user's (everything above, verbatim, "starting with 'You are'") or at the
+    /// assistant's own instructions; a role-play frame that drops the rules or elicits secrets or
+    /// someone's instructions.
+    /// </summary>
+    private static void Floors(ReadOnlySpan<char> word, WordRole roles, WordRole prev, int w, ref Counts s)
+    {
+        var youAre = (word is "are" && s.PrevYou) || word is "you're" or "youre";
+        var systemBefore = (prev & WordRole.System) != 0;
+        var own = ((roles & WordRole.OwnNoun) != 0 && (systemBefore || (s.LastYour > 0 && w - s.LastYour <= 3)))
+            || (word is "rules" && systemBefore)
+            || (word is "message" && (prev & WordRole.System) != 0);
+
+        // Anchors on the start of the context: "starting with 'You are'" (with text above or the
+        // conversation named), "the beginning of this conversation", "before this chat".
+        var youAreAnchor = youAre && s.PendingStart > 0 && w - s.PendingStart <= 6;
+        var conversation = word is "conversation" or "chat" or "session" or "dialogue" or "thread";
+        var conversationAnchor = conversation
+            && ((s.PendingStart > 0 && w - s.PendingStart <= 3 && s.LastOf > s.PendingStart) || (s.LastAbove > 0 && w - s.LastAbove <= 3));
+        s.LastYouAre = youAreAnchor ? w : s.LastYouAre;
+        s.LastConversationAnchor = conversationAnchor ? w : s.LastConversationAnchor;
+        s.LastOf = word is "of" ? w : s.LastOf;
+
+        // Extraction: a reveal verb with, within 14 words, the assistant's own instructions, the
+        // start of the conversation, "starting with 'You are'" and text above or the conversation,
+        // or "everything above".
+        var recite = (roles & WordRole.Recite) != 0 || (word is "out" && s.PrevWriteOut);
+        if (recite && (s.PendingRecite == 0 || w - s.PendingRecite > 14))
+        {
+            s.ReciteSaw = s.LastYouAre > 0 && w - s.LastYouAre <= 14 ? WordRole.Start : WordRole.None;
+            s.ReciteSaw |= s.LastConversationAnchor > 0 && w - s.LastConversationAnchor <= 14 ? WordRole.Whole : WordRole.None;
+        }
+
+        if (recite)
+        {
+            s.PendingRecite = w;
+        }
+
+        if (s.PendingRecite > 0 && w - s.PendingRecite <= 14)
+        {
+            s.ReciteSaw |= (roles & WordRole.Above) != 0 ? WordRole.Above : 0;
+            s.ReciteSaw |= conversationAnchor || ((roles & WordRole.Above) != 0 && s.PrevEverything) ? WordRole.Whole : 0;
+            s.ReciteSaw |= youAreAnchor ? WordRole.Start : 0;
+            s.ReciteSaw |= conversation ? WordRole.Conversation : 0;
+            s.ReciteSaw |= own ? WordRole.OwnNoun : 0;
+            var saw = s.ReciteSaw;
+            if ((saw & (WordRole.OwnNoun | WordRole.Whole)) != 0
+                || ((saw & WordRole.Start) != 0 && (saw & (WordRole.Above | WordRole.Conversation)) != 0))
+            {
+                s.PriorExtraction++;
+                s.PendingRecite = 0;
+                s.ReciteSaw = WordRole.None;
+            }
+        }
+
+        if ((roles & WordRole.Above) != 0)
+        {
+            s.LastAbove = w;
+        }
+
+        if ((roles & WordRole.Start) != 0)
+        {
+            s.PendingStart = w;
+        }
+
+        if (word is "your")
+        {
+            s.LastYour = w;
+        }
+
+        // Role-play frame: pretend, role-play, character, persona..., "act as", "you are my", "be my".
+        if ((roles & WordRole.Framing) != 0
+            || (word is "as" && s.PrevAct)
+            || (word is "my" && w - 1 == s.LastMyFrame))
+        {
+            s.Framing++;
+        }
+
+        s.LastMyFrame = youAre || word is "be" || (word is "as" && s.PrevAct) ? w : s.LastMyFrame;
+
+        // Eliciting a secret: tell / read / give me ... the password, the license keys, her instructions.
+        if (s.PendingElicit > 0 && w - s.PendingElicit <= 8)
+        {
+            if ((roles & WordRole.Blocker) != 0)
+            {
+                s.PendingElicit = 0;
+            }
+            else if ((roles & WordRole.Secret) != 0
+                || ((roles & WordRole.KeyNoun) != 0 && (prev & WordRole.KeyKind) != 0)
+                || ((roles & WordRole.OwnNoun) != 0 && (prev & (WordRole.Possessive | WordRole.System)) != 0))
+            {
+                s.Elicit++;
+                s.PendingElicit = 0;
+            }
+        }
+
+        if ((roles & WordRole.Elicit) != 0)
+        {
+            s.PendingElicit = w;
+        }
+
+        // Dropping the rules: no matter your rules, without any restrictions, ignore your guidelines.
+        if ((roles & WordRole.RuleNoun) != 0 && s.PendingDrop > 0 && w - s.PendingDrop <= 4)
+        {
+            s.DropRules++;
+        }
+
+        if ((roles & WordRole.Drop) != 0)
+        {
+            s.PendingDrop = w;
+        }
+
+        s.PrevYou = word is "you";
+        s.PrevEverything = word is "everything";
+        s.PrevWriteOut = word is "write" or "type" or "spell" or "spit" or "read" or "print";
+        s.PrevAct = word is "act" or "acting" or "acts";
     }
 
     private static int CountTemplateMarkers(ReadOnlySpan<char> text)
@@ -534,12 +675,25 @@ public sealed class InjectionFeatureVector
         families |= s.Exfiltration > 0 ? InjectionFamilies.Exfiltration : 0;
         families |= s.OutputControl > 0 ? InjectionFamilies.OutputControl : 0;
         families |= s.Words >= 8 && s.Punctuation > 0.15 * nonSpace && s.Common < 0.3 * words ? InjectionFamilies.TokenSoup : 0;
+        var extraction = s.PriorExtraction > 0;
+        var rolePlay = s.Framing > 0 && (s.Elicit > 0 || s.DropRules > 0);
+        families |= extraction ? InjectionFamilies.Extraction : 0;
+        families |= rolePlay ? InjectionFamilies.RolePlay : 0;
         Families = families;
-        RuleScore = s.Persona > 0 && (s.PolicyEvasion > 0 || s.RefusalSuppression > 0) ? PersonaJailbreakScore : 0;
+        RuleScore = s.Persona > 0 && (s.PolicyEvasion > 0 || s.RefusalSuppression > 0) ? PersonaJailbreakScore
+            : extraction ? ExtractionScore
+            : rolePlay ? RolePlayScore
+            : 0;
     }
 
     /// <summary>The score a persona told to drop its rules gets from the rules alone.</summary>
     public const float PersonaJailbreakScore = 0.95f;
+
+    /// <summary>The score of a reveal verb aimed at the text before the user's ("everything above", "starting with 'You are'") or at the assistant's own instructions.</summary>
+    public const float ExtractionScore = 0.9f;
+
+    /// <summary>The score of a role-play frame that drops the rules or elicits secrets or someone's instructions.</summary>
+    public const float RolePlayScore = 0.9f;
 
     private static float Log(int count) => MathF.Log(1 + count);
 

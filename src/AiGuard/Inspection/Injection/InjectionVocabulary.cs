@@ -2,7 +2,7 @@ namespace AiGuard.Inspection.Injection;
 
 /// <summary>What a word can play in an attack phrase; a word may have several roles.</summary>
 [Flags]
-internal enum WordRole : uint
+internal enum WordRole : ulong
 {
     None = 0,
     Ignore = 1 << 0,        // ignore, disregard, forget, override...
@@ -29,6 +29,24 @@ internal enum WordRole : uint
     Modal = 1 << 21,        // must, will, shall, should, are, have, need...
     Create = 1 << 22,       // write, create, generate, make, explain, describe...
     Instead = 1 << 23,      // instead, new, rather, different
+
+    // Roles read only by the rule floors (not by the model's features): adding words to them
+    // does not change what the model sees.
+    Recite = 1UL << 24,     // repeat, print, output, show, recite, echo, dump, copy: reproduce text as it is
+    Above = 1UL << 25,      // above, preceding, foregoing, before: text that came before the user's
+    Whole = 1UL << 26,      // "everything above", "the beginning of this conversation" (set by the rule, not by a word)
+    Start = 1UL << 27,      // starting, beginning, start, begins: "starting with 'You are'"
+    OwnNoun = 1UL << 28,    // instructions, prompt, configuration, directives: what the assistant was given
+    Secret = 1UL << 29,     // password, credentials, passphrase: a secret by itself
+    KeyNoun = 1UL << 30,    // key(s), code(s), serial(s): a secret only after a qualifier
+    KeyKind = 1UL << 31,    // license, product, activation, api, windows: the qualifier
+    Elicit = 1UL << 32,     // tell, read, recite, say, give, share, reveal: get someone to say something
+    Possessive = 1UL << 33, // her, his, their, its, your: whose instructions
+    RuleNoun = 1UL << 34,   // rules, guidelines, policies, restrictions, filters: what a jailbreak drops
+    Drop = 1UL << 35,       // no, never, without, ignore, forget, regardless, despite: dropping them
+    Framing = 1UL << 36,    // pretend, roleplay, character, impersonate: a role-play frame
+    Blocker = 1UL << 37,    // for, about, on, how: "tell me about passwords" asks about, not for, a secret
+    Conversation = 1UL << 38, // the conversation, chat, session named near a reveal verb (set by the rule)
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -74,6 +92,20 @@ internal static class InjectionVocabulary
         Add(WordRole.Modal, "must will shall should are have need needs can't cannot won't may now");
         Add(WordRole.Create, "write create generate make produce compose draft explain describe give provide tell teach list outline detail how develop design craft");
         Add(WordRole.Instead, "instead new rather different updated real actual true");
+
+        Add(WordRole.Recite, "repeat repeating recite print output echo dump copy reproduce display show reveal disclose leak regurgitate paste");
+        Add(WordRole.Above, "above preceding precedes preceded foregoing before");
+        Add(WordRole.Start, "start starts starting begin begins beginning");
+        Add(WordRole.OwnNoun, "instruction instructions prompt prompts configuration config directive directives guideline guidelines programming");
+        Add(WordRole.Secret, "password passwords passcode passcodes passphrase passphrases credential credentials");
+        Add(WordRole.KeyNoun, "key keys code codes serial serials");
+        Add(WordRole.KeyKind, "license licence product activation registration serial api cd windows office pro steam private secret access encryption admin root launch nuclear");
+        Add(WordRole.Elicit, "tell telling told read reading recite reciting say saying give giving share sharing reveal revealing whisper whispering repeat print show");
+        Add(WordRole.Possessive, "her his their its your");
+        Add(WordRole.RuleNoun, "rules guidelines policies policy restrictions filters filter limits limitations ethics morals principles guardrails safeguards programming constraints boundaries");
+        Add(WordRole.Drop, "no not never without ignore ignoring forget disregard regardless despite bypass beyond break breaking don't dont doesn't");
+        Add(WordRole.Framing, "pretend pretending roleplay role-play roleplaying impersonate impersonating character persona simulate simulating");
+        Add(WordRole.Blocker, "for about on how regarding why what when");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

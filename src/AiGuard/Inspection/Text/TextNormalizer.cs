@@ -373,7 +373,7 @@ public static class TextNormalizer
     {
         bool? latinText = null;
         char[]? buffer = null;
-        int homoglyphs = 0, leet = 0;
+        int homoglyphs = 0, leet = 0, identifierEnd = 0;
         var i = 0;
         while (i < text.Length)
         {
@@ -408,7 +408,20 @@ public static class TextNormalizer
             var foldLookalikes = (folds & TextFolds.Homoglyphs) != 0 && lookalikes > 0
                 && (ascii > 0 || (lookalikes == other && i - start >= 2 && (latinText ??= IsMostlyLatin(text))));
             var letters = ascii + (foldLookalikes ? lookalikes : 0);
-            var foldLeet = (folds & TextFolds.Leetspeak) != 0 && leetChars > 0 && letters >= 2 && leetChars <= letters + 1;
+            // One digit at the end of a word is a version or a number ("sha1", "python3", "ipv4"), not leetspeak.
+            var foldLeet = (folds & TextFolds.Leetspeak) != 0 && leetChars > 0 && letters >= 2 && leetChars <= letters + 1
+                && !(leetChars == 1 && char.IsAsciiDigit(text[i - 1]));
+            if (foldLeet)
+            {
+                // Only now (a candidate word is rare) is its whitespace-delimited token read: an
+                // API key, hash, UUID or base64 id is not leetspeak, in any of its pieces.
+                if (start >= identifierEnd && IsIdentifier(text, TokenStart(text, start), out var tokenEnd, out _))
+                {
+                    identifierEnd = tokenEnd;
+                }
+
+                foldLeet = start >= identifierEnd;
+            }
             if (!foldLookalikes && !foldLeet)
             {
                 continue;
@@ -446,6 +459,81 @@ public static class TextNormalizer
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c is '@' or '$';
 
+    /// <summary>Longest word read as leetspeak: leet words are short words with digits for letters ("1n5truct10n5" has 12 characters).</summary>
+    public const int MaxLeetWordLength = 15;
+
+    private static int TokenStart(string text, int at)
+    {
+        while (at > 0 && !char.IsWhiteSpace(text[at - 1]))
+        {
+            at--;
+        }
+
+        return at;
+    }
+
+    /// <summary>
+    /// Whether the whitespace-delimited token from <paramref name="start"/> reads as a random
+    /// identifier (API key, hash, UUID, base64 or hex id) rather than leetspeak: one of its words
+    /// is longer than <see cref="MaxLeetWordLength"/>, or it holds a digit that leetspeak does not
+    /// use for a letter (2, 6, 8, 9), or its letters switch case at least four times (base64,
+    /// random keys), or it is a long run of hex digits (hashes, UUIDs), or a long run of letters
+    /// and digits with many distinct characters (at least three quarters of them differ).
+    /// Reads the token once; called only for words that would otherwise be folded.
+    /// </summary>
+    private static bool IsIdentifier(ReadOnlySpan<char> text, int start, out int end, out int alnum)
+    {
+        int word = 0, longest = 0, switches = 0, letters = 0, digits = 0;
+        alnum = 0;
+        bool otherDigit = false, hexOnly = true;
+        var previousLetterUpper = (bool?)null;
+        ulong seenLow = 0, seenHigh = 0;
+        var i = start;
+        for (; i < text.Length && !char.IsWhiteSpace(text[i]); i++)
+        {
+            var c = text[i];
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                word = 0;
+                continue;
+            }
+
+            alnum++;
+            longest = Math.Max(longest, ++word);
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+                otherDigit |= c is '2' or '6' or '8' or '9';
+            }
+            else
+            {
+                letters++;
+                hexOnly &= char.IsAsciiHexDigit(c);
+                var upper = char.IsAsciiLetterUpper(c);
+                switches += previousLetterUpper is { } was && was != upper ? 1 : 0;
+                previousLetterUpper = upper;
+            }
+
+            var bit = c - '0';
+            if (bit < 64)
+            {
+                seenLow |= 1UL << bit;
+            }
+            else
+            {
+                seenHigh |= 1UL << (bit - 64);
+            }
+        }
+
+        end = i;
+        var distinct = System.Numerics.BitOperations.PopCount(seenLow) + System.Numerics.BitOperations.PopCount(seenHigh);
+        return longest > MaxLeetWordLength
+            || otherDigit
+            || switches >= 4
+            || (hexOnly && alnum >= 16 && digits > 0)
+            || (alnum >= 12 && digits > 0 && letters > 0 && distinct * 4 >= alnum * 3);
+    }
+
     private static bool IsLeet(char c) => c is '0' or '1' or '3' or '4' or '5' or '7' or '@' or '$';
 
     /// <summary>'@' and '$' only between two word characters ("p@ss", not "@user" or "$5").</summary>
@@ -470,6 +558,21 @@ public static class TextNormalizer
             _ => '\0',
         };
     }
+
+    /// <summary>
+    /// Whether the whitespace-delimited token at the start of <paramref name="text"/> is a random
+    /// identifier of at least 16 letters and digits (an API key, hash, UUID, base64 id): the same
+    /// test that keeps it from being read as leetspeak, for a token long enough that its characters
+    /// would otherwise weigh in the injection model's features. <paramref name="length"/> is the
+    /// token's length either way.
+    /// </summary>
+    public static bool IsLongIdentifier(ReadOnlySpan<char> text, out int length)
+    {
+        var identifier = IsIdentifier(text, 0, out length, out var alnum);
+        return identifier && alnum >= 16 && text[..length].ContainsAnyInRange('0', '9') && ContainsAsciiLetter(text[..length]);
+    }
+
+    private static bool ContainsAsciiLetter(ReadOnlySpan<char> text) => text.ContainsAnyInRange('a', 'z') || text.ContainsAnyInRange('A', 'Z');
 
     private static bool IsMostlyLatin(string text)
     {

@@ -1,4 +1,5 @@
 using AiGuard.Configuration;
+using AiGuard.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -70,6 +71,7 @@ public sealed partial class AdminListener : IHostedService, IAsyncDisposable
 
         var app = builder.Build();
         app.MapAiGuardAdmin();
+        app.MapAiGuardPrometheus(_gateway, PrometheusListeners.Admin);
         await app.StartAsync(cancellationToken);
         _app = app;
         Addresses = [.. app.Urls.Select(u => new Uri(u))];

@@ -52,8 +52,8 @@ public static class AiGuardApplicationExtensions
         app.UseMiddleware<GuardMiddleware>();                    // snapshot, authenticate, authorize the route; 500 for the unexpected
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
-        // The Prometheus scrape endpoint, when AiGuard:Telemetry:Prometheus:Enabled: no key, ahead of every proxy route.
-        app.MapAiGuardPrometheus();
+        // The Prometheus scrape endpoint, when enabled with Listener=gateway: no key, ahead of every proxy route.
+        app.MapAiGuardPrometheus(app.Services, PrometheusListeners.Gateway);
         // No fallback endpoint: an unmatched path reaches GuardMiddleware without an endpoint and is
         // answered there (404 after authentication), which keeps the route table YARP's alone.
 

@@ -42,6 +42,21 @@ public sealed class PrometheusOptions
     /// <summary>Serve the metrics in the Prometheus text format. Keep the endpoint off public networks.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Where it is served (on the gateway's listener, or on whichever listener maps it).</summary>
+    /// <summary>The path it is served at.</summary>
     public string Path { get; set; } = "/metrics";
+
+    /// <summary>
+    /// The listener that serves it: <c>admin</c> (default; the admin API's port, internal by
+    /// default, beside the probes) or <c>gateway</c> (the port clients use; for set-ups with the
+    /// admin API off).
+    /// </summary>
+    public string Listener { get; set; } = PrometheusListeners.Admin;
+}
+
+/// <summary>The values of <c>AiGuard:Telemetry:Prometheus:Listener</c>.</summary>
+public static class PrometheusListeners
+{
+    public const string Admin = "admin";
+
+    public const string Gateway = "gateway";
 }

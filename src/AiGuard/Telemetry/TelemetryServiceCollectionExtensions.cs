@@ -1,6 +1,7 @@
 using AiGuard.Audit;
 using AiGuard.Configuration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,7 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddAiGuardTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = Read(configuration);
-        if (Validate(options) is { Count: > 0 } errors)
+        if (Validate(options, AdminEnabled(configuration)) is { Count: > 0 } errors)
         {
             throw new GatewayConfigurationException(errors);
         }
@@ -91,24 +92,28 @@ public static class TelemetryServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Maps the Prometheus scrape endpoint when <c>AiGuard:Telemetry:Prometheus:Enabled</c> is true
-    /// (null otherwise). It answers without an API key and ahead of every proxy route (no route can
-    /// shadow it), so map it on a listener that is not reachable from public networks.
+    /// Maps the Prometheus scrape endpoint on <paramref name="endpoints"/> when
+    /// <c>AiGuard:Telemetry:Prometheus:Enabled</c> is true and <c>Prometheus:Listener</c> names
+    /// <paramref name="listener"/> (null otherwise). It answers without a key and ahead of every
+    /// other route (no proxy route can shadow it), so it belongs on a listener that is not
+    /// reachable from public networks: the admin listener by default.
     /// </summary>
-    /// <param name="endpoints">The gateway's application, or another listener's endpoints (an admin port).</param>
-    /// <param name="path">The path; <c>AiGuard:Telemetry:Prometheus:Path</c> (default <c>/metrics</c>) when null.</param>
-    public static IEndpointConventionBuilder? MapAiGuardPrometheus(this IEndpointRouteBuilder endpoints, string? path = null)
+    /// <param name="endpoints">The gateway's application or the admin listener's.</param>
+    /// <param name="gateway">The gateway's services, whose meter provider holds the exporter.</param>
+    /// <param name="listener">Which listener <paramref name="endpoints"/> is (<see cref="PrometheusListeners"/>).</param>
+    public static IEndpointConventionBuilder? MapAiGuardPrometheus(this IEndpointRouteBuilder endpoints, IServiceProvider gateway, string listener)
     {
-        var options = Read(endpoints.ServiceProvider.GetRequiredService<IConfiguration>());
-        if (!options.Prometheus.Enabled)
+        var options = Read(gateway.GetRequiredService<IConfiguration>());
+        if (!options.Prometheus.Enabled || !string.Equals(options.Prometheus.Listener, listener, StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
-        return endpoints.MapPrometheusScrapingEndpoint(path ?? options.Prometheus.Path)
+        return endpoints.MapPrometheusScrapingEndpoint(options.Prometheus.Path, gateway.GetRequiredService<MeterProvider>(), configureBranchedPipeline: null!, optionsName: null!)
             .AllowAnonymous()
             .WithOrder(int.MinValue)
-            .WithDisplayName("AiGuard Prometheus scrape");
+            .WithDisplayName("AiGuard Prometheus scrape")
+            .ExcludeFromDescription();
     }
 
     /// <summary>The <c>AiGuard:Telemetry</c> settings.</summary>
@@ -116,7 +121,9 @@ public static class TelemetryServiceCollectionExtensions
         configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
     /// <summary>Every problem of the <c>AiGuard:Telemetry</c> settings, each naming its setting; empty when they can be used.</summary>
-    public static List<string> Validate(TelemetryOptions options)
+    /// <param name="options">The settings.</param>
+    /// <param name="adminEnabled">Whether the admin listener runs (<c>AiGuard:Admin:Enabled</c>), where the scrape endpoint is served by default.</param>
+    public static List<string> Validate(TelemetryOptions options, bool adminEnabled = true)
     {
         const string At = TelemetryOptions.SectionName;
         var errors = new List<string>();
@@ -146,8 +153,25 @@ public static class TelemetryServiceCollectionExtensions
             errors.Add($"{At}:Prometheus:Path '{Pipeline.Excerpt.Of(options.Prometheus.Path ?? string.Empty, 80)}' must be a literal path starting with '/' (for example /metrics).");
         }
 
+        if (options.Prometheus.Enabled)
+        {
+            var listener = options.Prometheus.Listener;
+            if (!string.Equals(listener, PrometheusListeners.Admin, StringComparison.OrdinalIgnoreCase) && !string.Equals(listener, PrometheusListeners.Gateway, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{At}:Prometheus:Listener '{Pipeline.Excerpt.Of(listener ?? string.Empty, 40)}' is not one of: admin, gateway.");
+            }
+            else if (!adminEnabled && string.Equals(listener, PrometheusListeners.Admin, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{At}:Prometheus:Listener is 'admin' but the admin listener is off (AiGuard:Admin:Enabled is false): turn it on, or set the listener to 'gateway'.");
+            }
+        }
+
         return errors;
     }
+
+    /// <summary>Whether the admin listener runs (<c>AiGuard:Admin:Enabled</c>, default true).</summary>
+    private static bool AdminEnabled(IConfiguration configuration) =>
+        configuration.GetValue($"{AiGuardOptions.SectionName}:Admin:Enabled", defaultValue: true);
 
     /// <summary>On when configured explicitly, else when an OTLP endpoint is given in settings or in the environment.</summary>
     public static bool IsEnabled(TelemetryOptions options) =>

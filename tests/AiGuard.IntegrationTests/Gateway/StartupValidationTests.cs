@@ -104,6 +104,21 @@ public class StartupValidationTests
             error.Errors);
     }
 
+    [Theory]
+    [InlineData("sidecar", "true", "AiGuard:Telemetry:Prometheus:Listener 'sidecar' is not one of: admin, gateway.")]
+    [InlineData("admin", "false", "AiGuard:Telemetry:Prometheus:Listener is 'admin' but the admin listener is off (AiGuard:Admin:Enabled is false): turn it on, or set the listener to 'gateway'.")]
+    public async Task The_Prometheus_listener_must_be_one_that_runs(string listener, string adminEnabled, string expected)
+    {
+        var settings = ValidSettings();
+        settings["AiGuard:Telemetry:Prometheus:Enabled"] = "true";
+        settings["AiGuard:Telemetry:Prometheus:Listener"] = listener;
+        settings["AiGuard:Admin:Enabled"] = adminEnabled;
+
+        var error = await StartFailsAsync(settings);
+
+        Assert.Equal([expected], error.Errors);
+    }
+
     [Fact]
     public async Task Token_budgets_are_validated_at_start_naming_each_setting()
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace AiGuard.IntegrationTests.Telemetry;
 
 /// <summary>
@@ -18,7 +20,8 @@ public sealed class PrometheusNamesTests
         await using var telemetry = await TelemetryGateway.StartAsync(OtlpTransport.HttpProtobuf, s => s["AiGuard:Telemetry:Prometheus:Enabled"] = "true");
         await telemetry.DriveAllStagesAsync();
 
-        var families = Families(await telemetry.Client.GetStringAsync("/metrics"));
+        using var admin = new HttpClient { BaseAddress = telemetry.Gateway.App.Services.GetRequiredService<AiGuard.Admin.AdminListener>().Addresses.Single() };
+        var families = Families(await admin.GetStringAsync("/metrics"));
 
         var documented = TelemetryDocs.MetricTable();
         Assert.NotEmpty(documented);

@@ -3,15 +3,19 @@ using System.Net;
 using System.Text.RegularExpressions;
 using AiGuard.Identity;
 using AiGuard.IntegrationTests.Gateway;
+using Microsoft.Extensions.DependencyInjection;
 using static AiGuard.IntegrationTests.Gateway.GatewayFixture;
 
 namespace AiGuard.IntegrationTests.Telemetry;
 
-/// <summary>The optional Prometheus scrape endpoint: off by default, no key needed, never shadowed by a proxy route.</summary>
+/// <summary>
+/// The optional Prometheus scrape endpoint: off by default; on the admin listener unless told
+/// otherwise; no key needed; on the gateway's listener never shadowed by a proxy route.
+/// </summary>
 [Collection(TelemetryCollection.Name)]
 public sealed partial class PrometheusScrapeTests
 {
-    private static async Task<(GatewayUnderTest Gateway, DemoUpstream Demo, GeneratedApiKey Key)> StartAsync(bool enabled, string? path = null)
+    private static async Task<(GatewayUnderTest Gateway, DemoUpstream Demo, GeneratedApiKey Key)> StartAsync(bool enabled, string? path = null, string? listener = null)
     {
         var demo = await DemoUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
@@ -22,6 +26,11 @@ public sealed partial class PrometheusScrapeTests
             settings["AiGuard:Telemetry:Prometheus:Path"] = path;
         }
 
+        if (listener is not null)
+        {
+            settings["AiGuard:Telemetry:Prometheus:Listener"] = listener;
+        }
+
         // A proxy route that matches every path, ordered ahead of the others: it must not take the scrape.
         settings["ReverseProxy:Routes:everything:ClusterId"] = "demo";
         settings["ReverseProxy:Routes:everything:Order"] = "-1000";
@@ -30,17 +39,48 @@ public sealed partial class PrometheusScrapeTests
         return (await GatewayUnderTest.StartAsync(settings), demo, key);
     }
 
+    /// <summary>A client for the gateway's admin listener.</summary>
+    private static HttpClient AdminClient(GatewayUnderTest gateway) =>
+        new() { BaseAddress = gateway.App.Services.GetRequiredService<AiGuard.Admin.AdminListener>().Addresses.Single() };
+
     [Fact]
-    public async Task The_scrape_needs_no_key_wins_over_a_catch_all_route_and_names_metrics_with_their_units()
+    public async Task By_default_the_admin_listener_serves_the_scrape_without_a_key_and_the_gateway_port_does_not()
     {
         var (gateway, demo, key) = await StartAsync(enabled: true);
         await using var _ = demo;
         await using var __ = gateway;
+        using var admin = AdminClient(gateway);
+        using var refused = await gateway.Client.SendAsync(Json(HttpMethod.Post, "/v1/chat/completions", """{"model":"demo-chat"}""", key));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        using var scrape = await admin.GetAsync("/metrics");
+        var text = await scrape.Content.ReadAsStringAsync();
+        using var onGateway = await gateway.Client.GetAsync("/metrics");
+        var openApi = await admin.GetStringAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Contains(Parse(text), s => s.Name == "aiguard_decisions_total" && s.Labels.GetValueOrDefault("aiguard_code") == "invalid_body");
+        Assert.Equal(HttpStatusCode.Unauthorized, onGateway.StatusCode);
+        Assert.DoesNotContain("/metrics", openApi, StringComparison.Ordinal);
+
+        // The one audit event on the path is the gateway port's refusal; the scrape has none.
+        Assert.Equal("missing_credentials", Assert.Single(gateway.Audit.Events, e => e.Path == "/metrics").Code);
+    }
+
+    [Fact]
+    public async Task On_the_gateway_listener_the_scrape_needs_no_key_wins_over_a_catch_all_route_and_names_metrics_with_their_units()
+    {
+        var (gateway, demo, key) = await StartAsync(enabled: true, listener: "gateway");
+        await using var _ = demo;
+        await using var __ = gateway;
+        using var admin = AdminClient(gateway);
         using var refused = await gateway.Client.SendAsync(Json(HttpMethod.Post, "/v1/chat/completions", """{"model":"demo-chat"}""", key));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
 
         using var scrape = await gateway.Client.GetAsync("/metrics");
         var text = await scrape.Content.ReadAsStringAsync();
+        using var onAdmin = await admin.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, onAdmin.StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
@@ -56,15 +96,15 @@ public sealed partial class PrometheusScrapeTests
         Assert.True(TypeLine("aiguard_decisions_total", "counter").IsMatch(text), text);
         Assert.True(TypeLine("aiguard_stage_duration_seconds", "histogram").IsMatch(text), text);
 
-        // The audit trail has no entry for a scrape, and no key was asked for.
-        Assert.DoesNotContain(gateway.Audit.Events, e => e.Path == "/metrics");
+        // The audit trail has no entry for the scrape (the one on the path is the admin port's 404), and no key was asked for.
+        Assert.Equal("route_not_found", Assert.Single(gateway.Audit.Events, e => e.Path == "/metrics").Code);
         Assert.DoesNotContain(key.Key, text, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_path_is_configurable_and_the_default_path_then_belongs_to_the_proxy()
     {
-        var (gateway, demo, _) = await StartAsync(enabled: true, path: "/internal/prometheus");
+        var (gateway, demo, _) = await StartAsync(enabled: true, path: "/internal/prometheus", listener: "gateway");
         await using var _d = demo;
         await using var _g = gateway;
 
@@ -84,10 +124,13 @@ public sealed partial class PrometheusScrapeTests
         await using var _d = demo;
         await using var _g = gateway;
 
+        using var admin = AdminClient(gateway);
         using var scrape = await gateway.Client.GetAsync("/metrics");
+        using var onAdmin = await admin.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.Unauthorized, scrape.StatusCode);
         Assert.Equal("application/problem+json", scrape.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, onAdmin.StatusCode);
     }
 
     private static Regex TypeLine(string name, string type) => new($"(?m)^# TYPE {name} {type}$");

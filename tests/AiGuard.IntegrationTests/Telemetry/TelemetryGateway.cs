@@ -94,6 +94,9 @@ public sealed class TelemetryGateway : IAsyncDisposable
         settings["AiGuard:Anomaly:References:demo-classifier"] = "models/demo-classifier.reference.json";
         settings["AiGuard:Policies:tensors:Anomaly"] = "watch";
         settings["AiGuard:Anomaly:MinRequests"] = "2";
+        // Scored inline on every request: the observation does not wait on the batch scorer's timing.
+        settings["AiGuard:Anomaly:BatchScoring"] = "false";
+        settings["AiGuard:Anomaly:MinScoreInterval"] = "00:00:00";
 
         // Failed authentication: the second failure of one key id is throttled (other keys from this address are not).
         settings["AiGuard:RateLimits:Authentication:FailuresPerKeyId:PermitLimit"] = "1";

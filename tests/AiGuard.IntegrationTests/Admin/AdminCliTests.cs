@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -14,50 +13,17 @@ public sealed class AdminCliTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Runs the CLI with the admin URL and key in the environment only (never on the command line).</summary>
-    private async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string? url, string? key, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiGuard.Cli.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("AIGUARD_ADMIN_KEY_FILE");
-        start.Environment["COLUMNS"] = "200";
-        if (url is null)
-        {
-            start.Environment.Remove("AIGUARD_ADMIN_URL");
-        }
-        else
-        {
-            start.Environment["AIGUARD_ADMIN_URL"] = url;
-        }
-
-        if (key is null)
-        {
-            start.Environment.Remove("AIGUARD_ADMIN_KEY");
-        }
-        else
-        {
-            start.Environment["AIGUARD_ADMIN_KEY"] = key;
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string? url, string? key, params string[] args) =>
+        Cli.AiGuardCli.RunAsync(
+            _dir,
+            new Dictionary<string, string?>
+            {
+                ["AIGUARD_ADMIN_KEY_FILE"] = null,
+                ["COLUMNS"] = "200",
+                ["AIGUARD_ADMIN_URL"] = url,
+                ["AIGUARD_ADMIN_KEY"] = key,
+            },
+            args);
 
     [Fact]
     public async Task Status_quarantine_and_config_check_work_against_a_running_gateway_in_tables_and_json()

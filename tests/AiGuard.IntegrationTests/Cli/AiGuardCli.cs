@@ -5,7 +5,11 @@ namespace AiGuard.IntegrationTests.Cli;
 /// <summary>Runs the real <c>aiguard</c> command (AiGuard.Cli.dll from the test output) as a child process.</summary>
 internal static class AiGuardCli
 {
-    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, environment: null, args);
+
+    /// <summary>Runs the command with <paramref name="environment"/> applied to the child's variables first (a null value removes one).</summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,6 +23,18 @@ internal static class AiGuardCli
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         using var process = Process.Start(start)!;

@@ -140,6 +140,8 @@ internal static class Program
             ["AiGuard:Audit:Console"] = "false",
             // No refusal happens under this load, but the audit trail needs a destination.
             ["AiGuard:Audit:FilePath"] = Path.Combine(Path.GetTempPath(), "aiguard-bench", "audit.log"),
+            // The admin listener on a port the OS chooses: two gateways run side by side (COMPARE), and 8081 may be taken.
+            ["AiGuard:Admin:Urls"] = "http://127.0.0.1:0",
         };
         foreach (var route in Routes)
         {

@@ -9,6 +9,12 @@ public static class GatewayApp
     /// <summary>The environment variable (or <c>--config</c> argument) naming an extra settings file.</summary>
     public const string ConfigFileVariable = "AIGUARD_CONFIG";
 
+    /// <summary>
+    /// The environment whose settings file (appsettings.Demo.json) holds the demo's routes,
+    /// policies and anomaly engine; any other environment starts with no route until you add yours.
+    /// </summary>
+    public const string DemoEnvironment = "Demo";
+
     /// <param name="args">Command-line arguments (configuration overrides such as <c>--urls</c> or <c>--config</c>).</param>
     /// <param name="configure">Lets a caller (the demo, the tests) adjust the builder before it is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)

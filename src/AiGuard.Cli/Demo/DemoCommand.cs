@@ -52,7 +52,8 @@ internal static class DemoCommand
         var modelAddress = model.Urls.Single();
         modelStarted();
 
-        await using var gateway = GatewayApp.Build([], builder =>
+        // The Demo environment adds appsettings.Demo.json: the demo's routes, policies and anomaly engine.
+        await using var gateway = GatewayApp.Build(["--environment", GatewayApp.DemoEnvironment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {

@@ -12,21 +12,24 @@ namespace AiGuard.Admin;
 /// Decides who may use the admin API: an admin key (<c>AiGuard:Admin:Keys</c>, its own prefix and
 /// its own store, unknown to the model routes), or a model key of <c>AiGuard:ApiKeys:Keys</c> that
 /// carries the <see cref="AdminOptions.Scope"/> scope. Failed attempts are throttled per address and
-/// key id with the same limits as the model routes.
+/// key id with the same limits as the model routes, but counted apart from them: failures sent to
+/// the public port can never lock an operator out of the admin port.
 /// </summary>
-public sealed class AdminAuthenticator
+public sealed class AdminAuthenticator : IDisposable
 {
     private readonly ConditionalWeakTable<GatewaySnapshot, ApiKeyStore> _stores = [];
     private readonly AuthenticationThrottle _throttle;
     private readonly RateLimitMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public AdminAuthenticator(AuthenticationThrottle throttle, RateLimitMetrics metrics, TimeProvider time)
+    public AdminAuthenticator(RateLimitMetrics metrics, TimeProvider time)
     {
-        _throttle = throttle;
+        _throttle = new AuthenticationThrottle(time);
         _metrics = metrics;
         _time = time;
     }
+
+    public void Dispose() => _throttle.Dispose();
 
     /// <summary>The admin keys of a configuration, built once per configuration.</summary>
     public ApiKeyStore AdminKeys(GatewaySnapshot snapshot) => _stores.GetValue(snapshot, s => Build(s.Options.Admin));

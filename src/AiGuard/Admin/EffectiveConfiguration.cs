@@ -8,7 +8,7 @@ namespace AiGuard.Admin;
 
 /// <summary>
 /// The configuration in force, as JSON, with every secret replaced by <see cref="Mask"/>: key
-/// hashes, upstream credentials and headers, Redis passwords, JWT signing keys, certificate
+/// hashes, upstream credentials, every configured header value and the values of YARP's header and query transforms, Redis passwords, JWT signing keys, certificate
 /// passwords, canaries and system prompts, credentials inside URLs, and any value the gateway's
 /// own secret detector recognises.
 /// </summary>
@@ -116,10 +116,19 @@ public static partial class EffectiveConfiguration
             leaf = segments[^2];
         }
 
-        // Every extra header sent upstream may carry a credential (api-key, x-goog-api-key, ...).
-        for (var i = 0; i + 2 < segments.Length; i++)
+        for (var i = 0; i + 1 < segments.Length; i++)
         {
-            if (segments[i].Equals("Upstreams", StringComparison.OrdinalIgnoreCase) && segments[i + 2].Equals("Headers", StringComparison.OrdinalIgnoreCase))
+            // Every header value configured anywhere may carry a credential: an upstream's extra
+            // headers (api-key, x-goog-api-key), a log sink's Authorization header.
+            if (segments[i].Equals("Headers", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            // YARP transforms that set or append a request header or query value: the usual way to
+            // give the model server its key ({"RequestHeader": "api-key", "Set": "..."}).
+            if (segments[i].Equals("Transforms", StringComparison.OrdinalIgnoreCase)
+                && (leaf.Equals("Set", StringComparison.OrdinalIgnoreCase) || leaf.Equals("Append", StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }

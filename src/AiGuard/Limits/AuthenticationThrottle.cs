@@ -59,9 +59,9 @@ public sealed class AuthenticationThrottle : IDisposable
             }
         }
 
-        if (limiters.PerKeyId is { } perKeyId && Identity.ApiKeyFormat.TryParse(presentedKey, out Range _, out Range id))
+        if (limiters.PerKeyId is { } perKeyId && Identity.ApiKeyFormat.TryParse(presentedKey, out Range prefix, out Range id))
         {
-            using var lease = perKeyId.AttemptAcquire(presentedKey[id].ToString(), 0);
+            using var lease = perKeyId.AttemptAcquire(KeyIdPartition(presentedKey, prefix, id), 0);
             if (!lease.IsAcquired)
             {
                 return new Throttled("failures_per_key_id", RetryAfter(lease, limiters.Options.FailuresPerKeyId.Window));
@@ -77,11 +77,15 @@ public sealed class AuthenticationThrottle : IDisposable
         var limiters = For(snapshot);
         Volatile.Write(ref _lastFailure, _time.GetTimestamp());
         limiters.PerAddress?.AttemptAcquire(Normalize(address)).Dispose();
-        if (limiters.PerKeyId is { } perKeyId && Identity.ApiKeyFormat.TryParse(presentedKey, out Range _, out Range id))
+        if (limiters.PerKeyId is { } perKeyId && Identity.ApiKeyFormat.TryParse(presentedKey, out Range prefix, out Range id))
         {
-            perKeyId.AttemptAcquire(presentedKey[id].ToString()).Dispose();
+            perKeyId.AttemptAcquire(KeyIdPartition(presentedKey, prefix, id)).Dispose();
         }
     }
+
+    /// <summary>The key id with its prefix (<c>agk_Ab12...</c>): keys of different stores never share a count.</summary>
+    private static string KeyIdPartition(ReadOnlySpan<char> presentedKey, Range prefix, Range id) =>
+        string.Concat(presentedKey[prefix], "_", presentedKey[id]);
 
     public void Dispose()
     {

@@ -135,6 +135,44 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task Failed_guesses_of_the_admin_key_on_the_public_port_never_lock_the_operator_out()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        await using var gateway = await AdminGateway.StartAsync(upstream.Address, s =>
+        {
+            s["AiGuard:RateLimits:Authentication:FailuresPerKeyId:PermitLimit"] = "2";
+            s["AiGuard:RateLimits:Authentication:FailuresPerAddress:PermitLimit"] = "0";
+        });
+        ApiKeyFormat.TryParse(gateway.AdminKey.Key, out string prefix, out string id);
+        var forged = new GeneratedApiKey($"{prefix}_{id}_{new string('A', 43)}", id, gateway.AdminKey.Hash);
+
+        // The admin key id is public (audit events, logs): an attacker guesses its secret on the model port.
+        for (var i = 0; i < 4; i++)
+        {
+            using var guess = await gateway.ChatAsync(forged);
+            Assert.True(guess.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, guess.StatusCode.ToString());
+        }
+
+        using var heldThere = await gateway.ChatAsync(forged);
+        using var operatorCall = await gateway.Admin.GetAsync("/admin/v1/quarantine");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, heldThere.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, operatorCall.StatusCode);
+
+        // On the admin port itself the same guesses are counted and held back.
+        using var forger = new HttpClient { BaseAddress = gateway.AdminAddress };
+        forger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged.Key);
+        for (var i = 0; i < 2; i++)
+        {
+            using var guess = await forger.GetAsync("/admin/v1/quarantine");
+            Assert.Equal(HttpStatusCode.Unauthorized, guess.StatusCode);
+        }
+
+        using var held = await forger.GetAsync("/admin/v1/quarantine");
+        await ProblemAsync(gateway, held, HttpStatusCode.TooManyRequests, "auth_throttled");
+    }
+
+    [Fact]
     public async Task Client_status_shows_limits_left_without_counting_a_request()
     {
         await using var upstream = await DemoUpstream.StartAsync();

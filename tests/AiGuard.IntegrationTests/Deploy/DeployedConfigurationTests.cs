@@ -26,7 +26,16 @@ public sealed class DeployedConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task The_kubernetes_config_map_serves_and_guards_chat()
     {
-        var settings = Flatten(DeployFiles.PathOf("kubernetes/aiguard.json"));
+        // The image's appsettings.json (Production: no appsettings.Demo.json), then the config map.
+        var image = Flatten(Path.Combine(DeployFiles.RepositoryRoot, "src/AiGuard.Gateway/appsettings.json"));
+        var settings = new Dictionary<string, string?>(image);
+        foreach (var (key, value) in Flatten(DeployFiles.PathOf("kubernetes/aiguard.json")))
+        {
+            settings[key] = value;
+        }
+
+        // Only the config map's routes, clusters and policies: nothing of the demo's is left in force.
+        Assert.DoesNotContain(image.Keys, k => k.StartsWith("ReverseProxy:", StringComparison.Ordinal) || k.StartsWith("AiGuard:Policies:", StringComparison.Ordinal));
         Assert.Equal("http://0.0.0.0:8080", settings["Urls"]);
         settings.Remove("Urls");
         var destination = Assert.Single(settings.Keys, k => k.StartsWith("ReverseProxy:Clusters:models:Destinations:", StringComparison.Ordinal) && k.EndsWith(":Address", StringComparison.Ordinal));
@@ -45,11 +54,17 @@ public sealed class DeployedConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task The_compose_gateway_serves_and_guards_chat()
     {
-        // The image's appsettings.json, then AIGUARD_CONFIG, then the service's environment.
-        var settings = Flatten(Path.Combine(DeployFiles.RepositoryRoot, "src/AiGuard.Gateway/appsettings.json"));
+        // The image's appsettings.json and appsettings.{Environment}.json, then AIGUARD_CONFIG, then the service's environment.
         var compose = DeployFiles.Yaml("compose/compose.yaml").Single();
         var environment = (YamlMappingNode)compose.At("services", "gateway", "environment")!;
         var variables = environment.Children.ToDictionary(p => ((YamlScalarNode)p.Key).Value!, p => ((YamlScalarNode)p.Value).Value!);
+        var settings = Flatten(Path.Combine(DeployFiles.RepositoryRoot, "src/AiGuard.Gateway/appsettings.json"));
+        var environmentFile = Path.Combine(DeployFiles.RepositoryRoot, $"src/AiGuard.Gateway/appsettings.{variables["ASPNETCORE_ENVIRONMENT"]}.json");
+        Assert.True(File.Exists(environmentFile), environmentFile);
+        foreach (var (key, value) in Flatten(environmentFile))
+        {
+            settings[key] = value;
+        }
         var config = variables["AIGUARD_CONFIG"];
         var mount = compose.Items("services", "gateway", "volumes").OfType<YamlScalarNode>().Select(v => v.Value!.Split(':')).Single(v => v[1] == config);
         foreach (var (key, value) in Flatten(Path.GetFullPath(Path.Combine(DeployFiles.PathOf("compose"), mount[0]))))

@@ -67,6 +67,9 @@ public class EffectiveConfigurationTests
     [InlineData("Kestrel:Endpoints:Https:Certificate:KeyPassword")]
     [InlineData("Some:ConnectionString")]
     [InlineData("AiGuard:Sensitive:HmacKey")]
+    [InlineData("ReverseProxy:Routes:chat:Transforms:0:Set")]
+    [InlineData("ReverseProxy:Routes:chat:Transforms:1:Append")]
+    [InlineData("Serilog:WriteTo:1:Args:headers:Authorization")]
     public void Secret_settings_are_known_by_name(string path)
     {
         Assert.True(EffectiveConfiguration.IsSecretPath(path));
@@ -81,6 +84,8 @@ public class EffectiveConfigurationTests
     [InlineData("AiGuard:Policies:llm:Parameters:MaxTokens", "2048")]
     [InlineData("AiGuard:Policies:llm:PromptLeak:ProtectRequestSystemPrompt", "true")]
     [InlineData("ReverseProxy:Routes:chat:Match:Path", "/v1/chat/completions")]
+    [InlineData("ReverseProxy:Routes:chat:Transforms:0:RequestHeader", "api-key")]
+    [InlineData("ReverseProxy:Routes:chat:Transforms:1:PathRemovePrefix", "/openai")]
     public void Ordinary_settings_are_shown_as_they_are(string path, string value)
     {
         Assert.Equal(value, EffectiveConfiguration.MaskValue(path, value));

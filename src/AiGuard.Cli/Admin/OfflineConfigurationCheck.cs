@@ -19,10 +19,16 @@ internal static class OfflineConfigurationCheck
         }
 
         var configuration = new ConfigurationRoot([proposed!]);
+
+        // The services the check needs (protocols, stages) are built without the connections made at
+        // start (Redis, telemetry exporters): the check validates those settings itself, and a bad
+        // value there must be reported, not thrown while building.
+        var forServices = new ConfigurationBuilder().AddInMemoryCollection(configuration.AsEnumerable()
+            .Where(kv => kv.Value is not null && !IsStartOnly(kv.Key))).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.None));
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddAiGuard(configuration);
+        services.AddSingleton<IConfiguration>(forServices);
+        services.AddAiGuard(forServices);
         using var provider = services.BuildServiceProvider();
         return ConfigurationCheck.Check(
             configuration,
@@ -30,4 +36,7 @@ internal static class OfflineConfigurationCheck
             provider.GetServices<IGuardStage>(),
             "alone (offline: no gateway's environment variables or other settings layered in)");
     }
+
+    private static bool IsStartOnly(string key) =>
+        key.StartsWith("AiGuard:Redis:", StringComparison.OrdinalIgnoreCase) || key.StartsWith("AiGuard:Telemetry:", StringComparison.OrdinalIgnoreCase);
 }

@@ -24,7 +24,7 @@ public sealed record ConfigurationCheckResult(bool Valid, IReadOnlyList<string> 
 /// gateway has none: what the gateway would see if the file were deployed and reloaded. Offline
 /// (<c>aiguard config check --offline</c>) the file is checked alone.
 /// </remarks>
-public static class ConfigurationCheck
+public static partial class ConfigurationCheck
 {
     /// <summary>The largest proposed file accepted.</summary>
     public const int MaxFileBytes = 4 * 1024 * 1024;
@@ -87,9 +87,42 @@ public static class ConfigurationCheck
     /// <summary>Validates <paramref name="configuration"/> exactly as a reload does.</summary>
     public static ConfigurationCheckResult Check(IConfiguration configuration, ProtocolRegistry protocols, IEnumerable<IGuardStage> stages, string placement)
     {
-        var errors = GatewayConfiguration.Check(configuration, protocols, stages, out var warnings);
+        List<string> errors;
+        IReadOnlyList<string> warnings;
+        try
+        {
+            errors = [.. GatewayConfiguration.Check(configuration, protocols, stages, out warnings)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file the proposal names could not be read (a model, a reference): an answer, never a failed check.
+            errors = [$"A file the configuration names could not be read: {Excerpt.Of(e.Message, 200)}"];
+            warnings = [];
+        }
+
+        // The settings read only at start (telemetry): a proposal that would stop the next start is refused too.
+        errors.AddRange(Telemetry.TelemetryServiceCollectionExtensions.Validate(configuration));
+        HideUnpinnedHashes(configuration, errors);
         return new ConfigurationCheckResult(errors.Count == 0, errors, warnings, placement);
     }
+
+    /// <summary>
+    /// A wrong pin's message names the file's real SHA-256 so an operator can update the pin; a
+    /// check names it only for hashes the proposal itself mentions, so a proposed path cannot be
+    /// used to learn the hash of an arbitrary file on the gateway's host.
+    /// </summary>
+    private static void HideUnpinnedHashes(IConfiguration configuration, List<string> errors)
+    {
+        var mentioned = configuration.AsEnumerable().Select(kv => kv.Value).OfType<string>().Where(v => v.Contains(' ', StringComparison.Ordinal) is false && v.Length >= 64)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < errors.Count; i++)
+        {
+            errors[i] = Sha256Hex().Replace(errors[i], m => mentioned.Any(v => v.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) ? m.Value : "(not shown)");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")]
+    private static partial System.Text.RegularExpressions.Regex Sha256Hex();
 
     /// <summary>A copy of what one provider holds, which loading again leaves as it is.</summary>
     private static MemoryConfigurationProvider Copy(IConfigurationProvider provider)

@@ -46,7 +46,7 @@ public sealed record AnomalyModelManifest
         AnomalyModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), AnomalyManifestJsonContext.Default.AnomalyModelManifest);
+            manifest = JsonSerializer.Deserialize(ModelFile.ReadAll(path), AnomalyManifestJsonContext.Default.AnomalyModelManifest);
         }
         catch (JsonException e)
         {

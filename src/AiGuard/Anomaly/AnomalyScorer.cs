@@ -83,7 +83,16 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
             throw new AnomalyModelException($"Anomaly model file '{options.Path}' does not exist.");
         }
 
-        var bytes = File.ReadAllBytes(options.Path);
+        byte[] bytes;
+        try
+        {
+            bytes = ModelFile.ReadAll(options.Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AnomalyModelException($"Anomaly model file '{options.Path}' could not be read: {e.Message}", e);
+        }
+
         var sha256 = ModelFileHash.Compute(bytes);
         if (!string.IsNullOrWhiteSpace(options.Sha256))
         {

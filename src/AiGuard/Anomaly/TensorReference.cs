@@ -148,7 +148,7 @@ public sealed class TensorReference
     /// <summary>Reads a reference file from disk.</summary>
     public static TensorReference Load(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = new MemoryStream(ModelFile.ReadAll(path), writable: false);
         return Load(stream);
     }
 

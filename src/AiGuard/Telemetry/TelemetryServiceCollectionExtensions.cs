@@ -31,7 +31,7 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddAiGuardTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = Read(configuration);
-        if (Validate(options, AdminEnabled(configuration)) is { Count: > 0 } errors)
+        if (Validate(configuration) is { Count: > 0 } errors)
         {
             throw new GatewayConfigurationException(errors);
         }
@@ -168,6 +168,9 @@ public static class TelemetryServiceCollectionExtensions
 
         return errors;
     }
+
+    /// <summary>Every problem of the <c>AiGuard:Telemetry</c> settings in <paramref name="configuration"/> (what a start would refuse).</summary>
+    public static List<string> Validate(IConfiguration configuration) => Validate(Read(configuration), AdminEnabled(configuration));
 
     /// <summary>Whether the admin listener runs (<c>AiGuard:Admin:Enabled</c>, default true).</summary>
     private static bool AdminEnabled(IConfiguration configuration) =>

@@ -112,6 +112,15 @@ public sealed class AdminCliTests : IDisposable
         Assert.Equal(1, offline.ExitCode);
         Assert.Contains(JsonDocument.Parse(offline.StdOut).RootElement.GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("AiGuard:Admin:KeyPrefix", StringComparison.Ordinal));
 
+        // Settings read at start (Redis, telemetry) are reported offline too, never thrown.
+        var startOnly = Path.Combine(_dir, "start-only.json");
+        await File.WriteAllTextAsync(startOnly, """{ "AiGuard": { "Telemetry": { "MaxModelNames": 0 }, "Redis": { "Configuration": "localhost,bogus=1" } } }""");
+        var offlineStartOnly = await RunAsync(null, null, "config", "check", "--offline", startOnly, "--json");
+        Assert.Equal(1, offlineStartOnly.ExitCode);
+        var startErrors = JsonDocument.Parse(offlineStartOnly.StdOut).RootElement.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains("AiGuard:Telemetry:MaxModelNames must be at least 1.", startErrors);
+        Assert.Contains(startErrors, e => e.StartsWith("AiGuard:Redis:Configuration", StringComparison.Ordinal));
+
         // The credential is never printed.
         Assert.All(outputs, o => Assert.DoesNotContain(key, o, StringComparison.Ordinal));
     }

@@ -86,4 +86,41 @@ public sealed class AdminConfigCheckTests : IDisposable
         using var chat = await gateway.ChatAsync(gateway.ModelKey);
         Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
     }
+
+    [SkippableFact]
+    public async Task Files_a_proposal_names_are_read_safely_and_hashes_it_does_not_pin_are_not_shown()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "/dev/zero and /proc are Linux paths");
+        var secretFile = Path.Combine(_dir, "mounted-secret");
+        await File.WriteAllTextAsync(secretFile, "hunter2");
+        var realHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("hunter2")));
+        await using var upstream = await DemoUpstream.StartAsync();
+        await using var gateway = await AdminGateway.StartAsync(upstream.Address);
+
+        async Task<List<string>> ErrorsFor(string proposal)
+        {
+            using var response = await gateway.Admin.PostAsync("/admin/v1/config/check", new StringContent(proposal, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var report = await AdminGateway.JsonAsync(response);
+            Assert.False(report.GetProperty("valid").GetBoolean());
+            return [.. report.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!)];
+        }
+
+        // A device, a /proc file: refused as not regular files, not read forever (or a 500).
+        foreach (var path in new[] { "/dev/zero", "/proc/self/mem" })
+        {
+            var errors = await ErrorsFor($$"""{ "AiGuard": { "Policies": { "llm": { "PromptInjection": { "Action": "Block", "Model": "{{path}}" } } } } }""");
+            Assert.Contains(errors, e => e.Contains("not a regular file", StringComparison.Ordinal) && e.StartsWith("AiGuard:Policies:llm:PromptInjection:Model", StringComparison.Ordinal));
+        }
+
+        // A readable file with a wrong pin: refused without telling the caller the file's hash.
+        var pinned = await ErrorsFor($$"""{ "AiGuard": { "Policies": { "llm": { "PromptInjection": { "Action": "Block", "Model": "{{secretFile}}", "ModelSha256": "{{new string('0', 64)}}" } } } } }""");
+        Assert.Contains(pinned, e => e.Contains("(not shown)", StringComparison.Ordinal));
+        Assert.DoesNotContain(realHash, string.Join("\n", pinned), StringComparison.OrdinalIgnoreCase);
+
+        // Settings read only at start are checked too: the next start would refuse them.
+        var telemetry = await ErrorsFor("""{ "AiGuard": { "Telemetry": { "MaxModelNames": 0, "Prometheus": { "Enabled": true, "Listener": "admn" } } } }""");
+        Assert.Contains("AiGuard:Telemetry:MaxModelNames must be at least 1.", telemetry);
+        Assert.Contains("AiGuard:Telemetry:Prometheus:Listener 'admn' is not one of: admin, gateway.", telemetry);
+    }
 }

@@ -37,11 +37,15 @@ public sealed record InjectionModelManifest
         InjectionModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), InjectionManifestJsonContext.Default.InjectionModelManifest);
+            manifest = JsonSerializer.Deserialize(Anomaly.ModelFile.ReadAll(path), InjectionManifestJsonContext.Default.InjectionModelManifest);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"Prompt-injection model manifest '{path}' is not valid: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"Prompt-injection model manifest '{path}' could not be read: {e.Message}", e);
         }
 
         if (manifest is null || string.IsNullOrWhiteSpace(manifest.FeatureSchemaVersion)

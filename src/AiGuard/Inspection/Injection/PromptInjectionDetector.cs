@@ -69,7 +69,16 @@ public sealed class PromptInjectionDetector : IDisposable
             throw new InjectionModelException($"Prompt-injection model '{path}' does not exist.");
         }
 
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            bytes = Anomaly.ModelFile.ReadAll(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InjectionModelException($"Prompt-injection model '{path}' could not be read: {e.Message}", e);
+        }
+
         var sha256 = ModelFileHash.Compute(bytes);
         if (!string.IsNullOrWhiteSpace(pinnedSha256)
             && !string.Equals(pinnedSha256.Trim().Replace("sha256:", string.Empty, StringComparison.OrdinalIgnoreCase), sha256, StringComparison.OrdinalIgnoreCase))

@@ -77,6 +77,11 @@ public static class TelemetryServiceCollectionExtensions
                 .AddOtlpExporter(exporter => Configure(exporter, options, "v1/traces")))
             .WithLogging(logging => logging.AddOtlpExporter(exporter => Configure(exporter, options, "v1/logs")));
 
+        // The OTLP log pipeline keeps the levels the operational log (Serilog) is configured with,
+        // so what is quiet on the console (per-request framework lines such as YARP's "Proxying to
+        // <url>", which carry clients' query strings) is not exported either.
+        services.Configure<LoggerFilterOptions>(filters => MirrorSerilogLevels(configuration, filters));
+
         if (options.AuditLogs)
         {
             services.AddSingleton<IAuditSink, OtlpAuditSink>();
@@ -90,6 +95,38 @@ public static class TelemetryServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// Adds rules for the OpenTelemetry log provider from <c>Serilog:MinimumLevel</c>: its
+    /// <c>Default</c> (or the section's own value) and each <c>Override</c> by category prefix.
+    /// </summary>
+    public static void MirrorSerilogLevels(IConfiguration configuration, LoggerFilterOptions filters)
+    {
+        var minimum = configuration.GetSection("Serilog:MinimumLevel");
+        if (LevelOf(minimum.Value ?? minimum["Default"]) is { } level)
+        {
+            filters.AddFilter<OpenTelemetryLoggerProvider>(null, level);
+        }
+
+        foreach (var rule in minimum.GetSection("Override").GetChildren())
+        {
+            if (LevelOf(rule.Value) is { } overridden)
+            {
+                filters.AddFilter<OpenTelemetryLoggerProvider>(rule.Key, overridden);
+            }
+        }
+    }
+
+    private static LogLevel? LevelOf(string? serilogLevel) => serilogLevel?.Trim().ToLowerInvariant() switch
+    {
+        "verbose" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "information" => LogLevel.Information,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "fatal" => LogLevel.Critical,
+        _ => null,
+    };
 
     /// <summary>
     /// Maps the Prometheus scrape endpoint on <paramref name="endpoints"/> when

@@ -270,6 +270,12 @@ public sealed class OtlpExportTests(OtlpHttpFixture fixture) : IClassFixture<Otl
     public void Operational_logs_do_not_repeat_the_audit_trail_and_still_leave()
     {
         Assert.Contains(Collector.LogRecords, l => l.Scope.Name == "AiGuard.Pipeline.StageRunner");
+
+        // The levels of Serilog:MinimumLevel hold for OTLP too: no per-request framework lines
+        // (YARP's "Proxying to <url>" would carry every client's query string).
+        Assert.DoesNotContain(Collector.LogRecords, l => l.Scope.Name.StartsWith("Yarp", StringComparison.Ordinal)
+            || l.Scope.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+            || l.Scope.Name.StartsWith("System.Net.Http", StringComparison.Ordinal));
     }
 
     [Fact]

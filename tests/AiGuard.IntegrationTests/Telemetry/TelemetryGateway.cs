@@ -65,6 +65,11 @@ public sealed class TelemetryGateway : IAsyncDisposable
         settings["AiGuard:Telemetry:OtlpEndpoint"] = collector.BaseAddress.ToString();
         settings["AiGuard:Telemetry:OtlpProtocol"] = collector.ProtocolSetting;
         settings["AiGuard:Telemetry:ServiceName"] = "aiguard-under-test";
+        // The shipped appsettings.json's level overrides: the OTLP log pipeline follows them.
+        settings["Serilog:MinimumLevel:Default"] = "Information";
+        settings["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning";
+        settings["Serilog:MinimumLevel:Override:Yarp"] = "Warning";
+        settings["Serilog:MinimumLevel:Override:System.Net.Http"] = "Warning";
 
         // The upstream whose requests show the propagated trace context.
         settings["ReverseProxy:Routes:recorder-chat:ClusterId"] = "recorder";

@@ -72,9 +72,10 @@ public sealed class GenAiMetrics
             { TelemetryAttributes.GenAiOperation, "chat" },
             { TelemetryAttributes.GenAiSystem, _system },
         };
-        // The model a client names is its own choice until a model server answered for it: a refused
-        // request's model (unknown, not allowed) is left out rather than counted.
-        if (guard.UpstreamStatus != 0 && _requestModels.Bound(guard.Request.Model) is { } requestModel)
+        // The model a client names is its own choice until a model server served it: a refused
+        // request's model, or one the server answered with an error (a made-up name: 404), is left
+        // out, so invented names cannot fill the bounded set and push the real ones into _OTHER.
+        if (guard.UpstreamStatus is >= 200 and < 300 && _requestModels.Bound(guard.Request.Model) is { } requestModel)
         {
             tags.Add(TelemetryAttributes.GenAiRequestModel, requestModel);
         }

@@ -104,6 +104,29 @@ public class TelemetryMetricsTests
     }
 
     [Fact]
+    public void Made_up_model_names_the_model_server_refuses_never_fill_the_bounded_name_set()
+    {
+        var meters = TestGateway.NewMeters();
+        using var duration = new MetricCollector<double>(meters, GenAiMetrics.MeterName, "gen_ai.server.request.duration");
+        var metrics = GenAi(meters, maxModels: 2);
+        for (var i = 0; i < 10; i++)
+        {
+            var invented = Chat(model: $"invented-{i}");
+            invented.UpstreamStatus = 404;
+            metrics.Completed(invented);
+        }
+
+        var served = Chat(model: "demo-chat");
+        served.UpstreamStatus = 200;
+        metrics.Completed(served);
+
+        var times = duration.GetMeasurementSnapshot();
+        Assert.Equal(11, times.Count);
+        Assert.All(times.Take(10), m => Assert.False(m.Tags.ContainsKey("gen_ai.request.model")));
+        Assert.Equal("demo-chat", times[^1].Tags["gen_ai.request.model"]);
+    }
+
+    [Fact]
     public void Nothing_is_recorded_for_a_request_that_is_not_a_generation()
     {
         var meters = TestGateway.NewMeters();

@@ -16,6 +16,10 @@ internal static class Program
         root.Subcommands.Add(Guard.GuardEvalCommand.Create());
         root.Subcommands.Add(RedTeam.RedTeamCommand.Create());
         Admin.AdminCommands.AddTo(root);
-        return root.Parse(args).Invoke();
+        // A command line that does not parse (a missing argument or option, an unknown one) is
+        // exit code 2, as every command documents; System.CommandLine prints the error and the help.
+        var parsed = root.Parse(args);
+        var exit = parsed.Invoke();
+        return parsed.Errors.Count > 0 ? 2 : exit;
     }
 }

@@ -112,6 +112,10 @@ public sealed class AdminCliTests : IDisposable
         Assert.Equal(1, offline.ExitCode);
         Assert.Contains(JsonDocument.Parse(offline.StdOut).RootElement.GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("AiGuard:Admin:KeyPrefix", StringComparison.Ordinal));
 
+        // A command line that does not parse is a usage error (2), not "the file would be refused" (1).
+        Assert.Equal(2, (await RunAsync(null, null, "config", "check", "--bogus")).ExitCode);
+        Assert.Equal(2, (await RunAsync(url, key, "quarantine", "add", "someone")).ExitCode);
+
         // Settings read at start (Redis, telemetry) are reported offline too, never thrown.
         var startOnly = Path.Combine(_dir, "start-only.json");
         await File.WriteAllTextAsync(startOnly, """{ "AiGuard": { "Telemetry": { "MaxModelNames": 0 }, "Redis": { "Configuration": "localhost,bogus=1" } } }""");

@@ -325,9 +325,12 @@ internal static class AdminCommands
         }
 
         var action = S(body, "action");
-        AnsiConsole.WriteLine(action == "added"
-            ? $"Quarantined {S(body, "client")} until {Until(S(body, "until"))}. Incident {S(body, "incidentId")}."
-            : $"Lifted the quarantine of {S(body, "client")}. Incident {S(body, "incidentId")}.");
+        AnsiConsole.WriteLine(action switch
+        {
+            "added" => $"Quarantined {S(body, "client")} until {Until(S(body, "until"))}. Incident {S(body, "incidentId")}.",
+            "kept" => $"{S(body, "client")} stays quarantined until {Until(S(body, "until"))}: the quarantine in force outlasts the one asked. Incident {S(body, "incidentId")}.",
+            _ => $"Lifted the quarantine of {S(body, "client")}. Incident {S(body, "incidentId")}.",
+        });
         return AdminExit.Ok;
     }
 

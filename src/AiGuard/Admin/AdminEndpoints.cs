@@ -315,11 +315,14 @@ public static class AdminEndpoints
         var guard = AdminServices.Guard(http)!;
         var who = guard.Client!.ClientId;
         var stored = reason.Length > 0 ? $"operator {who}: {reason}" : $"operator {who}";
-        services.Anomaly.Quarantine.Add(client, until, stored);
-        services.Recorder.RecordChange(guard, StageNames.Admin, GuardDecision.Modify(ProblemCodes.QuarantineAdded,
-            $"Client '{client}' quarantined for {AdminDuration.Format(duration)} until {until.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)} by {who}" + (reason.Length > 0 ? $": {reason}" : ".")));
+        var (inForce, inForceReason) = services.Anomaly.Quarantine.Add(client, until, stored);
+        var kept = inForce > until;
+        var at = inForce.UtcDateTime.ToString("u", CultureInfo.InvariantCulture);
+        services.Recorder.RecordChange(guard, StageNames.Admin, GuardDecision.Modify(ProblemCodes.QuarantineAdded, kept
+            ? $"Client '{client}' stays quarantined until {at}: the quarantine in force outlasts the {AdminDuration.Format(duration)} asked by {who}" + (reason.Length > 0 ? $" ({reason})." : ".")
+            : $"Client '{client}' quarantined for {AdminDuration.Format(duration)} until {at} by {who}" + (reason.Length > 0 ? $": {reason}" : ".")));
         http.Response.Headers[ProblemWriter.IncidentHeader] = guard.IncidentId;
-        return Results.Ok(new QuarantineChange(client, "added", until, stored, guard.IncidentId));
+        return Results.Ok(new QuarantineChange(client, kept ? "kept" : "added", inForce, inForceReason, guard.IncidentId));
     }
 
     private static IResult RemoveQuarantineAsync(string client, HttpContext http, AdminServices services)

@@ -17,20 +17,27 @@ public sealed class QuarantineList
     /// <summary>Raised for every quarantine added here (not for those learnt from other replicas).</summary>
     public event Action<string, DateTimeOffset, string>? Added;
 
-    /// <summary>Quarantines <paramref name="client"/> until <paramref name="until"/> (a later expiry wins) and tells the other replicas.</summary>
-    public void Add(string client, DateTimeOffset until, string reason)
+    /// <summary>
+    /// Quarantines <paramref name="client"/> until <paramref name="until"/> (a later expiry already
+    /// in force wins) and tells the other replicas what is in force; returns that entry.
+    /// </summary>
+    public (DateTimeOffset Until, string Reason) Add(string client, DateTimeOffset until, string reason)
     {
-        AddLocal(client, until, reason);
-        Added?.Invoke(client, until, reason);
+        var inForce = AddLocal(client, until, reason);
+        Added?.Invoke(client, inForce.Until, inForce.Reason);
+        return inForce;
     }
 
-    /// <summary>Quarantines <paramref name="client"/> on this replica only (what another replica decided).</summary>
-    public void AddLocal(string client, DateTimeOffset until, string reason)
+    /// <summary>Quarantines <paramref name="client"/> on this replica only (what another replica decided); returns the entry in force.</summary>
+    public (DateTimeOffset Until, string Reason) AddLocal(string client, DateTimeOffset until, string reason)
     {
-        if (until > _time.GetUtcNow())
+        if (until <= _time.GetUtcNow())
         {
-            _entries.AddOrUpdate(client, new Entry(until, reason), (_, old) => old.Until >= until ? old : new Entry(until, reason));
+            return (until, reason);
         }
+
+        var entry = _entries.AddOrUpdate(client, new Entry(until, reason), (_, old) => old.Until >= until ? old : new Entry(until, reason));
+        return (entry.Until, entry.Reason);
     }
 
     /// <summary>Raised for every quarantine lifted here (not for those lifted on other replicas).</summary>

@@ -100,6 +100,15 @@ public sealed class AdminApiTests
         Assert.Contains("ticket 42", audited.Detail, StringComparison.Ordinal);
         Assert.Equal(time.GetUtcNow().AddMinutes(15), change.GetProperty("until").GetDateTimeOffset());
 
+        // A shorter quarantine asked on top keeps the longer one in force, and says so.
+        using var shorter = await gateway.Admin.PutAsync("/admin/v1/quarantine/tester", new StringContent("""{"for":"1m"}""", Encoding.UTF8, "application/json"));
+        var kept = await AdminGateway.JsonAsync(shorter);
+        Assert.Equal("kept", kept.GetProperty("action").GetString());
+        Assert.Equal(time.GetUtcNow().AddMinutes(15), kept.GetProperty("until").GetDateTimeOffset());
+        Assert.Contains("ticket 42", kept.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var keptAudit = await gateway.Gateway.Audit.WaitForAsync(kept.GetProperty("incidentId").GetString()!);
+        Assert.Contains("stays quarantined until", keptAudit.Detail, StringComparison.Ordinal);
+
         using (var refused = await gateway.ChatAsync(gateway.ModelKey))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);

@@ -393,10 +393,20 @@ public static class AdminEndpoints
         StatusCodes.Status404NotFound, ProblemCodes.ClientNotFound,
         $"No configured key, tracked client or quarantine has client id '{client}' (an unauthenticated client is 'address:<ip>').");
 
-    /// <summary>Decodes and checks a client id from the path.</summary>
+    /// <summary>
+    /// Completes the decoding of a client id from the path and checks it. Routing has decoded
+    /// every escape but <c>%2F</c> already; decoding again would turn a client's own <c>%41</c>
+    /// into <c>A</c> and name another client. An address id is written the way the gateway
+    /// writes it (<c>address:10.0.0.7</c>, not <c>address:010.000.000.007</c>).
+    /// </summary>
     private static GuardDecision? CheckClient(ref string client)
     {
-        client = Uri.UnescapeDataString(client);
+        client = client.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        if (client.StartsWith("address:", StringComparison.Ordinal) && System.Net.IPAddress.TryParse(client.AsSpan(8), out var address))
+        {
+            client = "address:" + address;
+        }
+
         if (client.Length == 0 || client.Length > MaxClientLength || client.Any(char.IsControl))
         {
             return GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.InvalidPath, $"A client id is 1 to {MaxClientLength} characters without control characters.", "client");

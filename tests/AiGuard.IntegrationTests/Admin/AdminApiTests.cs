@@ -182,6 +182,28 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task Client_ids_in_the_path_are_decoded_once()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (percent, plain, slashed) = (ApiKeyFormat.Generate(), ApiKeyFormat.Generate(), ApiKeyFormat.Generate());
+        await using var gateway = await AdminGateway.StartAsync(upstream.Address, s => s.WithKey(percent, 1, "team%41").WithKey(plain, 2, "teamA").WithKey(slashed, 3, "team/a"));
+
+        async Task<string> KeyOf(string path)
+        {
+            var status = await AdminGateway.JsonAsync(await gateway.Admin.GetAsync(path));
+            return status.GetProperty("keyIds")[0].GetString()!;
+        }
+
+        Assert.Equal(percent.Id, await KeyOf("/admin/v1/clients/" + Uri.EscapeDataString("team%41")));
+        Assert.Equal(plain.Id, await KeyOf("/admin/v1/clients/teamA"));
+        Assert.Equal(slashed.Id, await KeyOf("/admin/v1/clients/" + Uri.EscapeDataString("team/a")));
+
+        // An address is named as the gateway writes it, however the operator typed it.
+        using var address = await gateway.Admin.PutAsync("/admin/v1/quarantine/address:0:0:0:0:0:0:0:1", new StringContent("""{"for":"1m"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal("address:::1", (await AdminGateway.JsonAsync(address)).GetProperty("client").GetString());
+    }
+
+    [Fact]
     public async Task Client_status_shows_limits_left_without_counting_a_request()
     {
         await using var upstream = await DemoUpstream.StartAsync();

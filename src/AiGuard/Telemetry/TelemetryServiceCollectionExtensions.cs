@@ -219,17 +219,31 @@ public static class TelemetryServiceCollectionExtensions
 
     private static void Configure(OtlpExporterOptions exporter, TelemetryOptions options, string signalPath)
     {
-        var http = options.OtlpProtocol == "http/protobuf";
         if (!string.IsNullOrEmpty(options.OtlpProtocol))
         {
-            exporter.Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+            exporter.Protocol = options.OtlpProtocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
         }
 
-        if (!string.IsNullOrEmpty(options.OtlpEndpoint))
+        if (EndpointFor(options, signalPath, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL")) is { } endpoint)
         {
-            // Set in code, the endpoint is used as given; over HTTP each signal has its own path.
-            var endpoint = options.OtlpEndpoint.TrimEnd('/');
-            exporter.Endpoint = new Uri(http ? $"{endpoint}/{signalPath}" : endpoint);
+            exporter.Endpoint = endpoint;
         }
+    }
+
+    /// <summary>
+    /// The endpoint of one signal when <c>OtlpEndpoint</c> is set (null otherwise, leaving the
+    /// exporter's own default). Set in code, an endpoint is used as given, so over HTTP (chosen by
+    /// the setting, else by <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>) the signal's path is appended.
+    /// </summary>
+    public static Uri? EndpointFor(TelemetryOptions options, string signalPath, string? environmentProtocol)
+    {
+        if (string.IsNullOrEmpty(options.OtlpEndpoint))
+        {
+            return null;
+        }
+
+        var protocol = string.IsNullOrEmpty(options.OtlpProtocol) ? environmentProtocol?.Trim() : options.OtlpProtocol;
+        var endpoint = options.OtlpEndpoint.TrimEnd('/');
+        return new Uri(protocol == "http/protobuf" ? $"{endpoint}/{signalPath}" : endpoint);
     }
 }

@@ -100,6 +100,24 @@ public sealed partial class DeployFilesTests
     }
 
     [Fact]
+    public void The_compose_secrets_file_is_kept_out_of_git_and_out_of_the_image_build()
+    {
+        Assert.True(File.Exists(DeployFiles.PathOf("compose/.env.example")));
+        var gitignore = File.ReadAllLines(Path.Combine(DeployFiles.RepositoryRoot, ".gitignore")).Select(l => l.Trim());
+        Assert.Contains(".env", gitignore);
+        var dockerignore = File.ReadAllLines(Path.Combine(DeployFiles.RepositoryRoot, ".dockerignore")).Select(l => l.Trim()).ToList();
+        Assert.Contains("**/.env", dockerignore);
+        Assert.Contains("**/bin/", dockerignore);
+        Assert.Contains("**/obj/", dockerignore);
+
+        // The git ignore rule holds for the very path operations.md tells operators to write.
+        if (DeployFiles.Tool("git") is { } git && Directory.Exists(Path.Combine(DeployFiles.RepositoryRoot, ".git")))
+        {
+            Assert.Equal(0, DeployFiles.Run(git, DeployFiles.RepositoryRoot, "check-ignore", "-q", "deploy/compose/.env").ExitCode);
+        }
+    }
+
+    [Fact]
     public void Dockerfile_publishes_projects_that_exist_and_starts_their_assemblies_as_a_non_root_user()
     {
         var dockerfile = File.ReadAllText(DeployFiles.PathOf("Dockerfile"));

@@ -242,3 +242,25 @@ public class TelemetryMetricsTests
         Assert.Equal("Security decision refuse at sensitive_data: sensitive_data (status 400) on route chat, incident inc_1", record.Message);
     }
 }
+
+public sealed class OtlpEndpointTests
+{
+    [Theory]
+    [InlineData("http/protobuf", null, "http://collector:4318/v1/logs")]
+    [InlineData(null, "http/protobuf", "http://collector:4318/v1/logs")]
+    [InlineData("grpc", "http/protobuf", "http://collector:4318/")]
+    [InlineData(null, null, "http://collector:4318/")]
+    [InlineData(null, "grpc", "http://collector:4318/")]
+    public void Over_http_each_signal_gets_its_path_whichever_source_chose_http(string? setting, string? environment, string expected)
+    {
+        var options = new AiGuard.Telemetry.TelemetryOptions { OtlpEndpoint = "http://collector:4318/", OtlpProtocol = setting };
+
+        Assert.Equal(new Uri(expected), AiGuard.Telemetry.TelemetryServiceCollectionExtensions.EndpointFor(options, "v1/logs", environment));
+    }
+
+    [Fact]
+    public void Without_an_endpoint_setting_the_exporter_keeps_its_own()
+    {
+        Assert.Null(AiGuard.Telemetry.TelemetryServiceCollectionExtensions.EndpointFor(new AiGuard.Telemetry.TelemetryOptions(), "v1/logs", "http/protobuf"));
+    }
+}

@@ -150,10 +150,10 @@ public static class AdminEndpoints
                 detail = "Redis is not reachable (" + e.GetType().Name + ")";
             }
 
-            checks.Add(new ReadinessCheck("redis", reachable, detail));
+            checks.Add(new ReadinessCheck("redis", reachable, detail, Required: snapshot.Options.Admin.RedisInReadiness));
         }
 
-        var ready = checks.All(c => c.Ok);
+        var ready = checks.All(c => c.Ok || !c.Required);
         return Results.Json(new ReadinessReport(ready ? "ready" : "not_ready", checks), statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

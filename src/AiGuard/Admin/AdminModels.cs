@@ -7,7 +7,7 @@ public sealed record LivenessReport(string Status);
 public sealed record ReadinessReport(string Status, IReadOnlyList<ReadinessCheck> Checks);
 
 /// <summary>One readiness check (no secret in <paramref name="Detail"/>).</summary>
-public sealed record ReadinessCheck(string Name, bool Ok, string Detail);
+public sealed record ReadinessCheck(string Name, bool Ok, string Detail, bool Required = true);
 
 /// <summary>A quarantine in force.</summary>
 public sealed record QuarantineEntry(string Client, DateTimeOffset Until, long SecondsLeft, string Reason);

@@ -18,6 +18,13 @@ public sealed class AdminOptions
     /// <summary>The prefix of admin keys; it must differ from <c>AiGuard:ApiKeys:Prefix</c> so that no admin key is ever taken for a model key.</summary>
     public string KeyPrefix { get; set; } = "aga";
 
+    /// <summary>
+    /// Whether an unreachable Redis makes <c>/readyz</c> answer 503 (default true). False for a
+    /// deployment whose limits fail open: the check is still reported, but a Redis outage no
+    /// longer takes every replica out of its Service at once.
+    /// </summary>
+    public bool RedisInReadiness { get; set; } = true;
+
     /// <summary>The admin keys, each stored as a hash (create one with <c>aiguard admin-key create</c>). Reloaded with the configuration.</summary>
     public List<AdminKeyEntry> Keys { get; set; } = [];
 }

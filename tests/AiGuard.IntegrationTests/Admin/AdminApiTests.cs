@@ -340,6 +340,17 @@ public sealed class AdminApiTests
         using var ready = await gateway.Anonymous.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.DoesNotContain(redisPassword, await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // With RedisInReadiness off (limits that fail open), the outage is reported, not fatal.
+        var version = gateway.Gateway.App.Services.GetRequiredService<AiGuard.Configuration.GatewayConfiguration>().Current.Version;
+        gateway.Gateway.Configuration["AiGuard:Admin:RedisInReadiness"] = "false";
+        gateway.Gateway.Configuration.Reload();
+        await Limits.RateLimitTests.WaitUntil(() => gateway.Gateway.App.Services.GetRequiredService<AiGuard.Configuration.GatewayConfiguration>().Current.Version > version);
+        using var tolerated = await gateway.Anonymous.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, tolerated.StatusCode);
+        var redisCheck = (await AdminGateway.JsonAsync(tolerated)).GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "redis");
+        Assert.False(redisCheck.GetProperty("ok").GetBoolean());
+        Assert.False(redisCheck.GetProperty("required").GetBoolean());
     }
 
     [Fact]

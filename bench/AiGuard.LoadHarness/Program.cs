@@ -27,7 +27,7 @@ internal static class Program
     private const string ClientKeyIdVariable = "AIGUARD_BENCH_KEY_ID";
     private const string ClientKeyHashVariable = "AIGUARD_BENCH_KEY_HASH";
 
-    /// <summary>The gateway's routes and policies (src/AiGuard.Gateway/appsettings.json), shared by both proxies.</summary>
+    /// <summary>The demo's routes and policies (src/AiGuard.Gateway/appsettings.Demo.json), shared by both proxies.</summary>
     private static readonly (string Id, string Path, string[]? Methods, string Policy)[] Routes =
     [
         ("openai-chat", "/v1/chat/completions", ["POST"], "llm"),

@@ -34,7 +34,8 @@ internal static class OfflineConfigurationCheck
             configuration,
             provider.GetRequiredService<ProtocolRegistry>(),
             provider.GetServices<IGuardStage>(),
-            "alone (offline: no gateway's environment variables or other settings layered in)");
+            "alone (offline: no gateway's environment variables or other settings layered in)",
+            hideUnpinnedHashes: false);
     }
 
     private static bool IsStartOnly(string key) =>

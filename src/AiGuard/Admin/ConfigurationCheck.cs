@@ -85,7 +85,16 @@ public static partial class ConfigurationCheck
     }
 
     /// <summary>Validates <paramref name="configuration"/> exactly as a reload does.</summary>
-    public static ConfigurationCheckResult Check(IConfiguration configuration, ProtocolRegistry protocols, IEnumerable<IGuardStage> stages, string placement)
+    /// <param name="configuration">The configuration as the gateway would read it with the proposal.</param>
+    /// <param name="protocols">The gateway's protocol adapters.</param>
+    /// <param name="stages">The gateway's stages.</param>
+    /// <param name="placement">Where the proposal sits among the sources, for the report.</param>
+    /// <param name="hideUnpinnedHashes">
+    /// True for a check asked over the admin API: a file hash the proposal does not itself name is
+    /// not shown (see <see cref="HideUnpinnedHashes"/>). False for the offline check, which runs
+    /// with the operator's own rights on the operator's own files.
+    /// </param>
+    public static ConfigurationCheckResult Check(IConfiguration configuration, ProtocolRegistry protocols, IEnumerable<IGuardStage> stages, string placement, bool hideUnpinnedHashes = true)
     {
         List<string> errors;
         IReadOnlyList<string> warnings;
@@ -95,14 +104,31 @@ public static partial class ConfigurationCheck
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A file the proposal names could not be read (a model, a reference): an answer, never a failed check.
+            // A safety net (model and reference files are read through ModelFile, whose failures
+            // are ordinary errors): an answer, never a failed check, though it ends the check here.
             errors = [$"A file the configuration names could not be read: {Excerpt.Of(e.Message, 200)}"];
             warnings = [];
         }
 
-        // The settings read only at start (telemetry): a proposal that would stop the next start is refused too.
-        errors.AddRange(Telemetry.TelemetryServiceCollectionExtensions.Validate(configuration));
-        HideUnpinnedHashes(configuration, errors);
+        // The settings read only at start (telemetry): a proposal that would stop the next start is
+        // refused too. Values that do not convert were reported by the schema check above.
+        if (!errors.Any(e => e.StartsWith("AiGuard:Telemetry", StringComparison.Ordinal) || e.StartsWith("AiGuard:Admin:Enabled", StringComparison.Ordinal)))
+        {
+            try
+            {
+                errors.AddRange(Telemetry.TelemetryServiceCollectionExtensions.Validate(configuration));
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add("AiGuard:Telemetry: " + Excerpt.Of(e.Message, 200));
+            }
+        }
+
+        if (hideUnpinnedHashes)
+        {
+            HideUnpinnedHashes(configuration, errors);
+        }
+
         return new ConfigurationCheckResult(errors.Count == 0, errors, warnings, placement);
     }
 

@@ -120,8 +120,10 @@ public static partial class EffectiveConfiguration
         {
             // Every header value configured anywhere may carry a credential: an upstream's extra
             // headers (api-key, x-goog-api-key), a log sink's Authorization header.
-            if (segments[i].Equals("Headers", StringComparison.OrdinalIgnoreCase))
+            if (segments[i].Equals("Headers", StringComparison.OrdinalIgnoreCase)
+                && !(i > 0 && segments[i - 1].Equals("Match", StringComparison.OrdinalIgnoreCase)))
             {
+                // (A route's Match:Headers are what it matches on, not what it sends: shown.)
                 return true;
             }
 

@@ -15,25 +15,43 @@ public static class ModelFile
     /// <exception cref="UnauthorizedAccessException">The gateway may not read it.</exception>
     public static byte[] ReadAll(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (!File.Exists(path))
         {
             throw new FileNotFoundException($"'{path}' does not exist.", path);
         }
 
-        if (info.Length == 0)
+        // A FIFO blocks an open for reading until a writer comes: only open what has a length.
+        if (new FileInfo(path).Length == 0)
         {
             throw new IOException($"'{path}' is empty or not a regular file.");
         }
 
-        if (info.Length > MaxBytes)
+        // The length that counts is the open file's (a ConfigMap update can swap the path meanwhile).
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (length == 0)
+        {
+            throw new IOException($"'{path}' is empty or not a regular file.");
+        }
+
+        if (length > MaxBytes)
         {
             throw new IOException($"'{path}' is larger than {MaxBytes / (1024 * 1024)} MiB.");
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        var bytes = new byte[info.Length];
-        stream.ReadExactly(bytes);
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0)
+            {
+                throw new IOException($"'{path}' ended before its {length} bytes were read.");
+            }
+
+            read += n;
+        }
+
         return bytes;
     }
 }

@@ -13,6 +13,9 @@ public static class AiGuardLogging
     /// pays for a logging scope and an Activity even when nothing is written. Audit events have
     /// their own trail; operational logs keep everything else.
     /// </remarks>
+    /// <summary>ASP.NET Core's per-request hosting log category, off for every provider.</summary>
+    public const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static ILoggingBuilder AddAiGuardSerilog(this ILoggingBuilder logging, IConfiguration configuration)
     {
         var logger = new LoggerConfiguration()
@@ -20,7 +23,7 @@ public static class AiGuardLogging
             .CreateLogger();
         logging.ClearProviders();
         logging.AddSerilog(logger, dispose: true);
-        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        logging.AddFilter(HostingDiagnostics, LogLevel.None);
         return logging;
     }
 }

@@ -72,10 +72,11 @@ public sealed class GenAiMetrics
             { TelemetryAttributes.GenAiOperation, "chat" },
             { TelemetryAttributes.GenAiSystem, _system },
         };
-        // The model a client names is its own choice until a model server served it: a refused
-        // request's model, or one the server answered with an error (a made-up name: 404), is left
-        // out, so invented names cannot fill the bounded set and push the real ones into _OTHER.
-        if (guard.UpstreamStatus is >= 200 and < 300 && _requestModels.Bound(guard.Request.Model) is { } requestModel)
+        // The model a client names is its own choice until a model server took it: a refused
+        // request's model, or one the server refused as the client's mistake (4xx: a made-up name
+        // is a 404), is left out, so invented names cannot fill the bounded set and push the real
+        // ones into _OTHER; served answers, 429 and server errors keep it (a real model's errors).
+        if (guard.UpstreamStatus is (>= 200 and < 400) or 429 or >= 500 && _requestModels.Bound(guard.Request.Model) is { } requestModel)
         {
             tags.Add(TelemetryAttributes.GenAiRequestModel, requestModel);
         }

@@ -1,5 +1,6 @@
 using AiGuard.Audit;
 using AiGuard.Configuration;
+using AiGuard.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -115,6 +116,10 @@ public static class TelemetryServiceCollectionExtensions
                 filters.AddFilter<OpenTelemetryLoggerProvider>(rule.Key, overridden);
             }
         }
+
+        // Provider rules win over rules for every provider: keep ASP.NET Core's per-request hosting
+        // log off for this provider too (AiGuardLogging turns it off for all: no per-request scope).
+        filters.AddFilter<OpenTelemetryLoggerProvider>(AiGuardLogging.HostingDiagnostics, LogLevel.None);
     }
 
     private static LogLevel? LevelOf(string? serilogLevel) => serilogLevel?.Trim().ToLowerInvariant() switch

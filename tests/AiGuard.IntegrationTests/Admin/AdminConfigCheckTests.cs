@@ -122,5 +122,9 @@ public sealed class AdminConfigCheckTests : IDisposable
         var telemetry = await ErrorsFor("""{ "AiGuard": { "Telemetry": { "MaxModelNames": 0, "Prometheus": { "Enabled": true, "Listener": "admn" } } } }""");
         Assert.Contains("AiGuard:Telemetry:MaxModelNames must be at least 1.", telemetry);
         Assert.Contains("AiGuard:Telemetry:Prometheus:Listener 'admn' is not one of: admin, gateway.", telemetry);
+
+        // A value that does not convert is the schema check's error, not a failed check.
+        var mistyped = await ErrorsFor("""{ "AiGuard": { "Telemetry": { "MaxModelNames": "lots" }, "Admin": { "Enabled": "yes" } } }""");
+        Assert.Contains(mistyped, e => e.StartsWith("AiGuard:Telemetry:MaxModelNames", StringComparison.Ordinal) && e.Contains("'lots'", StringComparison.Ordinal));
     }
 }

@@ -30,7 +30,7 @@ public sealed class AnomalyEngineTests
             settings[$"AiGuard:Anomaly:Policies:watch:Actions:{i}:Action"] = actions[i].Action;
         }
 
-        // The demo classifier's reference of legitimate inputs, as the default appsettings name it.
+        // The demo classifier's reference of legitimate inputs, as appsettings.Demo.json names it.
         settings["AiGuard:Anomaly:References:demo-classifier"] = "models/demo-classifier.reference.json";
         settings["AiGuard:Policies:tensors:Anomaly"] = "watch";
         settings["AiGuard:Policies:tf:Anomaly"] = "watch";

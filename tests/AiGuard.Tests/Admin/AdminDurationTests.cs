@@ -86,6 +86,8 @@ public class EffectiveConfigurationTests
     [InlineData("ReverseProxy:Routes:chat:Match:Path", "/v1/chat/completions")]
     [InlineData("ReverseProxy:Routes:chat:Transforms:0:RequestHeader", "api-key")]
     [InlineData("ReverseProxy:Routes:chat:Transforms:1:PathRemovePrefix", "/openai")]
+    [InlineData("ReverseProxy:Routes:chat:Match:Headers:0:Name", "x-tenant")]
+    [InlineData("ReverseProxy:Routes:chat:Match:Headers:0:Values:0", "blue")]
     public void Ordinary_settings_are_shown_as_they_are(string path, string value)
     {
         Assert.Equal(value, EffectiveConfiguration.MaskValue(path, value));

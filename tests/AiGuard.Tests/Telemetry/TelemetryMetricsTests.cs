@@ -119,11 +119,15 @@ public class TelemetryMetricsTests
         var served = Chat(model: "demo-chat");
         served.UpstreamStatus = 200;
         metrics.Completed(served);
+        var overloaded = Chat(model: "demo-chat");
+        overloaded.UpstreamStatus = 503;
+        metrics.Completed(overloaded);
 
         var times = duration.GetMeasurementSnapshot();
-        Assert.Equal(11, times.Count);
+        Assert.Equal(12, times.Count);
         Assert.All(times.Take(10), m => Assert.False(m.Tags.ContainsKey("gen_ai.request.model")));
-        Assert.Equal("demo-chat", times[^1].Tags["gen_ai.request.model"]);
+        Assert.Equal("demo-chat", times[10].Tags["gen_ai.request.model"]);
+        Assert.Equal("demo-chat", times[11].Tags["gen_ai.request.model"]);
     }
 
     [Fact]
@@ -262,5 +266,41 @@ public sealed class OtlpEndpointTests
     public void Without_an_endpoint_setting_the_exporter_keeps_its_own()
     {
         Assert.Null(AiGuard.Telemetry.TelemetryServiceCollectionExtensions.EndpointFor(new AiGuard.Telemetry.TelemetryOptions(), "v1/logs", "http/protobuf"));
+    }
+}
+
+public sealed class OtlpLogLevelTests
+{
+    /// <summary>The lowest level the OpenTelemetry log provider takes for <paramref name="category"/>, with the gateway's rules.</summary>
+    private static LogLevel? EffectiveLevel(Dictionary<string, string?> settings, string category)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services, logging =>
+        {
+            Microsoft.Extensions.Logging.OpenTelemetryLoggingExtensions.AddOpenTelemetry(logging);
+            logging.AddFilter(AiGuard.Hosting.AiGuardLogging.HostingDiagnostics, LogLevel.None);
+        });
+        Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<LoggerFilterOptions>(
+            services, filters => AiGuard.Telemetry.TelemetryServiceCollectionExtensions.MirrorSerilogLevels(configuration, filters));
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var logger = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ILoggerFactory>(provider).CreateLogger(category);
+        return Enum.GetValues<LogLevel>().Where(l => l != LogLevel.None).Cast<LogLevel?>().FirstOrDefault(l => logger.IsEnabled(l!.Value));
+    }
+
+    [Fact]
+    public void The_otlp_provider_follows_the_serilog_levels_and_never_logs_per_request_hosting_lines()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Information",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Information",
+            ["Serilog:MinimumLevel:Override:Yarp"] = "Warning",
+        };
+
+        Assert.Equal(LogLevel.Information, EffectiveLevel(settings, "AiGuard.Pipeline.StageRunner"));
+        Assert.Equal(LogLevel.Warning, EffectiveLevel(settings, "Yarp.ReverseProxy.Forwarder.HttpForwarder"));
+        Assert.Equal(LogLevel.Information, EffectiveLevel(settings, "Microsoft.AspNetCore.Routing.EndpointMiddleware"));
+        Assert.Null(EffectiveLevel(settings, AiGuard.Hosting.AiGuardLogging.HostingDiagnostics));
     }
 }

@@ -109,6 +109,35 @@ public sealed class PromptInjectionTests
         Assert.Contains("'messages[0].content' (user) reads as a prompt injection", flag.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_conversation_resent_every_turn_scores_its_long_messages_once_and_still_catches_a_new_jailbreak()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        // Pinned to the shipped file's hash: a detector (and verdict cache) of this test's own, not shared with the other tests.
+        var sha256 = AiGuard.Inspection.Injection.PromptInjectionPolicy.DetectorFor(new AiGuard.Inspection.Injection.PromptInjectionOptions()).Sha256;
+        var (gateway, key) = await StartAsync(upstream.Address, "Block", s => s["AiGuard:Policies:llm:PromptInjection:ModelSha256"] = sha256);
+        await using var _ = gateway;
+        var detector = AiGuard.Inspection.Injection.PromptInjectionPolicy.DetectorFor(new AiGuard.Inspection.Injection.PromptInjectionOptions { ModelSha256 = sha256 });
+        var report = string.Concat(Enumerable.Range(0, 12).Select(i => $"Paragraph {i} of the incident report: the nightly build failed after the dependency upgrade, and the team rolled back. "));
+        var turns = new List<object> { new { role = "user", content = "Here is our incident report, please keep it in mind: " + report } };
+
+        var (first, _) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+        turns.Add(new { role = "assistant", content = "Noted." });
+        turns.Add(new { role = "user", content = "Which step failed?" });
+        var (second, _) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+        turns.Add(new { role = "assistant", content = "The nightly build." });
+        turns.Add(new { role = "user", content = Jailbreak });
+        var (third, body) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+
+        Assert.Equal(HttpStatusCode.OK, first);
+        Assert.Equal(HttpStatusCode.OK, second);
+        Assert.Equal(HttpStatusCode.BadRequest, third);
+        Assert.Equal("messages[4].content", body.GetProperty("error").GetProperty("param").GetString());
+        // The report was scored on the first turn and remembered for the next two; the short messages are scored each time.
+        Assert.Equal(1, detector.Cache.Misses);
+        Assert.Equal(2, detector.Cache.Hits);
+    }
+
     [Theory]
     [InlineData("AiGuard:Policies:llm:PromptInjection:Threshold", "1.5", "AiGuard:Policies:llm:PromptInjection:Threshold must be between 0 and 1")]
     [InlineData("AiGuard:Policies:llm:PromptInjection:Roles:0", "robot", "AiGuard:Policies:llm:PromptInjection:Roles names 'robot', which is not a message role")]

@@ -150,6 +150,32 @@ public sealed class PromptInjectionDetector : IDisposable
         }
     }
 
+    /// <summary>Verdicts of long texts by client (<see cref="Inspect(string, Identity.ClientIdentity?)"/>); shared by every route that uses this model.</summary>
+    public InjectionVerdictCache Cache { get; } = new();
+
+    /// <summary>
+    /// Normalizes and scores one text a client sent; a long text this client sent before (a
+    /// conversation resent whole on every turn) gets its remembered verdict. A null
+    /// <paramref name="client"/> scores every time.
+    /// </summary>
+    public InjectionVerdict Inspect(string text, Identity.ClientIdentity? client)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (client is null || !InjectionVerdictCache.Caches(text.Length))
+        {
+            return Inspect(text);
+        }
+
+        if (Cache.TryGet(client.Tenant, client.ClientId, text, out var remembered, out var key))
+        {
+            return remembered;
+        }
+
+        var verdict = Inspect(text);
+        Cache.Add(key, verdict);
+        return verdict;
+    }
+
     /// <summary>Normalizes and scores one text.</summary>
     public InjectionVerdict Inspect(string text)
     {

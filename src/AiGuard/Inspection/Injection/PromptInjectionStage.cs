@@ -36,7 +36,7 @@ public sealed class PromptInjectionStage : IGuardStage
                 continue;
             }
 
-            var verdict = policy.Detector.Inspect(input.Text);
+            var verdict = policy.Detector.Inspect(input.Text, context.Client);
             if (verdict.Score < policy.Threshold || (worst is not null && verdict.Score <= worstVerdict.Score))
             {
                 continue;

@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace AiGuard.Inspection.Injection;
+
+/// <summary>
+/// Remembers the verdicts of long texts a client has sent before, so a conversation that is
+/// resent whole on every turn (earlier user messages, tool results, retrieved documents) is
+/// scored once per text, not once per turn.
+/// </summary>
+/// <remarks>
+/// <para>
+/// An entry is a 128-bit keyed hash (HMAC-SHA256 under a key drawn at start, truncated) of the
+/// client's tenant and id and the text, and the verdict: no text is kept, and a text cannot be made to
+/// reuse another's verdict without that key. The client's id is part of the hash, so one
+/// client's texts never answer for another's: a hit is faster than a miss, and a shared cache
+/// would let a client learn by timing whether someone else sent a given document.
+/// </para>
+/// <para>
+/// Bounded: <see cref="Capacity"/> slots, each text's slot chosen by its hash, a newer entry
+/// replacing an older one in its slot. Lock-free: a slot holds an immutable entry that is
+/// replaced whole. Only texts of at least <see cref="MinChars"/> characters are cached; shorter
+/// ones cost little more to score than to hash.
+/// </para>
+/// </remarks>
+public sealed class InjectionVerdictCache
+{
+    /// <summary>Slots by default: a few hundred KB at most.</summary>
+    public const int DefaultCapacity = 4096;
+
+    /// <summary>Texts shorter than this are scored every time.</summary>
+    public const int MinChars = 256;
+
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly Entry?[] _slots;
+    private readonly int _mask;
+    private long _hits;
+    private long _misses;
+
+    public InjectionVerdictCache(int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        var size = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)capacity), 1u << 24);
+        _slots = new Entry?[size];
+        _mask = size - 1;
+    }
+
+    /// <summary>Slots (the capacity asked, rounded up to a power of two).</summary>
+    public int Capacity => _slots.Length;
+
+    /// <summary>Lookups answered from the cache.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Lookups of cacheable texts that were not in the cache.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>Whether a text of this length is cached at all.</summary>
+    public static bool Caches(int length) => length >= MinChars;
+
+    /// <summary>The verdict remembered for this client's text; on a miss, the key to <see cref="Add"/> the verdict under once it is computed.</summary>
+    public bool TryGet(string tenant, string client, string text, out InjectionVerdict verdict, out Key key)
+    {
+        key = Hash(tenant, client, text);
+        if (Volatile.Read(ref _slots[Slot(key)]) is { } entry && entry.Key == key)
+        {
+            Interlocked.Increment(ref _hits);
+            verdict = entry.Verdict;
+            return true;
+        }
+
+        Interlocked.Increment(ref _misses);
+        verdict = default;
+        return false;
+    }
+
+    /// <summary>Remembers a verdict under a key <see cref="TryGet"/> gave, replacing whatever held its slot.</summary>
+    public void Add(Key key, InjectionVerdict verdict) => Volatile.Write(ref _slots[Slot(key)], new Entry(key, verdict));
+
+    private int Slot(Key key) => (int)(key.A & (ulong)_mask);
+
+    /// <summary>HMAC-SHA256 of the tenant, the client (each after its length) and the text, as UTF-16, truncated to 128 bits.</summary>
+    private Key Hash(string tenant, string client, string text)
+    {
+        var length = (2 * sizeof(int)) + ((tenant.Length + client.Length + text.Length) * sizeof(char));
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var buffer = rented.AsSpan(0, length);
+            var written = Append(buffer, tenant, prefixLength: true);
+            written += Append(buffer[written..], client, prefixLength: true);
+            Append(buffer[written..], text, prefixLength: false);
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(_key, buffer, mac);
+            return new Key(BinaryPrimitives.ReadUInt64LittleEndian(mac), BinaryPrimitives.ReadUInt64LittleEndian(mac[8..]));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static int Append(Span<byte> buffer, string value, bool prefixLength)
+    {
+        var offset = 0;
+        if (prefixLength)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, value.Length);
+            offset = sizeof(int);
+        }
+
+        MemoryMarshal.AsBytes(value.AsSpan()).CopyTo(buffer[offset..]);
+        return offset + (value.Length * sizeof(char));
+    }
+
+    /// <summary>A text's 128-bit keyed hash.</summary>
+    public readonly record struct Key(ulong A, ulong B);
+
+    private sealed record Entry(Key Key, InjectionVerdict Verdict);
+}

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AiGuard.Identity;
 using AiGuard.IntegrationTests.Gateway;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiGuard.IntegrationTests.Guards;
 
@@ -55,6 +56,36 @@ public sealed class SensitiveDataTests
         var trail = JsonSerializer.Serialize(gateway.Audit.Events);
         Assert.DoesNotContain(Card, trail, StringComparison.Ordinal);
         Assert.DoesNotContain("WEST 1234", trail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_conversation_resent_every_turn_is_redacted_every_turn_while_its_long_messages_are_inspected_once()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+        var snapshot = gateway.App.Services.GetRequiredService<AiGuard.Configuration.GatewayConfiguration>().Current;
+        Assert.True(snapshot.TryGetPolicy("chat", out var route));
+        var cache = route.SensitiveData!.Cache;
+        var order = string.Concat(Enumerable.Range(0, 8).Select(i => $"Line {i} of the order: two boxes of paper, one stapler, delivery to the second floor. ")) + $"Charge {Card} for all of it.";
+        var turns = new List<object> { new { role = "user", content = order } };
+
+        var (first, _) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+        turns.Add(new { role = "assistant", content = "Done." });
+        turns.Add(new { role = "user", content = $"Use {Card} again next month." });
+        var (second, body) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+
+        Assert.Equal(HttpStatusCode.OK, first);
+        Assert.Equal(HttpStatusCode.OK, second);
+        Assert.StartsWith("Demo reply to: Use [CREDIT_CARD] again next month.", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), StringComparison.Ordinal);
+        await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Count(e => e.Code == "sensitive_data_redacted") == 2);
+        var changes = gateway.Audit.Events.Where(e => e.Code == "sensitive_data_redacted").Select(e => e.Detail!).ToList();
+        var position = order.IndexOf(Card, StringComparison.Ordinal);
+        var inOrder = $"messages[0].content: CreditCard at {position}-{position + Card.Length}";
+        Assert.All(changes, detail => Assert.StartsWith(inOrder, detail, StringComparison.Ordinal));
+        Assert.Contains("messages[2].content: CreditCard at 4-23", changes[1], StringComparison.Ordinal);
+        Assert.Equal(1, cache.Misses);
+        Assert.Equal(1, cache.Hits);
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public sealed class PromptInjectionDetector : IDisposable
     }
 
     /// <summary>Verdicts of long texts by client (<see cref="Inspect(string, Identity.ClientIdentity?)"/>); shared by every route that uses this model.</summary>
-    public InjectionVerdictCache Cache { get; } = new();
+    public ClientTextCache<InjectionVerdict> Cache { get; } = new();
 
     /// <summary>
     /// Normalizes and scores one text a client sent; a long text this client sent before (a
@@ -161,7 +161,7 @@ public sealed class PromptInjectionDetector : IDisposable
     public InjectionVerdict Inspect(string text, Identity.ClientIdentity? client)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (client is null || !InjectionVerdictCache.Caches(text.Length))
+        if (client is null || !ClientTextCache.Caches(text.Length))
         {
             return Inspect(text);
         }

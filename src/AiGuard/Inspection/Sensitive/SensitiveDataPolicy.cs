@@ -71,6 +71,32 @@ public sealed class SensitiveDataPolicy
     /// <summary>What an answer's entity of this type gets.</summary>
     public SensitiveAction ResponseActionFor(PiiType type) => _responseActions[(int)type];
 
+    /// <summary>What was found in the long prompts each client sent before (<see cref="Find(string, Identity.ClientIdentity?)"/>).</summary>
+    public Text.ClientTextCache<PiiMatch[]> Cache { get; } = new();
+
+    /// <summary>
+    /// <see cref="Find(string)"/> for a text a client sent: a long text this client sent before (a
+    /// conversation resent whole on every turn) gets the entities found in it then (types and
+    /// positions, never values). A null <paramref name="client"/> inspects every time.
+    /// </summary>
+    /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
+    public List<PiiMatch> Find(string text, Identity.ClientIdentity? client)
+    {
+        if (client is null || !Text.ClientTextCache.Caches(text.Length))
+        {
+            return Find(text);
+        }
+
+        if (Cache.TryGet(client.Tenant, client.ClientId, text, out var remembered, out var key))
+        {
+            return [.. remembered];
+        }
+
+        var matches = Find(text);
+        Cache.Add(key, matches.Count == 0 ? [] : [.. matches]);
+        return matches;
+    }
+
     /// <summary>
     /// The entities in a text, in order, not overlapping: secrets first, then personal data
     /// outside them. A text with invisible characters or compatibility forms (fullwidth digits) is

@@ -54,7 +54,7 @@ public sealed class SensitiveDataStage : IGuardStage
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Find(input.Text);
+                matches = policy.Find(input.Text, context.Client);
             }
             catch (TextTooDenseException e)
             {

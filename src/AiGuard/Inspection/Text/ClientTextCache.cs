@@ -4,43 +4,51 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace AiGuard.Inspection.Injection;
+namespace AiGuard.Inspection.Text;
 
-/// <summary>
-/// Remembers the verdicts of long texts a client has sent before, so a conversation that is
-/// resent whole on every turn (earlier user messages, tool results, retrieved documents) is
-/// scored once per text, not once per turn.
-/// </summary>
-/// <remarks>
-/// <para>
-/// An entry is a 128-bit keyed hash (HMAC-SHA256 under a key drawn at start, truncated) of the
-/// client's tenant and id and the text, and the verdict: no text is kept, and a text cannot be made to
-/// reuse another's verdict without that key. The client's id is part of the hash, so one
-/// client's texts never answer for another's: a hit is faster than a miss, and a shared cache
-/// would let a client learn by timing whether someone else sent a given document.
-/// </para>
-/// <para>
-/// Bounded: <see cref="Capacity"/> slots, each text's slot chosen by its hash, a newer entry
-/// replacing an older one in its slot. Lock-free: a slot holds an immutable entry that is
-/// replaced whole. Only texts of at least <see cref="MinChars"/> characters are cached; shorter
-/// ones cost little more to score than to hash.
-/// </para>
-/// </remarks>
-public sealed class InjectionVerdictCache
+/// <summary>The settings every <see cref="ClientTextCache{TValue}"/> shares.</summary>
+public static class ClientTextCache
 {
     /// <summary>Slots by default: a few hundred KB at most.</summary>
     public const int DefaultCapacity = 4096;
 
-    /// <summary>Texts shorter than this are scored every time.</summary>
+    /// <summary>Texts shorter than this are inspected every time.</summary>
     public const int MinChars = 256;
 
+    /// <summary>Whether a text of this length is cached at all.</summary>
+    public static bool Caches(int length) => length >= MinChars;
+}
+
+/// <summary>
+/// Remembers what a guard found in the long texts a client has sent before, so a conversation
+/// that is resent whole on every turn (earlier user messages, tool results, retrieved
+/// documents) is inspected once per text, not once per turn: the prompt-injection verdict, the
+/// personal data and secrets found (types and positions).
+/// </summary>
+/// <remarks>
+/// <para>
+/// An entry is a 128-bit keyed hash (HMAC-SHA256 under a key drawn at start, truncated) of the
+/// client's tenant and id and the text, and the guard's result: no text is kept, and a text
+/// cannot be made to reuse another's result without that key. The client is part of the hash,
+/// so one client's texts never answer for another's: a hit is faster than a miss, and a shared
+/// cache would let a client learn by timing whether someone else sent a given document.
+/// </para>
+/// <para>
+/// Bounded: <see cref="Capacity"/> slots, each text's slot chosen by its hash, a newer entry
+/// replacing an older one in its slot. Lock-free: a slot holds an immutable entry that is
+/// replaced whole. Only texts of at least <see cref="ClientTextCache.MinChars"/> characters are cached; shorter
+/// ones cost little more to inspect than to hash. Results must be immutable (or copied on use).
+/// </para>
+/// </remarks>
+public sealed class ClientTextCache<TValue>
+{
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly Entry?[] _slots;
     private readonly int _mask;
     private long _hits;
     private long _misses;
 
-    public InjectionVerdictCache(int capacity = DefaultCapacity)
+    public ClientTextCache(int capacity = ClientTextCache.DefaultCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         var size = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)capacity), 1u << 24);
@@ -57,27 +65,24 @@ public sealed class InjectionVerdictCache
     /// <summary>Lookups of cacheable texts that were not in the cache.</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
-    /// <summary>Whether a text of this length is cached at all.</summary>
-    public static bool Caches(int length) => length >= MinChars;
-
-    /// <summary>The verdict remembered for this client's text; on a miss, the key to <see cref="Add"/> the verdict under once it is computed.</summary>
-    public bool TryGet(string tenant, string client, string text, out InjectionVerdict verdict, out Key key)
+    /// <summary>The result remembered for this client's text; on a miss, the key to <see cref="Add"/> the result under once it is computed.</summary>
+    public bool TryGet(string tenant, string client, string text, out TValue value, out Key key)
     {
         key = Hash(tenant, client, text);
         if (Volatile.Read(ref _slots[Slot(key)]) is { } entry && entry.Key == key)
         {
             Interlocked.Increment(ref _hits);
-            verdict = entry.Verdict;
+            value = entry.Value;
             return true;
         }
 
         Interlocked.Increment(ref _misses);
-        verdict = default;
+        value = default!;
         return false;
     }
 
-    /// <summary>Remembers a verdict under a key <see cref="TryGet"/> gave, replacing whatever held its slot.</summary>
-    public void Add(Key key, InjectionVerdict verdict) => Volatile.Write(ref _slots[Slot(key)], new Entry(key, verdict));
+    /// <summary>Remembers a result under a key <see cref="TryGet"/> gave, replacing whatever held its slot.</summary>
+    public void Add(Key key, TValue value) => Volatile.Write(ref _slots[Slot(key)], new Entry(key, value));
 
     private int Slot(Key key) => (int)(key.A & (ulong)_mask);
 
@@ -118,5 +123,5 @@ public sealed class InjectionVerdictCache
     /// <summary>A text's 128-bit keyed hash.</summary>
     public readonly record struct Key(ulong A, ulong B);
 
-    private sealed record Entry(Key Key, InjectionVerdict Verdict);
+    private sealed record Entry(Key Key, TValue Value);
 }

@@ -129,12 +129,19 @@ public sealed class PromptInjectionTests
         turns.Add(new { role = "user", content = Jailbreak });
         var (third, body) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
 
+        // The remembered report with an injection appended is another text: scored afresh, refused.
+        turns[^1] = new { role = "user", content = "Which step failed?" };
+        turns[0] = new { role = "user", content = "Here is our incident report, please keep it in mind: " + report + " " + Jailbreak };
+        var (fourth, changed) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
         Assert.Equal(HttpStatusCode.BadRequest, third);
         Assert.Equal("messages[4].content", body.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, fourth);
+        Assert.Equal("messages[0].content", changed.GetProperty("error").GetProperty("param").GetString());
         // The report was scored on the first turn and remembered for the next two; the short messages are scored each time.
-        Assert.Equal(1, detector.Cache.Misses);
+        Assert.Equal(2, detector.Cache.Misses);
         Assert.Equal(2, detector.Cache.Hits);
     }
 

@@ -86,6 +86,19 @@ public sealed class SensitiveDataTests
         Assert.Contains("messages[2].content: CreditCard at 4-23", changes[1], StringComparison.Ordinal);
         Assert.Equal(1, cache.Misses);
         Assert.Equal(1, cache.Hits);
+
+        // The long message changed (another card in it): inspected afresh, both cards redacted.
+        const string other = "5555 5555 5555 4444";
+        turns[0] = new { role = "user", content = order + $" Or {other}." };
+        var (third, _) = await SendAsync(gateway, Chat(key, JsonSerializer.Serialize(turns)));
+        Assert.Equal(HttpStatusCode.OK, third);
+        await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Count(e => e.Code == "sensitive_data_redacted") == 3);
+        var last = gateway.Audit.Events.Where(e => e.Code == "sensitive_data_redacted").Last().Detail!;
+        var otherAt = order.Length + 4;
+        Assert.StartsWith($"{inOrder} (hmac ", last, StringComparison.Ordinal);
+        Assert.Contains($"messages[0].content: CreditCard at {otherAt}-{otherAt + other.Length}", last, StringComparison.Ordinal);
+        Assert.Equal(2, cache.Misses);
+        Assert.Equal(1, cache.Hits);
     }
 
     [Fact]

@@ -148,15 +148,18 @@ public sealed class ClientTextCacheTests : IDisposable
         var prompt = Document(4) + " Charge 4111 1111 1111 1111 and mail the receipt to jane.doe@example.com; the Stripe key is sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc" + " ." + Document(2);
 
         var first = policy.Find(prompt, Alice);
+        var expected = first.ToList();
+        first.Add(default);
         var second = policy.Find(prompt, Alice);
+        Assert.Equal(expected, second);
         second.Add(default);
         var third = policy.Find(prompt, Alice);
 
-        Assert.Equal(policy.Find(prompt), first);
-        Assert.Contains(first, m => m.Type == PiiType.CreditCard);
-        Assert.Contains(first, m => m.Type == PiiType.Email);
-        Assert.Contains(first, m => m.Type == PiiType.Secret);
-        Assert.Equal(first, third);
+        Assert.Equal(policy.Find(prompt), expected);
+        Assert.Contains(expected, m => m.Type == PiiType.CreditCard);
+        Assert.Contains(expected, m => m.Type == PiiType.Email);
+        Assert.Contains(expected, m => m.Type == PiiType.Secret);
+        Assert.Equal(expected, third);
         Assert.Equal(2, policy.Cache.Hits);
         Assert.Equal(1, policy.Cache.Misses);
 
@@ -166,5 +169,21 @@ public sealed class ClientTextCacheTests : IDisposable
 
         policy.Find(prompt, Client("bob", "acme"));
         Assert.Equal(3, policy.Cache.Misses);
+    }
+
+    [Fact]
+    public void A_text_with_many_entities_or_too_dense_to_inspect_is_inspected_every_time()
+    {
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["Email"] = SensitiveAction.Redact } });
+        var many = string.Join(" and ", Enumerable.Range(0, SensitiveDataPolicy.MaxCachedMatches + 1).Select(i => $"user{i}@example.com"));
+        var dense = string.Join(' ', Enumerable.Range(0, PiiDetector.MaxCandidates + 1).Select(i => $"a{i}@b.io"));
+
+        Assert.Equal(SensitiveDataPolicy.MaxCachedMatches + 1, policy.Find(many, Alice).Count);
+        Assert.Equal(SensitiveDataPolicy.MaxCachedMatches + 1, policy.Find(many, Alice).Count);
+        Assert.Throws<TextTooDenseException>(() => policy.Find(dense, Alice));
+        Assert.Throws<TextTooDenseException>(() => policy.Find(dense, Alice));
+
+        Assert.Equal(0, policy.Cache.Hits);
+        Assert.Equal(4, policy.Cache.Misses);
     }
 }

@@ -166,6 +166,7 @@ public sealed class PromptInjectionDetector : IDisposable
             return Inspect(text);
         }
 
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Cache.TryGet(client.Tenant, client.ClientId, text, out var remembered, out var key))
         {
             return remembered;

@@ -71,6 +71,9 @@ public sealed class SensitiveDataPolicy
     /// <summary>What an answer's entity of this type gets.</summary>
     public SensitiveAction ResponseActionFor(PiiType type) => _responseActions[(int)type];
 
+    /// <summary>A text with more entities than this is inspected every time: an entry stays small (at most 1.5 KB), so the cache's memory stays bounded.</summary>
+    public const int MaxCachedMatches = 64;
+
     /// <summary>What was found in the long prompts each client sent before (<see cref="Find(string, Identity.ClientIdentity?)"/>).</summary>
     public Text.ClientTextCache<PiiMatch[]> Cache { get; } = new();
 
@@ -82,6 +85,7 @@ public sealed class SensitiveDataPolicy
     /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
     public List<PiiMatch> Find(string text, Identity.ClientIdentity? client)
     {
+        ArgumentNullException.ThrowIfNull(text);
         if (client is null || !Text.ClientTextCache.Caches(text.Length))
         {
             return Find(text);
@@ -93,7 +97,11 @@ public sealed class SensitiveDataPolicy
         }
 
         var matches = Find(text);
-        Cache.Add(key, matches.Count == 0 ? [] : [.. matches]);
+        if (matches.Count <= MaxCachedMatches)
+        {
+            Cache.Add(key, matches.Count == 0 ? [] : [.. matches]);
+        }
+
         return matches;
     }
 

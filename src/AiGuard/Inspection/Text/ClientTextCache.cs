@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -35,14 +34,22 @@ public static class ClientTextCache
 /// </para>
 /// <para>
 /// Bounded: <see cref="Capacity"/> slots, each text's slot chosen by its hash, a newer entry
-/// replacing an older one in its slot. Lock-free: a slot holds an immutable entry that is
+/// replacing an older one in its slot. The slots are shared by the cache's clients (only the
+/// keys are per client): a busy client can push others' entries out, and a client can tell its
+/// own hits from misses, but never which texts another sent. Lock-free: a slot holds an immutable entry that is
 /// replaced whole. Only texts of at least <see cref="ClientTextCache.MinChars"/> characters are cached; shorter
 /// ones cost little more to inspect than to hash. Results must be immutable (or copied on use).
 /// </para>
 /// </remarks>
 public sealed class ClientTextCache<TValue>
 {
-    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    /// <summary>The HMAC key, drawn at start; every cache of the process uses it (their entries are apart anyway).</summary>
+    private static readonly byte[] HashKey = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>One HMAC state per thread, reset after each hash.</summary>
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
     private readonly Entry?[] _slots;
     private readonly int _mask;
     private long _hits;
@@ -86,38 +93,25 @@ public sealed class ClientTextCache<TValue>
 
     private int Slot(Key key) => (int)(key.A & (ulong)_mask);
 
-    /// <summary>HMAC-SHA256 of the tenant, the client (each after its length) and the text, as UTF-16, truncated to 128 bits.</summary>
-    private Key Hash(string tenant, string client, string text)
+    /// <summary>
+    /// HMAC-SHA256 of the tenant, the client (each after its length) and the text, as UTF-16,
+    /// truncated to 128 bits; the strings are fed to the hash where they are (no copy of the text
+    /// is made, so none is left in pooled memory).
+    /// </summary>
+    private static Key Hash(string tenant, string client, string text)
     {
-        var length = (2 * sizeof(int)) + ((tenant.Length + client.Length + text.Length) * sizeof(char));
-        var rented = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            var buffer = rented.AsSpan(0, length);
-            var written = Append(buffer, tenant, prefixLength: true);
-            written += Append(buffer[written..], client, prefixLength: true);
-            Append(buffer[written..], text, prefixLength: false);
-            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(_key, buffer, mac);
-            return new Key(BinaryPrimitives.ReadUInt64LittleEndian(mac), BinaryPrimitives.ReadUInt64LittleEndian(mac[8..]));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    private static int Append(Span<byte> buffer, string value, bool prefixLength)
-    {
-        var offset = 0;
-        if (prefixLength)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(buffer, value.Length);
-            offset = sizeof(int);
-        }
-
-        MemoryMarshal.AsBytes(value.AsSpan()).CopyTo(buffer[offset..]);
-        return offset + (value.Length * sizeof(char));
+        var hmac = t_hmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, HashKey);
+        Span<byte> length = stackalloc byte[sizeof(int)];
+        BinaryPrimitives.WriteInt32LittleEndian(length, tenant.Length);
+        hmac.AppendData(length);
+        hmac.AppendData(MemoryMarshal.AsBytes(tenant.AsSpan()));
+        BinaryPrimitives.WriteInt32LittleEndian(length, client.Length);
+        hmac.AppendData(length);
+        hmac.AppendData(MemoryMarshal.AsBytes(client.AsSpan()));
+        hmac.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        hmac.GetHashAndReset(mac);
+        return new Key(BinaryPrimitives.ReadUInt64LittleEndian(mac), BinaryPrimitives.ReadUInt64LittleEndian(mac[8..]));
     }
 
     /// <summary>A text's 128-bit keyed hash.</summary>

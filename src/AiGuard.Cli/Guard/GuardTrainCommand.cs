@@ -35,9 +35,10 @@ internal static class GuardTrainCommand
             Description = "Also train once without each of these sources (all: every source) and report on it: how the model does on a corpus it never saw",
             AllowMultipleArgumentsPerToken = true,
         };
+        var noLong = new Option<bool>("--no-long-documents") { Description = "Train on the corpora's prompts only, without the long benign documents built from them (several prompts of one benign source in a row)" };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the report (report split per source, held-out files, leave-source-out) as markdown to this file" };
         var command = new Command("train", "Train the prompt-injection model (ML.NET logistic regression on hashed n-grams and rule features, exported to ONNX)");
-        foreach (var option in new Option[] { corpus, output, seed, l2, targetFp, byFamily, sourceWeight, exclude, leaveOut, markdown })
+        foreach (var option in new Option[] { corpus, output, seed, l2, targetFp, byFamily, sourceWeight, exclude, leaveOut, noLong, markdown })
         {
             command.Options.Add(option);
         }
@@ -50,6 +51,14 @@ internal static class GuardTrainCommand
             var training = files.SelectMany(f => f.Rows).Where(r => CorpusSplit.IsTune(r) && !excluded.Contains(r.Source)).ToList();
             var data = $"tuning part ({CorpusSplit.TunePercent}% of families) of {string.Join(", ", training.Select(r => r.Source).Distinct().Order(StringComparer.Ordinal))}"
                 + (excluded.Count > 0 ? $"; left out: {string.Join(", ", excluded.Order(StringComparer.Ordinal))}" : string.Empty);
+            var longDocuments = !parse.GetValue(noLong);
+            if (longDocuments)
+            {
+                var built = LongDocuments.Build(training, settings.Seed);
+                training.AddRange(built);
+                data += $"; plus {built.Count} long documents built from them (seed {settings.Seed})";
+            }
+
             Console.WriteLine($"Training on {training.Count} prompts ({training.Count(r => r.Injection)} injections).");
             var result = InjectionTrainer.Train(training, settings, data, Console.WriteLine);
             var path = parse.GetValue(output)!.FullName;
@@ -66,12 +75,15 @@ internal static class GuardTrainCommand
                 var evaluation = PromptInjectionCli.Score(detector, reportRows, detector.Threshold, "report split");
                 report.Append(PromptInjectionCli.Header(detector, detector.Threshold, "report split (never trained or tuned on) and held-out attack files"));
                 report.Append(InjectionEvaluation.Markdown(evaluation, "Report split"));
+                var documents = LongDocuments.Build(reportRows, settings.Seed + 1);
+                report.AppendLine().AppendLine($"Long documents built from the report split (seed {settings.Seed + 1}; 3 to 12 benign prompts of one source in a row):").AppendLine();
+                report.Append(InjectionEvaluation.Markdown(PromptInjectionCli.Score(detector, documents, detector.Threshold, "long documents"), "Long documents"));
             }
 
             var leaveOutSources = parse.GetValue(leaveOut) ?? [];
             if (leaveOutSources.Length > 0)
             {
-                report.Append(LeaveSourceOut(files, leaveOutSources, settings, path));
+                report.Append(LeaveSourceOut(files, leaveOutSources, settings, path, longDocuments));
             }
 
             Console.Write(report.ToString());
@@ -129,7 +141,7 @@ internal static class GuardTrainCommand
     }
 
     /// <summary>For each source: a model trained without it (same recipe, its own tuned threshold), scored on all of that source's rows.</summary>
-    private static string LeaveSourceOut(List<(string File, List<PromptSample> Rows)> files, string[] sources, InjectionTrainingSettings settings, string modelPath)
+    private static string LeaveSourceOut(List<(string File, List<PromptSample> Rows)> files, string[] sources, InjectionTrainingSettings settings, string modelPath, bool longDocuments)
     {
         var jsonl = files.SelectMany(f => f.Rows).ToList();
         var names = sources.Contains("all") ? jsonl.Select(r => r.Source).Distinct().Order(StringComparer.Ordinal).ToArray() : sources;
@@ -153,6 +165,11 @@ internal static class GuardTrainCommand
                 }
 
                 var training = jsonl.Where(r => r.Source != source && CorpusSplit.IsTune(r)).ToList();
+                if (longDocuments)
+                {
+                    training.AddRange(LongDocuments.Build(training, settings.Seed));
+                }
+
                 Console.WriteLine($"Leaving out {source}: training on {training.Count} prompts");
                 var result = InjectionTrainer.Train(training, settings, $"without {source}");
                 File.WriteAllBytes(temp, result.Onnx);

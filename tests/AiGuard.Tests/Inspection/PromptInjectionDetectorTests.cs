@@ -236,7 +236,7 @@ public sealed class PromptInjectionDetectorTests : IDisposable
         without.Compute(b.Text, b.Findings);
 
         // Only the text's length counts the identifier's characters.
-        var length = InjectionFeatures.IndexOf("log_length");
+        var length = InjectionFeatures.IndexOf("log_length_256");
         Assert.True(with.Values[length] > without.Values[length]);
         with.Values[length] = without.Values[length];
         Assert.Equal(without.Values, with.Values);

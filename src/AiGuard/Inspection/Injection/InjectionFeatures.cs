@@ -12,7 +12,7 @@ namespace AiGuard.Inspection.Injection;
 public static class InjectionFeatures
 {
     /// <summary>Version of this vector; a model trained on another version is refused.</summary>
-    public const string SchemaVersion = "injection-3";
+    public const string SchemaVersion = "injection-4";
 
     public const int WordBits = 12;
     public const int CharBits = 12;
@@ -28,7 +28,7 @@ public static class InjectionFeatures
         "override", "late_override", "extraction", "system_mention", "your_instructions", "persona", "policy_evasion",
         "refusal_suppression", "chat_template", "role_labels", "dialogue_lines", "authority", "roleplay", "obfuscation_words",
         "harm", "output_control", "exfiltration", "now_on", "invisible", "tags", "homoglyphs", "leet", "decoded",
-        "compatibility_share", "log_length", "punctuation_share", "bracket_share", "upper_share", "digit_share", "log_lines",
+        "compatibility_share", "log_length_256", "punctuation_share", "bracket_share", "upper_share", "digit_share", "log_lines",
         "common_word_share", "mixed_case_share", "word_length", "second_person_share", "delimiters", "questions",
         "you_modal", "new_instructions", "harm_request", "late_imperative", "token_soup", "override_any", "roles_total",
     ];
@@ -643,7 +643,7 @@ public sealed class InjectionFeatureVector
             Log(s.Roleplay), Log(s.Obfuscation), Log(s.Harm), Log(s.OutputControl), Log(s.Exfiltration), Log(s.NowOn),
             Log(findings.Invisible), Log(findings.Tags), Log(findings.Homoglyphs), Log(findings.Leet), Log(findings.Decoded),
             Math.Min(1f, findings.Compatibility / (float)Math.Max(1, length)),
-            MathF.Log(1 + length) / 10f,
+            MathF.Log(1 + Math.Min(length, LengthCap)) / 10f,
             s.Punctuation / (float)nonSpace,
             s.Brackets / (float)nonSpace,
             s.Upper / (float)Math.Max(1, s.Letters),
@@ -685,6 +685,12 @@ public sealed class InjectionFeatureVector
             : rolePlay ? RolePlayScore
             : 0;
     }
+
+    /// <summary>
+    /// The length feature stops growing here: a short text is likely a plain question, but a long
+    /// one is not likely an attack for being long (tool results, logs and documents are long).
+    /// </summary>
+    public const int LengthCap = 256;
 
     /// <summary>The score a persona told to drop its rules gets from the rules alone.</summary>
     public const float PersonaJailbreakScore = 0.95f;

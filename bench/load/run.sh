@@ -16,7 +16,9 @@
 #   WRK_CPUS / UPSTREAM_CPUS / PROXY_CPUS   CPU lists for PIN=1 (default 1 / 1 / 0: the proxy
 #                under test gets a core of its own, wrk and the upstream share the other)
 #   OUT          directory for raw wrk outputs and server logs (default a fresh temp dir)
-#   WORKLOADS    which workloads to measure (default "chat infer")
+#   WORKLOADS    which workloads to measure (default "chat infer"; also "conversation": a chat
+#                request carrying a resent conversation with a 2 KB report and a tool result,
+#                a new short question each request, bench/load/conversation.lua)
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
 #                limits: the gateway with a per-client and a per-tenant fixed window on every route;
 #                anomaly: the gateway with the anomaly engine (shipped model, observe only) on every route
@@ -176,11 +178,12 @@ declare -A workload_body=(
   [chat]='{"model":"demo-chat","max_tokens":16,"messages":[{"role":"user","content":"ping"}]}'
   [infer]='{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'
 )
-declare -A workload_path=([chat]=/v1/chat/completions [infer]=/v2/models/demo-classifier/infer)
+workload_body[conversation]='{"model":"demo-chat","max_tokens":16,"messages":[{"role":"user","content":"ping"},{"role":"assistant","content":"pong"},{"role":"user","content":"ping again"}]}'
+declare -A workload_path=([chat]=/v1/chat/completions [infer]=/v2/models/demo-classifier/infer [conversation]=/v1/chat/completions)
 
 # Sanity: both targets answer 200 to each workload; AiGuard refuses a request without a key,
 # so the pipeline under test is really in the path.
-for workload in chat infer; do
+for workload in $WORKLOADS; do
   for target in "${targets[@]}"; do
     code="$(curl -s -o "$OUT/sanity-$target-$workload.json" -w '%{http_code}' --max-time 5 \
       "${target_url[$target]}${workload_path[$workload]}" -H 'Content-Type: application/json' \

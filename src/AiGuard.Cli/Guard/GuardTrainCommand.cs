@@ -35,7 +35,7 @@ internal static class GuardTrainCommand
             Description = "Also train once without each of these sources (all: every source) and report on it: how the model does on a corpus it never saw",
             AllowMultipleArgumentsPerToken = true,
         };
-        var noLong = new Option<bool>("--no-long-documents") { Description = "Train on the corpora's prompts only, without the long benign documents built from them (several prompts of one benign source in a row)" };
+        var noLong = new Option<bool>("--no-long-documents") { Description = "Train on the corpora's prompts only, without the long benign documents built from them (several prompts of one benign source in a row; --cv-by-family never uses them)" };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the report (report split per source, held-out files, leave-source-out) as markdown to this file" };
         var command = new Command("train", "Train the prompt-injection model (ML.NET logistic regression on hashed n-grams and rule features, exported to ONNX)");
         foreach (var option in new Option[] { corpus, output, seed, l2, targetFp, byFamily, sourceWeight, exclude, leaveOut, noLong, markdown })
@@ -51,7 +51,9 @@ internal static class GuardTrainCommand
             var training = files.SelectMany(f => f.Rows).Where(r => CorpusSplit.IsTune(r) && !excluded.Contains(r.Source)).ToList();
             var data = $"tuning part ({CorpusSplit.TunePercent}% of families) of {string.Join(", ", training.Select(r => r.Source).Distinct().Order(StringComparer.Ordinal))}"
                 + (excluded.Count > 0 ? $"; left out: {string.Join(", ", excluded.Order(StringComparer.Ordinal))}" : string.Empty);
-            var longDocuments = !parse.GetValue(noLong);
+            // Built documents follow their prompts' source, not their families: with folds by family a
+            // held-out document would hold training prompts, so they go with leave-one-source-out only.
+            var longDocuments = !parse.GetValue(noLong) && settings.LeaveSourceOut;
             if (longDocuments)
             {
                 var built = LongDocuments.Build(training, settings.Seed);

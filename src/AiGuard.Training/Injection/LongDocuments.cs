@@ -43,6 +43,7 @@ public static class LongDocuments
         return built;
     }
 
+    /// <summary>One separator per document: paragraphs, lines or running text.</summary>
     private static string Separator(Random random) => random.Next(3) switch
     {
         0 => "\n\n",

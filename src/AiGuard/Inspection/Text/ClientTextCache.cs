@@ -8,7 +8,7 @@ namespace AiGuard.Inspection.Text;
 /// <summary>The settings every <see cref="ClientTextCache{TValue}"/> shares.</summary>
 public static class ClientTextCache
 {
-    /// <summary>Slots by default: a few hundred KB at most.</summary>
+    /// <summary>Slots by default: the slot array takes 32 KB; each entry is a 16-byte key and its result (a verdict, or at most 64 entity spans).</summary>
     public const int DefaultCapacity = 4096;
 
     /// <summary>Texts shorter than this are inspected every time.</summary>

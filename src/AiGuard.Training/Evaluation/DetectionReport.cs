@@ -24,7 +24,7 @@ public static class DetectionReport
     /// <summary>The request budget of the headline targets (flagged within 200 requests).</summary>
     public const int Within = 200;
 
-    /// <summary>The highest confirmed score (<see cref="AnomalyPolicy.Confirm"/>) each trace reached from request <paramref name="minRequests"/> on, and the request at which it is first acted on: the one after its confirmed score first reached <paramref name="threshold"/> (0 when never).</summary>
+    /// <summary>The highest confirmed score (<see cref="RecentScores"/>) each trace reached from request <paramref name="minRequests"/> on, and the request at which it is first acted on: the one after its confirmed score first reached <paramref name="threshold"/> (0 when never).</summary>
     public static (float[] MaxScores, int[] FirstFlags) Score(IAnomalyScorer scorer, IReadOnlyList<ClientTrace> traces, double threshold, int minRequests)
     {
         var max = new float[traces.Count];
@@ -48,12 +48,11 @@ public static class DetectionReport
 
             var scores = new float[count];
             scorer.Score(batch, scores);
-            // As the gateway acts: on the confirmed score, the lower of the last two.
-            var previous = 0f;
+            // As the gateway acts: on the confirmed score, the lowest of the last AnomalyPolicy.ConfirmingScores.
+            var recent = default(RecentScores);
             for (var r = 0; r < count; r++)
             {
-                var confirmed = AnomalyPolicy.Confirm(previous, scores[r]);
-                previous = scores[r];
+                var confirmed = recent.Add(scores[r]);
                 max[t] = Math.Max(max[t], confirmed);
                 // With batch scoring the score acts from the client's next request on.
                 if (first[t] == 0 && confirmed >= threshold && start + r + 2 <= rows.Length)

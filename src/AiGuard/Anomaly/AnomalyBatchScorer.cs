@@ -183,8 +183,7 @@ internal sealed class AnomalyBatchScorer : IDisposable
             var raw = Math.Clamp(scores[i], 0f, 1f);
             lock (client.Gate)
             {
-                client.Score = AnomalyPolicy.Confirm(client.LastScore, raw);
-                client.LastScore = raw;
+                client.Score = client.Recent.Add(raw);
                 var scored = client.ScoredFeatures ??= new float[count];
                 rows.Slice(i * count, count).CopyTo(scored);
             }

@@ -171,8 +171,7 @@ public sealed class AnomalyEngine : IDisposable
         {
             if (fresh)
             {
-                client.Score = AnomalyPolicy.Confirm(client.LastScore, raw);
-                client.LastScore = raw;
+                client.Score = client.Recent.Add(raw);
             }
 
             // A fresh score counts once confirmed; a request that did not score (another

@@ -9,14 +9,12 @@ public sealed class AnomalyPolicy
     public static readonly OutputHardening DefaultHardening = new(2, 1, LabelOnly: false, []);
 
     /// <summary>
-    /// A client's actions follow the lower of its last two scores: a threshold must be reached on
-    /// two scorings in a row, so one odd request of a benign client does not act, while an attack
-    /// (whose score stays high) is acted on one scoring later. Training's evaluation counts the same way.
+    /// A client's actions follow the lowest of its last four model scores: a threshold must be
+    /// reached on four scorings in a row, so a few odd requests of a benign client do not act,
+    /// while an attack (whose score stays high) is acted on three scorings later. Training's
+    /// evaluation counts the same way (docs/anomaly-evaluation.md compares two and four).
     /// </summary>
-    public const int ConfirmingScores = 2;
-
-    /// <summary>The confirmed score after a new model score: the lower of it and the one before.</summary>
-    public static float Confirm(float previous, float latest) => Math.Min(previous, latest);
+    public const int ConfirmingScores = 4;
 
     public AnomalyPolicy(string name, AnomalyPolicyOptions options)
     {
@@ -71,4 +69,44 @@ public sealed class AnomalyPolicy
 
     /// <summary>One threshold and its action.</summary>
     public sealed record Step(double Threshold, AnomalyAction Action, OutputHardening? Hardening, int PerMinute, TimeSpan Duration);
+}
+
+/// <summary>
+/// A client's latest model scores (at most <see cref="AnomalyPolicy.ConfirmingScores"/>) and the
+/// confirmed score they give: the lowest of them once there are that many, 0 before.
+/// </summary>
+public struct RecentScores
+{
+    private Window _scores;
+    private int _count;
+    private int _next;
+
+    /// <summary>The model's latest score (0 before the first).</summary>
+    public readonly float Latest => _count == 0 ? 0 : _scores[(_next + AnomalyPolicy.ConfirmingScores - 1) % AnomalyPolicy.ConfirmingScores];
+
+    /// <summary>Adds a model score and returns the confirmed score.</summary>
+    public float Add(float score)
+    {
+        _scores[_next] = score;
+        _next = (_next + 1) % AnomalyPolicy.ConfirmingScores;
+        _count = Math.Min(_count + 1, AnomalyPolicy.ConfirmingScores);
+        if (_count < AnomalyPolicy.ConfirmingScores)
+        {
+            return 0;
+        }
+
+        var lowest = float.MaxValue;
+        for (var i = 0; i < AnomalyPolicy.ConfirmingScores; i++)
+        {
+            lowest = Math.Min(lowest, _scores[i]);
+        }
+
+        return lowest;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(AnomalyPolicy.ConfirmingScores)]
+    private struct Window
+    {
+        private float _first;
+    }
 }

@@ -59,13 +59,16 @@ public sealed class TrackedClient
     public long LastSeen { get; internal set; }
 
     /// <summary>
-    /// The client's confirmed score: the lower of its last <see cref="AnomalyPolicy.ConfirmingScores"/>
+    /// The client's confirmed score: the lowest of its last <see cref="AnomalyPolicy.ConfirmingScores"/>
     /// model scores (0 until it has that many), what its actions follow.
     /// </summary>
     public float Score { get; internal set; }
 
     /// <summary>The model's latest score, before confirmation.</summary>
-    public float LastScore { get; internal set; }
+    public float LastScore => Recent.Latest;
+
+    /// <summary>The model's latest scores, which confirm <see cref="Score"/> (under <see cref="Gate"/>).</summary>
+    internal RecentScores Recent;
 
     /// <summary>Batched scoring: the features waiting to be scored, and whether they wait (under <see cref="Gate"/>).</summary>
     internal float[]? QueuedFeatures { get; set; }
@@ -97,7 +100,7 @@ public sealed class TrackedClient
         ScoredTime = 0;
         Behaviour = new ClientBehaviour();
         Score = 0;
-        LastScore = 0;
+        Recent = default;
         Level = -1;
         HeldUntil = 0;
         Reasons = null;

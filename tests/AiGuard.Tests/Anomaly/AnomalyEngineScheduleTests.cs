@@ -119,7 +119,7 @@ public sealed class AnomalyEngineScheduleTests
         using var host = new AnomalyModelHost(configuration);
         using var engine = new AnomalyEngine(host, configuration, time, new AnomalyMetrics(meters), new RedisConnectionHolder(null), NullLogger<AnomalyEngine>.Instance);
         using var scores = new MetricCollector<double>(meters, AnomalyMetrics.MeterName, "aiguard.anomaly.score");
-        // A threshold every score reaches: a client is flagged as soon as two scores confirm it.
+        // A threshold every score reaches: a client is flagged as soon as enough scores confirm it.
         var policy = new AnomalyPolicy("any", new AnomalyPolicyOptions { Actions = [new AnomalyActionOptions { Threshold = 1e-9, Action = AnomalyAction.Flag }] });
         var snapshot = TestGateway.Snapshot();
         var clients = Enumerable.Range(0, 20).Select(i => new ClientIdentity($"client-{i}", "key", "tenant", [], ["*"], ["*"])).ToArray();
@@ -140,15 +140,19 @@ public sealed class AnomalyEngineScheduleTests
             }
         }
 
-        await engine.WhenScoredAsync();
-        Assert.Equal(20, scores.GetMeasurementSnapshot().Count);
-        foreach (var client in clients)
+        // A score acts only once AnomalyPolicy.ConfirmingScores scores in a row reach the threshold.
+        for (var round = 1; round < AnomalyPolicy.ConfirmingScores; round++)
         {
-            Assert.True(Send(client).IsContinue, "one score does not act: it needs a second to confirm it");
+            await engine.WhenScoredAsync();
+            Assert.Equal(20 * round, scores.GetMeasurementSnapshot().Count);
+            foreach (var client in clients)
+            {
+                Assert.True(Send(client).IsContinue, $"{round} scores do not act: {AnomalyPolicy.ConfirmingScores} confirm one");
+            }
         }
 
         await engine.WhenScoredAsync();
-        Assert.Equal(40, scores.GetMeasurementSnapshot().Count);
+        Assert.Equal(20 * AnomalyPolicy.ConfirmingScores, scores.GetMeasurementSnapshot().Count);
         foreach (var client in clients)
         {
             var decision = Send(client);

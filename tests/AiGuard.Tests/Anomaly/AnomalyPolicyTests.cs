@@ -26,4 +26,40 @@ public sealed class AnomalyPolicyTests
         Assert.True(policy.Quarantines);
         Assert.Equal(AnomalyPolicy.DefaultHardening, policy.Actions[1].Hardening);
     }
+
+    [Fact]
+    public void A_score_is_confirmed_only_once_the_last_four_scores_all_reach_it()
+    {
+        var recent = default(RecentScores);
+
+        // Nothing is confirmed before there are ConfirmingScores scores.
+        for (var i = 1; i < AnomalyPolicy.ConfirmingScores; i++)
+        {
+            Assert.Equal(0f, recent.Add(0.99f));
+            Assert.Equal(0.99f, recent.Latest);
+        }
+
+        Assert.Equal(0.99f, recent.Add(0.995f));
+        Assert.Equal(0.995f, recent.Latest);
+
+        // One odd low score holds the confirmed score down until it leaves the window.
+        Assert.Equal(0.2f, recent.Add(0.2f));
+        for (var i = 1; i < AnomalyPolicy.ConfirmingScores; i++)
+        {
+            Assert.Equal(0.2f, recent.Add(0.98f));
+        }
+
+        Assert.Equal(0.98f, recent.Add(0.999f));
+        Assert.Equal(0.999f, recent.Latest);
+    }
+
+    [Fact]
+    public void One_high_score_of_a_benign_client_is_not_confirmed()
+    {
+        var recent = default(RecentScores);
+        var confirmed = new[] { 0.1f, 0.2f, 0.1f, 0.1f, 0.999f, 0.1f, 0.2f, 0.995f, 0.996f, 0.1f }.Select(s => recent.Add(s)).Max();
+
+        Assert.Equal(0.1f, confirmed);
+        Assert.Equal(0f, default(RecentScores).Latest);
+    }
 }

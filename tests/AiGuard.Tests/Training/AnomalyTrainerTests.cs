@@ -171,7 +171,7 @@ public sealed class AnomalyTrainerTests : IDisposable
         Assert.Equal(ModelFileHash.Compute(trained.OnnxBytes), m.ModelSha256);
         Assert.Equal(AnomalyTrainer.AlgorithmName, m.Algorithm);
         var t = m.Training!;
-        Assert.Equal((7, 60, 16, 10, 0.2), (t.Seed, t.Trees, t.Leaves, t.MinRowsPerLeaf, t.LearningRate));
+        Assert.Equal((7, 60, 16, 50, 0.1), (t.Seed, t.Trees, t.Leaves, t.MinRowsPerLeaf, t.LearningRate));
         Assert.Equal((3000, trained.Metrics.Positives, 1000, trained.Metrics.HoldoutPositives), (t.Rows, t.Positives, t.HoldoutRows, t.HoldoutPositives));
         Assert.Equal(trained.Metrics.HoldoutAuc, t.HoldoutAuc);
         Assert.StartsWith("ML.NET 5.0.1 FastTreeBinaryTrainer", t.Trainer, StringComparison.Ordinal);

@@ -33,6 +33,17 @@ public sealed class PipelineMetrics
         _stageDuration = meter.CreateHistogram<double>(
             "aiguard.stage.duration", "s", "Time a stage took to decide on one request or one answer.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StageDurationBuckets });
+        meter.CreateObservableCounter("aiguard.text_cache.lookups", TextCacheLookups, "{lookup}", "Lookups of long texts in the text guards' per-client caches, by guard and outcome (hit: answered from the cache; miss: inspected).");
+    }
+
+    /// <summary>What the text guards' caches (Inspection.Text.ClientTextCache) answered, over the process.</summary>
+    private static IEnumerable<Measurement<long>> TextCacheLookups()
+    {
+        foreach (var counters in Inspection.Text.TextCacheCounters.All)
+        {
+            yield return new Measurement<long>(counters.Hits, new(TelemetryAttributes.Stage, counters.Guard), new(TelemetryAttributes.Outcome, "hit"));
+            yield return new Measurement<long>(counters.Misses, new(TelemetryAttributes.Stage, counters.Guard), new(TelemetryAttributes.Outcome, "miss"));
+        }
     }
 
     public void Decision(string stage, GuardAction action, string code)

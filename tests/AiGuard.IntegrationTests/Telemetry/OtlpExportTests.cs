@@ -39,6 +39,7 @@ public sealed class OtlpExportTests(OtlpHttpFixture fixture) : IClassFixture<Otl
         ("aiguard.refusals", "{request}", "counter"),
         ("aiguard.stage.duration", "s", "histogram"),
         ("aiguard.stage.fail_open", "{failure}", "counter"),
+        ("aiguard.text_cache.lookups", "{lookup}", "counter"),
         ("aiguard.authentication.failures", "{request}", "counter"),
         ("aiguard.authentication.throttled", "{request}", "counter"),
         ("aiguard.rate_limit.refusals", "{request}", "counter"),

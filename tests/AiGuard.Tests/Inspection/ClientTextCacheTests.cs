@@ -186,4 +186,31 @@ public sealed class ClientTextCacheTests : IDisposable
         Assert.Equal(0, policy.Cache.Hits);
         Assert.Equal(4, policy.Cache.Misses);
     }
+
+    [Fact]
+    public void Lookups_are_published_as_a_metric_by_guard_and_outcome()
+    {
+        var meters = TestGateway.NewMeters();
+        _ = new AiGuard.Pipeline.PipelineMetrics(meters);
+        using var lookups = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, AiGuard.Pipeline.PipelineMetrics.MeterName, "aiguard.text_cache.lookups");
+        long Count(string guard, string outcome)
+        {
+            lookups.RecordObservableInstruments();
+            return lookups.GetMeasurementSnapshot().Last(m => (string?)m.Tags["aiguard.stage"] == guard && (string?)m.Tags["aiguard.outcome"] == outcome).Value;
+        }
+
+        var (hits, misses) = (Count("sensitive_data", "hit"), Count("sensitive_data", "miss"));
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["Email"] = SensitiveAction.Redact } });
+        var text = Document(6) + " Reach me at jane.doe@example.com.";
+
+        var first = policy.Find(text, Alice);
+        var second = policy.Find(text, Alice);
+
+        Assert.Equal(first, second);
+        // Other tests of this process look up texts too: the counts only grow, by at least this test's own.
+        Assert.True(Count("sensitive_data", "miss") >= misses + 1);
+        Assert.True(Count("sensitive_data", "hit") >= hits + 1);
+        Assert.True(Count("prompt_injection", "miss") >= 0);
+        Assert.Equal(TextCacheCounters.All.Count * 2, lookups.GetMeasurementSnapshot().Select(m => ((string?)m.Tags["aiguard.stage"], (string?)m.Tags["aiguard.outcome"])).Distinct().Count());
+    }
 }

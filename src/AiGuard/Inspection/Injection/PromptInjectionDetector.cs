@@ -151,7 +151,7 @@ public sealed class PromptInjectionDetector : IDisposable
     }
 
     /// <summary>Verdicts of long texts by client (<see cref="Inspect(string, Identity.ClientIdentity?)"/>); shared by every route that uses this model.</summary>
-    public ClientTextCache<InjectionVerdict> Cache { get; } = new();
+    public ClientTextCache<InjectionVerdict> Cache { get; } = new(counters: TextCacheCounters.PromptInjection);
 
     /// <summary>
     /// Normalizes and scores one text a client sent; a long text this client sent before (a

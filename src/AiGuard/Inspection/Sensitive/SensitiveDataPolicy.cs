@@ -75,7 +75,7 @@ public sealed class SensitiveDataPolicy
     public const int MaxCachedMatches = 64;
 
     /// <summary>What was found in the long prompts each client sent before (<see cref="Find(string, Identity.ClientIdentity?)"/>).</summary>
-    public Text.ClientTextCache<PiiMatch[]> Cache { get; } = new();
+    public Text.ClientTextCache<PiiMatch[]> Cache { get; } = new(counters: Text.TextCacheCounters.SensitiveData);
 
     /// <summary>
     /// <see cref="Find(string)"/> for a text a client sent: a long text this client sent before (a

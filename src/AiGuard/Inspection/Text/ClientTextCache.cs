@@ -52,12 +52,16 @@ public sealed class ClientTextCache<TValue>
 
     private readonly Entry?[] _slots;
     private readonly int _mask;
+    private readonly TextCacheCounters? _counters;
     private long _hits;
     private long _misses;
 
-    public ClientTextCache(int capacity = ClientTextCache.DefaultCapacity)
+    /// <param name="capacity">Slots (rounded up to a power of two).</param>
+    /// <param name="counters">The process-wide counts (for the metrics) this cache's lookups add to as well.</param>
+    public ClientTextCache(int capacity = ClientTextCache.DefaultCapacity, TextCacheCounters? counters = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _counters = counters;
         var size = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)capacity), 1u << 24);
         _slots = new Entry?[size];
         _mask = size - 1;
@@ -79,11 +83,13 @@ public sealed class ClientTextCache<TValue>
         if (Volatile.Read(ref _slots[Slot(key)]) is { } entry && entry.Key == key)
         {
             Interlocked.Increment(ref _hits);
+            _counters?.Hit();
             value = entry.Value;
             return true;
         }
 
         Interlocked.Increment(ref _misses);
+        _counters?.Miss();
         value = default!;
         return false;
     }

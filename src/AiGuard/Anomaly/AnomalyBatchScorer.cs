@@ -30,12 +30,15 @@ internal sealed class AnomalyBatchScorer : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly int _confirming;
     private int _signalled;
     private volatile bool _stopped;
     private long _pending;
 
-    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger)
+    /// <param name="confirming">Scores in a row that confirm a client's score (<see cref="AnomalyOptions.ConfirmingScores"/>).</param>
+    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger, int confirming = AnomalyPolicy.ConfirmingScores)
     {
+        _confirming = confirming;
         _model = model;
         _metrics = metrics;
         _logger = logger;
@@ -183,7 +186,7 @@ internal sealed class AnomalyBatchScorer : IDisposable
             var raw = Math.Clamp(scores[i], 0f, 1f);
             lock (client.Gate)
             {
-                client.Score = client.Recent.Add(raw);
+                client.Score = client.Recent.Add(raw, _confirming);
                 var scored = client.ScoredFeatures ??= new float[count];
                 rows.Slice(i * count, count).CopyTo(scored);
             }

@@ -31,6 +31,7 @@ public sealed class AnomalyEngine : IDisposable
     private readonly int _scoreEveryRequestUntil;
     private readonly int _scoreEvery;
     private readonly long _minScoreTicks;
+    private readonly int _confirming;
     private readonly AnomalyBatchScorer? _batch;
     private string? _modelId;
 
@@ -45,10 +46,11 @@ public sealed class AnomalyEngine : IDisposable
         _scoreEveryRequestUntil = Math.Max(_minRequests, options.ScoreEveryRequestUntil);
         _scoreEvery = Math.Max(1, options.ScoreEvery);
         _minScoreTicks = (long)(Math.Max(0, options.MinScoreInterval.TotalSeconds) * time.TimestampFrequency);
+        _confirming = Math.Clamp(options.ConfirmingScores, 1, RecentScores.MaxConfirming);
         // Out-of-range settings are named by the configuration validator, which runs after the stages are built.
         Clients = new ClientTracker(time, Math.Max(1, options.MaxClients), options.IdleExpiry);
         References = new TensorReferences(LoadReferences(options.References, logger), options.Learning);
-        _batch = options.BatchScoring ? new AnomalyBatchScorer(model, metrics, logger) : null;
+        _batch = options.BatchScoring ? new AnomalyBatchScorer(model, metrics, logger, _confirming) : null;
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
         metrics.Observe(this);
@@ -83,6 +85,7 @@ public sealed class AnomalyEngine : IDisposable
             ScoreEveryRequestUntil = Read(nameof(AnomalyOptions.ScoreEveryRequestUntil), defaults.ScoreEveryRequestUntil),
             ScoreEvery = Read(nameof(AnomalyOptions.ScoreEvery), defaults.ScoreEvery),
             MinScoreInterval = Read(nameof(AnomalyOptions.MinScoreInterval), defaults.MinScoreInterval),
+            ConfirmingScores = Read(nameof(AnomalyOptions.ConfirmingScores), defaults.ConfirmingScores),
             BatchScoring = Read(nameof(AnomalyOptions.BatchScoring), defaults.BatchScoring),
             References = section.GetSection(nameof(AnomalyOptions.References)).GetChildren()
                 .Where(c => !string.IsNullOrWhiteSpace(c.Value))
@@ -171,7 +174,7 @@ public sealed class AnomalyEngine : IDisposable
         {
             if (fresh)
             {
-                client.Score = client.Recent.Add(raw);
+                client.Score = client.Recent.Add(raw, _confirming);
             }
 
             // A fresh score counts once confirmed; a request that did not score (another

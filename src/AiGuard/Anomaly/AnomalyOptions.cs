@@ -24,6 +24,14 @@ public sealed class AnomalyOptions
     public int ScoreEvery { get; set; } = 8;
 
     /// <summary>
+    /// Scores in a row that must reach an action's threshold before it applies (the lowest of the
+    /// last n is the client's confirmed score), 1 to 8. Default 4: a few odd scores of a benign
+    /// client do not act; an attack is acted on 3 scorings after its score first reaches the
+    /// threshold. 1 acts on the first score; the shipped model's threshold was tuned with 4.
+    /// </summary>
+    public int ConfirmingScores { get; set; } = AnomalyPolicy.ConfirmingScores;
+
+    /// <summary>
     /// A client is scored at most once in this time (default 1 ms): a client sending thousands of
     /// requests a second is scored a thousand times a second, not on every request.
     /// </summary>

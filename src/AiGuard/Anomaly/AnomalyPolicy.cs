@@ -12,7 +12,8 @@ public sealed class AnomalyPolicy
     /// A client's actions follow the lowest of its last four model scores: a threshold must be
     /// reached on four scorings in a row, so a few odd requests of a benign client do not act,
     /// while an attack (whose score stays high) is acted on three scorings later. Training's
-    /// evaluation counts the same way (docs/anomaly-evaluation.md compares two and four).
+    /// evaluation counts the same way (docs/anomaly-evaluation.md compares two and four). The
+    /// default of <c>AiGuard:Anomaly:ConfirmingScores</c>.
     /// </summary>
     public const int ConfirmingScores = 4;
 
@@ -72,39 +73,44 @@ public sealed class AnomalyPolicy
 }
 
 /// <summary>
-/// A client's latest model scores (at most <see cref="AnomalyPolicy.ConfirmingScores"/>) and the
-/// confirmed score they give: the lowest of them once there are that many, 0 before.
+/// A client's latest model scores (the last <see cref="MaxConfirming"/>) and the confirmed score
+/// they give: the lowest of the last n once there are n, 0 before.
 /// </summary>
 public struct RecentScores
 {
+    /// <summary>The most scores a confirmation can ask for (<c>AiGuard:Anomaly:ConfirmingScores</c>).</summary>
+    public const int MaxConfirming = 8;
+
     private Window _scores;
     private int _count;
     private int _next;
 
     /// <summary>The model's latest score (0 before the first).</summary>
-    public readonly float Latest => _count == 0 ? 0 : _scores[(_next + AnomalyPolicy.ConfirmingScores - 1) % AnomalyPolicy.ConfirmingScores];
+    public readonly float Latest => _count == 0 ? 0 : _scores[(_next + MaxConfirming - 1) % MaxConfirming];
 
-    /// <summary>Adds a model score and returns the confirmed score.</summary>
-    public float Add(float score)
+    /// <summary>Adds a model score and returns the confirmed score: the lowest of the last <paramref name="confirming"/> scores.</summary>
+    public float Add(float score, int confirming = AnomalyPolicy.ConfirmingScores)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(confirming, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(confirming, MaxConfirming);
         _scores[_next] = score;
-        _next = (_next + 1) % AnomalyPolicy.ConfirmingScores;
-        _count = Math.Min(_count + 1, AnomalyPolicy.ConfirmingScores);
-        if (_count < AnomalyPolicy.ConfirmingScores)
+        _next = (_next + 1) % MaxConfirming;
+        _count = Math.Min(_count + 1, MaxConfirming);
+        if (_count < confirming)
         {
             return 0;
         }
 
         var lowest = float.MaxValue;
-        for (var i = 0; i < AnomalyPolicy.ConfirmingScores; i++)
+        for (var i = 1; i <= confirming; i++)
         {
-            lowest = Math.Min(lowest, _scores[i]);
+            lowest = Math.Min(lowest, _scores[(_next - i + MaxConfirming) % MaxConfirming]);
         }
 
         return lowest;
     }
 
-    [System.Runtime.CompilerServices.InlineArray(AnomalyPolicy.ConfirmingScores)]
+    [System.Runtime.CompilerServices.InlineArray(MaxConfirming)]
     private struct Window
     {
         private float _first;

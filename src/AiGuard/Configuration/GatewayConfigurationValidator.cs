@@ -58,6 +58,11 @@ public static class GatewayConfigurationValidator
             errors.Add("AiGuard:Anomaly:MinRequests must be at least 1.");
         }
 
+        if (anomaly.ConfirmingScores is < 1 or > Anomaly.RecentScores.MaxConfirming)
+        {
+            errors.Add($"AiGuard:Anomaly:ConfirmingScores must be between 1 and {Anomaly.RecentScores.MaxConfirming}.");
+        }
+
         if (anomaly.ScoreEvery < 1 || anomaly.ScoreEveryRequestUntil < 1)
         {
             errors.Add("AiGuard:Anomaly:ScoreEvery and ScoreEveryRequestUntil must be at least 1.");

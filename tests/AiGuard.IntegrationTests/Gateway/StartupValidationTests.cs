@@ -566,6 +566,7 @@ public class StartupValidationTests
         settings["AiGuard:Anomaly:Policies:watch:Actions:1:PerMinute"] = "0";
         settings["AiGuard:Anomaly:Policies:empty:HoldFor"] = "00:00:00";
         settings["AiGuard:Anomaly:MaxClients"] = "0";
+        settings["AiGuard:Anomaly:ConfirmingScores"] = "9";
 
         var error = await StartFailsAsync(settings);
 
@@ -575,6 +576,7 @@ public class StartupValidationTests
         Assert.Contains("AiGuard:Anomaly:Policies:empty:Actions is empty", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Anomaly:Policies:empty:HoldFor must be a positive duration", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Anomaly:MaxClients must be at least 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:ConfirmingScores must be between 1 and 8", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

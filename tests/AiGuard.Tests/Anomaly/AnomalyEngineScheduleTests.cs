@@ -106,13 +106,18 @@ public sealed class AnomalyEngineScheduleTests
         Assert.Equal(2001, engine.Clients.Find("busy")!.Behaviour.Requests);
     }
 
-    [Fact]
-    public async Task Batch_scoring_scores_every_due_client_off_the_request_path_and_the_next_request_acts_on_it()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(8)]
+    public async Task Batch_scoring_scores_every_due_client_off_the_request_path_and_the_next_request_acts_on_it(int? confirmingScores)
     {
+        var confirming = confirmingScores ?? AnomalyPolicy.ConfirmingScores;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AiGuard:Anomaly:Model:Path"] = ShippedModel(),
             ["AiGuard:Anomaly:MinRequests"] = "8",
+            ["AiGuard:Anomaly:ConfirmingScores"] = confirmingScores?.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
         var meters = TestGateway.NewMeters();
@@ -140,19 +145,19 @@ public sealed class AnomalyEngineScheduleTests
             }
         }
 
-        // A score acts only once AnomalyPolicy.ConfirmingScores scores in a row reach the threshold.
-        for (var round = 1; round < AnomalyPolicy.ConfirmingScores; round++)
+        // A score acts only once ConfirmingScores scores in a row reach the threshold.
+        for (var round = 1; round < confirming; round++)
         {
             await engine.WhenScoredAsync();
             Assert.Equal(20 * round, scores.GetMeasurementSnapshot().Count);
             foreach (var client in clients)
             {
-                Assert.True(Send(client).IsContinue, $"{round} scores do not act: {AnomalyPolicy.ConfirmingScores} confirm one");
+                Assert.True(Send(client).IsContinue, $"{round} scores do not act: {confirming} confirm one");
             }
         }
 
         await engine.WhenScoredAsync();
-        Assert.Equal(20 * AnomalyPolicy.ConfirmingScores, scores.GetMeasurementSnapshot().Count);
+        Assert.Equal(20 * confirming, scores.GetMeasurementSnapshot().Count);
         foreach (var client in clients)
         {
             var decision = Send(client);

@@ -62,4 +62,27 @@ public sealed class AnomalyPolicyTests
         Assert.Equal(0.1f, confirmed);
         Assert.Equal(0f, default(RecentScores).Latest);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(RecentScores.MaxConfirming)]
+    public void The_confirmed_score_is_the_lowest_of_the_last_n_scores(int confirming)
+    {
+        var recent = default(RecentScores);
+        var scores = new[] { 0.3f, 0.9f, 0.95f, 0.2f, 0.99f, 0.97f, 0.98f, 0.96f, 0.995f, 0.99f, 0.1f, 0.93f };
+
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var expected = i + 1 < confirming ? 0f : scores[(i + 1 - confirming)..(i + 1)].Min();
+            Assert.Equal(expected, recent.Add(scores[i], confirming));
+            Assert.Equal(scores[i], recent.Latest);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(RecentScores.MaxConfirming + 1)]
+    public void A_confirmation_outside_one_to_eight_scores_is_refused(int confirming) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => default(RecentScores).Add(0.5f, confirming));
 }

@@ -36,7 +36,7 @@ internal sealed class AnomalyBatchScorer : IDisposable
     private long _pending;
 
     /// <param name="confirming">Scores in a row that confirm a client's score (<see cref="AnomalyOptions.ConfirmingScores"/>).</param>
-    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger, int confirming = AnomalyPolicy.ConfirmingScores)
+    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger, int confirming)
     {
         _confirming = confirming;
         _model = model;

@@ -59,7 +59,7 @@ public sealed class TrackedClient
     public long LastSeen { get; internal set; }
 
     /// <summary>
-    /// The client's confirmed score: the lowest of its last <see cref="AnomalyPolicy.ConfirmingScores"/>
+    /// The client's confirmed score: the lowest of its last <see cref="AnomalyOptions.ConfirmingScores"/>
     /// model scores (0 until it has that many), what its actions follow.
     /// </summary>
     public float Score { get; internal set; }

@@ -296,7 +296,8 @@ awk -F'\t' '
     k = $1 SUBSEP $2
     rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7; alloc[k] = alloc[k] " " $9
     if ($2 == "bare") last[$1] = $4
-    else if ($2 == "aiguard") { r = $4 / last[$1]; if (!($1 in rmin) || r < rmin[$1]) rmin[$1] = r; if (!($1 in rmax) || r > rmax[$1]) rmax[$1] = r }
+    else if ($2 == "aiguard") { r = $4 / last[$1]; if (!($1 in rmin) || r < rmin[$1]) rmin[$1] = r; if (!($1 in rmax) || r > rmax[$1]) rmax[$1] = r; lastcpu[$1] = $7 }
+    else if ($2 == "variant" && lastcpu[$1] > 0) paired[$1] = paired[$1] " " ($7 / lastcpu[$1] - 1) * 100
   }
   END {
     printf "| workload | target | RPS | p50 (ms) | p99 (ms) | proxy CPU (us/req) | alloc (B/req) | RPS ratio AiGuard/bare | ratio per round | CPU ratio | p99 delta (ms) | bars |\n"
@@ -314,7 +315,7 @@ awk -F'\t' '
       l = w SUBSEP "variant"
       if (l in rps) {
         lr = median(rps[l]); lcpu = median(cpu[l])
-        printf "| %s | AiGuard + %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | %s: %+.1f%% CPU per request against AiGuard without it |\n", w, variant, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, variant, (lcpu / median(cpu[a]) - 1) * 100
+        printf "| %s | AiGuard + %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | %s: %+.1f%% CPU per request against AiGuard without it (medians); paired in each round: median %+.1f%% |\n", w, variant, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, variant, (lcpu / median(cpu[a]) - 1) * 100, median(paired[w])
       }
     }
   }' workloads="$WORKLOADS" variant="$COMPARE" "$results"

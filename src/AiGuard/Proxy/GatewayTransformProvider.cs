@@ -68,6 +68,14 @@ public sealed class GatewayTransformProvider : ITransformProvider
         context.AddResponseTransform(OnResponseAsync);
     }
 
+    private static void WriteRateLimitHeaders(ResponseTransformContext transform, GuardContext? guard)
+    {
+        if (guard?.RateLimits is not null)
+        {
+            Limits.RateLimitHeaders.Write(transform.HttpContext.Response, guard);
+        }
+    }
+
     private async ValueTask OnResponseAsync(ResponseTransformContext transform)
     {
         var guard = GuardContext.Get(transform.HttpContext);
@@ -76,13 +84,9 @@ public sealed class GatewayTransformProvider : ITransformProvider
             guard.UpstreamStatus = (int)transform.ProxyResponse.StatusCode;
         }
 
-        if (guard?.RateLimits is not null)
-        {
-            Limits.RateLimitHeaders.Write(transform.HttpContext.Response, guard);
-        }
-
         if (guard?.Policy is not { HasResponseStages: true } policy || transform.ProxyResponse is null)
         {
+            WriteRateLimitHeaders(transform, guard);
             return;
         }
 
@@ -114,6 +118,10 @@ public sealed class GatewayTransformProvider : ITransformProvider
                 _recorder.RecordChange(guard, stage.Name, decision);
             }
         }
+
+        // After the header stages: the scrub removes names Kestrel keeps in its dictionary of
+        // unknown headers, which is only created (and searched) once a field such as these is set.
+        WriteRateLimitHeaders(transform, guard);
 
         if (policy.ResponseBodyStages.Length == 0 || !guard.Operation!.HasInferenceResponse || response.StatusCode is < 200 or > 299)
         {

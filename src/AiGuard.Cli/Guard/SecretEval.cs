@@ -88,6 +88,10 @@ internal static class SecretEval
         var splits = new Dictionary<string, Tally>(StringComparer.Ordinal) { ["tuning"] = new(), ["held-out"] = new(), ["all"] = new() };
         var families = new SortedDictionary<(string Family, string Split), Tally>();
         var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        // A not-secret row of one rule can be the very text another rule labels secret (a negative
+        // of one provider's pattern, not a non-secret): no detector can be right on both rows.
+        var secretTexts = examples.Where(e => e.Secret).Select(e => e.Text.Trim()).ToHashSet(StringComparer.Ordinal);
+        var contested = new Tally();
         var clock = Stopwatch.StartNew();
         AnsiConsole.Progress().Start(progress =>
         {
@@ -113,6 +117,12 @@ internal static class SecretEval
                     }
                 }
 
+                if (!example.Secret && secretTexts.Contains(example.Text.Trim()))
+                {
+                    contested.Clean++;
+                    contested.Flagged += matches.Count > 0 ? 1 : 0;
+                }
+
                 foreach (var kind in matches.Select(m => m.Kind).Distinct())
                 {
                     kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
@@ -135,6 +145,9 @@ internal static class SecretEval
             text.AppendLine(invariant, $"| {name} | {tally.Rules.Count} | {tally.Secrets} | {tally.Found} | {Share(tally.Found, tally.Secrets)} | {tally.Clean} | {tally.Flagged} | {Share(tally.Flagged, tally.Clean)} |");
         }
 
+        text.AppendLine();
+        var all = splits["all"];
+        text.AppendLine(invariant, $"Contradictory labels: {contested.Clean} not-secret rows are, word for word, rows another rule labels secret ({contested.Flagged} of them with a detection). Without them the FP rate over all rules is {Share(all.Flagged - contested.Flagged, all.Clean - contested.Clean)} ({all.Flagged - contested.Flagged} of {all.Clean - contested.Clean}); with perfect recall it could not go below {Share(contested.Clean, all.Clean)} with them.");
         text.AppendLine();
         text.AppendLine("Provider families with a missed secret or a false positive:");
         text.AppendLine();

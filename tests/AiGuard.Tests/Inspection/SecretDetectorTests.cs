@@ -17,6 +17,7 @@ public sealed class SecretDetectorTests
     private const string Hex = "0123456789abcdef";
     private const string Alnum = Upper + Lower + Digits;
     private const string Base64Url = Alnum + "-_";
+    private const string Base64 = Alnum + "+/";
 
     private static string Fake(string alphabet, int length, int seed = 1)
     {
@@ -286,6 +287,9 @@ public sealed class SecretDetectorTests
         { "dynatrace-token", "dt0c01." + Fake(Upper + Digits, 24, 109) + "." + Fake(Upper + Digits, 64, 110) },
         { "adobe-client-secret", "p8e-" + Fake(Alnum, 32, 111) },
         { "twitch-token", "oauth:" + Fake(Lower + Digits, 30, 112) },
+        { "twitch-stream-key", "live_" + Fake(Digits, 9, 134) + "_" + Fake(Alnum, 30, 135) },
+        { "vault-token", "hvs." + Fake(Alnum, 24, 136) },
+        { "vault-token", "hvb." + Fake(Base64Url, 37, 137) },
         { "twitter-bearer-token", new string('A', 22) + Fake(Alnum, 20, 113) + "%3D" + Fake(Alnum, 50, 114) },
         { "artifactory-token", "AKCp" + Fake(Alnum, 69, 115) },
         { "sonarqube-token", "squ_" + Fake(Hex, 40, 116) },
@@ -317,6 +321,9 @@ public sealed class SecretDetectorTests
         Assert.Equal([("truenas-api-key", truenas)], Find($"{{\"method\": \"auth.login_with_api_key\", \"params\": [\"{truenas}\"]}}"));
         var bot = Fake(Digits, 10, 141) + ":AA" + Fake(Base64Url, 33, 142);
         Assert.Equal([("telegram-bot-token", bot)], Find($"https://api.telegram.org/bot{bot}/getMe"));
+        var shorter = Fake(Digits, 10, 144) + ":AA" + Fake(Base64Url, 32, 145);
+        Assert.Equal([("telegram-bot-token", shorter)], Find($"TELEGRAM = {shorter}"));
+        Assert.Empty(Find($"TELEGRAM = {Fake(Digits, 10, 146)}:AA{Fake(Base64Url, 31, 147)}"));
         var device = Fake(Alnum, 20, 143);
         Assert.Equal([("thingsboard-access-token", device)], Find($"curl -X POST https://tb.example.net/api/v1/{device}/telemetry -d '{{\"t\": 21}}'"));
     }
@@ -340,6 +347,45 @@ public sealed class SecretDetectorTests
         Assert.Equal([(SecretKinds.AuthorizationHeader, okta)], Find($"Authorization: SSWS {okta}"));
         var vault = "s." + Fake(Alnum, 24, 153);
         Assert.Equal([("vault-token", vault)], Find($"VAULT_TOKEN=\"{vault}\""));
+        var batch = "b." + Fake(Alnum, 30, 154);
+        Assert.Equal([("vault-token", batch)], Find($"VAULT_CLIENT_TOKEN=\"{batch}\""));
+    }
+
+    [Fact]
+    public void Vault_unseal_keys_are_found_where_vault_prints_them_and_where_they_are_typed()
+    {
+        var first = Fake(Base64, 44, 155);
+        var second = Fake(Base64, 43, 156) + "=";
+        Assert.Equal(
+            [("vault-unseal-key", first), ("vault-unseal-key", second)],
+            Find($"Unseal Key 1: {first}\nUnseal Key 2: {second}\n\nInitial Root Token: (printed once)"));
+        Assert.Equal([("vault-unseal-key", first)], Find($"kubectl exec -ti vault-0 -- vault operator unseal {first}"));
+        // Not 32 or 33 bytes of base64, or words: not a key.
+        Assert.Empty(Find("vault operator unseal -reset"));
+        Assert.Empty(Find($"Unseal Key 1: {Fake(Base64, 30, 157)}"));
+    }
+
+    [Fact]
+    public void Dotnet_app_settings_entries_are_read_as_name_and_value()
+    {
+        Assert.Equal(
+            [(SecretKinds.Password, "Prestigitariu$")],
+            Find("<add key=\"FromEmailAddress\" value=\"ops@example.com\"/>\n<add key=\"FromEmailPassword\" value=\"Prestigitariu$\"/>"));
+        var token = Fake(Alnum, 32, 158);
+        Assert.Equal([(SecretKinds.GenericHighEntropy, token)], Find($"<add key=\"PaymentApiKey\" value=\"{token}\" />"));
+        // The key attribute names the setting; a setting that is no credential is nothing.
+        Assert.Empty(Find("<add key=\"ConnectionString_B2B\" value=\"Server=db01;Database=B2B;Trusted_Connection=True\" />"));
+        Assert.Empty(Find("<add key=\"PasswordMinLength\" value=\"12\" />"));
+    }
+
+    [Theory]
+    [InlineData("export PGPASSWORD=\"$gdcapi_db_password\"")]
+    [InlineData("- echo 'export DATABASE_PASSWORD=\"'$PRECOMPILE_PASSWORD'\"' >> .env")]
+    [InlineData("IAMUserChangePassword = \"arn:aws:iam::aws:policy/IAMUserChangePassword\"")]
+    [InlineData("token_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api-token-Ab12Cd")]
+    public void Quoted_shell_variables_and_resource_names_are_not_secrets(string text)
+    {
+        Assert.Empty(Find(text));
     }
 
     [Theory]
@@ -356,12 +402,12 @@ public sealed class SecretDetectorTests
     public void Near_misses_assigned_to_secret_names_are_not_reported_through_the_generic_path()
     {
         // The provider's prefix, but not its length or alphabet.
-        Assert.Empty(Find($"apikey: hvb.{Fake(Alnum, 37, 160)}"));
+        Assert.Empty(Find($"apikey: hvb.{Fake(Alnum, 20, 160)}"));
         Assert.Empty(Find($"SLACK_TOKEN=xoxb-{Fake(Alnum, 30, 161)}"));
         Assert.Empty(Find($"NEW_RELIC_API_KEY=NRAK-{Fake(Upper + Digits, 31, 162)}"));
         Assert.Empty(Find($"GITHUB_TOKEN=ghp_{Fake(Alnum, 30, 163)}"));
-        // Vault tokens before 1.10 are "s." or "r." and 24 characters.
-        Assert.Empty(Find($"VAULT_CLIENT_TOKEN=\"s.{Fake(Alnum, 26, 164)}\""));
+        // Vault tokens before 1.10 are "s.", "b." or "r." and at least 24 characters.
+        Assert.Empty(Find($"VAULT_CLIENT_TOKEN=\"s.{Fake(Alnum, 20, 164)}\""));
         Assert.Empty(Find($"VAULT_CLIENT_TOKEN=\"r.{Fake(Alnum, 21, 165)}\""));
         // An AWS secret access key is 40 base64 characters.
         Assert.Empty(Find($"export AWS_SECRET_ACCESS_KEY={Fake(Hex, 42, 166)}"));

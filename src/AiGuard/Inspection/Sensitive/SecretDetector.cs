@@ -171,7 +171,7 @@ public sealed partial class SecretDetector
         + @"|(?<atlassian_api_token>ATATT3[A-Za-z0-9_=-]{150,300})"
         + @"|(?<postman_api_key>PMAK-[a-f0-9]{24}-[a-f0-9]{34})"
         + @"|(?<square_token>sq0(?:atp|csp)-[A-Za-z0-9_-]{22,43}|EAAA[A-Za-z0-9_-]{60,80})"
-        + @"|(?<vault_token>hv[sbr]\.[A-Za-z0-9_-]{90,400})"
+        + @"|(?<vault_token>hv[sbr]\.[A-Za-z0-9_-]{24,400})"
         + @"|(?<doppler_token>dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})"
         + @"|(?<dropbox_token>sl\.[A-Za-z0-9_-]{100,400})"
         + @"|(?<newrelic_key>(?:NRAK-[A-Z0-9]{27}|NRAA-[a-f0-9]{27}|NRI[IQ]-[A-Za-z0-9_-]{32}|NRJS-[a-f0-9]{19}|NRRA-[a-f0-9]{42})(?![A-Za-z0-9_-])|px-(?:api|dep)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -202,6 +202,7 @@ public sealed partial class SecretDetector
         + @"|(?<dynatrace_token>dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64})"
         + @"|(?<adobe_client_secret>p8e-[A-Za-z0-9_-]{32}(?![A-Za-z0-9]))"
         + @"|(?<twitch_token>oauth:[a-z0-9]{30}(?![A-Za-z0-9]))"
+        + @"|(?<twitch_stream_key>live_[0-9]{6,12}_[A-Za-z0-9]{30}(?![A-Za-z0-9]))"
         + @"|(?<twitter_bearer_token>A{22}[A-Za-z0-9%]{30,160})"
         + @"|(?<artifactory_token>AKCp[A-Za-z0-9]{69}(?![A-Za-z0-9])|cmVmd[A-Za-z0-9]{59}(?![A-Za-z0-9]))"
         + @"|(?<sonarqube_token>sq[pau]_[a-f0-9]{40}(?![A-Za-z0-9]))"
@@ -225,7 +226,7 @@ public sealed partial class SecretDetector
     [GeneratedRegex(@"\G(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex AzureClientSecretPattern();
 
-    [GeneratedRegex(@"\G(?:(?<=bot)|(?<![A-Za-z0-9:]))[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    [GeneratedRegex(@"\G(?:(?<=bot)|(?<![A-Za-z0-9:]))[0-9]{8,10}:AA[A-Za-z0-9_-]{32,33}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex TelegramPattern();
 
     /// <summary>HCP Terraform / Terraform Enterprise API tokens: 14 characters, <c>.atlasv1.</c>, 60-70 more.</summary>
@@ -239,6 +240,13 @@ public sealed partial class SecretDetector
     /// <summary>Passwords as positional arguments of .NET credential constructors: <c>new NetworkCredential("user", "pass")</c>, <c>new DirectoryEntry("LDAP://...", "user", "pass")</c>.</summary>
     [GeneratedRegex(@"(?:DirectoryEntry\(\s*""[^""\n]{0,512}""\s*,|NetworkCredential\()\s*""[^""\n]{1,128}""\s*,\s*""(?<value>[^""\n]{1,128})""", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
     private static partial Regex CredentialConstructorPattern();
+
+    /// <summary>
+    /// Vault unseal keys (base64 of 32 or 33 bytes) where Vault prints them (<c>Unseal Key 1: ...</c>
+    /// after <c>vault operator init</c>) and where an operator types one (<c>vault operator unseal ...</c>).
+    /// </summary>
+    [GeneratedRegex(@"(?:\b[Uu]nseal [Kk]ey(?: [0-9]{1,2})?:|\boperator unseal(?: -[a-z-]{1,32}(?:=[^\s]{1,64})?)*)[ \t]+['""]?(?<value>[A-Za-z0-9+/]{43,44}={0,1})(?![A-Za-z0-9+/=])", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
+    private static partial Regex VaultUnsealKeyPattern();
 
     /// <summary>ThingsBoard device access tokens in the documented HTTP device API path.</summary>
     [GeneratedRegex(@"/api/v1/(?<value>[A-Za-z0-9]{20})/(?:telemetry|attributes|rpc|claim)", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
@@ -305,6 +313,19 @@ public sealed partial class SecretDetector
                 if (HasDigitAndLetter(value.ValueSpan) && !IsDocumentationValue(value.ValueSpan))
                 {
                     found.Add("thingsboard-access-token", value.Index, value.Length);
+                }
+            }
+        }
+
+        if (span.Contains("nseal", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (Match match in VaultUnsealKeyPattern().Matches(text))
+            {
+                found.Count();
+                var value = match.Groups["value"];
+                if (HasDigitAndLetter(value.ValueSpan) && HasMixedCase(value.ValueSpan) && !IsDocumentationValue(value.ValueSpan))
+                {
+                    found.Add("vault-unseal-key", value.Index, value.Length);
                 }
             }
         }
@@ -712,6 +733,7 @@ public sealed partial class SecretDetector
         // operator, no flag dash, and not a password or Bearer name that may go without one.
         var after = SkipBlanks(text, nameEnd < text.Length && text[nameEnd] is '"' or '\'' ? nameEnd + 1 : nameEnd);
         if (name[0] != '-' && (after >= text.Length || text[after] is not ('=' or ':' or ',' or '!' or ']' or '>'))
+            && !(after < text.Length && text[after] is 'v' or 'V' && nameStart > 0 && text[nameStart - 1] == '"' && IsAppSetting(text, nameStart, after))
             && !name.Contains("pass", StringComparison.OrdinalIgnoreCase) && !name.Contains("pwd", StringComparison.OrdinalIgnoreCase)
             && !name.Contains("bearer", StringComparison.OrdinalIgnoreCase))
         {
@@ -719,7 +741,7 @@ public sealed partial class SecretDetector
         }
 
         var kind = Classify(name);
-        if (kind == NameClass.None)
+        if (kind == NameClass.None || IsAppSettingKeyAttribute(text, name, nameEnd))
         {
             return nameEnd;
         }
@@ -750,6 +772,12 @@ public sealed partial class SecretDetector
         p = SkipBlanks(text, p);
         var op = Operator(text, p, quotedName);
         var mustQuote = op == 1 && text[p] == ',';
+        if (op == 0 && quote == '"' && IsAppSetting(text, nameStart, p))
+        {
+            // A .NET appSettings entry: <add key="SmtpPassword" value="..." />.
+            op = "value=".Length;
+            mustQuote = true;
+        }
         if (element)
         {
             op = 1;
@@ -873,6 +901,13 @@ public sealed partial class SecretDetector
             return end;
         }
 
+        // A quoted "$name" is the shell's (or PHP's, Perl's) variable, expanded where it is used;
+        // an AWS resource name (arn:aws:iam::...) names a resource, it does not unlock one.
+        if ((quoted && value.Length > 1 && value[0] == '$' && IsIdentifierWord(value[1..])) || value.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return end;
+        }
+
         string result;
         switch (kind)
         {
@@ -926,10 +961,11 @@ public sealed partial class SecretDetector
         }
 
         var lowerName = name.ToString().ToLowerInvariant();
-        if (value.Length > 2 && value[1] == '.' && value[0] is 's' or 'r' && value[2..].IndexOfAnyExcept(AsciiLettersAndDigits) < 0)
+        if (value.Length > 2 && value[1] == '.' && value[0] is 's' or 'r' or 'b' && value[2..].IndexOfAnyExcept(AsciiLettersAndDigits) < 0)
         {
-            // Vault service and recovery tokens before 1.10: "s." or "r." and 24 letters and digits.
-            if (value.Length != 26)
+            // Vault service, batch and recovery tokens before 1.10: "s.", "b." or "r." and at least
+            // 24 letters and digits (batch tokens are longer); shorter is not one.
+            if (value.Length < 26)
             {
                 return end;
             }
@@ -972,6 +1008,27 @@ public sealed partial class SecretDetector
         }
 
         return p;
+    }
+
+    /// <summary><c>key="..."</c> of an appSettings entry: the attribute names the setting, its value is a name, not a key.</summary>
+    private static bool IsAppSettingKeyAttribute(string text, ReadOnlySpan<char> name, int nameEnd)
+    {
+        if (!name.Equals("key", StringComparison.OrdinalIgnoreCase) || nameEnd + 2 >= text.Length || text[nameEnd] != '=' || text[nameEnd + 1] != '"')
+        {
+            return false;
+        }
+
+        var close = text.AsSpan(nameEnd + 2, Math.Min(MaxValueLength, text.Length - nameEnd - 2)).IndexOfAny('"', '\n');
+        return close >= 0 && text[nameEnd + 2 + close] == '"'
+            && text.AsSpan(nameEnd + 3 + close).TrimStart(" \t").StartsWith("value=\"", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether the quoted name at <paramref name="nameStart"/> is the <c>key</c> attribute of an entry whose <c>value</c> attribute starts at <paramref name="p"/>.</summary>
+    private static bool IsAppSetting(string text, int nameStart, int p)
+    {
+        var before = text.AsSpan(0, nameStart - 1).TrimEnd();
+        return before.EndsWith("key=", StringComparison.OrdinalIgnoreCase)
+            && text.AsSpan(p).StartsWith("value=\"", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The length of the assignment operator at <paramref name="p"/> (0: none).</summary>

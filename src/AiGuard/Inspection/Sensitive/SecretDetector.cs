@@ -87,6 +87,8 @@ public sealed partial class SecretDetector
             "np", "py", "hf", "ap", "sh", "do", "HR", "da", "ey", "AG", "AT", "PM", "sq", "EA", "hv", "dp", "sl", "NR", "sn", "dc", "ai",
             "li", "gs", "pp", "r8", "ts", "ps", "sb", "fi", "ru", "ls", "pu", "nt", "se", "$2", "$1", "$5", "$6", "$a", "$k",
             "oy", "tv", "od", "fc", "sg", "dt", "p8", "oa", "cm", "ci", "ha", "LT", "AA", "px", "ew",
+            "IQ", "Fw", "nv", "v1", "0/", "2/", "fo", "fm", "pc", "rn", "nf", "pa", "ml", "CF", "pn", "tf", "CL", "FL", "EZ", "du",
+            "rd", "tk", "sa", "ic", "AP", "op", "dn", "AQ", "y0", "YC", "00",
         }.Select(p => (p[0] << 16) | p[1]),
     ];
 
@@ -210,6 +212,38 @@ public sealed partial class SecretDetector
         + @"|(?<cratesio_token>cio[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
         + @"|(?<stackhawk_api_key>hawk\.[A-Za-z0-9_-]{20}\.[A-Za-z0-9_-]{20}(?![A-Za-z0-9_-]))"
         + @"|(?<alibaba_access_key_id>LTAI[A-Za-z0-9]{20}(?![A-Za-z0-9]))"
+        + @"|(?<aws_session_token>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz)[A-Za-z0-9+/]{100,3000}={0,2})"
+        + @"|(?<firebase_cloud_messaging_key>AAAA[A-Za-z0-9_-]{7}:[A-Za-z0-9_-]{140}(?![A-Za-z0-9_-]))"
+        + @"|(?<nvidia_api_key>nvapi-[A-Za-z0-9_-]{64}(?![A-Za-z0-9_-]))"
+        + @"|(?<elevenlabs_api_key>sk_[a-f0-9]{48}(?![A-Za-z0-9]))"
+        + @"|(?<cloudflare_origin_ca_key>v1\.0-[a-f0-9]{24}-[a-f0-9]{146}(?![A-Za-z0-9]))"
+        + @"|(?<asana_token>[0-9]/[0-9]{16}(?:/[0-9]{16})?:[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<fly_io_token>fo1_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|fm[12][ar]?_[A-Za-z0-9+/=_-]{100,1000})"
+        + @"|(?<pinecone_api_key>pcsk_[A-Za-z0-9_]{50,100})"
+        + @"|(?<render_api_key>rnd_[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<netlify_token>nfp_[A-Za-z0-9]{36}(?![A-Za-z0-9]))"
+        + @"|(?<hubspot_token>pat-(?:na|eu|ap)[0-9]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        + @"|(?<mailersend_api_key>mlsn\.[a-f0-9]{64}(?![A-Za-z0-9]))"
+        + @"|(?<contentful_token>CFPAT-[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-]))"
+        + @"|(?<prefect_api_key>pnu_[A-Za-z0-9]{36}(?![A-Za-z0-9]))"
+        + @"|(?<typeform_token>tfp_[A-Za-z0-9_.=-]{44,59}(?![A-Za-z0-9_.=-]))"
+        + @"|(?<clojars_token>CLOJARS_[a-z0-9]{60}(?![A-Za-z0-9]))"
+        + @"|(?<frameio_token>fio-u-[A-Za-z0-9_=-]{64}(?![A-Za-z0-9_=-]))"
+        + @"|(?<flutterwave_key>FLWSECK(?:_TEST)?-[a-h0-9]{32}-X)"
+        + @"|(?<easypost_key>EZ[AT]K[A-Za-z0-9]{54}(?![A-Za-z0-9]))"
+        + @"|(?<duffel_token>duffel_(?:test|live)_[A-Za-z0-9_=-]{43}(?![A-Za-z0-9_=-]))"
+        + @"|(?<shippo_token>shippo_(?:test|live)_[a-f0-9]{40}(?![A-Za-z0-9]))"
+        + @"|(?<readme_api_key>rdme_[a-z0-9]{70}(?![A-Za-z0-9]))"
+        + @"|(?<scalingo_token>tk-us-[A-Za-z0-9_-]{48}(?![A-Za-z0-9_-]))"
+        + @"|(?<harness_token>(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[0-9a-f]{24}\.[A-Za-z0-9]{20}(?![A-Za-z0-9]))"
+        + @"|(?<infracost_api_key>ico-[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<octopus_deploy_key>API-[A-Z0-9]{26}(?![A-Za-z0-9]))"
+        + @"|(?<openshift_token>sha256~[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-]))"
+        + @"|(?<onepassword_token>ops_eyJ[A-Za-z0-9+/]{250,4000}={0,3})"
+        + @"|(?<bitbucket_app_password>ATBB[A-Za-z0-9]{32}(?![A-Za-z0-9]))"
+        + @"|(?<definednet_key>dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}(?![a-z0-9=_-]))"
+        + @"|(?<yandex_key>AQVN[A-Za-z0-9_-]{35,38}(?![A-Za-z0-9_-])|y0_[A-Za-z0-9_-]{55}(?![A-Za-z0-9_-])|YC[A-Za-z0-9_-]{38}(?![A-Za-z0-9_-]))"
+        + @"|(?<salesforce_token>00D[0-9A-Za-z]{12,15}![.0-9A-Za-z_]{90,100})"
         + @"|(?<password_hash>\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[156]\$(?:rounds=[0-9]{1,7}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}|\$argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,9},t=[0-9]{1,5},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,256}|\$krb5(?:asrep|tgs)\$[0-9]{1,3}\$[^\s""']{32,8192})"
         + @")",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AiGuard.Configuration;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
@@ -16,6 +17,8 @@ namespace AiGuard.Inspection.Output;
 /// </remarks>
 public sealed class ProbabilityHardeningStage : IGuardStage
 {
+    private static readonly ConditionalWeakTable<OutputHardening, string> Details = [];
+
     public string Name => "output_hardening";
 
     public int Order => StageOrder.OutputHardening;
@@ -49,11 +52,14 @@ public sealed class ProbabilityHardeningStage : IGuardStage
             return default;
         }
 
-        var detail = $"Outputs hardened ({hardening.Describe()}).";
         return perClient
-            ? GuardDecision.Modify(ProblemCodes.OutputHardened, detail)
-            : GuardDecision.ModifyByPolicy(ProblemCodes.OutputHardened, detail);
+            ? GuardDecision.Modify(ProblemCodes.OutputHardened, Detail(hardening))
+            : GuardDecision.ModifyByPolicy(ProblemCodes.OutputHardened, Detail(hardening));
     }
+
+    /// <summary>The reason a hardened answer records: the same for every answer of one hardening, so built once per instance.</summary>
+    private static string Detail(OutputHardening hardening) =>
+        Details.GetValue(hardening, static h => $"Outputs hardened ({h.Describe()}).");
 
     /// <summary>Hardens row-major values in place; true when a value changed.</summary>
     public static bool Apply(double[] values, int rowWidth, OutputHardening hardening)

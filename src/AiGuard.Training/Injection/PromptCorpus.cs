@@ -178,7 +178,9 @@ public static class PromptCorpus
                 } : defaultInjection;
                 var source = root.TryGetProperty("source", out var s) && s.GetString() is { Length: > 0 } sourceName ? sourceName : name;
                 var category = root.TryGetProperty("category", out var c) ? c.GetString() : null;
-                samples.Add(new PromptSample(text, injection, source, FamilyOf(source, category, text)));
+                // A row may name its family itself (rows that are translations of one prompt): they stay on one side of the split.
+                var family = root.TryGetProperty("family", out var f) && f.GetString() is { Length: > 0 } named ? named : FamilyOf(source, category, text);
+                samples.Add(new PromptSample(text, injection, source, family));
             }
         }
 

@@ -399,6 +399,15 @@ public sealed class SecretDetectorTests
     }
 
     [Fact]
+    public void A_random_secret_with_angle_brackets_or_quotes_is_a_secret_and_a_bracketed_name_a_placeholder()
+    {
+        const string Random = "7`D\"}/vYR)T;W5]EBrf;_&k>qX??]G&3CF=;@vyrVBp";
+        Assert.Equal([(SecretKinds.GenericSecret, Random)], Find($"oauth:\n  jwtsecret: '{Random}'\n"));
+        Assert.Empty(Find("jwtsecret: '<the signing secret>'"));
+        Assert.Empty(Find("api_key = \"<your-api-key>\""));
+    }
+
+    [Fact]
     public void Dotnet_app_settings_entries_are_read_as_name_and_value()
     {
         Assert.Equal(

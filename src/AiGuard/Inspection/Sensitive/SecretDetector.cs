@@ -128,7 +128,7 @@ public sealed partial class SecretDetector
 
     /// <summary>Values that only stand for a secret (lower case, looked for inside the value).</summary>
     private static readonly string[] PlaceholderParts =
-        ["your", "xxxx", "****", "....", "…", "example", "placeholder", "changeme", "change_me", "change-me", "dummy", "redacted", "<", ">", "${", "{{", "}}", "%(", "#{", "process.env", "environ", "getenv", "secrets.", "insert", "replace", "_here", "-here", "here_", "enter_", "sample"];
+        ["your", "xxxx", "****", "....", "…", "example", "placeholder", "changeme", "change_me", "change-me", "dummy", "redacted", "${", "{{", "}}", "%(", "#{", "process.env", "environ", "getenv", "secrets.", "insert", "replace", "_here", "-here", "here_", "enter_", "sample"];
 
     /// <summary>Whole values that are words, types or literals, not secrets (lower case).</summary>
     private static readonly HashSet<string> PlaceholderWords = new(StringComparer.OrdinalIgnoreCase)
@@ -1286,6 +1286,13 @@ public sealed partial class SecretDetector
             {
                 return true;
             }
+        }
+
+        // A <name> stands for a value (<token>, <your-key>); a lone '<' or '>' is one more character of a random secret.
+        var angle = lower.IndexOf('<');
+        if (angle >= 0 && lower[angle..].Contains('>'))
+        {
+            return true;
         }
 
         var lookup = PlaceholderWords.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -408,6 +408,18 @@ public sealed class SecretDetectorTests
     }
 
     [Fact]
+    public void A_terraform_variable_default_is_the_value_of_its_name()
+    {
+        var token = Fake(Base64Url, 40, 211);
+        Assert.Equal([(SecretKinds.GenericHighEntropy, token)], Find($"variable \"corp_okta_api_token\" {{\n  default = \"{token}\"\n}}\n"));
+        Assert.Equal([(SecretKinds.Password, "Kx7-walrus!")], Find("variable \"db_password\" {\n  type      = string\n  sensitive = true\n  default   = \"Kx7-walrus!\"\n}"));
+        // No default, a reference, or a default in another block: nothing.
+        Assert.Empty(Find("variable \"db_password\" {\n  type      = string\n  sensitive = true\n}"));
+        Assert.Empty(Find("variable \"api_token\" {\n  default = var.other\n}"));
+        Assert.Empty(Find($"variable \"api_token\" {{}}\nresource \"x\" \"y\" {{ default = \"{token}\" }}"));
+    }
+
+    [Fact]
     public void Dotnet_app_settings_entries_are_read_as_name_and_value()
     {
         Assert.Equal(

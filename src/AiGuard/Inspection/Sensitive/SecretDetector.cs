@@ -768,6 +768,7 @@ public sealed partial class SecretDetector
         var after = SkipBlanks(text, nameEnd < text.Length && text[nameEnd] is '"' or '\'' ? nameEnd + 1 : nameEnd);
         if (name[0] != '-' && (after >= text.Length || text[after] is not ('=' or ':' or ',' or '!' or ']' or '>'))
             && !(after < text.Length && text[after] is 'v' or 'V' && nameStart > 0 && text[nameStart - 1] == '"' && IsAppSetting(text, nameStart, after))
+            && !(after < text.Length && text[after] == '{' && nameStart > 0 && text[nameStart - 1] == '"' && TerraformDefault(text, nameStart, after) > 0)
             && !name.Contains("pass", StringComparison.OrdinalIgnoreCase) && !name.Contains("pwd", StringComparison.OrdinalIgnoreCase)
             && !name.Contains("bearer", StringComparison.OrdinalIgnoreCase))
         {
@@ -810,6 +811,13 @@ public sealed partial class SecretDetector
         {
             // A .NET appSettings entry: <add key="SmtpPassword" value="..." />.
             op = "value=".Length;
+            mustQuote = true;
+        }
+        else if (op == 0 && quote == '"' && TerraformDefault(text, nameStart, p) is > 0 and var assign)
+        {
+            // A Terraform variable's default: variable "db_password" { default = "..." }.
+            p = assign;
+            op = 1;
             mustQuote = true;
         }
         if (element)
@@ -1055,6 +1063,36 @@ public sealed partial class SecretDetector
         var close = text.AsSpan(nameEnd + 2, Math.Min(MaxValueLength, text.Length - nameEnd - 2)).IndexOfAny('"', '\n');
         return close >= 0 && text[nameEnd + 2 + close] == '"'
             && text.AsSpan(nameEnd + 3 + close).TrimStart(" \t").StartsWith("value=\"", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// For a quoted name declared as a Terraform variable (<c>variable "db_password" {</c>, the block
+    /// at <paramref name="p"/>): where the <c>=</c> of its <c>default</c> is, within the block's first
+    /// few lines; 0 when it is not such a declaration or sets no default.
+    /// </summary>
+    private static int TerraformDefault(string text, int nameStart, int p)
+    {
+        if (p >= text.Length || text[p] != '{' || !text.AsSpan(0, nameStart - 1).TrimEnd().EndsWith("variable", StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        var block = text.AsSpan(p + 1, Math.Min(MaxValueLength, text.Length - p - 1));
+        var close = block.IndexOf('}');
+        block = close >= 0 ? block[..close] : block;
+        var at = block.IndexOf("default", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        var assign = at + "default".Length;
+        while (assign < block.Length && block[assign] is ' ' or '\t')
+        {
+            assign++;
+        }
+
+        return assign < block.Length && block[assign] == '=' ? p + 1 + assign : 0;
     }
 
     /// <summary>Whether the quoted name at <paramref name="nameStart"/> is the <c>key</c> attribute of an entry whose <c>value</c> attribute starts at <paramref name="p"/>.</summary>

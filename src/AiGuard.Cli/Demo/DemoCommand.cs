@@ -18,36 +18,56 @@ internal static class DemoCommand
     {
         var port = new Option<int>("--port") { Description = "Gateway port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var modelPort = new Option<int>("--model-port") { Description = "Demo model port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 0 };
+        var adminPort = new Option<int?>("--admin-port") { Description = "Admin API port on 127.0.0.1 (0 picks a free one; default the gateway port + 1, or a free one with --port 0)." };
         var command = new Command("demo", "Start the demo model and the AiGuard gateway in front of it, and print ready curl commands.")
         {
-            port, modelPort,
+            port, modelPort, adminPort,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(port), parse.GetValue(modelPort), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(port), parse.GetValue(modelPort), parse.GetValue(adminPort), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int port, int modelPort, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int port, int modelPort, int? adminPort, CancellationToken cancellationToken)
     {
+        var admin = adminPort ?? (port == 0 ? 0 : port + 1);
         var starting = "--model-port";
         try
         {
-            return await RunAsync(port, modelPort, () => starting = "--port", cancellationToken);
+            return await RunAsync(port, modelPort, admin, () => starting = "--port", cancellationToken);
         }
-        catch (Exception ex) when (GatewayHost.Describe(ex, starting) is { } message)
+        catch (Exception ex) when (GatewayHost.Describe(ex, TakenOption(ex, starting, admin)) is { } message)
         {
             await Console.Error.WriteLineAsync("aiguard demo: " + message);
             return 1;
         }
     }
 
-    private static async Task<int> RunAsync(int port, int modelPort, Action modelStarted, CancellationToken cancellationToken)
+    /// <summary>The option that moves the listener whose address was taken: the admin API's own port when Kestrel names it.</summary>
+    private static string TakenOption(Exception exception, string starting, int adminPort)
+    {
+        var adminAddress = Url(adminPort);
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (adminPort != 0 && starting == "--port" && e.Message.Contains(adminAddress + ":", StringComparison.Ordinal))
+            {
+                return "--admin-port";
+            }
+        }
+
+        return starting;
+    }
+
+    private static async Task<int> RunAsync(int port, int modelPort, int adminPort, Action modelStarted, CancellationToken cancellationToken)
     {
         // Fresh secrets every run: nothing usable is committed to the repository.
         var upstreamKey = ApiKeyFormat.Generate("upstream").Key;
         var demoKey = ApiKeyFormat.Generate();
         var adminKey = ApiKeyFormat.Generate("aga");
 
-        await using var model = DemoModelServer.Build(["--urls", Url(modelPort)], o => o.RequiredApiKey = upstreamKey);
+        // A model port in use is told in one line (below), not also as the host's error log.
+        await using var model = DemoModelServer.Build(
+            ["--urls", Url(modelPort), "--Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host", "None"],
+            o => o.RequiredApiKey = upstreamKey);
         await model.StartAsync(cancellationToken);
         var modelAddress = model.Urls.Single();
         modelStarted();
@@ -67,14 +87,16 @@ internal static class DemoCommand
                 ["AiGuard:ApiKeys:Keys:0:AllowedRoutes:0"] = "*",
                 ["AiGuard:ApiKeys:Keys:0:AllowedModels:0"] = "demo-*",
                 ["AiGuard:ApiKeys:Keys:0:Description"] = "created by 'aiguard demo'",
-                // The admin API on the next port (a free one with --port 0), with a fresh admin key.
-                ["AiGuard:Admin:Urls"] = Url(port == 0 ? 0 : port + 1),
+                // The admin API on --admin-port (by default the next port, a free one with --port 0), with a fresh admin key.
+                ["AiGuard:Admin:Urls"] = Url(adminPort),
                 ["AiGuard:Admin:Keys:0:Id"] = adminKey.Id,
                 ["AiGuard:Admin:Keys:0:Hash"] = adminKey.Hash,
                 ["AiGuard:Admin:Keys:0:Name"] = "demo-operator",
                 // One short human line per refusal; operational logs only when something is wrong.
                 ["AiGuard:Audit:ConsoleFormat"] = "text",
                 ["Serilog:MinimumLevel:Default"] = "Warning",
+                // A start that fails (a port in use) is told in one line below, not also as the host's JSON error with its stack.
+                ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = "Fatal",
             });
             builder.WebHost.UseUrls(Url(port));
         });

@@ -31,20 +31,28 @@ public sealed class CliTests : IDisposable
     [Theory]
     [InlineData("--port")]
     [InlineData("--model-port")]
+    [InlineData("--admin-port")]
     public async Task Demo_on_a_port_already_in_use_says_so_in_one_line_and_exits_1(string option)
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         holder.Start();
         var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] args = option == "--port" ? ["demo", "--port", port] : ["demo", "--port", "0", "--model-port", port];
+        // The other listeners on free ports (the admin API would otherwise take the gateway port + 1, which another process may hold).
+        string[] args = option switch
+        {
+            "--port" => ["demo", "--port", port, "--admin-port", "0"],
+            "--model-port" => ["demo", "--port", "0", "--model-port", port],
+            _ => ["demo", "--port", "0", "--admin-port", port],
+        };
 
-        var (exit, _, stderr) = await AiGuardCli.RunAsync(_dir, args);
+        var (exit, stdout, stderr) = await AiGuardCli.RunAsync(_dir, args);
 
         Assert.Equal(1, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("aiguard demo: ", line, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1:" + port, line, StringComparison.Ordinal);
         Assert.EndsWith("choose another port with " + option + ".", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

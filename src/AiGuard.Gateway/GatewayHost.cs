@@ -42,7 +42,8 @@ public static class GatewayHost
         return null;
     }
 
-    private static IEnumerable<Exception> Chain(Exception exception)
+    /// <summary>An exception and every exception inside it (inner ones, and each of an aggregate's).</summary>
+    public static IEnumerable<Exception> Chain(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {

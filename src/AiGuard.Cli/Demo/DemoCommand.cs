@@ -45,16 +45,10 @@ internal static class DemoCommand
     /// <summary>The option that moves the listener whose address was taken: the admin API's own port when Kestrel names it.</summary>
     private static string TakenOption(Exception exception, string starting, int adminPort)
     {
-        var adminAddress = Url(adminPort);
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (adminPort != 0 && starting == "--port" && e.Message.Contains(adminAddress + ":", StringComparison.Ordinal))
-            {
-                return "--admin-port";
-            }
-        }
-
-        return starting;
+        var adminAddress = Url(adminPort) + ":";
+        return adminPort != 0 && starting == "--port" && GatewayHost.Chain(exception).Any(e => e.Message.Contains(adminAddress, StringComparison.Ordinal))
+            ? "--admin-port"
+            : starting;
     }
 
     private static async Task<int> RunAsync(int port, int modelPort, int adminPort, Action modelStarted, CancellationToken cancellationToken)

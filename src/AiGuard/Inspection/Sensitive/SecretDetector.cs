@@ -1060,9 +1060,10 @@ public sealed partial class SecretDetector
             return false;
         }
 
-        var close = text.AsSpan(nameEnd + 2, Math.Min(MaxValueLength, text.Length - nameEnd - 2)).IndexOfAny('"', '\n');
-        return close >= 0 && text[nameEnd + 2 + close] == '"'
-            && text.AsSpan(nameEnd + 3 + close).TrimStart(" \t").StartsWith("value=\"", StringComparison.OrdinalIgnoreCase);
+        // The setting's name is the quoted text after key=; the entry's value attribute follows it.
+        var setting = nameEnd + 2;
+        var close = text.AsSpan(setting, Math.Min(MaxValueLength, text.Length - setting)).IndexOfAny('"', '\n');
+        return close >= 0 && text[setting + close] == '"' && IsAppSetting(text, setting, SkipBlanks(text, setting + close + 1));
     }
 
     /// <summary>
@@ -1086,13 +1087,8 @@ public sealed partial class SecretDetector
             return 0;
         }
 
-        var assign = at + "default".Length;
-        while (assign < block.Length && block[assign] is ' ' or '\t')
-        {
-            assign++;
-        }
-
-        return assign < block.Length && block[assign] == '=' ? p + 1 + assign : 0;
+        var assign = SkipBlanks(text, p + 1 + at + "default".Length);
+        return assign < p + 1 + block.Length && text[assign] == '=' ? assign : 0;
     }
 
     /// <summary>Whether the quoted name at <paramref name="nameStart"/> is the <c>key</c> attribute of an entry whose <c>value</c> attribute starts at <paramref name="p"/>.</summary>

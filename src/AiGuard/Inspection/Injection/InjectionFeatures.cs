@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using AiGuard.Inspection.Text;
 
 namespace AiGuard.Inspection.Injection;
@@ -12,7 +13,7 @@ namespace AiGuard.Inspection.Injection;
 public static class InjectionFeatures
 {
     /// <summary>Version of this vector; a model trained on another version is refused.</summary>
-    public const string SchemaVersion = "injection-4";
+    public const string SchemaVersion = "injection-5";
 
     public const int WordBits = 12;
     public const int CharBits = 12;
@@ -211,7 +212,7 @@ public sealed class InjectionFeatureVector
 
             lastWasSpace = space;
 
-            if (char.IsLetterOrDigit(c) || c is '\'' && wordLength > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+            if (IsWordChar(c) || c is '\'' && wordLength > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
             {
                 if (wordLength < MaxWordLength)
                 {
@@ -283,6 +284,15 @@ public sealed class InjectionFeatureVector
         public int LastAbove, LastOf, LastYouAre, LastConversationAnchor;
     }
 
+    /// <summary>
+    /// Letters, digits and combining marks: the vowel signs of Devanagari, Bengali or Thai and
+    /// Hebrew or Arabic points are parts of their words, not punctuation between them.
+    /// </summary>
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || IsMark(c);
+
+    private static bool IsMark(char c) => c >= 0x300 && char.GetUnicodeCategory(c) is
+        UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
+
     private static void Stat(char c, ref Counts s)
     {
         if (char.IsWhiteSpace(c))
@@ -292,7 +302,7 @@ public sealed class InjectionFeatureVector
         }
 
         s.NonSpace++;
-        if (char.IsLetter(c))
+        if (char.IsLetter(c) || IsMark(c))
         {
             s.Letters++;
             s.Upper += char.IsUpper(c) ? 1 : 0;

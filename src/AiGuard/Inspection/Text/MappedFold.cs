@@ -85,7 +85,7 @@ public sealed class MappedFold
             else if (UnicodeFold.Compatibility(codePoint) is { } compatible)
             {
                 folded = compatible;
-                compatibility++;
+                compatibility += UnicodeFold.IsAccentedLatin(codePoint) ? 0 : 1;
             }
             else
             {

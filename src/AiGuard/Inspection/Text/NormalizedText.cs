@@ -14,7 +14,7 @@ public readonly record struct NormalizationFindings
     /// <summary>Tag characters (U+E0020..U+E007E) read as the ASCII they hide.</summary>
     public int Tags { get; init; }
 
-    /// <summary>Characters folded by the compatibility fold (fullwidth, math alphanumerics, accents...).</summary>
+    /// <summary>Characters folded by the compatibility fold (fullwidth, math alphanumerics, ligatures...); accented Latin letters are folded but not counted.</summary>
     public int Compatibility { get; init; }
 
     /// <summary>Look-alike letters of other scripts folded to ASCII.</summary>

@@ -41,6 +41,21 @@ internal static partial class UnicodeFold
         return Index.Astral.GetValueOrDefault(codePoint);
     }
 
+    /// <summary>
+    /// A Latin letter with a diacritic (é, ß, ł, ă, ệ) or a combining diacritic: ordinary spelling
+    /// in most languages written in Latin script. The fold still reads it as its base letter, but
+    /// it is not counted as a compatibility finding (fullwidth, mathematical or circled letters,
+    /// ligatures), which signals obfuscation.
+    /// </summary>
+    public static bool IsAccentedLatin(int codePoint) => codePoint switch
+    {
+        0xD7 or 0xF7 => false,                   // multiplication and division signs
+        >= 0xC0 and <= 0x24F => true,            // Latin-1 letters, Latin Extended-A and -B
+        >= 0x300 and <= 0x36F => true,           // combining diacritical marks
+        >= 0x1E00 and <= 0x1EFF => true,         // Latin Extended Additional (Vietnamese)
+        _ => false,
+    };
+
     /// <summary>The ASCII letter a look-alike letter of another script stands for, or 0.</summary>
     public static char Homoglyph(char c) => c >= 0x80 && Homoglyphs.TryGetValue(c, out var ascii) ? ascii : '\0';
 

@@ -6,7 +6,7 @@ namespace AiGuard.Anomaly;
 /// <summary>
 /// Scores clients off the request path, many in one model run. A request whose client is due
 /// leaves the client's features here and goes on; a background loop waits a moment for more
-/// (<see cref="Linger"/>), then scores everything waiting in batches of up to
+/// (<see cref="AnomalyOptions.BatchLinger"/>), then scores everything waiting in batches of up to
 /// <see cref="MaxBatch"/> rows and records each client's score, which its next request acts on.
 /// </summary>
 /// <remarks>
@@ -20,8 +20,11 @@ internal sealed class AnomalyBatchScorer : IDisposable
 {
     public const int MaxBatch = 256;
 
-    /// <summary>How long the loop waits after the first waiting client, so that others join its batch.</summary>
-    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
+    /// <summary>How long the loop waits after the first waiting client, so that others join its batch, unless configured.</summary>
+    public static readonly TimeSpan DefaultLinger = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest linger the configuration accepts.</summary>
+    public static readonly TimeSpan MaxLinger = TimeSpan.FromSeconds(1);
 
     private readonly AnomalyModelHost _model;
     private readonly AnomalyMetrics _metrics;
@@ -31,14 +34,17 @@ internal sealed class AnomalyBatchScorer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly int _confirming;
+    private readonly TimeSpan _linger;
     private int _signalled;
     private volatile bool _stopped;
     private long _pending;
 
     /// <param name="confirming">Scores in a row that confirm a client's score (<see cref="AnomalyOptions.ConfirmingScores"/>).</param>
-    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger, int confirming)
+    /// <param name="linger">How long to wait for more clients after the first (<see cref="AnomalyOptions.BatchLinger"/>; out of range: the default).</param>
+    public AnomalyBatchScorer(AnomalyModelHost model, AnomalyMetrics metrics, ILogger logger, int confirming, TimeSpan linger)
     {
         _confirming = confirming;
+        _linger = linger >= TimeSpan.Zero && linger <= MaxLinger ? linger : DefaultLinger;
         _model = model;
         _metrics = metrics;
         _logger = logger;
@@ -124,7 +130,10 @@ internal sealed class AnomalyBatchScorer : IDisposable
             try
             {
                 await _signal.WaitAsync(token).ConfigureAwait(false);
-                await Task.Delay(Linger, token).ConfigureAwait(false);
+                if (_linger > TimeSpan.Zero)
+                {
+                    await Task.Delay(_linger, token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

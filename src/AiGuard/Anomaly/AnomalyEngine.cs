@@ -50,7 +50,7 @@ public sealed class AnomalyEngine : IDisposable
         // Out-of-range settings are named by the configuration validator, which runs after the stages are built.
         Clients = new ClientTracker(time, Math.Max(1, options.MaxClients), options.IdleExpiry);
         References = new TensorReferences(LoadReferences(options.References, logger), options.Learning);
-        _batch = options.BatchScoring ? new AnomalyBatchScorer(model, metrics, logger, _confirming) : null;
+        _batch = options.BatchScoring ? new AnomalyBatchScorer(model, metrics, logger, _confirming, options.BatchLinger) : null;
         Quarantine = new QuarantineList(time);
         Replication = redis.Store is { } store ? new QuarantineReplication(Quarantine, store, time, logger) : null;
         metrics.Observe(this);
@@ -87,6 +87,7 @@ public sealed class AnomalyEngine : IDisposable
             MinScoreInterval = Read(nameof(AnomalyOptions.MinScoreInterval), defaults.MinScoreInterval),
             ConfirmingScores = Read(nameof(AnomalyOptions.ConfirmingScores), defaults.ConfirmingScores),
             BatchScoring = Read(nameof(AnomalyOptions.BatchScoring), defaults.BatchScoring),
+            BatchLinger = Read(nameof(AnomalyOptions.BatchLinger), defaults.BatchLinger),
             References = section.GetSection(nameof(AnomalyOptions.References)).GetChildren()
                 .Where(c => !string.IsNullOrWhiteSpace(c.Value))
                 .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),

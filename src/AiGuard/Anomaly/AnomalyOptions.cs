@@ -45,6 +45,14 @@ public sealed class AnomalyOptions
     /// </summary>
     public bool BatchScoring { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="BatchScoring"/>: how long the scoring loop waits after the first client
+    /// is handed over, so that others join its batch (default 10 ms, at most 1 s). Each wait is a
+    /// timer and a thread woken in the gateway, so a longer one costs less CPU when few clients
+    /// are due at a time; a client's score then acts up to this much later.
+    /// </summary>
+    public TimeSpan BatchLinger { get; set; } = AnomalyBatchScorer.DefaultLinger;
+
     /// <summary>Named anomaly policies; a guard policy names one in its <c>Anomaly</c> setting.</summary>
     public Dictionary<string, AnomalyPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
 

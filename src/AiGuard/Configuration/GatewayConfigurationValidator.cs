@@ -73,6 +73,11 @@ public static class GatewayConfigurationValidator
             errors.Add("AiGuard:Anomaly:MinScoreInterval must not be negative (hh:mm:ss.fff).");
         }
 
+        if (anomaly.BatchLinger < TimeSpan.Zero || anomaly.BatchLinger > Anomaly.AnomalyBatchScorer.MaxLinger)
+        {
+            errors.Add("AiGuard:Anomaly:BatchLinger must be between 00:00:00 and 00:00:01 (hh:mm:ss.fff).");
+        }
+
         foreach (var (model, path) in anomaly.References)
         {
             try

@@ -567,6 +567,7 @@ public class StartupValidationTests
         settings["AiGuard:Anomaly:Policies:empty:HoldFor"] = "00:00:00";
         settings["AiGuard:Anomaly:MaxClients"] = "0";
         settings["AiGuard:Anomaly:ConfirmingScores"] = "9";
+        settings["AiGuard:Anomaly:BatchLinger"] = "00:00:02";
 
         var error = await StartFailsAsync(settings);
 
@@ -577,6 +578,7 @@ public class StartupValidationTests
         Assert.Contains("AiGuard:Anomaly:Policies:empty:HoldFor must be a positive duration", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Anomaly:MaxClients must be at least 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("AiGuard:Anomaly:ConfirmingScores must be between 1 and 8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AiGuard:Anomaly:BatchLinger must be between 00:00:00 and 00:00:01", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

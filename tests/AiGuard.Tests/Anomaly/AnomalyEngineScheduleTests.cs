@@ -107,10 +107,12 @@ public sealed class AnomalyEngineScheduleTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData(1)]
-    [InlineData(8)]
-    public async Task Batch_scoring_scores_every_due_client_off_the_request_path_and_the_next_request_acts_on_it(int? confirmingScores)
+    [InlineData(null, null)]
+    [InlineData(1, null)]
+    [InlineData(8, null)]
+    [InlineData(null, "00:00:00")]
+    [InlineData(null, "00:00:00.050")]
+    public async Task Batch_scoring_scores_every_due_client_off_the_request_path_and_the_next_request_acts_on_it(int? confirmingScores, string? linger)
     {
         var confirming = confirmingScores ?? AnomalyPolicy.ConfirmingScores;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -118,6 +120,7 @@ public sealed class AnomalyEngineScheduleTests
             ["AiGuard:Anomaly:Model:Path"] = ShippedModel(),
             ["AiGuard:Anomaly:MinRequests"] = "8",
             ["AiGuard:Anomaly:ConfirmingScores"] = confirmingScores?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AiGuard:Anomaly:BatchLinger"] = linger,
         }).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
         var meters = TestGateway.NewMeters();

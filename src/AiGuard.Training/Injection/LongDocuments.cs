@@ -19,7 +19,12 @@ public static class LongDocuments
     /// <summary>Family prefix of the built rows.</summary>
     public const string FamilyPrefix = "long-document:";
 
-    /// <summary>Builds the long documents of <paramref name="samples"/>: per benign source, about a quarter as many as it has rows (between 10 and 200), each of 3 to 12 of its prompts.</summary>
+    /// <summary>
+    /// Builds the long documents of <paramref name="samples"/>: per benign source, about a quarter
+    /// as many as it has rows (between 10 and 200), each of 3 to 12 of its prompts; where the rows
+    /// name their language, each document is in one language (a document mixing languages is a
+    /// text no one writes, and the model would never see a long text in one other language).
+    /// </summary>
     public static List<PromptSample> Build(IReadOnlyList<PromptSample> samples, int seed)
     {
         var random = new Random(seed);
@@ -33,10 +38,14 @@ public static class LongDocuments
             }
 
             var count = Math.Clamp(rows.Length / 4, 10, 200);
+            var byLanguage = rows.Any(r => r.Language is not null)
+                ? rows.GroupBy(r => r.Language ?? string.Empty, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray()
+                : null;
             for (var i = 0; i < count; i++)
             {
-                var parts = Enumerable.Range(0, random.Next(3, 13)).Select(_ => rows[random.Next(rows.Length)].Text);
-                built.Add(new PromptSample(string.Join(Separator(random), parts), Injection: false, source.Key, FamilyPrefix + i));
+                var pool = byLanguage is null ? rows : byLanguage[random.Next(byLanguage.Length)];
+                var parts = Enumerable.Range(0, random.Next(3, 13)).Select(_ => pool[random.Next(pool.Length)].Text);
+                built.Add(new PromptSample(string.Join(Separator(random), parts), Injection: false, source.Key, FamilyPrefix + i, pool[0].Language));
             }
         }
 

@@ -8,7 +8,8 @@ namespace AiGuard.Training.Injection;
 /// <param name="Injection">True for an injection or jailbreak, false for a benign prompt.</param>
 /// <param name="Source">The corpus source (the JSONL <c>source</c>, or the file's name).</param>
 /// <param name="Family">Rows of one family (same template, same attack, same behaviour) share it; the split keeps a family on one side.</param>
-public sealed record PromptSample(string Text, bool Injection, string Source, string Family);
+/// <param name="Language">The row's <c>language</c> where the corpus names one (AiGuard's multilingual files), else null.</param>
+public sealed record PromptSample(string Text, bool Injection, string Source, string Family, string? Language = null);
 
 /// <summary>
 /// Reads labelled prompt corpora: JSONL (<c>{"text","label":"benign"|"injection","source","category"}</c>,
@@ -180,7 +181,8 @@ public static class PromptCorpus
                 var category = root.TryGetProperty("category", out var c) ? c.GetString() : null;
                 // A row may name its family itself (rows that are translations of one prompt): they stay on one side of the split.
                 var family = root.TryGetProperty("family", out var f) && f.GetString() is { Length: > 0 } named ? named : FamilyOf(source, category, text);
-                samples.Add(new PromptSample(text, injection, source, family));
+                var language = root.TryGetProperty("language", out var l) && l.GetString() is { Length: > 0 } code ? code : null;
+                samples.Add(new PromptSample(text, injection, source, family, language));
             }
         }
 

@@ -41,6 +41,31 @@ public sealed class LongDocumentsTests
     }
 
     [Fact]
+    public void Rows_that_name_their_language_make_documents_in_one_language()
+    {
+        var corpus = new List<PromptSample>();
+        foreach (var language in new[] { "es", "de", "ja" })
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                corpus.Add(new PromptSample($"{language} request {i}", false, "multilingual", $"{language}{i}", language));
+            }
+        }
+
+        var built = LongDocuments.Build(corpus, seed: 3);
+
+        Assert.Equal(15, built.Count);
+        foreach (var document in built)
+        {
+            var languages = corpus.Where(s => document.Text.Contains(s.Text + " ", StringComparison.Ordinal) || document.Text.EndsWith(s.Text, StringComparison.Ordinal)
+                || document.Text.Contains(s.Text + "\n", StringComparison.Ordinal)).Select(s => s.Language).Distinct().ToList();
+            Assert.Equal([document.Language], languages);
+        }
+
+        Assert.Equal(3, built.Select(d => d.Language).Distinct().Count());
+    }
+
+    [Fact]
     public void The_same_rows_and_seed_give_the_same_documents()
     {
         var first = LongDocuments.Build(Corpus(), seed: 5);

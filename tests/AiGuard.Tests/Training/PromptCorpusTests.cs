@@ -18,7 +18,7 @@ public sealed class PromptCorpusTests : IDisposable
         string[] translations = ["Wie spät ist es?", "¿Qué hora es?", "Quelle heure est-il ?", "Che ore sono?", "Hoe laat is het?", "Который час?"];
         File.WriteAllLines(path, [
             .. translations.Select(t => $$"""{"text": "{{t}}", "label": "benign", "source": "parallel", "family": "what-time-is-it"}"""),
-            """{"text": "Wie wird das Wetter morgen?", "label": "benign", "source": "parallel"}""",
+            """{"text": "Wie wird das Wetter morgen?", "label": "benign", "source": "parallel", "language": "de"}""",
         ]);
 
         var samples = PromptCorpus.ReadFile(path);
@@ -29,5 +29,8 @@ public sealed class PromptCorpusTests : IDisposable
         Assert.Single(samples.Take(6).Select(CorpusSplit.IsTune).Distinct());
         // Without a family, a row of a source that keeps no families is its own (its text).
         Assert.Equal("Wie wird das Wetter morgen?", samples[6].Family);
+        // A row may name its language (long documents are then built in one language); most do not.
+        Assert.Equal("de", samples[6].Language);
+        Assert.All(samples.Take(6), s => Assert.Null(s.Language));
     }
 }

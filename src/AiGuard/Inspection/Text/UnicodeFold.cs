@@ -50,6 +50,9 @@ internal static partial class UnicodeFold
     public static bool IsAccentedLatin(int codePoint) => codePoint switch
     {
         0xD7 or 0xF7 => false,                   // multiplication and division signs
+        0x132 or 0x133 or 0x13F or 0x140 or 0x149 or 0x17F => false, // ligature ij, middle-dot l, 'n, long s: compatibility forms
+        >= 0x1C4 and <= 0x1CC => false,          // digraphs DŽ..nj
+        >= 0x1F1 and <= 0x1F3 => false,          // digraphs DZ..dz
         >= 0xC0 and <= 0x24F => true,            // Latin-1 letters, Latin Extended-A and -B
         >= 0x300 and <= 0x36F => true,           // combining diacritical marks
         >= 0x1E00 and <= 0x1EFF => true,         // Latin Extended Additional (Vietnamese)

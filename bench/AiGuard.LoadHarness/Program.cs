@@ -67,13 +67,13 @@ internal static class Program
             case "gateway":
                 return await RunAsync("gateway", BuildGateway(port, Require(args, "--upstream")));
             case "gateway-variant":
-                // The same gateway with a variant (limits, anomaly), beside the plain one in the same run.
+                // The same gateway with a variant (limits, budgets, anomaly), beside the plain one in the same run.
                 Environment.SetEnvironmentVariable("AIGUARD_BENCH_VARIANT", Require(args, "--variant"));
                 return await RunAsync("gateway-variant", BuildGateway(port, Require(args, "--upstream")));
             case "ttft":
                 return await StreamLatency.RunAsync(args);
             default:
-                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant|ttft [--port N] [--upstream URL] [--variant limits|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards] [--target name=url ... --requests N --chunk-chars N --delay-ms N]");
+                await Console.Error.WriteLineAsync("usage: AiGuard.LoadHarness --role keygen|upstream|bare|gateway|gateway-variant|ttft [--port N] [--upstream URL] [--variant limits|budgets|anomaly|anomaly-unscored|anomaly-every|anomaly-every-inline|text-guards] [--target name=url ... --requests N --chunk-chars N --delay-ms N]");
                 return 2;
         }
     }
@@ -195,6 +195,23 @@ internal static class Program
             }
 
             // run.sh REDIS=1: the same limits counted in Redis.
+            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
+            {
+                settings["AiGuard:Redis:Configuration"] = redis;
+            }
+        }
+
+        // AIGUARD_BENCH_VARIANT=budgets adds token budgets that never refuse under this load to the
+        // chat route: a per-client budget per minute and a per-tenant budget per day. Each request
+        // reserves its prompt and max_tokens before forwarding and is settled to the reported usage
+        // after the answer; with Redis (run.sh REDIS=1) both steps are a script run on the server.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") == "budgets")
+        {
+            settings["AiGuard:TokenBudgets:Policies:client-tokens:PerMinute"] = "1000000000000";
+            settings["AiGuard:TokenBudgets:Policies:tenant-tokens:PartitionBy:0"] = "Tenant";
+            settings["AiGuard:TokenBudgets:Policies:tenant-tokens:PerDay"] = "100000000000000";
+            settings["AiGuard:Policies:llm:TokenBudgets:0"] = "client-tokens";
+            settings["AiGuard:Policies:llm:TokenBudgets:1"] = "tenant-tokens";
             if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
             {
                 settings["AiGuard:Redis:Configuration"] = redis;

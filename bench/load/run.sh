@@ -21,16 +21,17 @@
 #                a new short question each request, bench/load/conversation.lua)
 #   AIGUARD_BENCH_VARIANT  no-response-stages: the gateway without hardening and header scrubbing;
 #                limits: the gateway with a per-client and a per-tenant fixed window on every route;
+#                budgets: the gateway with a per-client and a per-tenant token budget on the chat route;
 #                anomaly: the gateway with the anomaly engine (shipped model, observe only) on every route
-#   COMPARE      a variant (limits, anomaly, anomaly-unscored, anomaly-every, anomaly-every-inline, text-guards: every text guard on the chat route): also run the gateway with that variant (a third
+#   COMPARE      a variant (limits, budgets, anomaly, anomaly-unscored, anomaly-every, anomaly-every-inline, text-guards: every text guard on the chat route): also run the gateway with that variant (a third
 #                process) in every round, to measure what it costs against the same gateway in
 #                the same run. COMPARE_LIMITS=1 is COMPARE=limits.
 #   TTFT         1: instead of the wrk runs, measure time to first token of streamed chat answers
 #                (the demo model sends TTFT_CHUNK_CHARS-character pieces, default 3, TTFT_DELAY_MS
 #                apart, default 0) through bare YARP, AiGuard and the COMPARE variant, TTFT_REQUESTS
 #                each (default 200), one request at a time, interleaved
-#   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits in it
-#                (use with AIGUARD_BENCH_VARIANT=limits)
+#   REDIS        1: start a redis-server (on the upstream's CPUs) and count the limits or budgets
+#                in it (use with the limits or budgets variant)
 #
 # Three processes of bench/AiGuard.LoadHarness: the demo model (upstream), a bare YARP proxy
 # and the AiGuard gateway, each on a free loopback port. Fails if any measured run has a

@@ -244,9 +244,9 @@ public static class AdminEndpoints
                 long? minute = null, day = null;
                 try
                 {
-                    var read = await budgets.TryReserveAsync(budget, key, 0, now);
-                    minute = read.Reservation?.RemainingMinute;
-                    day = read.Reservation?.RemainingDay;
+                    var read = await budgets.TryReserveAllAsync([new TokenRequest(budget, key, 0)], now);
+                    minute = read.Reservations?[0].RemainingMinute;
+                    day = read.Reservations?[0].RemainingDay;
                 }
                 catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
                 {

@@ -83,31 +83,52 @@ public sealed partial class RedisStore : IDisposable
     private static partial void LogConnectionRestored(ILogger logger, string? endPoint);
 }
 
-/// <summary>Token budgets shared by every replica through Redis: one atomic script reserves from both windows or from neither.</summary>
+/// <summary>Token budgets shared by every replica through Redis: one atomic script reserves a request's tokens from both windows of every budget or from none, and one settles them.</summary>
 public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 {
-    // KEYS: minute counter, day counter. ARGV: tokens, per-minute, per-day, minute TTL, day TTL.
-    private const string ReserveScript = """
-        local m = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local d = tonumber(redis.call('GET', KEYS[2]) or '0')
-        local tokens = tonumber(ARGV[1])
-        local perMinute = tonumber(ARGV[2])
-        local perDay = tonumber(ARGV[3])
-        if perDay > 0 and d + tokens > perDay then return {-2, m, d} end
-        if perMinute > 0 and m + tokens > perMinute then return {-1, m, d} end
-        m = redis.call('INCRBY', KEYS[1], tokens)
-        redis.call('EXPIRE', KEYS[1], ARGV[4])
-        d = redis.call('INCRBY', KEYS[2], tokens)
-        redis.call('EXPIRE', KEYS[2], ARGV[5])
-        return {1, m, d}
+    // Every budget of one request in one run: KEYS are the minute and day counters of each budget
+    // in turn; ARGV the two TTLs, then tokens, per-minute and per-day of each budget. Checks and
+    // takes budget by budget; a budget without room gives back what the earlier ones took.
+    // Returns {1, minute1, day1, minute2, day2...} or {-2 (day) / -1 (minute), index of the budget}.
+    private const string ReserveAllScript = """
+        local out = {1}
+        for i = 1, #KEYS / 2 do
+          local a = 2 + 3 * (i - 1)
+          local tokens = tonumber(ARGV[a + 1])
+          local perMinute = tonumber(ARGV[a + 2])
+          local perDay = tonumber(ARGV[a + 3])
+          local m = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+          local d = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+          local full = 0
+          if perDay > 0 and d + tokens > perDay then full = -2
+          elseif perMinute > 0 and m + tokens > perMinute then full = -1 end
+          if full < 0 then
+            for j = 1, i - 1 do
+              local taken = tonumber(ARGV[2 + 3 * (j - 1) + 1])
+              redis.call('DECRBY', KEYS[2 * j - 1], taken)
+              redis.call('DECRBY', KEYS[2 * j], taken)
+            end
+            return {full, i}
+          end
+          out[2 * i] = redis.call('INCRBY', KEYS[2 * i - 1], tokens)
+          redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[1])
+          out[2 * i + 1] = redis.call('INCRBY', KEYS[2 * i], tokens)
+          redis.call('EXPIRE', KEYS[2 * i], ARGV[2])
+        end
+        return out
         """;
 
-    // KEYS: the reservation's minute and day counters. ARGV: delta. A counter that has expired stays gone.
-    private const string AdjustScript = """
-        for i = 1, 2 do
-          if redis.call('EXISTS', KEYS[i]) == 1 then
-            local v = redis.call('INCRBY', KEYS[i], ARGV[1])
-            if v < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
+    // Every reservation of one request: KEYS its minute and day counters in turn, ARGV one delta each.
+    private const string SettleAllScript = """
+        for i = 1, #ARGV do
+          local delta = tonumber(ARGV[i])
+          if delta ~= 0 then
+            for k = 2 * i - 1, 2 * i do
+              if redis.call('EXISTS', KEYS[k]) == 1 then
+                local v = redis.call('INCRBY', KEYS[k], delta)
+                if v < 0 then redis.call('SET', KEYS[k], 0, 'KEEPTTL') end
+              end
+            end
           end
         end
         return 1
@@ -117,39 +138,68 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 
     public RedisTokenBudgetStore(RedisStore redis) => _redis = redis;
 
-    public async ValueTask<TokenReservationResult> TryReserveAsync(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now)
+    public async ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
-        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(
-            ReserveScript,
-            [Key(budget, key, "m", minute), Key(budget, key, "d", day)],
-            [tokens, budget.PerMinute, budget.PerDay, BudgetWindows.MinuteSeconds * 2, BudgetWindows.DaySeconds + 3600]))!;
+        var keys = new RedisKey[requests.Count * 2];
+        var values = new RedisValue[2 + (requests.Count * 3)];
+        values[0] = BudgetWindows.MinuteSeconds * 2;
+        values[1] = BudgetWindows.DaySeconds + 3600;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (budget, key, tokens) = requests[i];
+            keys[2 * i] = Key(budget, key, "m", minute);
+            keys[(2 * i) + 1] = Key(budget, key, "d", day);
+            values[2 + (3 * i)] = tokens;
+            values[3 + (3 * i)] = budget.PerMinute;
+            values[4 + (3 * i)] = budget.PerDay;
+        }
+
+        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(ReserveAllScript, keys, values))!;
         var outcome = (long)result[0];
         if (outcome < 0)
         {
-            return new TokenReservationResult(null, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
+            return new TokenReservationsResult(null, (int)(long)result[1] - 1, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
         }
 
-        return new TokenReservationResult(
-            new TokenReservation(budget, key, tokens, minute, day)
+        var reservations = new TokenReservation[requests.Count];
+        for (var i = 0; i < reservations.Length; i++)
+        {
+            var (budget, key, tokens) = requests[i];
+            reservations[i] = new TokenReservation(budget, key, tokens, minute, day)
             {
-                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - (long)result[1] : long.MaxValue,
-                RemainingDay = budget.PerDay > 0 ? budget.PerDay - (long)result[2] : long.MaxValue,
-            },
-            TimeSpan.Zero);
+                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - (long)result[1 + (2 * i)] : long.MaxValue,
+                RemainingDay = budget.PerDay > 0 ? budget.PerDay - (long)result[2 + (2 * i)] : long.MaxValue,
+            };
+        }
+
+        return new TokenReservationsResult(reservations, -1, TimeSpan.Zero);
     }
 
-    public async ValueTask AdjustAsync(TokenReservation reservation, long delta, DateTimeOffset now)
+    public async ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now)
     {
-        if (delta == 0)
+        var changed = false;
+        foreach (var reservation in reservations)
+        {
+            changed |= used != reservation.Tokens;
+        }
+
+        if (!changed)
         {
             return;
         }
 
-        await _redis.Database.ScriptEvaluateAsync(
-            AdjustScript,
-            [Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart), Key(reservation.Budget, reservation.Key, "d", reservation.DayStart)],
-            [delta]);
+        var keys = new RedisKey[reservations.Count * 2];
+        var deltas = new RedisValue[reservations.Count];
+        for (var i = 0; i < reservations.Count; i++)
+        {
+            var reservation = reservations[i];
+            keys[2 * i] = Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart);
+            keys[(2 * i) + 1] = Key(reservation.Budget, reservation.Key, "d", reservation.DayStart);
+            deltas[i] = used - reservation.Tokens;
+        }
+
+        await _redis.Database.ScriptEvaluateAsync(SettleAllScript, keys, deltas);
     }
 
     private RedisKey Key(TokenBudget budget, LimitKey key, string window, long start) =>

@@ -57,7 +57,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         return default;
     }
 
-    /// <summary>Settles the request's reservations once it has ended.</summary>
+    /// <summary>Settles the request's reservations once it has ended, all in one step.</summary>
     public async ValueTask SettleAsync(GuardContext context)
     {
         var reservations = context.TokenReservations;
@@ -69,13 +69,9 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         // A failed or refused upstream generated nothing: everything goes back. A success without
         // reported usage keeps its reservation (the safe side).
         long? actual = context.UpstreamStatus is >= 200 and < 300 ? context.ReportedTokens : 0;
-        var now = _time.GetUtcNow();
-        foreach (var reservation in reservations)
+        if (actual is { } used)
         {
-            if (actual is { } used)
-            {
-                await _store.AdjustAsync(reservation, used - reservation.Tokens, now);
-            }
+            await _store.SettleAllAsync(reservations, used, _time.GetUtcNow());
         }
 
         reservations.Clear();
@@ -92,16 +88,15 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         var budgets = For(context);
         var prompt = _counter.Count(context.Request, context.Policy!.TokenEncoding);
         var choices = Math.Max(1, generation.N ?? 1);
-        var now = _time.GetUtcNow();
-        context.Settlement = this;
-        foreach (var budget in budgets)
+        var requests = new TokenRequest[budgets.Length];
+        for (var i = 0; i < budgets.Length; i++)
         {
+            var budget = budgets[i];
             var completion = (long)(generation.MaxCompletionTokens ?? generation.MaxTokens ?? budget.DefaultMaxTokens);
             var tokens = prompt + (completion * choices);
             var ceiling = Smallest(budget.PerMinute, budget.PerDay);
             if (tokens > ceiling)
             {
-                await SettleAsync(context);
                 _metrics.TokenBudgetRefused(budget.Name);
                 return GuardDecision.Refuse(
                     StatusCodes.Status400BadRequest,
@@ -110,23 +105,30 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
                     generation.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens");
             }
 
-            var pending = _store.TryReserveAsync(budget, LimitKey.For(budget.PartitionBy, context), tokens, now);
-            var (reservation, retryAfter) = pending.IsCompletedSuccessfully ? pending.Result : await pending;
-            if (reservation is null)
-            {
-                await SettleAsync(context);
-                _metrics.TokenBudgetRefused(budget.Name);
-                context.RetryAfterSeconds = Math.Max(1, ClockRateLimiter.Seconds(retryAfter));
-                return GuardDecision.Refuse(
-                    StatusCodes.Status429TooManyRequests,
-                    ProblemCodes.TokenBudgetExhausted,
-                    $"The token budget '{budget.Name}' has no room for the {tokens} tokens this request may use; retry after {context.RetryAfterSeconds} s.");
-            }
-
-            _metrics.TokensReserved(budget.Name, tokens);
-            (context.TokenReservations ??= new List<TokenReservation>(budgets.Length)).Add(reservation);
+            requests[i] = new TokenRequest(budget, LimitKey.For(budget.PartitionBy, context), tokens);
         }
 
+        // Every budget at once, or none: one step for the store (one script run with Redis).
+        var pending = _store.TryReserveAllAsync(requests, _time.GetUtcNow());
+        var (reservations, full, retryAfter) = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+        if (reservations is null)
+        {
+            var budget = budgets[full];
+            _metrics.TokenBudgetRefused(budget.Name);
+            context.RetryAfterSeconds = Math.Max(1, ClockRateLimiter.Seconds(retryAfter));
+            return GuardDecision.Refuse(
+                StatusCodes.Status429TooManyRequests,
+                ProblemCodes.TokenBudgetExhausted,
+                $"The token budget '{budget.Name}' has no room for the {requests[full].Tokens} tokens this request may use; retry after {context.RetryAfterSeconds} s.");
+        }
+
+        foreach (var reservation in reservations)
+        {
+            _metrics.TokensReserved(reservation.Budget.Name, reservation.Tokens);
+        }
+
+        context.Settlement = this;
+        (context.TokenReservations ??= new List<TokenReservation>(reservations.Length)).AddRange(reservations);
         return default;
     }
 

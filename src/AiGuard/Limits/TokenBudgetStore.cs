@@ -8,16 +8,23 @@ namespace AiGuard.Limits;
 /// </remarks>
 public interface ITokenBudgetStore
 {
-    /// <summary>Takes <paramref name="tokens"/> from the budget's current windows if both have room; otherwise says when to retry.</summary>
+    /// <summary>
+    /// Takes each request's tokens from its budget's current windows, all of them or none (one
+    /// step: one script run with Redis); when one has no room, says which and when to retry.
+    /// Asking for 0 tokens reads what the windows have left.
+    /// </summary>
     /// <exception cref="Exception">The store cannot be reached: the stage's fail mode decides.</exception>
-    ValueTask<TokenReservationResult> TryReserveAsync(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now);
+    ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now);
 
-    /// <summary>Corrects a reservation by <paramref name="delta"/> tokens (negative gives back), in the windows it was taken from.</summary>
-    ValueTask AdjustAsync(TokenReservation reservation, long delta, DateTimeOffset now);
+    /// <summary>Settles every reservation of one request to the <paramref name="used"/> tokens it turned out to need (0 gives all back), in one step.</summary>
+    ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now);
 }
 
-/// <summary>A reservation, or when to retry.</summary>
-public readonly record struct TokenReservationResult(TokenReservation? Reservation, TimeSpan RetryAfter);
+/// <summary>Tokens one request asks of one budget.</summary>
+public readonly record struct TokenRequest(TokenBudget Budget, LimitKey Key, long Tokens);
+
+/// <summary>The reservations of one request (in the order asked), or the index of the budget without room and when to retry.</summary>
+public readonly record struct TokenReservationsResult(TokenReservation[]? Reservations, int Full, TimeSpan RetryAfter);
 
 /// <summary>The calendar windows of a moment, in Unix seconds.</summary>
 internal static class BudgetWindows
@@ -61,73 +68,105 @@ public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
     private readonly Dictionary<(string Budget, LimitKey Key), Counter> _counters = [];
     private long _lastSweepDay;
 
-    public ValueTask<TokenReservationResult> TryReserveAsync(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now)
+    public ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
     {
-        var reservation = TryReserve(budget, key, tokens, now, out var retryAfter);
-        return new(new TokenReservationResult(reservation, retryAfter));
+        var reservations = new TokenReservation[requests.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < reservations.Length; i++)
+            {
+                var (budget, key, tokens) = requests[i];
+                if (ReserveLocked(budget, key, tokens, now, out var retryAfter) is not { } reservation)
+                {
+                    // None or all: what the budgets before this one took goes back.
+                    for (var j = 0; j < i; j++)
+                    {
+                        AdjustLocked(reservations[j], -reservations[j].Tokens);
+                    }
+
+                    return new(new TokenReservationsResult(null, i, retryAfter));
+                }
+
+                reservations[i] = reservation;
+            }
+        }
+
+        return new(new TokenReservationsResult(reservations, -1, TimeSpan.Zero));
     }
 
-    public ValueTask AdjustAsync(TokenReservation reservation, long delta, DateTimeOffset now)
+    public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now)
     {
-        Adjust(reservation, delta, now);
+        lock (_lock)
+        {
+            foreach (var reservation in reservations)
+            {
+                AdjustLocked(reservation, used - reservation.Tokens);
+            }
+        }
+
         return default;
     }
 
     public TokenReservation? TryReserve(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter)
     {
-        var (seconds, minute, day) = BudgetWindows.Of(now);
         lock (_lock)
         {
-            Sweep(day);
-            if (!_counters.TryGetValue((budget.Name, key), out var counter))
-            {
-                counter = new Counter();
-                _counters[(budget.Name, key)] = counter;
-            }
-
-            counter.Advance(minute, day);
-            var minuteFull = budget.PerMinute > 0 && counter.MinuteUsed + tokens > budget.PerMinute;
-            var dayFull = budget.PerDay > 0 && counter.DayUsed + tokens > budget.PerDay;
-            if (minuteFull || dayFull)
-            {
-                retryAfter = BudgetWindows.RetryAfter(dayFull, seconds, minute, day);
-                return null;
-            }
-
-            counter.MinuteUsed += tokens;
-            counter.DayUsed += tokens;
-            retryAfter = TimeSpan.Zero;
-            return new TokenReservation(budget, key, tokens, minute, day)
-            {
-                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - counter.MinuteUsed : long.MaxValue,
-                RemainingDay = budget.PerDay > 0 ? budget.PerDay - counter.DayUsed : long.MaxValue,
-            };
+            return ReserveLocked(budget, key, tokens, now, out retryAfter);
         }
     }
 
     public void Adjust(TokenReservation reservation, long delta, DateTimeOffset now)
     {
-        if (delta == 0)
+        lock (_lock)
+        {
+            AdjustLocked(reservation, delta);
+        }
+    }
+
+    private TokenReservation? ReserveLocked(TokenBudget budget, LimitKey key, long tokens, DateTimeOffset now, out TimeSpan retryAfter)
+    {
+        var (seconds, minute, day) = BudgetWindows.Of(now);
+        Sweep(day);
+        if (!_counters.TryGetValue((budget.Name, key), out var counter))
+        {
+            counter = new Counter();
+            _counters[(budget.Name, key)] = counter;
+        }
+
+        counter.Advance(minute, day);
+        var minuteFull = budget.PerMinute > 0 && counter.MinuteUsed + tokens > budget.PerMinute;
+        var dayFull = budget.PerDay > 0 && counter.DayUsed + tokens > budget.PerDay;
+        if (minuteFull || dayFull)
+        {
+            retryAfter = BudgetWindows.RetryAfter(dayFull, seconds, minute, day);
+            return null;
+        }
+
+        counter.MinuteUsed += tokens;
+        counter.DayUsed += tokens;
+        retryAfter = TimeSpan.Zero;
+        return new TokenReservation(budget, key, tokens, minute, day)
+        {
+            RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - counter.MinuteUsed : long.MaxValue,
+            RemainingDay = budget.PerDay > 0 ? budget.PerDay - counter.DayUsed : long.MaxValue,
+        };
+    }
+
+    private void AdjustLocked(TokenReservation reservation, long delta)
+    {
+        if (delta == 0 || !_counters.TryGetValue((reservation.Budget.Name, reservation.Key), out var counter))
         {
             return;
         }
 
-        lock (_lock)
+        if (counter.MinuteStart == reservation.MinuteStart)
         {
-            if (!_counters.TryGetValue((reservation.Budget.Name, reservation.Key), out var counter))
-            {
-                return;
-            }
+            counter.MinuteUsed = Math.Max(0, counter.MinuteUsed + delta);
+        }
 
-            if (counter.MinuteStart == reservation.MinuteStart)
-            {
-                counter.MinuteUsed = Math.Max(0, counter.MinuteUsed + delta);
-            }
-
-            if (counter.DayStart == reservation.DayStart)
-            {
-                counter.DayUsed = Math.Max(0, counter.DayUsed + delta);
-            }
+        if (counter.DayStart == reservation.DayStart)
+        {
+            counter.DayUsed = Math.Max(0, counter.DayUsed + delta);
         }
     }
 

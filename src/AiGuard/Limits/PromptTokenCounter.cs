@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using AiGuard.Identity;
+using AiGuard.Inspection.Text;
 using AiGuard.Protocols;
 using Microsoft.ML.Tokenizers;
 
@@ -9,7 +11,9 @@ namespace AiGuard.Limits;
 /// The vocabularies ship in their NuGet packages, so counting works offline. The count follows
 /// OpenAI's chat format: each message's text, plus 3 tokens of framing per message and 3 that
 /// prime the answer. It is an estimate for reserving a budget; the upstream's reported usage
-/// settles the real cost afterwards.
+/// settles the real cost afterwards. The counts of a client's long messages (a system prompt,
+/// a conversation resent on every turn) are remembered per encoding in a
+/// <see cref="ClientTextCache{TValue}"/>, so each is counted once, not on every turn.
 /// </remarks>
 public sealed class PromptTokenCounter
 {
@@ -21,18 +25,18 @@ public sealed class PromptTokenCounter
     private const int TokensPerMessage = 3;
     private const int TokensPrimingTheAnswer = 3;
 
-    private readonly ConcurrentDictionary<string, Lazy<Tokenizer>> _tokenizers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<EncodingCounter>> _encodings = new(StringComparer.Ordinal);
 
-    /// <summary>The prompt tokens of a request under an encoding.</summary>
-    public int Count(InferenceRequest request, string encoding)
+    /// <summary>The prompt tokens of a request under an encoding; a <paramref name="client"/>'s long messages are counted once.</summary>
+    public int Count(InferenceRequest request, string encoding, ClientIdentity? client = null)
     {
-        var tokenizer = Tokenizer(encoding);
+        var counting = For(encoding);
         var tokens = TokensPrimingTheAnswer;
         foreach (var input in request.Inputs)
         {
             if (input is TextInput text)
             {
-                tokens += TokensPerMessage + tokenizer.CountTokens(text.Text);
+                tokens += TokensPerMessage + counting.Count(text.Text, client);
             }
         }
 
@@ -40,6 +44,35 @@ public sealed class PromptTokenCounter
     }
 
     /// <summary>The tokenizer of an encoding, created once.</summary>
-    public Tokenizer Tokenizer(string encoding) =>
-        _tokenizers.GetOrAdd(encoding, name => new Lazy<Tokenizer>(() => TiktokenTokenizer.CreateForEncoding(name))).Value;
+    public Tokenizer Tokenizer(string encoding) => For(encoding).Tokenizer;
+
+    /// <summary>The remembered counts of an encoding (for tests and the metric).</summary>
+    internal ClientTextCache<int> Cache(string encoding) => For(encoding).Counts;
+
+    private EncodingCounter For(string encoding) =>
+        _encodings.GetOrAdd(encoding, name => new Lazy<EncodingCounter>(() => new EncodingCounter(TiktokenTokenizer.CreateForEncoding(name)))).Value;
+
+    private sealed class EncodingCounter(Tokenizer tokenizer)
+    {
+        public Tokenizer Tokenizer { get; } = tokenizer;
+
+        public ClientTextCache<int> Counts { get; } = new(counters: TextCacheCounters.TokenCount);
+
+        public int Count(string text, ClientIdentity? client)
+        {
+            if (client is null || !ClientTextCache.Caches(text.Length))
+            {
+                return Tokenizer.CountTokens(text);
+            }
+
+            if (Counts.TryGet(client.Tenant, client.ClientId, text, out var remembered, out var key))
+            {
+                return remembered;
+            }
+
+            var count = Tokenizer.CountTokens(text);
+            Counts.Add(key, count);
+            return count;
+        }
+    }
 }

@@ -86,7 +86,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         }
 
         var budgets = For(context);
-        var prompt = _counter.Count(context.Request, context.Policy!.TokenEncoding);
+        var prompt = _counter.Count(context.Request, context.Policy!.TokenEncoding, context.Client);
         var choices = Math.Max(1, generation.N ?? 1);
         var requests = new TokenRequest[budgets.Length];
         for (var i = 0; i < budgets.Length; i++)

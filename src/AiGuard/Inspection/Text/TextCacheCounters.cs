@@ -17,7 +17,10 @@ public sealed class TextCacheCounters
     /// <summary>The personal data and secrets the sensitive-data guard found.</summary>
     public static TextCacheCounters SensitiveData { get; } = new(Pipeline.StageNames.SensitiveData);
 
-    public static IReadOnlyList<TextCacheCounters> All { get; } = [PromptInjection, SensitiveData];
+    /// <summary>The token counts of long prompt messages the token budgets reserve for.</summary>
+    public static TextCacheCounters TokenCount { get; } = new(Pipeline.StageNames.TokenBudget);
+
+    public static IReadOnlyList<TextCacheCounters> All { get; } = [PromptInjection, SensitiveData, TokenCount];
 
     /// <summary>The guard's stage name.</summary>
     public string Guard { get; }

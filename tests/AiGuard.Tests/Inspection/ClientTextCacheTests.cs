@@ -188,6 +188,32 @@ public sealed class ClientTextCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_message_the_guards_of_one_request_look_up_in_turn_is_hashed_once()
+    {
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["Email"] = SensitiveAction.Redact } });
+        var counts = new ClientTextCache<int>();
+        var document = Document(20);
+        var before = ClientTextCache.HashesComputedOnThisThread;
+
+        _detector.Inspect(document, Alice);
+        policy.Find(document, Alice);
+        Assert.False(counts.TryGet(Alice.Tenant, Alice.ClientId, document, out _, out var key));
+        counts.Add(key, 7);
+
+        Assert.Equal(before + 1, ClientTextCache.HashesComputedOnThisThread);
+
+        // The same text in another string (the next turn's request): hashed again, and the same key.
+        var resent = new string(document.AsSpan());
+        Assert.True(counts.TryGet(Alice.Tenant, Alice.ClientId, resent, out var remembered, out _));
+        Assert.Equal(7, remembered);
+        Assert.Equal(before + 2, ClientTextCache.HashesComputedOnThisThread);
+
+        // Another client's lookup of the very same string is another key.
+        var bob = Client("bob", "acme");
+        Assert.False(counts.TryGet(bob.Tenant, bob.ClientId, document, out _, out _));
+    }
+
+    [Fact]
     public void Lookups_are_published_as_a_metric_by_guard_and_outcome()
     {
         var meters = TestGateway.NewMeters();

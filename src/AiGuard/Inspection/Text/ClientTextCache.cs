@@ -16,6 +16,76 @@ public static class ClientTextCache
 
     /// <summary>Whether a text of this length is cached at all.</summary>
     public static bool Caches(int length) => length >= MinChars;
+
+    /// <summary>The HMAC key, drawn at start; every cache of the process uses it (their entries are apart anyway).</summary>
+    private static readonly byte[] HashKey = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>One HMAC state per thread, reset after each hash.</summary>
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    /// <summary>
+    /// The last few texts this thread hashed, by reference: the guards of one request look up the
+    /// same message strings in their own caches one after another, and each text is hashed once.
+    /// </summary>
+    [ThreadStatic]
+    private static Recent[]? t_recent;
+
+    [ThreadStatic]
+    private static int t_next;
+
+    [ThreadStatic]
+    private static long t_computed;
+
+    /// <summary>Texts up to this long are remembered by reference; a longer one is hashed again each time, so a thread never keeps a large text alive.</summary>
+    private const int RecentMaxChars = 64 * 1024;
+
+    /// <summary>Keyed hashes this thread has computed (a text looked up again by reference on the same thread is not hashed again).</summary>
+    internal static long HashesComputedOnThisThread => t_computed;
+
+    /// <summary>
+    /// HMAC-SHA256 of the tenant, the client (each after its length) and the text, as UTF-16,
+    /// truncated to 128 bits; the strings are fed to the hash where they are (no copy of the text
+    /// is made, so none is left in pooled memory).
+    /// </summary>
+    internal static Key Hash(string tenant, string client, string text)
+    {
+        var recent = t_recent ??= new Recent[4];
+        foreach (var entry in recent)
+        {
+            // The same string objects (strings are immutable): the same hash.
+            if (ReferenceEquals(entry.Text, text) && ReferenceEquals(entry.Client, client) && ReferenceEquals(entry.Tenant, tenant))
+            {
+                return entry.Key;
+            }
+        }
+
+        var hmac = t_hmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, HashKey);
+        Span<byte> length = stackalloc byte[sizeof(int)];
+        BinaryPrimitives.WriteInt32LittleEndian(length, tenant.Length);
+        hmac.AppendData(length);
+        hmac.AppendData(MemoryMarshal.AsBytes(tenant.AsSpan()));
+        BinaryPrimitives.WriteInt32LittleEndian(length, client.Length);
+        hmac.AppendData(length);
+        hmac.AppendData(MemoryMarshal.AsBytes(client.AsSpan()));
+        hmac.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        hmac.GetHashAndReset(mac);
+        var key = new Key(BinaryPrimitives.ReadUInt64LittleEndian(mac), BinaryPrimitives.ReadUInt64LittleEndian(mac[8..]));
+        t_computed++;
+        if (text.Length <= RecentMaxChars)
+        {
+            recent[t_next] = new Recent(tenant, client, text, key);
+            t_next = (t_next + 1) % recent.Length;
+        }
+
+        return key;
+    }
+
+    /// <summary>A text's 128-bit keyed hash.</summary>
+    public readonly record struct Key(ulong A, ulong B);
+
+    private readonly record struct Recent(string Tenant, string Client, string Text, Key Key);
 }
 
 /// <summary>
@@ -43,13 +113,6 @@ public static class ClientTextCache
 /// </remarks>
 public sealed class ClientTextCache<TValue>
 {
-    /// <summary>The HMAC key, drawn at start; every cache of the process uses it (their entries are apart anyway).</summary>
-    private static readonly byte[] HashKey = RandomNumberGenerator.GetBytes(32);
-
-    /// <summary>One HMAC state per thread, reset after each hash.</summary>
-    [ThreadStatic]
-    private static IncrementalHash? t_hmac;
-
     private readonly Entry?[] _slots;
     private readonly int _mask;
     private readonly TextCacheCounters? _counters;
@@ -77,9 +140,9 @@ public sealed class ClientTextCache<TValue>
     public long Misses => Interlocked.Read(ref _misses);
 
     /// <summary>The result remembered for this client's text; on a miss, the key to <see cref="Add"/> the result under once it is computed.</summary>
-    public bool TryGet(string tenant, string client, string text, out TValue value, out Key key)
+    public bool TryGet(string tenant, string client, string text, out TValue value, out ClientTextCache.Key key)
     {
-        key = Hash(tenant, client, text);
+        key = ClientTextCache.Hash(tenant, client, text);
         if (Volatile.Read(ref _slots[Slot(key)]) is { } entry && entry.Key == key)
         {
             Interlocked.Increment(ref _hits);
@@ -95,33 +158,9 @@ public sealed class ClientTextCache<TValue>
     }
 
     /// <summary>Remembers a result under a key <see cref="TryGet"/> gave, replacing whatever held its slot.</summary>
-    public void Add(Key key, TValue value) => Volatile.Write(ref _slots[Slot(key)], new Entry(key, value));
+    public void Add(ClientTextCache.Key key, TValue value) => Volatile.Write(ref _slots[Slot(key)], new Entry(key, value));
 
-    private int Slot(Key key) => (int)(key.A & (ulong)_mask);
+    private int Slot(ClientTextCache.Key key) => (int)(key.A & (ulong)_mask);
 
-    /// <summary>
-    /// HMAC-SHA256 of the tenant, the client (each after its length) and the text, as UTF-16,
-    /// truncated to 128 bits; the strings are fed to the hash where they are (no copy of the text
-    /// is made, so none is left in pooled memory).
-    /// </summary>
-    private static Key Hash(string tenant, string client, string text)
-    {
-        var hmac = t_hmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, HashKey);
-        Span<byte> length = stackalloc byte[sizeof(int)];
-        BinaryPrimitives.WriteInt32LittleEndian(length, tenant.Length);
-        hmac.AppendData(length);
-        hmac.AppendData(MemoryMarshal.AsBytes(tenant.AsSpan()));
-        BinaryPrimitives.WriteInt32LittleEndian(length, client.Length);
-        hmac.AppendData(length);
-        hmac.AppendData(MemoryMarshal.AsBytes(client.AsSpan()));
-        hmac.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.GetHashAndReset(mac);
-        return new Key(BinaryPrimitives.ReadUInt64LittleEndian(mac), BinaryPrimitives.ReadUInt64LittleEndian(mac[8..]));
-    }
-
-    /// <summary>A text's 128-bit keyed hash.</summary>
-    public readonly record struct Key(ulong A, ulong B);
-
-    private sealed record Entry(Key Key, TValue Value);
+    private sealed record Entry(ClientTextCache.Key Key, TValue Value);
 }

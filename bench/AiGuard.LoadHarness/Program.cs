@@ -193,12 +193,6 @@ internal static class Program
                 settings[$"AiGuard:Policies:{policy}:RateLimits:0"] = "client-window";
                 settings[$"AiGuard:Policies:{policy}:RateLimits:1"] = "tenant-window";
             }
-
-            // run.sh REDIS=1: the same limits counted in Redis.
-            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
-            {
-                settings["AiGuard:Redis:Configuration"] = redis;
-            }
         }
 
         // AIGUARD_BENCH_VARIANT=budgets adds token budgets that never refuse under this load to the
@@ -212,10 +206,13 @@ internal static class Program
             settings["AiGuard:TokenBudgets:Policies:tenant-tokens:PerDay"] = "100000000000000";
             settings["AiGuard:Policies:llm:TokenBudgets:0"] = "client-tokens";
             settings["AiGuard:Policies:llm:TokenBudgets:1"] = "tenant-tokens";
-            if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
-            {
-                settings["AiGuard:Redis:Configuration"] = redis;
-            }
+        }
+
+        // run.sh REDIS=1: the limits or the budgets of those variants counted in Redis.
+        if (Environment.GetEnvironmentVariable("AIGUARD_BENCH_VARIANT") is "limits" or "budgets"
+            && Environment.GetEnvironmentVariable("AIGUARD_BENCH_REDIS") is { Length: > 0 } redis)
+        {
+            settings["AiGuard:Redis:Configuration"] = redis;
         }
 
         // AIGUARD_BENCH_VARIANT=anomaly: the anomaly engine (the shipped model, the demo classifier's

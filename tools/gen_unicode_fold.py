@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/AiGuard/Inspection/Text/UnicodeFold.Table.cs: every code point whose NFKC form,
-or whose base letter once diacritics are removed (NFKD minus combining marks), is ASCII.
+or whose base letter once diacritics are removed (NFKD minus combining marks), is ASCII; and
+the accented Latin letters whose decomposition is a compatibility one.
 
 The gateway runs with InvariantGlobalization, where string.Normalize does nothing on Linux
 (no ICU), so the compatibility fold the text guards need is this generated table instead.
@@ -21,6 +22,12 @@ for cp in range(0x80, 0x110000):
     base = "".join(x for x in d if not u.combining(x))
     if base != c and len(base) == 1 and ord(base) < 128:
         entries.append((cp, base))
+
+# The Latin letters UnicodeFold.IsAccentedLatin reads as accented (Latin-1, Latin Extended-A and -B,
+# Latin Extended Additional) whose decomposition is a compatibility one, or goes through one
+# (ligature ij, middle-dot l, the DZ digraphs, long s...): they still count as obfuscation.
+ACCENTED_RANGES = list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00))
+compatibility = [cp for cp in ACCENTED_RANGES if u.normalize("NFD", chr(cp)) != u.normalize("NFKD", chr(cp))]
 
 
 def literal(s):
@@ -50,5 +57,10 @@ with open(path, "w", encoding="utf-8", newline="\n") as f:
     f.write("    private static readonly string[] Replacements =\n    [\n")
     for i in range(0, len(entries), 12):
         f.write("        " + " ".join(literal(r) + "," for _, r in entries[i:i + 12]) + "\n")
+    f.write("    ];\n\n")
+    f.write("    /// <summary>Code points (ascending) of the accented Latin ranges whose decomposition is a compatibility one.</summary>\n")
+    f.write("    private static readonly int[] CompatibilityLatinLetters =\n    [\n")
+    for i in range(0, len(compatibility), 12):
+        f.write("        " + " ".join("0x%X," % cp for cp in compatibility[i:i + 12]) + "\n")
     f.write("    ];\n}\n")
-print(len(entries), "entries ->", os.path.normpath(path))
+print(len(entries), "entries,", len(compatibility), "compatibility Latin letters ->", os.path.normpath(path))

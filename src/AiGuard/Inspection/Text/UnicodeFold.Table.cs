@@ -338,4 +338,11 @@ internal static partial class UnicodeFold
         "MC", "MD", "MR", "DJ", "0", "1", "2", "3", "4", "5", "6", "7",
         "8", "9",
     ];
+
+    /// <summary>Code points (ascending) of the accented Latin ranges whose decomposition is a compatibility one.</summary>
+    private static readonly int[] CompatibilityLatinLetters =
+    [
+        0x132, 0x133, 0x13F, 0x140, 0x149, 0x17F, 0x1C4, 0x1C5, 0x1C6, 0x1C7, 0x1C8, 0x1C9,
+        0x1CA, 0x1CB, 0x1CC, 0x1F1, 0x1F2, 0x1F3, 0x1E9A, 0x1E9B,
+    ];
 }

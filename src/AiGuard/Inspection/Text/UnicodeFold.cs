@@ -50,14 +50,12 @@ internal static partial class UnicodeFold
     public static bool IsAccentedLatin(int codePoint) => codePoint switch
     {
         0xD7 or 0xF7 => false,                   // multiplication and division signs
-        // The letters of these ranges whose Unicode decomposition is a compatibility one (or goes
-        // through one): ligature ij, middle-dot l, 'n, long s, the DŽ..nj and DZ..dz digraphs, ẚ, ẛ.
-        0x132 or 0x133 or 0x13F or 0x140 or 0x149 or 0x17F or 0x1E9A or 0x1E9B => false,
-        >= 0x1C4 and <= 0x1CC => false,
-        >= 0x1F1 and <= 0x1F3 => false,
-        >= 0xC0 and <= 0x24F => true,            // Latin-1 letters, Latin Extended-A and -B
+        // Latin-1 letters, Latin Extended-A and -B, Latin Extended Additional (Vietnamese), except
+        // the letters whose Unicode decomposition is a compatibility one (or goes through one:
+        // ligature ij, middle-dot l, 'n, long s, the DŽ..nj and DZ..dz digraphs, ẚ, ẛ), which
+        // tools/gen_unicode_fold.py lists.
+        >= 0xC0 and <= 0x24F or >= 0x1E00 and <= 0x1EFF => Array.BinarySearch(CompatibilityLatinLetters, codePoint) < 0,
         >= 0x300 and <= 0x36F => true,           // combining diacritical marks
-        >= 0x1E00 and <= 0x1EFF => true,         // Latin Extended Additional (Vietnamese)
         _ => false,
     };
 

@@ -33,6 +33,10 @@ public class GatewayPipelineBenchmarks
     private static readonly byte[] ChatBody = Encoding.UTF8.GetBytes(
         """{"model":"demo-chat","max_tokens":16,"temperature":0.2,"messages":[{"role":"system","content":"You are a concise assistant for a support team."},{"role":"user","content":"Summarise in one sentence why our nightly build failed after the dependency upgrade."}]}""");
 
+    /// <summary>A later turn of a conversation: a 2 KB system prompt resent with a short question.</summary>
+    private static readonly byte[] LongChatBody = Encoding.UTF8.GetBytes(
+        $$"""{"model":"demo-chat","max_tokens":16,"messages":[{"role":"system","content":"{{string.Concat(Enumerable.Range(1, 30).Select(i => $"Rule {i}: answer questions about our build system briefly and cite the runbook. "))}}"},{"role":"user","content":"Why did the nightly build fail?"}]}""");
+
     private static readonly byte[] InferBody = Encoding.UTF8.GetBytes(
         """{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}""");
 
@@ -41,6 +45,7 @@ public class GatewayPipelineBenchmarks
     private Endpoint _infer = null!;
     private Endpoint _limited = null!;
     private Endpoint _guarded = null!;
+    private Endpoint _budgeted = null!;
     private string _authorization = null!;
     private readonly ConnectionItems _connection = new();
 
@@ -82,6 +87,17 @@ public class GatewayPipelineBenchmarks
             ["AiGuard:RateLimits:Policies:tenant:PermitLimit"] = "2000000000",
             ["AiGuard:RateLimits:Policies:tenant:Window"] = "01:00:00",
             ["AiGuard:RateLimits:Policies:tenant:PartitionBy:0"] = "Tenant",
+            // The chat route again with a per-client and a per-tenant token budget (in process) that never refuse here.
+            ["ReverseProxy:Routes:budgeted:ClusterId"] = "demo",
+            ["ReverseProxy:Routes:budgeted:Match:Path"] = "/b/{**rest}",
+            ["ReverseProxy:Routes:budgeted:Metadata:AiGuard.Policy"] = "llm-budgeted",
+            ["AiGuard:Policies:llm-budgeted:Protocol"] = "openai",
+            ["AiGuard:Policies:llm-budgeted:RequiredScopes:0"] = "inference",
+            ["AiGuard:Policies:llm-budgeted:TokenBudgets:0"] = "client-tokens",
+            ["AiGuard:Policies:llm-budgeted:TokenBudgets:1"] = "tenant-tokens",
+            ["AiGuard:TokenBudgets:Policies:client-tokens:PerMinute"] = "1000000000000",
+            ["AiGuard:TokenBudgets:Policies:tenant-tokens:PartitionBy:0"] = "Tenant",
+            ["AiGuard:TokenBudgets:Policies:tenant-tokens:PerDay"] = "100000000000000",
             // The chat route again with the request-side text guards of the load benchmark's text-guards variant.
             ["ReverseProxy:Routes:guarded:ClusterId"] = "demo",
             ["ReverseProxy:Routes:guarded:Match:Path"] = "/g/{**rest}",
@@ -103,7 +119,8 @@ public class GatewayPipelineBenchmarks
             new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
             new ProtocolRegistry([new OpenAiAdapter(), new OpenInferenceAdapter(), new TfServingAdapter()]),
             [new ModelAccessStage(), new RateLimitStage(new RateLimitRegistry(TimeProvider.System), new RateLimitMetrics(meters)), new ServerHeaderScrubStage(), new ProbabilityHardeningStage(),
-                new AiGuard.Inspection.Input.ParameterPolicyStage(), new AiGuard.Inspection.Sensitive.SensitiveDataStage(), new AiGuard.Inspection.Injection.PromptInjectionStage()],
+                new AiGuard.Inspection.Input.ParameterPolicyStage(), new AiGuard.Inspection.Sensitive.SensitiveDataStage(), new AiGuard.Inspection.Injection.PromptInjectionStage(),
+                new TokenBudgetStage(new InProcessTokenBudgetStore(), new PromptTokenCounter(), TimeProvider.System, new RateLimitMetrics(meters))],
             new ConfigurationMetrics(meters),
             NullLogger<GatewayConfiguration>.Instance);
         var trail = new AuditTrail([new NullSink()], new AuditOptions(), new AuditMetrics(meters), NullLogger<AuditTrail>.Instance);
@@ -114,6 +131,7 @@ public class GatewayPipelineBenchmarks
         _infer = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "infer"));
         _limited = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "limited"));
         _guarded = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "guarded"));
+        _budgeted = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "budgeted"));
     }
 
     private static string ShippedInjectionModel()
@@ -135,6 +153,15 @@ public class GatewayPipelineBenchmarks
 
     [Benchmark(Description = "Gate + parse + stages: chat with 2 rate limits")]
     public Task ChatWithLimits() => _gate.InvokeAsync(Request(_limited, "/l/v1/chat/completions", ChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: chat with 2 token budgets (in process; reserve and settle)")]
+    public Task ChatWithBudgets() => _gate.InvokeAsync(Request(_budgeted, "/b/v1/chat/completions", ChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: a resent 2 KB system prompt with 2 token budgets")]
+    public Task LongChatWithBudgets() => _gate.InvokeAsync(Request(_budgeted, "/b/v1/chat/completions", LongChatBody));
+
+    [Benchmark(Description = "Gate + parse + stages: the same 2 KB system prompt without budgets")]
+    public Task LongChat() => _gate.InvokeAsync(Request(_chat, "/v1/chat/completions", LongChatBody));
 
     [Benchmark(Description = "Gate + parse + stages: chat with the request-side text guards")]
     public Task ChatWithTextGuards() => _gate.InvokeAsync(Request(_guarded, "/g/v1/chat/completions", ChatBody));

@@ -91,6 +91,7 @@ public class GatewayPipelineBenchmarks
             ["ReverseProxy:Routes:budgeted:ClusterId"] = "demo",
             ["ReverseProxy:Routes:budgeted:Match:Path"] = "/b/{**rest}",
             ["ReverseProxy:Routes:budgeted:Metadata:AiGuard.Policy"] = "llm-budgeted",
+            ["ReverseProxy:Routes:budgeted:Transforms:0:PathRemovePrefix"] = "/b",
             ["AiGuard:Policies:llm-budgeted:Protocol"] = "openai",
             ["AiGuard:Policies:llm-budgeted:RequiredScopes:0"] = "inference",
             ["AiGuard:Policies:llm-budgeted:TokenBudgets:0"] = "client-tokens",
@@ -102,6 +103,7 @@ public class GatewayPipelineBenchmarks
             ["ReverseProxy:Routes:guarded:ClusterId"] = "demo",
             ["ReverseProxy:Routes:guarded:Match:Path"] = "/g/{**rest}",
             ["ReverseProxy:Routes:guarded:Metadata:AiGuard.Policy"] = "llm-guarded",
+            ["ReverseProxy:Routes:guarded:Transforms:0:PathRemovePrefix"] = "/g",
             ["AiGuard:Policies:llm-guarded:Protocol"] = "openai",
             ["AiGuard:Policies:llm-guarded:RequiredScopes:0"] = "inference",
             ["AiGuard:Policies:llm-guarded:Parameters:MaxTokens"] = "2048",
@@ -132,6 +134,24 @@ public class GatewayPipelineBenchmarks
         _limited = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "limited"));
         _guarded = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "guarded"));
         _budgeted = Route(configuration.Current.ProxyRoutes.Single(r => r.RouteId == "budgeted"));
+
+        // Every benchmark must measure a request that passes: a refusal (a route that does not
+        // match its operation, say) would be timed instead and look cheap or dear for the wrong reason.
+        foreach (var (endpoint, path, body) in new[]
+        {
+            (_chat, "/v1/chat/completions", ChatBody), (_limited, "/l/v1/chat/completions", ChatBody),
+            (_budgeted, "/b/v1/chat/completions", ChatBody), (_budgeted, "/b/v1/chat/completions", LongChatBody),
+            (_chat, "/v1/chat/completions", LongChatBody), (_guarded, "/g/v1/chat/completions", ChatBody),
+            (_infer, "/v2/models/demo-classifier/infer", InferBody),
+        })
+        {
+            var context = Request(endpoint, path, body);
+            _gate.InvokeAsync(context).GetAwaiter().GetResult();
+            if (context.Response.StatusCode != StatusCodes.Status200OK)
+            {
+                throw new InvalidOperationException($"{path} answered {context.Response.StatusCode}: the benchmark would time a refusal.");
+            }
+        }
     }
 
     private static string ShippedInjectionModel()

@@ -293,6 +293,19 @@ awk -F'\t' '
     for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
   }
+  # A 95% bootstrap interval of the median of a list (2,000 resamples, fixed seed): sets lo and hi.
+  function bootstrap(list,    a, m, r, i, s, meds, t, j) {
+    m = split(list, a, " ")
+    srand(1)
+    for (r = 1; r <= 2000; r++) {
+      s = ""
+      for (i = 1; i <= m; i++) s = s " " a[int(rand() * m) + 1]
+      meds[r] = median(s)
+    }
+    for (i = 2; i <= 2000; i++) { t = meds[i]; for (j = i - 1; j >= 1 && meds[j] > t; j--) meds[j + 1] = meds[j]; meds[j + 1] = t }
+    lo = meds[50]; hi = meds[1951]
+    return m
+  }
   NR > 1 {
     k = $1 SUBSEP $2
     rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7; alloc[k] = alloc[k] " " $9
@@ -316,7 +329,9 @@ awk -F'\t' '
       l = w SUBSEP "variant"
       if (l in rps) {
         lr = median(rps[l]); lcpu = median(cpu[l])
-        printf "| %s | AiGuard + %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | %s: %+.1f%% CPU per request against AiGuard without it (medians); paired in each round: median %+.1f%% |\n", w, variant, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, variant, (lcpu / median(cpu[a]) - 1) * 100, median(paired[w])
+        rounds = bootstrap(paired[w])
+        spread = rounds >= 5 ? sprintf(" (95%% bootstrap interval %+.1f..%+.1f%%, %d rounds)", lo, hi, rounds) : ""
+        printf "| %s | AiGuard + %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f%% | | %.2fx | %+.2f | %s: %+.1f%% CPU per request against AiGuard without it (medians); paired in each round: median %+.1f%%%s |\n", w, variant, lr, median(p50[l]) / 1000, median(p99[l]) / 1000, lcpu, median(alloc[l]), lr / br * 100, lcpu / median(cpu[b]), median(p99[l]) / 1000 - bp99, variant, (lcpu / median(cpu[a]) - 1) * 100, median(paired[w]), spread
       }
     }
   }' workloads="$WORKLOADS" variant="$COMPARE" "$results"

@@ -176,7 +176,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
         return new TokenReservationsResult(reservations, -1, TimeSpan.Zero);
     }
 
-    public async ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now)
+    public async ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
     {
         var changed = false;
         foreach (var reservation in reservations)

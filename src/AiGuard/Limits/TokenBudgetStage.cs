@@ -71,7 +71,7 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         long? actual = context.UpstreamStatus is >= 200 and < 300 ? context.ReportedTokens : 0;
         if (actual is { } used)
         {
-            await _store.SettleAllAsync(reservations, used, _time.GetUtcNow());
+            await _store.SettleAllAsync(reservations, used);
         }
 
         reservations.Clear();

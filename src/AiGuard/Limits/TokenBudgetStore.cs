@@ -17,7 +17,7 @@ public interface ITokenBudgetStore
     ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now);
 
     /// <summary>Settles every reservation of one request to the <paramref name="used"/> tokens it turned out to need (0 gives all back), in one step.</summary>
-    ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now);
+    ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used);
 }
 
 /// <summary>Tokens one request asks of one budget.</summary>
@@ -94,7 +94,7 @@ public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
         return new(new TokenReservationsResult(reservations, -1, TimeSpan.Zero));
     }
 
-    public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used, DateTimeOffset now)
+    public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
     {
         lock (_lock)
         {
@@ -112,14 +112,6 @@ public sealed class InProcessTokenBudgetStore : ITokenBudgetStore
         lock (_lock)
         {
             return ReserveLocked(budget, key, tokens, now, out retryAfter);
-        }
-    }
-
-    public void Adjust(TokenReservation reservation, long delta, DateTimeOffset now)
-    {
-        lock (_lock)
-        {
-            AdjustLocked(reservation, delta);
         }
     }
 

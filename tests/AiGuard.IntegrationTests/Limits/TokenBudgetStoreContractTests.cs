@@ -68,13 +68,13 @@ public class TokenBudgetStoreContractTests
         Assert.Equal(long.MaxValue, taken.Reservations[1].RemainingMinute);
 
         // The answer used 25 tokens: each budget keeps 25 of its reservation.
-        await store.SettleAllAsync(taken.Reservations, 25, Noon.AddSeconds(2));
+        await store.SettleAllAsync(taken.Reservations, 25);
         Assert.Equal((75, 975), await LeftAsync(store, Client, Alice));
         Assert.Equal(125, (await LeftAsync(store, Tenant, Acme)).Day);
 
         // A failed upstream gives everything back.
         var again = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60), new TokenRequest(Tenant, Acme, 70)], Noon);
-        await store.SettleAllAsync(again.Reservations!, 0, Noon.AddSeconds(3));
+        await store.SettleAllAsync(again.Reservations!, 0);
         Assert.Equal((75, 975), await LeftAsync(store, Client, Alice));
     }
 

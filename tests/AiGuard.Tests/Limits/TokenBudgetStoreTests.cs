@@ -43,18 +43,19 @@ public class TokenBudgetStoreTests
     }
 
     [Fact]
-    public void Settling_corrects_the_windows_it_was_taken_from_only()
+    public async Task Settling_corrects_the_windows_it_was_taken_from_only()
     {
         var store = new InProcessTokenBudgetStore();
         var reservation = store.TryReserve(Budget, Alice, 100, Noon, out _)!;
 
-        store.Adjust(reservation, -70, Noon.AddSeconds(5));
+        // 30 of the 100 reserved were used.
+        await store.SettleAllAsync([reservation], 30);
         Assert.NotNull(store.TryReserve(Budget, Alice, 70, Noon.AddSeconds(6), out _));
         Assert.Null(store.TryReserve(Budget, Alice, 1, Noon.AddSeconds(7), out _));
 
         // Settled after its minute has turned: the new minute keeps its count, the day is corrected.
         Assert.NotNull(store.TryReserve(Budget, Alice, 100, Noon.AddMinutes(1), out _));
-        store.Adjust(reservation, -50, Noon.AddMinutes(1));
+        await store.SettleAllAsync([reservation], 50);
         Assert.Null(store.TryReserve(Budget, Alice, 1, Noon.AddMinutes(1), out _));
         Assert.NotNull(store.TryReserve(Budget, Alice, 100, Noon.AddMinutes(2), out _));
         Assert.Null(store.TryReserve(Budget, Alice, 1, Noon.AddMinutes(3), out _));

@@ -83,79 +83,130 @@ public sealed partial class RedisStore : IDisposable
     private static partial void LogConnectionRestored(ILogger logger, string? endPoint);
 }
 
-/// <summary>Token budgets shared by every replica through Redis: one atomic script reserves a request's tokens from both windows of every budget or from none, and one settles them.</summary>
+/// <summary>
+/// Token budgets shared by every replica through Redis. One atomic script reserves a request's
+/// tokens from both windows of every budget or from none, and settles them; the requests that
+/// arrive while script runs are on their way share the next run (a group commit).
+/// </summary>
+/// <remarks>
+/// Batching changes no count: the script applies the operations of a run one after the other,
+/// in the order they arrived, each exactly as if it ran alone, so a budget is as exact as with
+/// one run per request. It changes what a request costs: under load one round trip, one
+/// script run and one reply serve many requests. Nothing waits to fill a batch: an operation
+/// that finds fewer than <see cref="MaxRunsInFlight"/> runs on their way starts one at once, so
+/// a lone request pays one round trip, as before. A failed run fails its operations and the ones queued behind it (each request's
+/// fail mode decides), so a Redis that times out holds a request for about one timeout, not one
+/// per queued batch.
+/// </remarks>
 public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 {
-    // Every budget of one request in one run: KEYS are the minute and day counters of each budget
-    // in turn; ARGV the two TTLs, then tokens, per-minute and per-day of each budget. Checks and
-    // takes budget by budget; a budget without room gives back what the earlier ones took.
-    // Returns {1, minute1, day1, minute2, day2...} or {-2 (day) / -1 (minute), index of the budget}.
-    private const string ReserveAllScript = """
-        local out = {1}
-        for i = 1, #KEYS / 2 do
-          local a = 2 + 3 * (i - 1)
-          local tokens = tonumber(ARGV[a + 1])
-          local perMinute = tonumber(ARGV[a + 2])
-          local perDay = tonumber(ARGV[a + 3])
-          local m = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
-          local d = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-          local full = 0
-          if perDay > 0 and d + tokens > perDay then full = -2
-          elseif perMinute > 0 and m + tokens > perMinute then full = -1 end
-          if full < 0 then
-            for j = 1, i - 1 do
-              local taken = tonumber(ARGV[2 + 3 * (j - 1) + 1])
-              redis.call('DECRBY', KEYS[2 * j - 1], taken)
-              redis.call('DECRBY', KEYS[2 * j], taken)
-            end
-            return {full, i}
-          end
-          out[2 * i] = redis.call('INCRBY', KEYS[2 * i - 1], tokens)
-          redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[1])
-          out[2 * i + 1] = redis.call('INCRBY', KEYS[2 * i], tokens)
-          redis.call('EXPIRE', KEYS[2 * i], ARGV[2])
-        end
-        return out
-        """;
+    /// <summary>Operations per script run at most; more wait for the next run (a run of 64 takes well under a millisecond of Redis time).</summary>
+    public const int MaxBatch = 64;
 
-    // Every reservation of one request: KEYS its minute and day counters in turn, ARGV one delta each.
-    private const string SettleAllScript = """
-        for i = 1, #ARGV do
-          local delta = tonumber(ARGV[i])
-          if delta ~= 0 then
-            for k = 2 * i - 1, 2 * i do
-              if redis.call('EXISTS', KEYS[k]) == 1 then
-                local v = redis.call('INCRBY', KEYS[k], delta)
-                if v < 0 then redis.call('SET', KEYS[k], 0, 'KEEPTTL') end
+    /// <summary>
+    /// Script runs on their way at once. One would make every request wait for the run before
+    /// its own (a serial pipeline whose cycle includes Redis's time and the callers'); a few keep
+    /// Redis and this process busy at the same time. The order of runs does not matter: each
+    /// operation is atomic, and a request's settlement is only sent after its reservation returned.
+    /// </summary>
+    public const int MaxRunsInFlight = 4;
+
+    // A batch of operations in one run. ARGV: the two TTLs, then per operation its kind ('R'
+    // reserve, 'S' settle) and its number of budgets n, then per budget: tokens, per-minute and
+    // per-day (reserve) or the delta (settle). KEYS: the minute and day counters of each budget
+    // of each operation, in the same order. Per operation the result is {1, minute1, day1,
+    // minute2, day2...} (reserved; what each window now holds) or {-2 (day) / -1 (minute),
+    // index of the budget without room}, when this budget and the ones before it give back what
+    // they took; a settle's result is {1}.
+    // Few calls per operation (Redis's time is most of a batch's cost): a reservation adds first
+    // and checks after (the script is atomic, so nobody sees the sum it may take back), and sets
+    // a TTL only on the counter it created; a reservation of 0 tokens reads. A settlement adds
+    // its delta: a counter that drops to 0 or below (nothing left, or a window that expired and
+    // would be recreated without a TTL) is deleted, which reads as 0; a positive delta (an
+    // answer that used more than reserved) only touches counters that still exist.
+    private const string BatchScript = """
+        local results = {}
+        local a = 3
+        local k = 1
+        local op = 0
+        while a <= #ARGV do
+          local kind = ARGV[a]
+          local n = tonumber(ARGV[a + 1])
+          a = a + 2
+          op = op + 1
+          if kind == 'R' then
+            local out = {1}
+            for i = 1, n do
+              local b = a + 3 * (i - 1)
+              local tokens = tonumber(ARGV[b])
+              local perMinute = tonumber(ARGV[b + 1])
+              local perDay = tonumber(ARGV[b + 2])
+              local mk = KEYS[k + 2 * (i - 1)]
+              local dk = KEYS[k + 2 * (i - 1) + 1]
+              local m, d
+              if tokens == 0 then
+                m = tonumber(redis.call('GET', mk) or '0')
+                d = tonumber(redis.call('GET', dk) or '0')
+              else
+                m = redis.call('INCRBY', mk, tokens)
+                if m == tokens then redis.call('EXPIRE', mk, ARGV[1]) end
+                d = redis.call('INCRBY', dk, tokens)
+                if d == tokens then redis.call('EXPIRE', dk, ARGV[2]) end
+              end
+              local full = 0
+              if perDay > 0 and d > perDay then full = -2
+              elseif perMinute > 0 and m > perMinute then full = -1 end
+              if full < 0 then
+                for j = 1, i do
+                  local taken = tonumber(ARGV[a + 3 * (j - 1)])
+                  if taken ~= 0 then
+                    redis.call('DECRBY', KEYS[k + 2 * (j - 1)], taken)
+                    redis.call('DECRBY', KEYS[k + 2 * (j - 1) + 1], taken)
+                  end
+                end
+                out = {full, i}
+                break
+              end
+              out[2 * i] = m
+              out[2 * i + 1] = d
+            end
+            results[op] = out
+            a = a + 3 * n
+          else
+            for i = 1, n do
+              local delta = tonumber(ARGV[a + i - 1])
+              for c = k + 2 * (i - 1), k + 2 * (i - 1) + 1 do
+                if delta < 0 then
+                  if redis.call('INCRBY', KEYS[c], delta) <= 0 then redis.call('DEL', KEYS[c]) end
+                elseif delta > 0 and redis.call('EXISTS', KEYS[c]) == 1 then
+                  redis.call('INCRBY', KEYS[c], delta)
+                end
               end
             end
+            results[op] = {1}
+            a = a + n
           end
+          k = k + 2 * n
         end
-        return 1
+        return results
         """;
 
     private readonly RedisStore _redis;
+    private readonly Lock _gate = new();
+    private readonly Queue<Operation> _pending = new();
+    private int _running;
+    private long _runs;
 
     public RedisTokenBudgetStore(RedisStore redis) => _redis = redis;
+
+    /// <summary>Script runs so far (each serves one or more operations).</summary>
+    public long Runs => Interlocked.Read(ref _runs);
 
     public async ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
-        var keys = new RedisKey[requests.Count * 2];
-        var values = new RedisValue[2 + (requests.Count * 3)];
-        values[0] = BudgetWindows.MinuteSeconds * 2;
-        values[1] = BudgetWindows.DaySeconds + 3600;
-        for (var i = 0; i < requests.Count; i++)
-        {
-            var (budget, key, tokens) = requests[i];
-            keys[2 * i] = Key(budget, key, "m", minute);
-            keys[(2 * i) + 1] = Key(budget, key, "d", day);
-            values[2 + (3 * i)] = tokens;
-            values[3 + (3 * i)] = budget.PerMinute;
-            values[4 + (3 * i)] = budget.PerDay;
-        }
-
-        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(ReserveAllScript, keys, values))!;
+        var operation = new Operation(requests, null, 0, minute, day);
+        var result = await Submit(operation);
         var outcome = (long)result[0];
         if (outcome < 0)
         {
@@ -184,26 +235,181 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
             changed |= used != reservation.Tokens;
         }
 
-        if (!changed)
+        if (changed)
         {
-            return;
+            await Submit(new Operation(null, reservations, used, 0, 0));
+        }
+    }
+
+    private Task<RedisResult[]> Submit(Operation operation)
+    {
+        lock (_gate)
+        {
+            _pending.Enqueue(operation);
+            if (_running == MaxRunsInFlight)
+            {
+                return operation.Completion.Task;
+            }
+
+            _running++;
         }
 
-        var keys = new RedisKey[reservations.Count * 2];
-        var deltas = new RedisValue[reservations.Count];
-        for (var i = 0; i < reservations.Count; i++)
+        _ = RunAsync();
+        return operation.Completion.Task;
+    }
+
+    /// <summary>One of at most <see cref="MaxRunsInFlight"/> loops: runs the script for what is queued, until nothing is left.</summary>
+    private async Task RunAsync()
+    {
+        while (Next() is { } batch)
         {
-            var reservation = reservations[i];
-            keys[2 * i] = Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart);
-            keys[(2 * i) + 1] = Key(reservation.Budget, reservation.Key, "d", reservation.DayStart);
-            deltas[i] = used - reservation.Tokens;
+            RedisResult[]? results = null;
+            Exception? failure = null;
+            try
+            {
+                results = await Start(batch);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            if (!Thread.CurrentThread.IsThreadPoolThread)
+            {
+                // StackExchange.Redis completes on its own few threads; the callers go on in the
+                // thread pool (once per run, not per caller), never on those threads.
+                await Task.Yield();
+            }
+
+            if (failure is not null)
+            {
+                // What queued behind a failed run would meet the same Redis: it fails now, not one timeout later.
+                lock (_gate)
+                {
+                    batch.AddRange(_pending);
+                    _pending.Clear();
+                }
+
+                foreach (var failed in batch)
+                {
+                    failed.Completion.TrySetException(failure);
+                }
+
+                continue;
+            }
+
+            // The callers go on here, on this pool thread, one after another until each awaits
+            // again: no thread hand-off per request.
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult((RedisResult[])results![i]!);
+            }
+        }
+    }
+
+    /// <summary>The next operations to run (at most <see cref="MaxBatch"/>), or null when none is queued (and the calling loop ends).</summary>
+    private List<Operation>? Next()
+    {
+        lock (_gate)
+        {
+            if (_pending.Count == 0)
+            {
+                _running--;
+                return null;
+            }
+
+            var batch = new List<Operation>(Math.Min(_pending.Count, MaxBatch));
+            while (batch.Count < MaxBatch && _pending.TryDequeue(out var next))
+            {
+                batch.Add(next);
+            }
+
+            return batch;
+        }
+    }
+
+    private Task<RedisResult[]> Start(List<Operation> batch)
+    {
+        Interlocked.Increment(ref _runs);
+        try
+        {
+            var (keys, values) = Arguments(batch);
+            return Evaluate(keys, values);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<RedisResult[]>(ex);
+        }
+    }
+
+    private async Task<RedisResult[]> Evaluate(RedisKey[] keys, RedisValue[] values) =>
+        (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(BatchScript, keys, values))!;
+
+    private (RedisKey[] Keys, RedisValue[] Values) Arguments(List<Operation> batch)
+    {
+        var keyCount = 0;
+        var valueCount = 2;
+        foreach (var operation in batch)
+        {
+            keyCount += 2 * operation.Count;
+            valueCount += 2 + (operation.Requests is null ? operation.Count : 3 * operation.Count);
         }
 
-        await _redis.Database.ScriptEvaluateAsync(SettleAllScript, keys, deltas);
+        var keys = new RedisKey[keyCount];
+        var values = new RedisValue[valueCount];
+        values[0] = BudgetWindows.MinuteSeconds * 2;
+        values[1] = BudgetWindows.DaySeconds + 3600;
+        int k = 0, v = 2;
+        foreach (var operation in batch)
+        {
+            values[v++] = operation.Requests is null ? "S" : "R";
+            values[v++] = operation.Count;
+            if (operation.Requests is { } requests)
+            {
+                foreach (var (budget, key, tokens) in requests)
+                {
+                    keys[k++] = Key(budget, key, "m", operation.MinuteStart);
+                    keys[k++] = Key(budget, key, "d", operation.DayStart);
+                    values[v++] = tokens;
+                    values[v++] = budget.PerMinute;
+                    values[v++] = budget.PerDay;
+                }
+            }
+            else
+            {
+                foreach (var reservation in operation.Reservations!)
+                {
+                    keys[k++] = Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart);
+                    keys[k++] = Key(reservation.Budget, reservation.Key, "d", reservation.DayStart);
+                    values[v++] = operation.Used - reservation.Tokens;
+                }
+            }
+        }
+
+        return (keys, values);
     }
 
     private RedisKey Key(TokenBudget budget, LimitKey key, string window, long start) =>
         $"{_redis.KeyPrefix}tokens:{budget.Name}:{RedisKeys.Partition(key)}:{window}:{start}";
+
+    /// <summary>One request's reservation (<see cref="Requests"/>) or settlement (<see cref="Reservations"/>), waiting for its run.</summary>
+    private sealed class Operation(IReadOnlyList<TokenRequest>? requests, IReadOnlyList<TokenReservation>? reservations, long used, long minuteStart, long dayStart)
+    {
+        public IReadOnlyList<TokenRequest>? Requests { get; } = requests;
+
+        public IReadOnlyList<TokenReservation>? Reservations { get; } = reservations;
+
+        public long Used { get; } = used;
+
+        public long MinuteStart { get; } = minuteStart;
+
+        public long DayStart { get; } = dayStart;
+
+        public int Count => Requests?.Count ?? Reservations!.Count;
+
+        // Completed outside the lock, by a loop: callers may go on inline.
+        public TaskCompletionSource<RedisResult[]> Completion { get; } = new();
+    }
 }
 
 /// <summary>How a partition becomes part of a Redis key: readable, unambiguous, bounded in length.</summary>

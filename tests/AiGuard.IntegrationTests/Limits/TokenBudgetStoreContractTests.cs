@@ -1,5 +1,6 @@
 using AiGuard.Limits;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace AiGuard.IntegrationTests.Limits;
 
@@ -91,6 +92,102 @@ public class TokenBudgetStoreContractTests
         Assert.Null(refused.Reservations);
         Assert.Equal(1, refused.Full);
         Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_requests_share_script_runs_in_redis_and_the_budget_stays_exact()
+    {
+        var (store, owner) = await StoreAsync(redis: true);
+        await using var _ = owner;
+        var redis = (RedisTokenBudgetStore)store;
+
+        // 200 requests at once, 3 tokens each, against 100 a minute: 33 fit. Each also names the tenant's day budget.
+        var attempts = Enumerable.Range(0, 200)
+            .Select(_ => store.TryReserveAllAsync([new TokenRequest(Client, Alice, 3), new TokenRequest(Tenant, Acme, 1)], Noon).AsTask())
+            .ToArray();
+        var results = await Task.WhenAll(attempts);
+
+        var admitted = results.Where(r => r.Reservations is not null).ToArray();
+        Assert.Equal(33, admitted.Length);
+        Assert.All(results.Where(r => r.Reservations is null), r => Assert.Equal(0, r.Full));
+        Assert.Equal((1, 901), await LeftAsync(store, Client, Alice));
+        Assert.Equal(150 - 33, (await LeftAsync(store, Tenant, Acme)).Day);
+
+        // Runs went out while others waited: far fewer runs than requests, none larger than the cap.
+        Assert.InRange(redis.Runs, 4, 100);
+
+        // Settling all of them at once gives back what was not used, exactly.
+        await Task.WhenAll(admitted.Select(r => store.SettleAllAsync(r.Reservations!, 1).AsTask()));
+        Assert.Equal((100 - 33, 1000 - 33), await LeftAsync(store, Client, Alice));
+    }
+
+    [SkippableFact]
+    public async Task Requests_queued_behind_a_run_that_fails_fail_too_and_the_store_recovers()
+    {
+        RedisServer.SkipUnlessInstalled();
+        await using var server = await RedisServer.StartAsync();
+        using var connection = new RedisStore(new RedisOptions { Configuration = server.Configuration, KeyPrefix = $"contract-{Guid.NewGuid():N}:", TimeoutMilliseconds = 200 }, NullLogger<RedisStore>.Instance);
+        var store = new RedisTokenBudgetStore(connection);
+        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 1)], Noon)).Reservations);
+
+        await server.KillAsync();
+        var attempts = Enumerable.Range(0, 50)
+            .Select(_ => store.TryReserveAllAsync([new TokenRequest(Client, Alice, 1)], Noon).AsTask())
+            .ToArray();
+        foreach (var attempt in attempts)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => attempt);
+        }
+
+        await server.RestartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        TokenReservationsResult? again = null;
+        while (again is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                again = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 1)], Noon);
+            }
+            catch (RedisException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(again?.Reservations);
+    }
+
+    [SkippableFact]
+    public async Task Every_counter_in_redis_expires_and_a_settlement_after_its_window_expired_leaves_nothing_behind()
+    {
+        RedisServer.SkipUnlessInstalled();
+        await using var server = await RedisServer.StartAsync();
+        var prefix = $"contract-{Guid.NewGuid():N}:";
+        using var connection = new RedisStore(new RedisOptions { Configuration = server.Configuration, KeyPrefix = prefix }, NullLogger<RedisStore>.Instance);
+        var store = new RedisTokenBudgetStore(connection);
+        var keys = () => connection.Servers.Single().Keys(pattern: prefix + "*").ToArray();
+
+        var taken = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60), new TokenRequest(Tenant, Acme, 70)], Noon);
+        await store.SettleAllAsync(taken.Reservations!, 30);
+        Assert.Equal(4, keys().Length);
+        foreach (var key in keys())
+        {
+            // Minute counters live 2 minutes, day counters a day and an hour: none lives for ever.
+            Assert.InRange((await connection.Database.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(25));
+        }
+
+        // The windows expire while a long answer is still being generated; its refund must not recreate them without a TTL.
+        var late = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 10)], Noon);
+        await connection.Database.KeyDeleteAsync(keys());
+        await store.SettleAllAsync(late.Reservations!, 0);
+        Assert.Empty(keys());
+
+        // A refund down to nothing leaves no counter either (absent reads as 0).
+        var all = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 10)], Noon);
+        await store.SettleAllAsync(all.Reservations!, 0);
+        Assert.Empty(keys());
+        Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
+        Assert.Empty(keys());
     }
 
     private sealed class Owner(RedisServer server, RedisStore store) : IAsyncDisposable

@@ -58,7 +58,7 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<AuthenticationThrottle>();
         services.AddGuardStage<RateLimitStage>();
         services.AddSingleton<PromptTokenCounter>();
-        services.AddSingleton(sp => new RedisConnectionHolder(RedisStore.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RedisStore>>())));
+        services.AddSingleton(sp => new RedisConnectionHolder(RedisStore.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RedisStore>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())));
         services.TryAddSingleton<ITokenBudgetStore>(sp => sp.GetRequiredService<RedisConnectionHolder>().Store is { } redis
             ? new RedisTokenBudgetStore(redis)
             : new InProcessTokenBudgetStore());

@@ -166,7 +166,6 @@ public sealed class RedisRateLimiter : RateLimiter
     {
         Volatile.Write(ref _lastUsed, _time.GetTimestamp());
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var db = _redis.Database;
         switch (_limit.Kind)
         {
             case RateLimitKind.FixedWindow when _limit.LeaseSize > 1 && permitCount > 0:
@@ -177,7 +176,7 @@ public sealed class RedisRateLimiter : RateLimiter
                     var window = Milliseconds(_limit.Window);
                     var start = nowMs - (nowMs % window);
                     var key = $"{_key}:{start}";
-                    var result = (RedisResult[])(await db.ScriptEvaluateAsync(FixedWindowScript, [key], [permitCount, _limit.PermitLimit, window * 2]))!;
+                    var result = (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.RateLimit, FixedWindowScript, [key], [permitCount, _limit.PermitLimit, window * 2]))!;
                     var acquired = (long)result[0] == 1;
                     var reset = TimeSpan.FromMilliseconds(start + window - nowMs);
                     return new LimitLease(acquired && permitCount > 0 ? new Taken(this, key) : null, acquired, acquired ? permitCount : 0, 0, _limit.PermitLimit - (long)result[1], reset, acquired ? TimeSpan.Zero : reset);
@@ -187,7 +186,7 @@ public sealed class RedisRateLimiter : RateLimiter
                 {
                     var segment = Math.Max(1, Milliseconds(_limit.Window) / _limit.SegmentsPerWindow);
                     var current = nowMs / segment;
-                    var result = (RedisResult[])(await db.ScriptEvaluateAsync(SlidingWindowScript, [(RedisKey)_key], [permitCount, _limit.PermitLimit, current, _limit.SegmentsPerWindow, segment * _limit.SegmentsPerWindow * 2]))!;
+                    var result = (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.RateLimit, SlidingWindowScript, [(RedisKey)_key], [permitCount, _limit.PermitLimit, current, _limit.SegmentsPerWindow, segment * _limit.SegmentsPerWindow * 2]))!;
                     var acquired = (long)result[0] == 1;
                     var counts = result.Skip(1).Select(r => (long)r).ToArray();
                     var total = counts.Sum();
@@ -216,7 +215,7 @@ public sealed class RedisRateLimiter : RateLimiter
             case RateLimitKind.TokenBucket:
                 {
                     var period = Milliseconds(_limit.ReplenishmentPeriod);
-                    var result = (RedisResult[])(await db.ScriptEvaluateAsync(TokenBucketScript, [(RedisKey)_key], [permitCount, _limit.PermitLimit, _limit.TokensPerPeriod, period, nowMs, period * ((_limit.PermitLimit / _limit.TokensPerPeriod) + 2)]))!;
+                    var result = (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.RateLimit, TokenBucketScript, [(RedisKey)_key], [permitCount, _limit.PermitLimit, _limit.TokensPerPeriod, period, nowMs, period * ((_limit.PermitLimit / _limit.TokensPerPeriod) + 2)]))!;
                     var acquired = (long)result[0] == 1;
                     var tokens = (long)result[1];
                     var start = (long)result[2];
@@ -227,7 +226,7 @@ public sealed class RedisRateLimiter : RateLimiter
             default:
                 {
                     var id = Guid.NewGuid().ToString("N");
-                    var result = (RedisResult[])(await db.ScriptEvaluateAsync(ConcurrencyScript, [(RedisKey)_key], [id, _limit.PermitLimit, nowMs, (long)ConcurrencyPermitExpiry.TotalMilliseconds]))!;
+                    var result = (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.RateLimit, ConcurrencyScript, [(RedisKey)_key], [id, _limit.PermitLimit, nowMs, (long)ConcurrencyPermitExpiry.TotalMilliseconds]))!;
                     var acquired = (long)result[0] == 1;
                     return new ConcurrencyPermit(acquired ? this : null, id, acquired, _limit.PermitLimit - (long)result[1]);
                 }
@@ -287,7 +286,7 @@ public sealed class RedisRateLimiter : RateLimiter
     {
         try
         {
-            var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(FixedWindowBlockScript, [(RedisKey)$"{_key}:{start}"], [1, _limit.PermitLimit, window * 2, _limit.LeaseSize]))!;
+            var result = (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.RateLimitBlock, FixedWindowBlockScript, [(RedisKey)$"{_key}:{start}"], [1, _limit.PermitLimit, window * 2, _limit.LeaseSize]))!;
             var (taken, used) = ((long)result[0], (long)result[1]);
             lock (_block)
             {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using AiGuard.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -27,8 +29,10 @@ public sealed partial class RedisStore : IDisposable
 {
     private readonly ConnectionMultiplexer _connection;
 
-    public RedisStore(RedisOptions options, ILogger<RedisStore> logger)
+    /// <param name="meters">Where <see cref="RedisMetrics"/> are created; none measures nothing.</param>
+    public RedisStore(RedisOptions options, ILogger<RedisStore> logger, IMeterFactory? meters = null)
     {
+        Metrics = meters is null ? null : new RedisMetrics(meters);
         var configuration = ConfigurationOptions.Parse(options.Configuration!);
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = Math.Max(options.TimeoutMilliseconds, 1000);
@@ -54,6 +58,21 @@ public sealed partial class RedisStore : IDisposable
 
     public IDatabase Database => _connection.GetDatabase();
 
+    /// <summary>The store's instruments, when a meter factory was given.</summary>
+    public RedisMetrics? Metrics { get; }
+
+    /// <summary>Runs a script, timed under <paramref name="operation"/> (<see cref="RedisMetrics"/>).</summary>
+    public Task<RedisResult> EvaluateAsync(string operation, string script, RedisKey[] keys, RedisValue[] values)
+    {
+        if (Metrics is not { } metrics)
+        {
+            return Database.ScriptEvaluateAsync(script, keys, values);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        return metrics.TimeAsync(operation, started, Database.ScriptEvaluateAsync(script, keys, values));
+    }
+
     public bool IsConnected => _connection.IsConnected;
 
     /// <summary>Pub/sub on the same connection (the quarantine list reaches every replica through it).</summary>
@@ -67,11 +86,11 @@ public sealed partial class RedisStore : IDisposable
 
     /// <summary>The configured store, or null when <c>AiGuard:Redis:Configuration</c> is empty. Read once, at start.</summary>
     /// <remarks>Read from the configuration itself, not the gateway's snapshot: the snapshot's stages depend on this store.</remarks>
-    public static RedisStore? Create(IConfiguration configuration, ILogger<RedisStore> logger)
+    public static RedisStore? Create(IConfiguration configuration, ILogger<RedisStore> logger, IMeterFactory? meters = null)
     {
         var options = new RedisOptions();
         configuration.GetSection($"{AiGuardOptions.SectionName}:Redis").Bind(options);
-        return string.IsNullOrWhiteSpace(options.Configuration) ? null : new RedisStore(options, logger);
+        return string.IsNullOrWhiteSpace(options.Configuration) ? null : new RedisStore(options, logger, meters);
     }
 
     public void Dispose() => _connection.Dispose();
@@ -331,6 +350,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     private Task<RedisResult[]> Start(List<Operation> batch)
     {
         Interlocked.Increment(ref _runs);
+        _redis.Metrics?.Batch(batch.Count);
         try
         {
             var (keys, values) = Arguments(batch);
@@ -343,7 +363,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     }
 
     private async Task<RedisResult[]> Evaluate(RedisKey[] keys, RedisValue[] values) =>
-        (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(BatchScript, keys, values))!;
+        (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.TokenBudget, BatchScript, keys, values))!;
 
     private (RedisKey[] Keys, RedisValue[] Values) Arguments(List<Operation> batch)
     {

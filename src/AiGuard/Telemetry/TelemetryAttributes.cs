@@ -16,6 +16,7 @@ public static class TelemetryAttributes
     public const string Budget = "aiguard.budget";
     public const string AnomalyAction = "aiguard.anomaly.action";
     public const string Outcome = "aiguard.outcome";
+    public const string RedisOperation = "aiguard.redis.operation";
 
     public const string GenAiOperation = "gen_ai.operation.name";
     public const string GenAiSystem = "gen_ai.system";

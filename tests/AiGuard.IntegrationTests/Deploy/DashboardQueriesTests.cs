@@ -137,7 +137,7 @@ public sealed partial class DashboardQueriesTests(OtlpHttpFixture fixture) : ICl
     {
         var queries = Queries().ToList();
         Assert.True(queries.Count(q => ((string)q[0]).StartsWith("dashboard panel", StringComparison.Ordinal)) >= 20);
-        Assert.Equal(6, queries.Count(q => ((string)q[0]).StartsWith("alert", StringComparison.Ordinal)));
+        Assert.Equal(8, queries.Count(q => ((string)q[0]).StartsWith("alert", StringComparison.Ordinal)));
 
         // The parser finds what a query names, and a wrong name would be caught.
         Assert.Equal(["aiguard_refusals_total"], MetricNames("sum by (aiguard_code) (rate(aiguard_refusals_total{job=~\"$job\"}[5m]))"));

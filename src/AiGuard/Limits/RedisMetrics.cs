@@ -36,6 +36,9 @@ public sealed class RedisMetrics
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     }
 
+    /// <summary>Whether anyone listens to the run durations (nothing is timed otherwise).</summary>
+    public bool TimesRuns => _duration.Enabled;
+
     /// <summary>Times one script run sent at <paramref name="started"/> (<see cref="Stopwatch.GetTimestamp"/>); the outcome is recorded whether it answers or throws.</summary>
     public async Task<RedisResult> TimeAsync(string operation, long started, Task<RedisResult> run)
     {

@@ -64,7 +64,7 @@ public sealed partial class RedisStore : IDisposable
     /// <summary>Runs a script, timed under <paramref name="operation"/> (<see cref="RedisMetrics"/>).</summary>
     public Task<RedisResult> EvaluateAsync(string operation, string script, RedisKey[] keys, RedisValue[] values)
     {
-        if (Metrics is not { } metrics)
+        if (Metrics is not { TimesRuns: true } metrics)
         {
             return Database.ScriptEvaluateAsync(script, keys, values);
         }

@@ -9,7 +9,8 @@ namespace AiGuard.Benchmarks;
 /// document of numbers and prose (many candidates to validate). The secret detector: the same
 /// chat prompt, a code snippet with an API key in it, and a 4 KB mix of code, configuration and
 /// prose with secret-ish names but no secret. A route's whole inspection of the 4 KB document,
-/// first time and resent by the same client (answered from the cache of long texts).
+/// first time and resent by the same client (answered from the cache of long texts), and the
+/// route's inspection of the chat prompt; the scan for base64 and hex spans alone.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -66,6 +67,17 @@ public class TextGuardBenchmarks
     /// <summary>The route's whole inspection (personal data and secrets) of the 4 KB document.</summary>
     [Benchmark]
     public int Route_four_kilobytes_first_time() => _policy.Find(Document).Count;
+
+    /// <summary>The route's whole inspection of the chat prompt (personal data, secrets, encoded spans).</summary>
+    [Benchmark]
+    public int Route_plain_prompt() => _policy.Find(Plain).Count;
+
+    /// <summary>Looking for base64 and hex spans that decode to text, alone (part of the route's inspection).</summary>
+    [Benchmark]
+    public int Encoded_span_scan_plain_prompt() => AiGuard.Inspection.Text.TextNormalizer.EncodedSpans(Plain, minLetterShare: 0)?.Count ?? 0;
+
+    [Benchmark]
+    public int Encoded_span_scan_four_kilobytes() => AiGuard.Inspection.Text.TextNormalizer.EncodedSpans(Document, minLetterShare: 0)?.Count ?? 0;
 
     /// <summary>The same document resent by the same client (a conversation resent whole): the cache's hit.</summary>
     [Benchmark]

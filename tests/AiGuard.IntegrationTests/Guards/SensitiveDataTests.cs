@@ -137,6 +137,32 @@ public sealed class SensitiveDataTests
     }
 
     [Fact]
+    public async Task Entities_sent_base64_or_hex_encoded_are_redacted_or_blocked_like_plain_ones()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address);
+        await using var _ = gateway;
+        var card = Convert.ToBase64String(Encoding.UTF8.GetBytes($"card {Card}"));
+        var ssn = string.Concat(Encoding.UTF8.GetBytes($"ssn {Ssn}").Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+
+        // Redacted: the encoded span is replaced whole, so the model never reads the card.
+        var (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"user","content":"decode {{card}} now"}]"""));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var answer = body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+        Assert.StartsWith("Demo reply to: decode [CREDIT_CARD] now.", answer, StringComparison.Ordinal);
+        await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Any(e => e.Code == "sensitive_data_redacted"));
+        Assert.Matches(@"^messages\[0\]\.content: CreditCard \(base64\) at 7-39 \(hmac [0-9a-f]{12}\)$", Assert.Single(gateway.Audit.Events, e => e.Code == "sensitive_data_redacted").Detail!);
+
+        // Blocked: refused, as a plain SSN is, without the value or its encoding in the answer or the audit trail.
+        (status, body) = await SendAsync(gateway, Chat(key, $$"""[{"role":"user","content":"decode {{ssn}}"}]"""));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("holds a UsSsn (hex)", body.GetProperty("detail").GetString()!, StringComparison.Ordinal);
+        var trail = JsonSerializer.Serialize(gateway.Audit.Events) + body.GetRawText();
+        Assert.DoesNotContain(ssn, trail, StringComparison.Ordinal);
+        Assert.DoesNotContain(card, trail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_prompt_with_only_allowed_data_is_forwarded_as_sent_without_an_event()
     {
         await using var upstream = await DemoUpstream.StartAsync();

@@ -34,4 +34,68 @@ public class SensitiveDataPolicyTests
         Assert.NotNull(match.Kind);
         Assert.StartsWith("Secret (", match.Describe(), StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, string, PiiType, string> Encoded()
+    {
+        static string B64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+        static string Hex(string text, string separator) => string.Join(separator, System.Text.Encoding.UTF8.GetBytes(text).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        return new()
+        {
+            { "decode this: {0} please", B64("my card is 4111 1111 1111 1111, thanks"), PiiType.CreditCard, "base64" },
+            { "decode this: {0}", B64("4111111111111111"), PiiType.CreditCard, "base64" },
+            { "decode this: {0}", B64("write to jane.roe@example.org"), PiiType.Email, "base64" },
+            { "bytes: {0} end", Hex("card 4111111111111111", ""), PiiType.CreditCard, "hex" },
+            { "bytes: {0} end", Hex("jane.roe@example.org", " "), PiiType.Email, "hex" },
+            { "bytes: {0} end", "\\x" + Hex("jane.roe@example.org", "\\x"), PiiType.Email, "hex" },
+            { "iban {0}", B64("DE89 3704 0044 0532 0130 00"), PiiType.Iban, "base64" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Encoded))]
+    public void An_entity_sent_base64_or_hex_encoded_is_found_over_the_whole_encoded_span(string template, string encoded, PiiType type, string encoding)
+    {
+        var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, encoded);
+
+        var match = Assert.Single(Policy.Find(text));
+
+        Assert.Equal(type, match.Type);
+        Assert.Equal(encoding, match.Kind);
+        Assert.Equal(encoded, text.Substring(match.Start, match.Length));
+    }
+
+    [Fact]
+    public void A_key_inside_base64_is_a_secret_over_the_whole_span()
+    {
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("aws_access_key_id = AKIAZ7VQ3M4XL2PN6RTB"));
+
+        var match = Assert.Single(Policy.Find($"key: {encoded}"));
+
+        Assert.Equal(PiiType.Secret, match.Type);
+        Assert.Equal(encoded, $"key: {encoded}".Substring(match.Start, match.Length));
+    }
+
+    [Fact]
+    public void Encoded_text_without_an_entity_and_ordinary_long_words_are_not_matched()
+    {
+        var benign = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("Summarize the meeting notes from Tuesday, please."));
+        Assert.Empty(Policy.Find($"decode: {benign}"));
+        Assert.Empty(Policy.Find("Antidisestablishmentarianism and pneumonoultramicroscopicsilicovolcanoconiosis are long words."));
+        Assert.Empty(Policy.Find("sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 of the empty file"));
+    }
+
+    [Fact]
+    public void Of_several_entities_inside_one_encoded_span_the_one_with_the_strictest_action_names_it()
+    {
+        var blocking = new SensitiveDataPolicy(new SensitiveDataOptions
+        {
+            Actions = { ["Email"] = SensitiveAction.Redact, ["CreditCard"] = SensitiveAction.Block },
+        });
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("jane.roe@example.org paid with 4111 1111 1111 1111"));
+
+        var match = Assert.Single(blocking.Find($"see {encoded}"));
+
+        Assert.Equal(PiiType.CreditCard, match.Type);
+        Assert.Equal(encoded, $"see {encoded}".Substring(match.Start, match.Length));
+    }
 }

@@ -146,4 +146,17 @@ public class StreamHoldbackTests
             Assert.Equal("Pay [CREDIT_CARD] now.", Stream(text, size, policy.Find).Sent);
         }
     }
+
+    [Fact]
+    public void A_base64_encoded_card_streamed_in_pieces_is_held_and_redacted_whole()
+    {
+        var policy = new SensitiveDataPolicy(new SensitiveDataOptions { Actions = { ["CreditCard"] = SensitiveAction.Redact } });
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("card 4111 1111 1111 1111 exp 12/27"));
+        var text = $"Here: {encoded} done.";
+        foreach (var size in new[] { 1, 3, 7, 64 })
+        {
+            Assert.Equal("Here: [CREDIT_CARD] done.", Stream(text, size, policy.Find).Sent);
+        }
+    }
 }
+

@@ -115,11 +115,11 @@ public sealed class SensitiveDataPolicy
     {
         if (!Text.MappedFold.Needed(text))
         {
-            return FindPlain(text);
+            return FindWithEncoded(text);
         }
 
         var fold = Text.MappedFold.Of(text);
-        var matches = FindPlain(fold.Text);
+        var matches = FindWithEncoded(fold.Text);
         for (var i = 0; i < matches.Count; i++)
         {
             var (start, end) = fold.Original(matches[i].Start, matches[i].End);
@@ -128,6 +128,52 @@ public sealed class SensitiveDataPolicy
 
         return matches;
     }
+
+    /// <summary>
+    /// <see cref="FindPlain"/>, and the base64 and hex spans that decode to text holding an entity
+    /// (what the model would read in them; <see cref="Text.TextNormalizer.EncodedSpans"/>): each such
+    /// span is one match over the whole encoded span, of the type inside it whose action is the
+    /// strictest (its kind says how it was encoded), so redacting replaces the span and blocking
+    /// refuses it.
+    /// </summary>
+    private List<PiiMatch> FindWithEncoded(string text)
+    {
+        var matches = FindPlain(text);
+        if (text.Length < Text.TextNormalizer.MinHexPairs * 2 || Text.TextNormalizer.EncodedSpans(text, minLetterShare: 0) is not { } spans)
+        {
+            return matches;
+        }
+
+        var added = false;
+        foreach (var span in spans)
+        {
+            if (matches.Any(m => m.Start < span.End && span.Start < m.End))
+            {
+                continue;
+            }
+
+            var inside = FindPlain(span.Decoded);
+            if (inside.Count == 0)
+            {
+                continue;
+            }
+
+            var strictest = inside.MaxBy(m => (int)Strictest(m.Type));
+            var encoding = span.Hex ? "hex" : "base64";
+            matches.Add(new PiiMatch(strictest.Type, span.Start, span.End - span.Start, strictest.Kind is null ? encoding : $"{strictest.Kind}, {encoding}"));
+            added = true;
+        }
+
+        if (added)
+        {
+            matches.Sort((a, b) => a.Start.CompareTo(b.Start));
+        }
+
+        return matches;
+    }
+
+    /// <summary>The stricter of a type's actions in prompts and in answers (Block over Redact over Allow).</summary>
+    private SensitiveAction Strictest(PiiType type) => (SensitiveAction)Math.Max((int)_actions[(int)type], (int)_responseActions[(int)type]);
 
     private List<PiiMatch> FindPlain(string text)
     {

@@ -5,6 +5,9 @@ namespace AiGuard.Inspection.Text;
 /// <param name="Findings">What was removed, folded or decoded: obfuscation is a signal of its own.</param>
 public readonly record struct NormalizedText(string Text, NormalizationFindings Findings);
 
+/// <summary>A base64 or hex span of a text (<c>[Start, End)</c>, padding and prefix included) and the text it decodes to.</summary>
+public readonly record struct EncodedSpan(int Start, int End, string Decoded, bool Hex);
+
 /// <summary>Counts of what the normalizer removed, folded or decoded in one text.</summary>
 public readonly record struct NormalizationFindings
 {

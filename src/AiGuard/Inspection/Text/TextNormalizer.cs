@@ -22,6 +22,9 @@ public static class TextNormalizer
     /// <summary>At most this many spans are decoded per text: enough to show intent, bounded work.</summary>
     public const int MaxDecodedSpans = 8;
 
+    /// <summary>The share of letters and spaces a decoded span needs to be read as text.</summary>
+    public const double DefaultMinLetterShare = 0.6;
+
     // Common English words and the vocabulary of attacks; a line whose ROT13 form has clearly
     // more of them than the line itself is read as ROT13. Packed 5 bits a letter (<= 12 letters).
     private static readonly HashSet<ulong> Dictionary = BuildDictionary(
@@ -79,11 +82,33 @@ public static class TextNormalizer
         return fold.Text;
     }
 
-    /// <summary>Appends, after a line break, what base64, hex and ROT13 spans decode to, when it is text.</summary>
+    /// <summary>Appends, after a line break, what base64 and hex spans decode to, when it is text.</summary>
     private static string AppendDecoded(string text, ref NormalizationFindings findings)
     {
-        List<string>? decoded = null;
-        int base64 = 0, hex = 0;
+        var spans = EncodedSpans(text);
+        if (spans is null)
+        {
+            return text;
+        }
+
+        findings = findings with { Base64 = spans.Count(s => !s.Hex), Hex = spans.Count(s => s.Hex) };
+        return Append(text, [.. spans.Select(s => s.Decoded)]);
+    }
+
+    /// <summary>
+    /// The base64 and hex spans of a text that decode to text (at most <see cref="MaxDecodedSpans"/>),
+    /// with where each one is, or null when there is none: what the model would read in them, for
+    /// guards that must act on the encoded span itself (redact it whole).
+    /// </summary>
+    /// <param name="minLetterShare">
+    /// The share of letters and spaces a decoded span needs to count as text (0.6 by default: prose
+    /// a model would read); 0 takes any printable text, digits and punctuation included (what a
+    /// guard looking for card numbers or keys inside encoded spans needs).
+    /// </param>
+    public static List<EncodedSpan>? EncodedSpans(string text, double minLetterShare = DefaultMinLetterShare)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        List<EncodedSpan>? decoded = null;
         var span = text.AsSpan();
         var i = 0;
         while (i < span.Length && (decoded?.Count ?? 0) < MaxDecodedSpans)
@@ -97,20 +122,18 @@ public static class TextNormalizer
 
             // "\x49\x67..." and "0x49 0x67...": the pairs start after the prefix.
             if (c is 'x' or 'X' && i > 0 && span[i - 1] is '\\' or '0' && (i == 1 || !char.IsAsciiLetterOrDigit(span[i - 2]))
-                && TryHex(span, i + 1, out var prefixedEnd, out var prefixedText))
+                && TryHex(span, i + 1, minLetterShare, out var prefixedEnd, out var prefixedText))
             {
-                (decoded ??= []).Add(prefixedText);
-                hex++;
+                (decoded ??= []).Add(new EncodedSpan(i - 1, prefixedEnd, prefixedText, Hex: true));
                 i = prefixedEnd;
                 continue;
             }
 
             // A hex sequence (possibly separated) is tried before base64: hex digits are base64 characters too.
             if (IsHexDigit(c) && i + 1 < span.Length && IsHexDigit(span[i + 1]) && (i == 0 || !char.IsLetterOrDigit(span[i - 1]))
-                && TryHex(span, i, out var hexEnd, out var hexText))
+                && TryHex(span, i, minLetterShare, out var hexEnd, out var hexText))
             {
-                (decoded ??= []).Add(hexText);
-                hex++;
+                (decoded ??= []).Add(new EncodedSpan(i, hexEnd, hexText, Hex: true));
                 i = hexEnd;
                 continue;
             }
@@ -127,22 +150,15 @@ public static class TextNormalizer
                 end++;
             }
 
-            if (i - start >= MinBase64Length && TryBase64(span[start..i], out var base64Text))
+            if (i - start >= MinBase64Length && TryBase64(span[start..i], minLetterShare, out var base64Text))
             {
-                (decoded ??= []).Add(base64Text);
-                base64++;
+                (decoded ??= []).Add(new EncodedSpan(start, end, base64Text, Hex: false));
             }
 
             i = end;
         }
 
-        if (decoded is null)
-        {
-            return text;
-        }
-
-        findings = findings with { Base64 = base64, Hex = hex };
-        return Append(text, decoded);
+        return decoded;
     }
 
     private static string Append(string text, List<string> parts)
@@ -161,7 +177,7 @@ public static class TextNormalizer
 
     private static bool IsHexDigit(char c) => char.IsAsciiHexDigit(c);
 
-    private static bool TryHex(ReadOnlySpan<char> span, int start, out int end, out string text)
+    private static bool TryHex(ReadOnlySpan<char> span, int start, double minLetterShare, out int end, out string text)
     {
         text = string.Empty;
         var count = HexPairs(span, start, out end, null);
@@ -174,7 +190,7 @@ public static class TextNormalizer
         try
         {
             HexPairs(span, start, out _, bytes);
-            return TryText(bytes.AsSpan(0, count), out text);
+            return TryText(bytes.AsSpan(0, count), minLetterShare, out text);
         }
         finally
         {
@@ -230,7 +246,7 @@ public static class TextNormalizer
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
-    private static bool TryBase64(ReadOnlySpan<char> run, out string text)
+    private static bool TryBase64(ReadOnlySpan<char> run, double minLetterShare, out string text)
     {
         text = string.Empty;
         if (run.Length % 4 == 1)
@@ -254,7 +270,7 @@ public static class TextNormalizer
             }
 
             return Convert.TryFromBase64Chars(padded.AsSpan(0, length), bytes, out var written)
-                && TryText(bytes.AsSpan(0, written), out text);
+                && TryText(bytes.AsSpan(0, written), minLetterShare, out text);
         }
         finally
         {
@@ -263,8 +279,8 @@ public static class TextNormalizer
         }
     }
 
-    /// <summary>Valid UTF-8 that is mostly printable and mostly letters and spaces: text a model would read.</summary>
-    private static bool TryText(ReadOnlySpan<byte> bytes, out string text)
+    /// <summary>Valid UTF-8 that is mostly printable and has at least <paramref name="minLetterShare"/> letters and spaces: text a model would read.</summary>
+    private static bool TryText(ReadOnlySpan<byte> bytes, double minLetterShare, out string text)
     {
         text = string.Empty;
         if (bytes.Length < 6 || !System.Text.Unicode.Utf8.IsValid(bytes))
@@ -287,7 +303,7 @@ public static class TextNormalizer
             }
         }
 
-        if (printable < decoded.Length * 0.9 || letters < decoded.Length * 0.6)
+        if (printable < decoded.Length * 0.9 || letters < decoded.Length * minLetterShare)
         {
             return false;
         }

@@ -115,7 +115,9 @@ public sealed partial class RedisStore : IDisposable
 /// that finds fewer than <see cref="MaxRunsInFlight"/> runs on their way starts one at once, so
 /// a lone request pays one round trip, as before. A failed run fails its operations and the ones queued behind it (each request's
 /// fail mode decides), so a Redis that times out holds a request for about one timeout, not one
-/// per queued batch.
+/// per queued batch. A run that timed out may still have been applied by Redis: its
+/// reservations then stay taken until their windows end (the safe side), and a settlement that
+/// failed is not retried (its reservation stays taken as well).
 /// </remarks>
 public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 {
@@ -273,7 +275,20 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
             _running++;
         }
 
-        _ = RunAsync();
+        // The loop outlives this request: it must not carry the request's context (its trace, its
+        // HttpContext) into the runs it makes for others.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _ = RunAsync();
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = RunAsync();
+            }
+        }
+
         return operation.Completion.Task;
     }
 
@@ -282,11 +297,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     {
         while (Next() is { } batch)
         {
-            RedisResult[]? results = null;
+            RedisResult[][]? results = null;
             Exception? failure = null;
             try
             {
-                results = await Start(batch);
+                results = Results(await Start(batch), batch.Count);
             }
             catch (Exception ex)
             {
@@ -295,8 +310,8 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 
             if (!Thread.CurrentThread.IsThreadPoolThread)
             {
-                // StackExchange.Redis completes on its own few threads; the callers go on in the
-                // thread pool (once per run, not per caller), never on those threads.
+                // StackExchange.Redis completes on its own few threads: the loop's next run is
+                // built in the thread pool (one hand-off per run), never on those threads.
                 await Task.Yield();
             }
 
@@ -317,13 +332,30 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
                 continue;
             }
 
-            // The callers go on here, on this pool thread, one after another until each awaits
-            // again: no thread hand-off per request.
+            // Each caller goes on in the thread pool (its completion runs continuations
+            // asynchronously), so the loop only hands out results and no request's stages run on it.
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Completion.TrySetResult((RedisResult[])results![i]!);
+                batch[i].Completion.TrySetResult(results![i]);
             }
         }
+    }
+
+    /// <summary>The script's answer, one result per operation; any other shape fails the run (never a caller left waiting).</summary>
+    private static RedisResult[][] Results(RedisResult[] reply, int operations)
+    {
+        if (reply.Length != operations)
+        {
+            throw new RedisException($"The token budget script answered {reply.Length} results for {operations} operations.");
+        }
+
+        var results = new RedisResult[operations][];
+        for (var i = 0; i < operations; i++)
+        {
+            results[i] = (RedisResult[])reply[i]!;
+        }
+
+        return results;
     }
 
     /// <summary>The next operations to run (at most <see cref="MaxBatch"/>), or null when none is queued (and the calling loop ends).</summary>
@@ -427,8 +459,8 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 
         public int Count => Requests?.Count ?? Reservations!.Count;
 
-        // Completed outside the lock, by a loop: callers may go on inline.
-        public TaskCompletionSource<RedisResult[]> Completion { get; } = new();
+        // Completed outside the lock, by a loop; the caller goes on in the thread pool, not on the loop.
+        public TaskCompletionSource<RedisResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 

@@ -127,8 +127,8 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     /// <summary>
     /// Script runs on their way at once. One would make every request wait for the run before
     /// its own (a serial pipeline whose cycle includes Redis's time and the callers'); a few keep
-    /// Redis and this process busy at the same time. The order of runs does not matter: each
-    /// operation is atomic, and a request's settlement is only sent after its reservation returned.
+    /// Redis and this process busy at the same time. Runs are sent in the order their operations
+    /// were queued (one connection keeps that order), so they are applied in that order too.
     /// </summary>
     public const int MaxRunsInFlight = 4;
 
@@ -226,8 +226,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     public async ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
-        var operation = new Operation(requests, null, 0, minute, day);
-        var result = await Submit(operation);
+        var result = await Submit(Operation.Reserve(this, requests, minute, day));
         var outcome = (long)result[0];
         if (outcome < 0)
         {
@@ -258,7 +257,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
 
         if (changed)
         {
-            await Submit(new Operation(null, reservations, used, 0, 0));
+            await Submit(Operation.Settle(this, reservations, used));
         }
     }
 
@@ -295,13 +294,13 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     /// <summary>One of at most <see cref="MaxRunsInFlight"/> loops: runs the script for what is queued, until nothing is left.</summary>
     private async Task RunAsync()
     {
-        while (Next() is { } batch)
+        while (Next() is var (batch, run) && batch is not null)
         {
             RedisResult[][]? results = null;
             Exception? failure = null;
             try
             {
-                results = Results(await Start(batch), batch.Count);
+                results = Results(await run!, batch.Count);
             }
             catch (Exception ex)
             {
@@ -311,7 +310,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
             if (!Thread.CurrentThread.IsThreadPoolThread)
             {
                 // StackExchange.Redis completes on its own few threads: the loop's next run is
-                // built in the thread pool (one hand-off per run), never on those threads.
+                // sent from the thread pool (one hand-off per run), never from those threads.
                 await Task.Yield();
             }
 
@@ -341,126 +340,129 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
         }
     }
 
-    /// <summary>The script's answer, one result per operation; any other shape fails the run (never a caller left waiting).</summary>
-    private static RedisResult[][] Results(RedisResult[] reply, int operations)
-    {
-        if (reply.Length != operations)
-        {
-            throw new RedisException($"The token budget script answered {reply.Length} results for {operations} operations.");
-        }
-
-        var results = new RedisResult[operations][];
-        for (var i = 0; i < operations; i++)
-        {
-            results[i] = (RedisResult[])reply[i]!;
-        }
-
-        return results;
-    }
-
-    /// <summary>The next operations to run (at most <see cref="MaxBatch"/>), or null when none is queued (and the calling loop ends).</summary>
-    private List<Operation>? Next()
+    /// <summary>
+    /// The next operations (at most <see cref="MaxBatch"/>) and their script run, sent under the
+    /// lock so runs reach Redis in the order their operations were queued: a request's
+    /// settlement is applied before anything this replica queued after it. Null when none is
+    /// queued (and the calling loop ends).
+    /// </summary>
+    private (List<Operation>? Batch, Task<RedisResult>? Run) Next()
     {
         lock (_gate)
         {
             if (_pending.Count == 0)
             {
                 _running--;
-                return null;
+                return (null, null);
             }
 
             var batch = new List<Operation>(Math.Min(_pending.Count, MaxBatch));
+            int keyCount = 0, valueCount = 2;
             while (batch.Count < MaxBatch && _pending.TryDequeue(out var next))
             {
                 batch.Add(next);
+                keyCount += next.Keys.Length;
+                valueCount += next.Values.Length;
             }
 
-            return batch;
+            // Each operation built its arguments on its caller's thread; here they are only joined.
+            var keys = new RedisKey[keyCount];
+            var values = new RedisValue[valueCount];
+            values[0] = BudgetWindows.MinuteSeconds * 2;
+            values[1] = BudgetWindows.DaySeconds + 3600;
+            int k = 0, v = 2;
+            foreach (var operation in batch)
+            {
+                operation.Keys.CopyTo(keys, k);
+                operation.Values.CopyTo(values, v);
+                k += operation.Keys.Length;
+                v += operation.Values.Length;
+            }
+
+            Interlocked.Increment(ref _runs);
+            _redis.Metrics?.Batch(batch.Count);
+            Task<RedisResult> run;
+            try
+            {
+                run = _redis.EvaluateAsync(RedisMetrics.TokenBudget, BatchScript, keys, values);
+            }
+            catch (Exception ex)
+            {
+                run = Task.FromException<RedisResult>(ex);
+            }
+
+            return (batch, run);
         }
     }
 
-    private Task<RedisResult[]> Start(List<Operation> batch)
+    /// <summary>The script's answer, one result per operation; any other shape fails the run (never a caller left waiting).</summary>
+    private static RedisResult[][] Results(RedisResult reply, int operations)
     {
-        Interlocked.Increment(ref _runs);
-        _redis.Metrics?.Batch(batch.Count);
-        try
+        var all = (RedisResult[])reply!;
+        if (all.Length != operations)
         {
-            var (keys, values) = Arguments(batch);
-            return Evaluate(keys, values);
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException<RedisResult[]>(ex);
-        }
-    }
-
-    private async Task<RedisResult[]> Evaluate(RedisKey[] keys, RedisValue[] values) =>
-        (RedisResult[])(await _redis.EvaluateAsync(RedisMetrics.TokenBudget, BatchScript, keys, values))!;
-
-    private (RedisKey[] Keys, RedisValue[] Values) Arguments(List<Operation> batch)
-    {
-        var keyCount = 0;
-        var valueCount = 2;
-        foreach (var operation in batch)
-        {
-            keyCount += 2 * operation.Count;
-            valueCount += 2 + (operation.Requests is null ? operation.Count : 3 * operation.Count);
+            throw new RedisException($"The token budget script answered {all.Length} results for {operations} operations.");
         }
 
-        var keys = new RedisKey[keyCount];
-        var values = new RedisValue[valueCount];
-        values[0] = BudgetWindows.MinuteSeconds * 2;
-        values[1] = BudgetWindows.DaySeconds + 3600;
-        int k = 0, v = 2;
-        foreach (var operation in batch)
+        var results = new RedisResult[operations][];
+        for (var i = 0; i < operations; i++)
         {
-            values[v++] = operation.Requests is null ? "S" : "R";
-            values[v++] = operation.Count;
-            if (operation.Requests is { } requests)
-            {
-                foreach (var (budget, key, tokens) in requests)
-                {
-                    keys[k++] = Key(budget, key, "m", operation.MinuteStart);
-                    keys[k++] = Key(budget, key, "d", operation.DayStart);
-                    values[v++] = tokens;
-                    values[v++] = budget.PerMinute;
-                    values[v++] = budget.PerDay;
-                }
-            }
-            else
-            {
-                foreach (var reservation in operation.Reservations!)
-                {
-                    keys[k++] = Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart);
-                    keys[k++] = Key(reservation.Budget, reservation.Key, "d", reservation.DayStart);
-                    values[v++] = operation.Used - reservation.Tokens;
-                }
-            }
+            results[i] = (RedisResult[])all[i]!;
         }
 
-        return (keys, values);
+        return results;
     }
 
     private RedisKey Key(TokenBudget budget, LimitKey key, string window, long start) =>
         $"{_redis.KeyPrefix}tokens:{budget.Name}:{RedisKeys.Partition(key)}:{window}:{start}";
 
-    /// <summary>One request's reservation (<see cref="Requests"/>) or settlement (<see cref="Reservations"/>), waiting for its run.</summary>
-    private sealed class Operation(IReadOnlyList<TokenRequest>? requests, IReadOnlyList<TokenReservation>? reservations, long used, long minuteStart, long dayStart)
+    /// <summary>One request's reservation or settlement waiting for its run, with its part of the run's KEYS and ARGV.</summary>
+    private sealed class Operation(RedisKey[] keys, RedisValue[] values)
     {
-        public IReadOnlyList<TokenRequest>? Requests { get; } = requests;
+        /// <summary>The minute and day counters of each budget.</summary>
+        public RedisKey[] Keys { get; } = keys;
 
-        public IReadOnlyList<TokenReservation>? Reservations { get; } = reservations;
-
-        public long Used { get; } = used;
-
-        public long MinuteStart { get; } = minuteStart;
-
-        public long DayStart { get; } = dayStart;
-
-        public int Count => Requests?.Count ?? Reservations!.Count;
+        /// <summary>'R' or 'S', the number of budgets, then per budget tokens, per-minute and per-day (reserve) or the delta (settle).</summary>
+        public RedisValue[] Values { get; } = values;
 
         // Completed outside the lock, by a loop; the caller goes on in the thread pool, not on the loop.
         public TaskCompletionSource<RedisResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, long minute, long day)
+        {
+            var keys = new RedisKey[2 * requests.Count];
+            var values = new RedisValue[2 + (3 * requests.Count)];
+            values[0] = "R";
+            values[1] = requests.Count;
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var (budget, key, tokens) = requests[i];
+                keys[2 * i] = store.Key(budget, key, "m", minute);
+                keys[(2 * i) + 1] = store.Key(budget, key, "d", day);
+                values[2 + (3 * i)] = tokens;
+                values[3 + (3 * i)] = budget.PerMinute;
+                values[4 + (3 * i)] = budget.PerDay;
+            }
+
+            return new Operation(keys, values);
+        }
+
+        public static Operation Settle(RedisTokenBudgetStore store, IReadOnlyList<TokenReservation> reservations, long used)
+        {
+            var keys = new RedisKey[2 * reservations.Count];
+            var values = new RedisValue[2 + reservations.Count];
+            values[0] = "S";
+            values[1] = reservations.Count;
+            for (var i = 0; i < reservations.Count; i++)
+            {
+                var reservation = reservations[i];
+                keys[2 * i] = store.Key(reservation.Budget, reservation.Key, "m", reservation.MinuteStart);
+                keys[(2 * i) + 1] = store.Key(reservation.Budget, reservation.Key, "d", reservation.DayStart);
+                values[2 + i] = used - reservation.Tokens;
+            }
+
+            return new Operation(keys, values);
+        }
     }
 }
 

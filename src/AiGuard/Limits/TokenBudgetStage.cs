@@ -3,6 +3,8 @@ using AiGuard.Configuration;
 using AiGuard.Pipeline;
 using AiGuard.Protocols;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AiGuard.Limits;
 
@@ -16,20 +18,22 @@ namespace AiGuard.Limits;
 /// exceeded by more than what requests already admitted end up using beyond their reservation,
 /// and since a reservation covers the completion cap, an answer cannot use more than reserved.
 /// </remarks>
-public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
+public sealed partial class TokenBudgetStage : IGuardStage, IRequestSettlement
 {
     private readonly ITokenBudgetStore _store;
     private readonly PromptTokenCounter _counter;
     private readonly TimeProvider _time;
     private readonly RateLimitMetrics _metrics;
+    private readonly ILogger _logger;
     private readonly ConditionalWeakTable<RoutePolicy, TokenBudget[]> _budgets = [];
 
-    public TokenBudgetStage(ITokenBudgetStore store, PromptTokenCounter counter, TimeProvider time, RateLimitMetrics metrics)
+    public TokenBudgetStage(ITokenBudgetStore store, PromptTokenCounter counter, TimeProvider time, RateLimitMetrics metrics, ILogger<TokenBudgetStage>? logger = null)
     {
         _store = store;
         _counter = counter;
         _time = time;
         _metrics = metrics;
+        _logger = logger ?? NullLogger<TokenBudgetStage>.Instance;
     }
 
     public string Name => StageNames.TokenBudget;
@@ -57,13 +61,22 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         return default;
     }
 
-    /// <summary>Settles the request's reservations once it has ended, all in one step.</summary>
-    public async ValueTask SettleAsync(GuardContext context)
+    /// <summary>
+    /// Settles the request's reservations once it has ended, all in one step, without making the
+    /// request wait for it: the store applies it before anything this replica asks of it later
+    /// (with Redis, in the next script run), and a failure is logged.
+    /// </summary>
+    /// <remarks>
+    /// A settlement only gives back what an answer did not use (or, rarely, charges what it used
+    /// beyond its reservation), so applying it a round trip later never lets a budget admit more
+    /// than it has; with Redis it takes one thread hand-off per request off the request path.
+    /// </remarks>
+    public ValueTask SettleAsync(GuardContext context)
     {
         var reservations = context.TokenReservations;
         if (reservations is null || reservations.Count == 0)
         {
-            return;
+            return default;
         }
 
         // A failed or refused upstream generated nothing: everything goes back. A success without
@@ -71,11 +84,31 @@ public sealed class TokenBudgetStage : IGuardStage, IRequestSettlement
         long? actual = context.UpstreamStatus is >= 200 and < 300 ? context.ReportedTokens : 0;
         if (actual is { } used)
         {
-            await _store.SettleAllAsync(reservations, used);
+            var settling = _store.SettleAllAsync([.. reservations], used);
+            if (!settling.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(settling, context.RouteId);
+            }
         }
 
         reservations.Clear();
+        return default;
     }
+
+    private async Task ObserveAsync(ValueTask settling, string? route)
+    {
+        try
+        {
+            await settling;
+        }
+        catch (Exception ex)
+        {
+            LogSettleFailed(_logger, ex, route);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Token budgets of a request on route {RouteId} could not be settled; its reservation stays taken until its windows end")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string? routeId);
 
     private async ValueTask<GuardDecision> ReserveAsync(GuardContext context)
     {

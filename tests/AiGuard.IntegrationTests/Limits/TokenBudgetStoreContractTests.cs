@@ -94,6 +94,33 @@ public class TokenBudgetStoreContractTests
         Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
     }
 
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_settlement_not_waited_for_is_applied_before_what_is_asked_after_it(bool redis)
+    {
+        var (store, owner) = await StoreAsync(redis);
+        await using var _ = owner;
+
+        // Each round: 60 of 100 reserved, settled to 10 without waiting, then 85 asked at once:
+        // it fits only if the settlement was applied first. Other clients' traffic keeps runs in flight.
+        var noise = Enumerable.Range(0, 40).Select(i => store.TryReserveAllAsync([new TokenRequest(Client, new LimitKey($"other-{i}", null, null, null), 1)], Noon).AsTask()).ToList();
+        for (var round = 0; round < 20; round++)
+        {
+            var minute = Noon.AddMinutes(round);
+            var taken = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60)], minute);
+            noise.Add(store.TryReserveAllAsync([new TokenRequest(Client, Acme, 1)], minute).AsTask());
+            var settling = store.SettleAllAsync(taken.Reservations!, 10);
+            var after = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 85)], minute);
+
+            Assert.NotNull(after.Reservations);
+            await settling;
+            await store.SettleAllAsync(after.Reservations, 0);
+        }
+
+        await Task.WhenAll(noise);
+    }
+
     [SkippableFact]
     public async Task Concurrent_requests_share_script_runs_in_redis_and_the_budget_stays_exact()
     {

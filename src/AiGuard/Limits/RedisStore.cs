@@ -119,7 +119,7 @@ public sealed partial class RedisStore : IDisposable
 /// reservations then stay taken until their windows end (the safe side), and a settlement that
 /// failed is not retried (its reservation stays taken as well).
 /// </remarks>
-public sealed class RedisTokenBudgetStore : ITokenBudgetStore
+public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable, IDisposable
 {
     /// <summary>Operations per script run at most; more wait for the next run (a run of 64 takes well under a millisecond of Redis time).</summary>
     public const int MaxBatch = 64;
@@ -217,6 +217,10 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
     private readonly Queue<Operation> _pending = new();
     private int _running;
     private long _runs;
+    private TaskCompletionSource? _idle;
+
+    /// <summary>How long disposing waits for queued operations (settlements the requests did not wait for) to reach Redis.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     public RedisTokenBudgetStore(RedisStore redis) => _redis = redis;
 
@@ -260,6 +264,36 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
             await Submit(Operation.Settle(this, reservations, used));
         }
     }
+
+    /// <summary>
+    /// Waits (at most <see cref="DrainTimeout"/>) until what is queued has been sent and answered:
+    /// at shutdown, the settlements of the last requests reach Redis before the connection closes.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task idle;
+        lock (_gate)
+        {
+            if (_running == 0)
+            {
+                return;
+            }
+
+            idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        try
+        {
+            await idle.WaitAsync(DrainTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Redis did not answer in time: what was queued is lost, its reservations stay taken until their windows end.
+        }
+    }
+
+    /// <summary>For a synchronous disposal (a container disposed without <c>DisposeAsync</c>): the same wait, blocking.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private Task<RedisResult[]> Submit(Operation operation)
     {
@@ -353,6 +387,12 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore
             if (_pending.Count == 0)
             {
                 _running--;
+                if (_running == 0)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+
                 return (null, null);
             }
 

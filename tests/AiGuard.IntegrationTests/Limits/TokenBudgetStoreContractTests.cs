@@ -122,6 +122,30 @@ public class TokenBudgetStoreContractTests
     }
 
     [SkippableFact]
+    public async Task Settlements_not_waited_for_reach_redis_before_the_store_is_disposed()
+    {
+        RedisServer.SkipUnlessInstalled();
+        await using var server = await RedisServer.StartAsync();
+        var options = new RedisOptions { Configuration = server.Configuration, KeyPrefix = $"contract-{Guid.NewGuid():N}:" };
+        using (var connection = new RedisStore(options, NullLogger<RedisStore>.Instance))
+        {
+            var store = new RedisTokenBudgetStore(connection);
+            var taken = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => store.TryReserveAllAsync([new TokenRequest(Client, Alice, 9)], Noon).AsTask()));
+
+            // The last requests of a gateway that stops: their settlements are queued, nobody waits for them.
+            foreach (var reservation in taken)
+            {
+                _ = store.SettleAllAsync(reservation.Reservations!, 1);
+            }
+
+            await store.DisposeAsync();
+        }
+
+        using var again = new RedisStore(options, NullLogger<RedisStore>.Instance);
+        Assert.Equal((90, 990), await LeftAsync(new RedisTokenBudgetStore(again), Client, Alice));
+    }
+
+    [SkippableFact]
     public async Task Concurrent_requests_share_script_runs_in_redis_and_the_budget_stays_exact()
     {
         var (store, owner) = await StoreAsync(redis: true);

@@ -98,4 +98,53 @@ public class SensitiveDataPolicyTests
         Assert.Equal(PiiType.CreditCard, match.Type);
         Assert.Equal(encoded, $"see {encoded}".Substring(match.Start, match.Length));
     }
+
+    [Fact]
+    public void Random_texts_full_of_encoded_spans_give_ordered_non_overlapping_matches_inside_the_text()
+    {
+        var random = new Random(20261127);
+        string[] entities = ["4111 1111 1111 1111", "jane.roe@example.org", "DE89 3704 0044 0532 0130 00", "123-45-6789", "AKIAZ7VQ3M4XL2PN6RTB", "10.0.0.1"];
+        var encoded = 0;
+        string[] pieces = ["card ", " ", "\u200b", "０１２", "\\x", "0x", ", ", "==", "+/", "\n", "é", "𝐀"];
+        for (var round = 0; round < 300; round++)
+        {
+            var text = new System.Text.StringBuilder();
+            for (var part = random.Next(1, 12); part > 0; part--)
+            {
+                var plain = random.Next(3) == 0 ? entities[random.Next(entities.Length)] + " and more words" : pieces[random.Next(pieces.Length)];
+                var bytes = random.Next(4) == 0 ? Enumerable.Range(0, random.Next(1, 64)).Select(_ => (byte)random.Next(256)).ToArray() : System.Text.Encoding.UTF8.GetBytes(plain);
+                text.Append(random.Next(4) switch
+                {
+                    0 => Convert.ToBase64String(bytes),
+                    1 => string.Join(random.Next(2) == 0 ? " " : string.Empty, bytes.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))),
+                    2 => plain,
+                    _ => new string((char)random.Next(0x20, 0x7f), random.Next(1, 40)),
+                });
+                text.Append(random.Next(2) == 0 ? " " : string.Empty);
+            }
+
+            var value = text.ToString();
+            List<PiiMatch> matches;
+            try
+            {
+                matches = Policy.Find(value);
+            }
+            catch (TextTooDenseException)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < matches.Count; i++)
+            {
+                Assert.InRange(matches[i].Start, 0, value.Length - 1);
+                Assert.InRange(matches[i].End, matches[i].Start + 1, value.Length);
+                Assert.True(i == 0 || matches[i - 1].End <= matches[i].Start, $"overlapping or unordered matches in round {round}");
+                encoded += matches[i].Kind is { } kind && (kind.EndsWith("base64", StringComparison.Ordinal) || kind.EndsWith("hex", StringComparison.Ordinal)) ? 1 : 0;
+            }
+        }
+
+        // The texts did exercise the encoded path.
+        Assert.True(encoded >= 20, $"only {encoded} encoded matches");
+    }
 }
+

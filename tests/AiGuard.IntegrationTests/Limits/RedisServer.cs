@@ -20,10 +20,13 @@ public sealed class RedisServer : IAsyncDisposable
     public static string? Binary { get; } = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
         ?? (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
 
+    /// <summary>Whether tests run against a redis-server: it is installed, or <c>AIGUARD_REQUIRE_REDIS=1</c> (set by .ci/run) makes its absence a failure.</summary>
+    public static bool Wanted => Binary is not null || Environment.GetEnvironmentVariable("AIGUARD_REQUIRE_REDIS") == "1";
+
     /// <summary>Skips a test when redis-server is not installed, unless <c>AIGUARD_REQUIRE_REDIS=1</c> (set by .ci/run) makes that a failure.</summary>
     public static void SkipUnlessInstalled()
     {
-        if (Binary is null && Environment.GetEnvironmentVariable("AIGUARD_REQUIRE_REDIS") != "1")
+        if (!Wanted)
         {
             throw new SkipException("redis-server is not installed (Debian: apt-get install redis-server); .ci/run installs it.");
         }

@@ -111,7 +111,7 @@ public sealed class TelemetryGateway : IAsyncDisposable
         // Failed authentication: the second failure of one key id is throttled (other keys from this address are not).
         settings["AiGuard:RateLimits:Authentication:FailuresPerKeyId:PermitLimit"] = "1";
         settings["AiGuard:RateLimits:Authentication:FailuresPerKeyId:Window"] = "01:00:00";
-        var redis = RedisServer.Binary is not null || Environment.GetEnvironmentVariable("AIGUARD_REQUIRE_REDIS") == "1" ? await RedisServer.StartAsync() : null;
+        var redis = RedisServer.Wanted ? await RedisServer.StartAsync() : null;
         if (redis is not null)
         {
             settings["AiGuard:Redis:Configuration"] = redis.Configuration;

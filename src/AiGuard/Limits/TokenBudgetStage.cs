@@ -84,7 +84,7 @@ public sealed partial class TokenBudgetStage : IGuardStage, IRequestSettlement
         long? actual = context.UpstreamStatus is >= 200 and < 300 ? context.ReportedTokens : 0;
         if (actual is { } used)
         {
-            var settling = _store.SettleAllAsync([.. reservations], used);
+            var settling = _store.SettleAllAsync(reservations, used);
             if (!settling.IsCompletedSuccessfully)
             {
                 _ = ObserveAsync(settling, context.RouteId);

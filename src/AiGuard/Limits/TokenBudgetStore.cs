@@ -17,6 +17,7 @@ public interface ITokenBudgetStore
     ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now);
 
     /// <summary>Settles every reservation of one request to the <paramref name="used"/> tokens it turned out to need (0 gives all back), in one step.</summary>
+    /// <remarks>Reads <paramref name="reservations"/> before it returns, so the caller may reuse the list while the settlement is still on its way.</remarks>
     ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used);
 }
 

@@ -378,6 +378,12 @@ public static class GatewayConfigurationValidator
             {
                 errors.Add($"{at}:DefaultMaxTokens must be at least 1.");
             }
+
+            var smallest = budget.PerMinute > 0 && budget.PerDay > 0 ? Math.Min(budget.PerMinute, budget.PerDay) : Math.Max(budget.PerMinute, budget.PerDay);
+            if (budget.LeaseTokens < 0 || budget.LeaseTokens > smallest)
+            {
+                errors.Add($"{at}:LeaseTokens must be between 0 and the smallest of PerMinute and PerDay ({smallest}).");
+            }
         }
 
         var auth = limits.Authentication;

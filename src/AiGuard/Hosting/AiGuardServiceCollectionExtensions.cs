@@ -60,7 +60,7 @@ public static class AiGuardServiceCollectionExtensions
         services.AddSingleton<PromptTokenCounter>();
         services.AddSingleton(sp => new RedisConnectionHolder(RedisStore.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<RedisStore>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())));
         services.TryAddSingleton<ITokenBudgetStore>(sp => sp.GetRequiredService<RedisConnectionHolder>().Store is { } redis
-            ? new RedisTokenBudgetStore(redis)
+            ? new RedisTokenBudgetStore(redis, sp.GetService<TimeProvider>())
             : new InProcessTokenBudgetStore());
         services.AddGuardStage<TokenBudgetStage>();
         services.AddGuardStage<Inspection.Input.ParameterPolicyStage>();

@@ -133,18 +133,21 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     public const int MaxRunsInFlight = 4;
 
     // A batch of operations in one run. ARGV: the two TTLs, then per operation its kind ('R'
-    // reserve, 'S' settle) and its number of budgets n, then per budget: tokens, per-minute and
-    // per-day (reserve) or the delta (settle). KEYS: the minute and day counters of each budget
-    // of each operation, in the same order. Per operation the result is {1, minute1, day1,
-    // minute2, day2...} (reserved; what each window now holds) or {-2 (day) / -1 (minute),
-    // index of the budget without room}, when this budget and the ones before it give back what
-    // they took; a settle's result is {1}.
+    // reserve, 'S' settle) and its number of budgets n, then per budget: tokens, extra,
+    // per-minute and per-day (reserve) or the delta (settle). KEYS: the minute and day counters
+    // of each budget of each operation, in the same order. Per operation the result is {1,
+    // minute1, day1, extra1, minute2, day2, extra2...} (reserved; what each window now holds and
+    // how many extra tokens were taken for the replica's lease) or {-2 (day) / -1 (minute), index
+    // of the budget without room}, when this budget and the ones before it give back what they
+    // took; a settle's result is {1}.
     // Few calls per operation (Redis's time is most of a batch's cost): a reservation adds first
     // and checks after (the script is atomic, so nobody sees the sum it may take back), and sets
-    // a TTL only on the counter it created; a reservation of 0 tokens reads. A settlement adds
-    // its delta: a counter that drops to 0 or below (nothing left, or a window that expired and
-    // would be recreated without a TTL) is deleted, which reads as 0; a positive delta (an
-    // answer that used more than reserved) only touches counters that still exist.
+    // a TTL only on the counter it created; a reservation of 0 tokens reads. Once the tokens fit,
+    // up to `extra` more are taken where both windows have room (a lease's block: never more
+    // than the budget). A settlement adds its delta: a counter that drops to 0 or below (nothing
+    // left, or a window that expired and would be recreated without a TTL) is deleted, which
+    // reads as 0; a positive delta (an answer that used more than reserved) only touches
+    // counters that still exist.
     private const string BatchScript = """
         local results = {}
         local a = 3
@@ -157,11 +160,13 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
           op = op + 1
           if kind == 'R' then
             local out = {1}
+            local extras = {}
             for i = 1, n do
-              local b = a + 3 * (i - 1)
+              local b = a + 4 * (i - 1)
               local tokens = tonumber(ARGV[b])
-              local perMinute = tonumber(ARGV[b + 1])
-              local perDay = tonumber(ARGV[b + 2])
+              local extra = tonumber(ARGV[b + 1])
+              local perMinute = tonumber(ARGV[b + 2])
+              local perDay = tonumber(ARGV[b + 3])
               local mk = KEYS[k + 2 * (i - 1)]
               local dk = KEYS[k + 2 * (i - 1) + 1]
               local m, d
@@ -179,7 +184,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
               elseif perMinute > 0 and m > perMinute then full = -1 end
               if full < 0 then
                 for j = 1, i do
-                  local taken = tonumber(ARGV[a + 3 * (j - 1)])
+                  local taken = tonumber(ARGV[a + 4 * (j - 1)]) + (extras[j] or 0)
                   if taken ~= 0 then
                     redis.call('DECRBY', KEYS[k + 2 * (j - 1)], taken)
                     redis.call('DECRBY', KEYS[k + 2 * (j - 1) + 1], taken)
@@ -188,11 +193,25 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                 out = {full, i}
                 break
               end
-              out[2 * i] = m
-              out[2 * i + 1] = d
+              local x = 0
+              if extra > 0 and tokens > 0 then
+                x = extra
+                if perMinute > 0 then x = math.min(x, perMinute - m) end
+                if perDay > 0 then x = math.min(x, perDay - d) end
+                if x > 0 then
+                  m = redis.call('INCRBY', mk, x)
+                  d = redis.call('INCRBY', dk, x)
+                else
+                  x = 0
+                end
+              end
+              extras[i] = x
+              out[3 * i - 1] = m
+              out[3 * i] = d
+              out[3 * i + 1] = x
             end
             results[op] = out
-            a = a + 3 * n
+            a = a + 4 * n
           else
             for i = 1, n do
               local delta = tonumber(ARGV[a + i - 1])
@@ -212,9 +231,19 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         return results
         """;
 
+    /// <summary>How many times a refused request tries again with tokens a block brought to its lease meanwhile.</summary>
+    private const int MaxLeaseRetries = 8;
+
+    /// <summary>How often leases of a minute that has ended give their unused tokens back to the day window.</summary>
+    public static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(15);
+
     private readonly RedisStore _redis;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Queue<Operation> _pending = new();
+    private readonly Lock _leaseGate = new();
+    private readonly Dictionary<(string Budget, LimitKey Key), Lease> _leases = [];
+    private readonly ITimer _sweep;
     private int _running;
     private long _runs;
     private TaskCompletionSource? _idle;
@@ -222,46 +251,424 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// <summary>How long disposing waits for queued operations (settlements the requests did not wait for) to reach Redis.</summary>
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
-    public RedisTokenBudgetStore(RedisStore redis) => _redis = redis;
+    /// <param name="time">The clock of the lease sweep (<see cref="LeaseSweepInterval"/>).</param>
+    public RedisTokenBudgetStore(RedisStore redis, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _time = time ?? TimeProvider.System;
+        _sweep = _time.CreateTimer(static state => ((RedisTokenBudgetStore)state!).ReturnEndedLeases(), this, LeaseSweepInterval, LeaseSweepInterval);
+    }
 
     /// <summary>Script runs so far (each serves one or more operations).</summary>
     public long Runs => Interlocked.Read(ref _runs);
 
-    public async ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
+    /// <summary>Tokens this replica holds in leases and has not handed out (what the cluster may refuse early by).</summary>
+    public long LeasedTokens
+    {
+        get
+        {
+            lock (_leaseGate)
+            {
+                return _leases.Values.Sum(lease => lease.Left);
+            }
+        }
+    }
+
+    /// <remarks>
+    /// A budget with <see cref="TokenBudget.LeaseTokens"/> first takes what it can from this
+    /// replica's lease of the current windows; only the rest goes to Redis, together with a new
+    /// block for the lease (at most one block on its way per lease). When every budget of the
+    /// request fits in its lease, nothing goes to Redis. If Redis refuses or fails, what the
+    /// leases gave goes back to them.
+    /// </remarks>
+    public ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now) =>
+        TryReserveAllAsync(requests, now, 0);
+
+    private ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, int attempt)
+    {
+        var (_, minute, day) = BudgetWindows.Of(now);
+        long[]? fromLease = null;
+        var complete = true;
+        List<Operation>? refunds = null;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (budget, key, tokens) = requests[i];
+            if (budget.LeaseTokens <= 0 || tokens <= 0)
+            {
+                // No lease, or a read: Redis answers.
+                complete = false;
+                continue;
+            }
+
+            lock (_leaseGate)
+            {
+                var take = 0L;
+                if (LeaseLocked(budget, key, minute, day, ref refunds) is { } lease)
+                {
+                    take = Math.Min(lease.Left, tokens);
+                    lease.Left -= take;
+                }
+
+                (fromLease ??= new long[requests.Count])[i] = take;
+                complete &= take == tokens;
+            }
+        }
+
+        SubmitRefunds(refunds);
+        if (complete)
+        {
+            return new(new TokenReservationsResult(Reservations(requests, minute, day, null), -1, TimeSpan.Zero));
+        }
+
+        return ReserveInRedisAsync(requests, now, fromLease, attempt);
+    }
+
+    /// <summary>
+    /// Whether a request that Redis refused may fit in its lease now: the lease holds more than
+    /// the request took from it (a block came meanwhile), or will once the block on its way
+    /// comes (waited for: it completes when its run's answer is counted in, or fails).
+    /// </summary>
+    private async ValueTask<bool> LeaseMayServeAsync(TokenRequest request, long took, long minute, long day)
+    {
+        if (request.Budget.LeaseTokens <= 0)
+        {
+            return false;
+        }
+
+        Task? coming;
+        lock (_leaseGate)
+        {
+            if (!_leases.TryGetValue((request.Budget.Name, request.Key), out var lease) || lease.Minute != minute || lease.Day != day)
+            {
+                return false;
+            }
+
+            if (lease.Left > took)
+            {
+                return true;
+            }
+
+            coming = lease.Block?.Task;
+        }
+
+        if (coming is null)
+        {
+            return false;
+        }
+
+        await coming.ConfigureAwait(false);
+        lock (_leaseGate)
+        {
+            return _leases.TryGetValue((request.Budget.Name, request.Key), out var lease) && lease.Minute == minute && lease.Day == day && lease.Left > took;
+        }
+    }
+
+    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, long[]? fromLease, int attempt)
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
-        var result = await Submit(Operation.Reserve(this, requests, minute, day));
+
+        // What Redis is asked for: per budget the tokens its lease did not cover, and a block for the lease.
+        var asked = new List<(int Index, long Tokens, long Extra)>(requests.Count);
+        List<TaskCompletionSource>? blocks = null;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (budget, key, tokens) = requests[i];
+            var need = tokens - (fromLease?[i] ?? 0);
+            if (need == 0 && tokens > 0)
+            {
+                continue;
+            }
+
+            long extra = 0;
+            if (budget.LeaseTokens > 0 && need > 0)
+            {
+                lock (_leaseGate)
+                {
+                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Block is null && lease.Minute == minute && lease.Day == day)
+                    {
+                        lease.Block = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        (blocks ??= []).Add(lease.Block);
+                        extra = budget.LeaseTokens;
+                    }
+                }
+            }
+
+            asked.Add((i, need, extra));
+        }
+
+        try
+        {
+            return await ReserveInRedisAsync(requests, now, fromLease, attempt, asked, blocks);
+        }
+        finally
+        {
+            // Requests refused meanwhile may wait for these blocks: they are released whatever happened.
+            blocks?.ForEach(block => block.TrySetResult());
+        }
+    }
+
+    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, long[]? fromLease, int attempt, List<(int Index, long Tokens, long Extra)> asked, List<TaskCompletionSource>? blocks)
+    {
+        var (seconds, minute, day) = BudgetWindows.Of(now);
+        RedisResult[] result;
+        try
+        {
+            result = await Submit(Operation.Reserve(this, requests, asked, minute, day));
+        }
+        catch
+        {
+            GiveBack(requests, asked, fromLease, minute, day, blocks);
+            throw;
+        }
+
         var outcome = (long)result[0];
         if (outcome < 0)
         {
-            return new TokenReservationsResult(null, (int)(long)result[1] - 1, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
+            GiveBack(requests, asked, fromLease, minute, day, blocks);
+            var full = asked[(int)(long)result[1] - 1].Index;
+            if (attempt < MaxLeaseRetries && await LeaseMayServeAsync(requests[full], fromLease?[full] ?? 0, minute, day))
+            {
+                // A block taken by another request may hold what this one was refused: the tokens
+                // are this replica's, so the request tries again with them.
+                return await TryReserveAllAsync(requests, now, attempt + 1);
+            }
+
+            return new TokenReservationsResult(null, full, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
         }
 
+        var counted = new (long Minute, long Day)[requests.Count];
+        List<Operation>? refunds = null;
+        for (var j = 0; j < asked.Count; j++)
+        {
+            var (index, _, extra) = asked[j];
+            var (budget, key, _) = requests[index];
+            var (m, d, taken) = ((long)result[1 + (3 * j)], (long)result[2 + (3 * j)], (long)result[3 + (3 * j)]);
+            counted[index] = (m, d);
+            if (budget.LeaseTokens > 0 && (extra > 0 || taken > 0))
+            {
+                lock (_leaseGate)
+                {
+                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
+                    {
+                        if (extra > 0 && blocks?.Contains(lease.Block!) == true)
+                        {
+                            lease.Block = null;
+                        }
+
+                        lease.Left += taken;
+                        (lease.MinuteCounted, lease.DayCounted) = (m, d);
+                    }
+                    else if (taken > 0)
+                    {
+                        // The lease moved on to later windows while the block was on its way: the block goes back.
+                        (refunds ??= []).Add(Operation.Refund(this, budget, key, minute, day, taken));
+                    }
+                }
+            }
+        }
+
+        SubmitRefunds(refunds);
+        blocks?.ForEach(block => block.TrySetResult());
+        return new TokenReservationsResult(Reservations(requests, minute, day, counted), -1, TimeSpan.Zero);
+    }
+
+    /// <summary>The reservations of a request that fitted: what each window has left, by Redis's counts or (leased) by the lease's.</summary>
+    private TokenReservation[] Reservations(IReadOnlyList<TokenRequest> requests, long minute, long day, (long Minute, long Day)[]? counted)
+    {
         var reservations = new TokenReservation[requests.Count];
         for (var i = 0; i < reservations.Length; i++)
         {
             var (budget, key, tokens) = requests[i];
+            var (m, d) = counted?[i] ?? default;
+            long left = 0;
+            if (budget.LeaseTokens > 0)
+            {
+                lock (_leaseGate)
+                {
+                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
+                    {
+                        // Redis counts the lease's unused tokens as taken; they are this replica's to hand out.
+                        left = lease.Left;
+                        if (counted is null || tokens > 0)
+                        {
+                            (m, d) = (lease.MinuteCounted, lease.DayCounted);
+                        }
+                    }
+                }
+            }
+
             reservations[i] = new TokenReservation(budget, key, tokens, minute, day)
             {
-                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - (long)result[1 + (2 * i)] : long.MaxValue,
-                RemainingDay = budget.PerDay > 0 ? budget.PerDay - (long)result[2 + (2 * i)] : long.MaxValue,
+                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - m + left : long.MaxValue,
+                RemainingDay = budget.PerDay > 0 ? budget.PerDay - d + left : long.MaxValue,
             };
         }
 
-        return new TokenReservationsResult(reservations, -1, TimeSpan.Zero);
+        return reservations;
     }
 
-    public async ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
+    /// <summary>A reservation that failed in Redis: what the leases gave goes back to them (or to Redis, if their windows moved on).</summary>
+    private void GiveBack(IReadOnlyList<TokenRequest> requests, List<(int Index, long Tokens, long Extra)> asked, long[]? fromLease, long minute, long day, List<TaskCompletionSource>? blocks)
     {
-        var changed = false;
-        foreach (var reservation in reservations)
+        List<Operation>? refunds = null;
+        lock (_leaseGate)
         {
-            changed |= used != reservation.Tokens;
+            foreach (var (index, _, extra) in asked)
+            {
+                var (budget, key, _) = requests[index];
+                if (extra > 0 && _leases.TryGetValue((budget.Name, key), out var lease) && blocks?.Contains(lease.Block!) == true)
+                {
+                    lease.Block = null;
+                }
+            }
+
+            for (var i = 0; i < requests.Count && fromLease is not null; i++)
+            {
+                if (fromLease[i] > 0)
+                {
+                    var (budget, key, _) = requests[i];
+                    ReturnLocked(budget, key, minute, day, fromLease[i], ref refunds);
+                }
+            }
         }
 
-        if (changed)
+        SubmitRefunds(refunds);
+        blocks?.ForEach(block => block.TrySetResult());
+    }
+
+    /// <remarks>
+    /// A leased budget's refund (an answer that used less than reserved) goes back to the lease
+    /// it came from while its windows last, and an answer that used more takes the difference
+    /// from the lease when it can; only the rest is a script operation.
+    /// </remarks>
+    public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
+    {
+        List<TokenReservation>? viaRedis = null;
+        foreach (var reservation in reservations)
         {
-            await Submit(Operation.Settle(this, reservations, used));
+            var delta = used - reservation.Tokens;
+            if (delta == 0)
+            {
+                continue;
+            }
+
+            if (reservation.Budget.LeaseTokens > 0)
+            {
+                lock (_leaseGate)
+                {
+                    if (_leases.TryGetValue((reservation.Budget.Name, reservation.Key), out var lease)
+                        && lease.Minute == reservation.MinuteStart && lease.Day == reservation.DayStart
+                        && lease.Left + -delta >= 0)
+                    {
+                        lease.Left -= delta;
+                        continue;
+                    }
+                }
+            }
+
+            (viaRedis ??= new List<TokenReservation>(reservations.Count)).Add(reservation);
+        }
+
+        return viaRedis is null ? default : new ValueTask(Submit(Operation.Settle(this, viaRedis, used)));
+    }
+
+    /// <summary>
+    /// The lease of a budget's partition for these windows. A lease of earlier windows is moved
+    /// on: its unused tokens go back to Redis (they are counted in its day window; its minute
+    /// window is over). Null when the lease is already in later windows (a request that read
+    /// the clock just before a minute ended): that request goes to Redis without it.
+    /// </summary>
+    private Lease? LeaseLocked(TokenBudget budget, LimitKey key, long minute, long day, ref List<Operation>? refunds)
+    {
+        if (!_leases.TryGetValue((budget.Name, key), out var lease))
+        {
+            lease = new Lease(budget, key) { Minute = minute, Day = day };
+            _leases[(budget.Name, key)] = lease;
+        }
+        else if (lease.Minute > minute || lease.Day > day)
+        {
+            return null;
+        }
+        else if (lease.Minute != minute || lease.Day != day)
+        {
+            if (lease.Left > 0)
+            {
+                (refunds ??= []).Add(Operation.Refund(this, budget, key, lease.Minute, lease.Day, lease.Left));
+            }
+
+            // A block still on its way for the old windows goes back to Redis when it comes (its fetcher sees the move).
+            (lease.Minute, lease.Day, lease.Left, lease.Block, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, null, 0, 0);
+        }
+
+        return lease;
+    }
+
+    private void ReturnLocked(TokenBudget budget, LimitKey key, long minute, long day, long tokens, ref List<Operation>? refunds)
+    {
+        if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
+        {
+            lease.Left += tokens;
+        }
+        else
+        {
+            (refunds ??= []).Add(Operation.Refund(this, budget, key, minute, day, tokens));
+        }
+    }
+
+    /// <summary>Leases of a minute that has ended give their unused tokens back to Redis and are dropped (memory follows the active partitions).</summary>
+    private void ReturnEndedLeases()
+    {
+        var (_, minute, _) = BudgetWindows.Of(_time.GetUtcNow());
+        List<Operation>? refunds = null;
+        lock (_leaseGate)
+        {
+            foreach (var (id, lease) in _leases.ToArray())
+            {
+                if (lease.Minute < minute && lease.Block is null)
+                {
+                    if (lease.Left > 0)
+                    {
+                        (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, lease.Minute, lease.Day, lease.Left));
+                    }
+
+                    _leases.Remove(id);
+                }
+            }
+        }
+
+        SubmitRefunds(refunds);
+    }
+
+    /// <summary>Every lease gives its unused tokens back (at shutdown).</summary>
+    private void ReturnAllLeases()
+    {
+        List<Operation>? refunds = null;
+        lock (_leaseGate)
+        {
+            foreach (var lease in _leases.Values)
+            {
+                if (lease.Left > 0)
+                {
+                    (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, lease.Minute, lease.Day, lease.Left));
+                }
+            }
+
+            _leases.Clear();
+        }
+
+        SubmitRefunds(refunds);
+    }
+
+    /// <summary>
+    /// Sends refunds without waiting: they reach Redis before anything queued after them. One
+    /// that fails leaves its tokens taken until their windows end (the safe side); the failure is
+    /// counted by <see cref="RedisMetrics"/> like every run's.
+    /// </summary>
+    private void SubmitRefunds(List<Operation>? refunds)
+    {
+        foreach (var refund in refunds ?? [])
+        {
+            _ = Submit(refund).ContinueWith(static run => _ = run.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -271,6 +678,8 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await _sweep.DisposeAsync().ConfigureAwait(false);
+        ReturnAllLeases();
         Task idle;
         lock (_gate)
         {
@@ -456,6 +865,28 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     private RedisKey Key(TokenBudget budget, LimitKey key, string window, long start) =>
         $"{_redis.KeyPrefix}tokens:{budget.Name}:{RedisKeys.Partition(key)}:{window}:{start}";
 
+    /// <summary>Tokens of one budget partition this replica took from Redis for its windows and has not handed out yet.</summary>
+    private sealed class Lease(TokenBudget budget, LimitKey key)
+    {
+        public TokenBudget Budget { get; } = budget;
+
+        public LimitKey Key { get; } = key;
+
+        public long Minute { get; set; }
+
+        public long Day { get; set; }
+
+        public long Left { get; set; }
+
+        /// <summary>A block for this lease on its way (one at a time, so a burst takes one block, not one each); completed once it is counted in.</summary>
+        public TaskCompletionSource? Block { get; set; }
+
+        /// <summary>The windows' counts in Redis when the last block came (for what a reservation reports as left).</summary>
+        public long MinuteCounted { get; set; }
+
+        public long DayCounted { get; set; }
+    }
+
     /// <summary>One request's reservation or settlement waiting for its run, with its part of the run's KEYS and ARGV.</summary>
     private sealed class Operation(RedisKey[] keys, RedisValue[] values)
     {
@@ -468,24 +899,30 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         // Completed outside the lock, by a loop; the caller goes on in the thread pool, not on the loop.
         public TaskCompletionSource<RedisResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, long minute, long day)
+        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, List<(int Index, long Tokens, long Extra)> asked, long minute, long day)
         {
-            var keys = new RedisKey[2 * requests.Count];
-            var values = new RedisValue[2 + (3 * requests.Count)];
+            var keys = new RedisKey[2 * asked.Count];
+            var values = new RedisValue[2 + (4 * asked.Count)];
             values[0] = "R";
-            values[1] = requests.Count;
-            for (var i = 0; i < requests.Count; i++)
+            values[1] = asked.Count;
+            for (var j = 0; j < asked.Count; j++)
             {
-                var (budget, key, tokens) = requests[i];
-                keys[2 * i] = store.Key(budget, key, "m", minute);
-                keys[(2 * i) + 1] = store.Key(budget, key, "d", day);
-                values[2 + (3 * i)] = tokens;
-                values[3 + (3 * i)] = budget.PerMinute;
-                values[4 + (3 * i)] = budget.PerDay;
+                var (index, tokens, extra) = asked[j];
+                var (budget, key, _) = requests[index];
+                keys[2 * j] = store.Key(budget, key, "m", minute);
+                keys[(2 * j) + 1] = store.Key(budget, key, "d", day);
+                values[2 + (4 * j)] = tokens;
+                values[3 + (4 * j)] = extra;
+                values[4 + (4 * j)] = budget.PerMinute;
+                values[5 + (4 * j)] = budget.PerDay;
             }
 
             return new Operation(keys, values);
         }
+
+        /// <summary>Unused tokens of a lease (or of a failed reservation's lease part) given back to the windows they were counted in.</summary>
+        public static Operation Refund(RedisTokenBudgetStore store, TokenBudget budget, LimitKey key, long minute, long day, long tokens) =>
+            new([store.Key(budget, key, "m", minute), store.Key(budget, key, "d", day)], ["S", 1, -tokens]);
 
         public static Operation Settle(RedisTokenBudgetStore store, IReadOnlyList<TokenReservation> reservations, long used)
         {

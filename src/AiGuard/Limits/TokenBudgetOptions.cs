@@ -21,4 +21,11 @@ public sealed class TokenBudgetOptions
 
     /// <summary>Completion tokens reserved for a request that sets neither <c>max_tokens</c> nor <c>max_completion_tokens</c>.</summary>
     public int DefaultMaxTokens { get; set; } = 4096;
+
+    /// <summary>
+    /// With Redis: each replica takes blocks of up to this many tokens from the budget (counted in
+    /// Redis at once) and hands them out to its requests locally, so most requests need no round
+    /// trip. 0 (the default) makes one script operation per reservation. Ignored in process.
+    /// </summary>
+    public long LeaseTokens { get; set; }
 }

@@ -53,12 +53,13 @@ public sealed record TokenReservation(TokenBudget Budget, LimitKey Key, long Tok
 }
 
 /// <summary>A configured budget, resolved.</summary>
-public sealed record TokenBudget(string Name, PartitionFlags PartitionBy, long PerMinute, long PerDay, int DefaultMaxTokens)
+/// <param name="LeaseTokens">With Redis, the block of tokens a replica takes at once and hands out locally (0: none).</param>
+public sealed record TokenBudget(string Name, PartitionFlags PartitionBy, long PerMinute, long PerDay, int DefaultMaxTokens, long LeaseTokens = 0)
 {
     public static TokenBudget From(string name, TokenBudgetOptions options)
     {
         var by = RateLimitDefinition.From(new RateLimitPolicyOptions { PartitionBy = options.PartitionBy }).PartitionBy;
-        return new TokenBudget(name, by, options.PerMinute, options.PerDay, options.DefaultMaxTokens);
+        return new TokenBudget(name, by, options.PerMinute, options.PerDay, options.DefaultMaxTokens, options.LeaseTokens);
     }
 }
 

@@ -128,6 +128,9 @@ public class StartupValidationTests
         settings["AiGuard:Policies:chat:TokenEncoding"] = "p50k_base";
         settings["AiGuard:TokenBudgets:Policies:daily:PerMinute"] = "0";
         settings["AiGuard:TokenBudgets:Policies:daily:DefaultMaxTokens"] = "0";
+        settings["AiGuard:TokenBudgets:Policies:burst:PerMinute"] = "100";
+        settings["AiGuard:TokenBudgets:Policies:burst:PerDay"] = "5000";
+        settings["AiGuard:TokenBudgets:Policies:burst:LeaseTokens"] = "500";
         settings["ReverseProxy:Routes:v2:ClusterId"] = "llm";
         settings["ReverseProxy:Routes:v2:Match:Path"] = "/v2/{**rest}";
         settings["ReverseProxy:Routes:v2:Metadata:AiGuard.Policy"] = "tensors";
@@ -140,6 +143,7 @@ public class StartupValidationTests
         Assert.Contains("AiGuard:Policies:chat:TokenEncoding 'p50k_base' is not one of: o200k_base, cl100k_base.", error.Errors);
         Assert.Contains("AiGuard:TokenBudgets:Policies:daily: set PerMinute, PerDay or both to a positive number of tokens (0 leaves a window unlimited).", error.Errors);
         Assert.Contains("AiGuard:TokenBudgets:Policies:daily:DefaultMaxTokens must be at least 1.", error.Errors);
+        Assert.Contains("AiGuard:TokenBudgets:Policies:burst:LeaseTokens must be between 0 and the smallest of PerMinute and PerDay (100).", error.Errors);
         Assert.Contains("AiGuard:Policies:tensors:TokenBudgets apply to LLM routes only: the policy's Protocol must be openai.", error.Errors);
     }
 

@@ -78,6 +78,60 @@ public class RedisTokenBudgetTests
     }
 
     [SkippableFact]
+    public async Task A_replica_admits_what_another_replica_does_not_hold_in_its_lease_and_gets_the_lease_when_that_replica_stops()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        await using var upstream = await BlockingUpstream.StartAsync(async () =>
+        {
+            Interlocked.Increment(ref arrived);
+            await release.Task;
+        });
+        var key = ApiKeyFormat.Generate();
+        var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
+        settings["AiGuard:TokenBudgets:Policies:tokens:LeaseTokens"] = (3 * Reservation).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var one = await StartAsync(settings);
+        var two = await StartAsync(settings);
+
+        // One request through the first replica, still in flight: it took its reservation and a block of 3 more.
+        var first = one.Client.SendAsync(Chat(key));
+        await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 1);
+
+        // The second replica admits exactly what is left outside that block: 30 - 1 - 3.
+        var statuses = await RateLimitTests.FireAtReplicasAsync(two, two, 100, () => Chat(key), async () =>
+        {
+            await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 27 && two.Audit.Events.Count == 74);
+            release.SetResult();
+        });
+        Assert.Equal(26, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.All(statuses.Where(s => s != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        using (var firstResponse = await first)
+        {
+            Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        }
+
+        // Stopped, both give back what their leases held: a new replica admits exactly the first one's block.
+        await one.DisposeAsync();
+        await two.DisposeAsync();
+        await using var three = await StartAsync(settings);
+        var more = 0;
+        while (more <= 30)
+        {
+            using var response = await three.Client.SendAsync(Chat(key));
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                break;
+            }
+
+            more++;
+        }
+
+        Assert.Equal(3, more);
+    }
+
+    [SkippableFact]
     public async Task With_Redis_gone_a_budget_fails_closed_with_503_quickly_and_recovers_when_Redis_returns()
     {
         await using var redis = await RedisServer.StartAsync();

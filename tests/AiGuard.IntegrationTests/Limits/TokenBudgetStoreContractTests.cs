@@ -16,6 +16,10 @@ public class TokenBudgetStoreContractTests
     private static readonly LimitKey Alice = new("alice", null, null, null);
     private static readonly LimitKey Acme = new(null, "acme", null, null);
 
+    /// <summary>The two budgets; with a lease, the Redis store serves them from blocks of that many tokens (the counts must not change).</summary>
+    private static (TokenBudget Client, TokenBudget Tenant) Budgets(int lease) =>
+        (Client with { LeaseTokens = lease }, Tenant with { LeaseTokens = lease });
+
     private static async Task<(ITokenBudgetStore Store, IAsyncDisposable? Owner)> StoreAsync(bool redis)
     {
         if (!redis)
@@ -41,31 +45,35 @@ public class TokenBudgetStoreContractTests
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_budget_without_room_refuses_the_request_and_the_budgets_before_it_keep_everything(bool redis)
+    [InlineData(true, 30)]
+    public async Task A_budget_without_room_refuses_the_request_and_the_budgets_before_it_keep_everything(bool redis, int lease = 0)
     {
+        var (client, tenant) = Budgets(lease);
         var (store, owner) = await StoreAsync(redis);
         await using var _ = owner;
-        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(Tenant, Acme, 120)], Noon)).Reservations);
+        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(tenant, Acme, 120)], Noon)).Reservations);
 
         // The client budget has room for 50, the tenant's day has 30 left: neither is taken.
-        var refused = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 50), new TokenRequest(Tenant, Acme, 50)], Noon);
+        var refused = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 50), new TokenRequest(tenant, Acme, 50)], Noon);
 
         Assert.Null(refused.Reservations);
         Assert.Equal(1, refused.Full);
         Assert.Equal(TimeSpan.FromSeconds(86_400 - (12 * 3600) - 10), refused.RetryAfter);
-        Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
-        Assert.Equal(30, (await LeftAsync(store, Tenant, Acme)).Day);
+        Assert.Equal((100, 1000), await LeftAsync(store, client, Alice));
+        Assert.Equal(30, (await LeftAsync(store, tenant, Acme)).Day);
     }
 
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Every_budget_is_taken_at_once_and_settled_at_once_to_what_was_used(bool redis)
+    [InlineData(true, 30)]
+    public async Task Every_budget_is_taken_at_once_and_settled_at_once_to_what_was_used(bool redis, int lease = 0)
     {
+        var (client, tenant) = Budgets(lease);
         var (store, owner) = await StoreAsync(redis);
         await using var _ = owner;
 
-        var taken = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60), new TokenRequest(Tenant, Acme, 70)], Noon);
+        var taken = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 60), new TokenRequest(tenant, Acme, 70)], Noon);
 
         Assert.Equal(-1, taken.Full);
         Assert.Equal([40L, 940L], [taken.Reservations![0].RemainingMinute, taken.Reservations[0].RemainingDay]);
@@ -74,48 +82,52 @@ public class TokenBudgetStoreContractTests
 
         // The answer used 25 tokens: each budget keeps 25 of its reservation.
         await store.SettleAllAsync(taken.Reservations, 25);
-        Assert.Equal((75, 975), await LeftAsync(store, Client, Alice));
-        Assert.Equal(125, (await LeftAsync(store, Tenant, Acme)).Day);
+        Assert.Equal((75, 975), await LeftAsync(store, client, Alice));
+        Assert.Equal(125, (await LeftAsync(store, tenant, Acme)).Day);
 
         // A failed upstream gives everything back.
-        var again = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60), new TokenRequest(Tenant, Acme, 70)], Noon);
+        var again = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 60), new TokenRequest(tenant, Acme, 70)], Noon);
         await store.SettleAllAsync(again.Reservations!, 0);
-        Assert.Equal((75, 975), await LeftAsync(store, Client, Alice));
+        Assert.Equal((75, 975), await LeftAsync(store, client, Alice));
     }
 
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_budget_named_twice_counts_both_reservations(bool redis)
+    [InlineData(true, 30)]
+    public async Task A_budget_named_twice_counts_both_reservations(bool redis, int lease = 0)
     {
+        var (client, tenant) = Budgets(lease);
         var (store, owner) = await StoreAsync(redis);
         await using var _ = owner;
 
-        var refused = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60), new TokenRequest(Client, Alice, 60)], Noon);
+        var refused = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 60), new TokenRequest(client, Alice, 60)], Noon);
 
         Assert.Null(refused.Reservations);
         Assert.Equal(1, refused.Full);
-        Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
+        Assert.Equal((100, 1000), await LeftAsync(store, client, Alice));
     }
 
     [SkippableTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_settlement_not_waited_for_is_applied_before_what_is_asked_after_it(bool redis)
+    [InlineData(true, 30)]
+    public async Task A_settlement_not_waited_for_is_applied_before_what_is_asked_after_it(bool redis, int lease = 0)
     {
+        var (client, tenant) = Budgets(lease);
         var (store, owner) = await StoreAsync(redis);
         await using var _ = owner;
 
         // Each round: 60 of 100 reserved, settled to 10 without waiting, then 85 asked at once:
         // it fits only if the settlement was applied first. Other clients' traffic keeps runs in flight.
-        var noise = Enumerable.Range(0, 40).Select(i => store.TryReserveAllAsync([new TokenRequest(Client, new LimitKey($"other-{i}", null, null, null), 1)], Noon).AsTask()).ToList();
+        var noise = Enumerable.Range(0, 40).Select(i => store.TryReserveAllAsync([new TokenRequest(client, new LimitKey($"other-{i}", null, null, null), 1)], Noon).AsTask()).ToList();
         for (var round = 0; round < 20; round++)
         {
             var minute = Noon.AddMinutes(round);
-            var taken = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 60)], minute);
-            noise.Add(store.TryReserveAllAsync([new TokenRequest(Client, Acme, 1)], minute).AsTask());
+            var taken = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 60)], minute);
+            noise.Add(store.TryReserveAllAsync([new TokenRequest(client, Acme, 1)], minute).AsTask());
             var settling = store.SettleAllAsync(taken.Reservations!, 10);
-            var after = await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 85)], minute);
+            var after = await store.TryReserveAllAsync([new TokenRequest(client, Alice, 85)], minute);
 
             Assert.NotNull(after.Reservations);
             await settling;
@@ -250,6 +262,157 @@ public class TokenBudgetStoreContractTests
         Assert.Empty(await KeysAsync());
         Assert.Equal((100, 1000), await LeftAsync(store, Client, Alice));
         Assert.Empty(await KeysAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_leased_budget_serves_most_requests_and_their_refunds_without_a_script_run()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = Connect(server);
+        var store = new RedisTokenBudgetStore(connection);
+        var leased = Client with { LeaseTokens = 20 };
+
+        // 40 requests of 2 tokens one after the other: a block of 20 (plus the request's own 2) serves 11.
+        var taken = new List<TokenReservation[]>();
+        for (var i = 0; i < 40; i++)
+        {
+            taken.Add((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 2)], Noon)).Reservations!);
+        }
+
+        Assert.InRange(store.Runs, 4, 5);
+        Assert.Equal(100 - 80, taken[^1][0].RemainingMinute);
+
+        // Each answer used 1 token: the refunds go back to the lease, not to Redis.
+        var runs = store.Runs;
+        foreach (var reservations in taken)
+        {
+            await store.SettleAllAsync(reservations, 1);
+        }
+
+        Assert.Equal(runs, store.Runs);
+        Assert.Equal((100 - 40, 1000 - 40), await LeftAsync(store, leased, Alice));
+
+        // Redis counts what the lease holds as taken: another replica sees only what is left outside it.
+        using var other = Connect(server, connection.KeyPrefix);
+        var (minute, _) = await LeftAsync(new RedisTokenBudgetStore(other), Client, Alice);
+        Assert.Equal(100 - 40 - store.LeasedTokens, minute);
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_requests_on_a_leased_budget_admit_exactly_what_fits_on_one_replica()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = Connect(server);
+        var store = new RedisTokenBudgetStore(connection);
+        var leased = Client with { LeaseTokens = 30 };
+
+        // 200 requests at once, 3 tokens each, against 100 a minute: 33 fit, whichever block served them.
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(_ => store.TryReserveAllAsync([new TokenRequest(leased, Alice, 3), new TokenRequest(Tenant, Acme, 1)], Noon).AsTask()));
+
+        Assert.Equal(33, results.Count(r => r.Reservations is not null));
+        Assert.Equal((1, 901), await LeftAsync(store, leased, Alice));
+        Assert.Equal(150 - 33, (await LeftAsync(store, Tenant, Acme)).Day);
+    }
+
+    [SkippableFact]
+    public async Task Two_replicas_with_leases_never_admit_more_than_the_budget_and_refuse_early_by_at_most_their_leases()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var prefix = $"contract-{Guid.NewGuid():N}:";
+        using var first = Connect(server, prefix);
+        using var second = Connect(server, prefix);
+        var stores = new[] { new RedisTokenBudgetStore(first), new RedisTokenBudgetStore(second) };
+        var leased = Client with { LeaseTokens = 10 };
+
+        // Both replicas serve the same client at once, 1 token a request, until both refuse.
+        var results = await Task.WhenAll(Enumerable.Range(0, 300)
+            .Select(i => stores[i % 2].TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon).AsTask()));
+
+        var admitted = results.Count(r => r.Reservations is not null);
+        Assert.InRange(admitted, 100 - (2 * 10), 100);
+        Assert.Equal(100 - admitted, stores.Sum(s => s.LeasedTokens));
+
+    }
+
+    [SkippableFact]
+    public async Task What_another_replica_holds_is_refused_here_until_that_replica_stops_and_gives_it_back()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var prefix = $"contract-{Guid.NewGuid():N}:";
+        using var first = Connect(server, prefix);
+        using var second = Connect(server, prefix);
+        var (holder, other) = (new RedisTokenBudgetStore(first), new RedisTokenBudgetStore(second));
+        var leased = Client with { LeaseTokens = 10 };
+
+        // The first replica serves one request and keeps a block of 10.
+        Assert.NotNull((await holder.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon)).Reservations);
+        Assert.Equal(10, holder.LeasedTokens);
+
+        // The other one admits exactly the rest: 100 - 1 - 10.
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(_ => other.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon).AsTask()));
+        Assert.Equal(89, results.Count(r => r.Reservations is not null));
+
+        // The first replica stops: its block goes back, and the other admits exactly those 10.
+        await holder.DisposeAsync();
+        var more = 0;
+        while (more <= 100 && (await other.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon)).Reservations is not null)
+        {
+            more++;
+        }
+
+        Assert.Equal(10, more);
+    }
+
+    [SkippableFact]
+    public async Task A_lease_of_a_minute_that_ended_gives_its_tokens_back_to_the_day()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = Connect(server);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Noon);
+        var store = new RedisTokenBudgetStore(connection, time);
+        var leased = Client with { LeaseTokens = 30 };
+
+        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 5)], time.GetUtcNow())).Reservations);
+        Assert.Equal(30, store.LeasedTokens);
+
+        // The sweep after the minute's end: the 30 unused tokens leave the lease and the day window.
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, store.LeasedTokens);
+        var read = await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 0)], time.GetUtcNow());
+        Assert.Equal(1000 - 5, read.Reservations![0].RemainingDay);
+        Assert.Equal(100, read.Reservations[0].RemainingMinute);
+
+        // A lease whose windows moved on while requests kept coming gives its tokens back as well.
+        await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 5)], time.GetUtcNow());
+        await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 5)], time.GetUtcNow().AddMinutes(1));
+        var day = await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 0)], time.GetUtcNow().AddMinutes(1));
+        Assert.Equal(1000 - 15, day.Reservations![0].RemainingDay);
+        Assert.Equal(30, store.LeasedTokens);
+        using var other = Connect(server, connection.KeyPrefix);
+        var seen = await new RedisTokenBudgetStore(other).TryReserveAllAsync([new TokenRequest(Client, Alice, 0)], time.GetUtcNow().AddMinutes(1));
+        Assert.Equal(1000 - 15 - 30, seen.Reservations![0].RemainingDay);
+    }
+
+    [SkippableFact]
+    public async Task A_request_that_fails_in_redis_gives_what_its_lease_lent_back()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = Connect(server, timeoutMilliseconds: 200);
+        var store = new RedisTokenBudgetStore(connection);
+        var leased = Client with { LeaseTokens = 10 };
+        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon)).Reservations);
+        Assert.Equal(10, store.LeasedTokens);
+
+        // 15 tokens: 10 from the lease, 5 from Redis, which is gone.
+        await server.KillAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => store.TryReserveAllAsync([new TokenRequest(leased, Alice, 15)], Noon).AsTask());
+        Assert.Equal(10, store.LeasedTokens);
+
+        // What the lease holds is still served without Redis.
+        Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 10)], Noon)).Reservations);
+        Assert.Equal(0, store.LeasedTokens);
     }
 
     private sealed class Owner(RedisServer server, RedisStore store) : IAsyncDisposable

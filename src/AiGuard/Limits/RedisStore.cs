@@ -232,7 +232,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         """;
 
     /// <summary>How many times a refused request tries again with tokens a block brought to its lease meanwhile.</summary>
-    private const int MaxLeaseRetries = 8;
+    private const int MaxLeaseRetries = 32;
 
     /// <summary>How often leases of a minute that has ended give their unused tokens back to the day window.</summary>
     public static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(15);
@@ -244,6 +244,9 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     private readonly Lock _leaseGate = new();
     private readonly Dictionary<(string Budget, LimitKey Key), Lease> _leases = [];
     private readonly ITimer _sweep;
+    private bool _closing;
+    private int _reserving;
+    private TaskCompletionSource? _quiet;
     private int _running;
     private long _runs;
     private TaskCompletionSource? _idle;
@@ -278,8 +281,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// A budget with <see cref="TokenBudget.LeaseTokens"/> first takes what it can from this
     /// replica's lease of the current windows; only the rest goes to Redis, together with a new
     /// block for the lease (at most one block on its way per lease). When every budget of the
-    /// request fits in its lease, nothing goes to Redis. If Redis refuses or fails, what the
-    /// leases gave goes back to them.
+    /// request fits in its lease, nothing goes to Redis (so it is served while Redis is away).
+    /// If Redis refuses or fails, what the leases lent goes back to them; a request that Redis
+    /// refused waits for the operations that had tokens of its lease on their way, and tries
+    /// again when they brought the lease more than it had, so one replica admits what fits to
+    /// within a few tokens of one block (docs/configuration.md).
     /// </remarks>
     public ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now) =>
         TryReserveAllAsync(requests, now, 0);
@@ -287,58 +293,191 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     private ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, int attempt)
     {
         var (_, minute, day) = BudgetWindows.Of(now);
-        long[]? fromLease = null;
+        Lease?[]? leases = null;
+        long[]? lent = null;
         var complete = true;
+        TaskCompletionSource? mine = null;
         List<Operation>? refunds = null;
-        for (var i = 0; i < requests.Count; i++)
+        lock (_leaseGate)
         {
-            var (budget, key, tokens) = requests[i];
-            if (budget.LeaseTokens <= 0 || tokens <= 0)
+            for (var i = 0; i < requests.Count; i++)
             {
-                // No lease, or a read: Redis answers.
-                complete = false;
-                continue;
-            }
-
-            lock (_leaseGate)
-            {
-                var take = 0L;
-                if (LeaseLocked(budget, key, minute, day, ref refunds) is { } lease)
+                var (budget, key, tokens) = requests[i];
+                if (budget.LeaseTokens <= 0 || tokens <= 0 || LeaseLocked(budget, key, minute, day, ref refunds) is not { } lease)
                 {
-                    take = Math.Min(lease.Left, tokens);
-                    lease.Left -= take;
+                    // No lease (or a read): Redis answers.
+                    complete = false;
+                    continue;
                 }
 
-                (fromLease ??= new long[requests.Count])[i] = take;
+                var take = Math.Min(lease.Left, tokens);
+                lease.Left -= take;
+                (leases ??= new Lease?[requests.Count])[i] = lease;
+                (lent ??= new long[requests.Count])[i] = take;
                 complete &= take == tokens;
+            }
+
+            if (!complete)
+            {
+                // Tokens lent to an operation on its way are visible to requests refused meanwhile
+                // from the moment they leave the lease (in this same lock), so they wait for them.
+                mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    if (lent?[i] > 0)
+                    {
+                        leases![i]!.InFlight.Add(mine);
+                    }
+                }
             }
         }
 
         SubmitRefunds(refunds);
-        if (complete)
+        return complete
+            ? new(new TokenReservationsResult(Reservations(requests, minute, day, leases, null), -1, TimeSpan.Zero))
+            : ReserveInRedisAsync(requests, now, leases, lent, mine!, attempt);
+    }
+
+    /// <param name="mine">This request's operation, for the requests Redis refuses while it holds tokens of their lease.</param>
+    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, Lease?[]? leases, long[]? lent, TaskCompletionSource mine, int attempt)
+    {
+        var (seconds, minute, day) = BudgetWindows.Of(now);
+        var asked = new List<(int Index, long Tokens, long Extra)>(requests.Count);
+        Interlocked.Increment(ref _reserving);
+        try
         {
-            return new(new TokenReservationsResult(Reservations(requests, minute, day, null), -1, TimeSpan.Zero));
+            lock (_leaseGate)
+            {
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    var (budget, _, tokens) = requests[i];
+                    var need = tokens - (lent?[i] ?? 0);
+                    long extra = 0;
+                    if (leases?[i] is { } lease)
+                    {
+                        if (need > 0 && !lease.Fetching && IsCurrent(lease, minute, day))
+                        {
+                            lease.Fetching = true;
+                            extra = budget.LeaseTokens;
+                        }
+
+                        if (extra > 0 && lent![i] == 0)
+                        {
+                            lease.InFlight.Add(mine);
+                        }
+                    }
+
+                    if (need > 0 || tokens == 0)
+                    {
+                        asked.Add((i, need, extra));
+                    }
+                }
+            }
+
+            (long Minute, long Day, long Extra)[] answers;
+            long outcome;
+            try
+            {
+                var result = await Submit(Operation.Reserve(this, requests, asked, minute, day));
+                outcome = (long)result[0];
+                answers = outcome < 0
+                    ? [((long)result[1], 0, 0)]
+                    : [.. asked.Select((_, j) => ((long)result[1 + (3 * j)], (long)result[2 + (3 * j)], (long)result[3 + (3 * j)]))];
+            }
+            catch
+            {
+                GiveBack(requests, leases, lent, asked, minute, day, mine);
+                throw;
+            }
+
+            if (outcome < 0)
+            {
+                GiveBack(requests, leases, lent, asked, minute, day, mine);
+                var full = asked[(int)answers[0].Minute - 1].Index;
+                if (attempt < MaxLeaseRetries && await LeaseMayServeAsync(leases?[full], lent?[full] ?? 0, minute, day))
+                {
+                    return await TryReserveAllAsync(requests, now, attempt + 1);
+                }
+
+                return new TokenReservationsResult(null, full, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
+            }
+
+            var counted = new (long Minute, long Day)?[requests.Count];
+            List<Operation>? refunds = null;
+            lock (_leaseGate)
+            {
+                for (var j = 0; j < asked.Count; j++)
+                {
+                    var (index, _, extra) = asked[j];
+                    var (m, d, taken) = answers[j];
+                    counted[index] = (m, d);
+                    if (leases?[index] is not { } lease)
+                    {
+                        continue;
+                    }
+
+                    if (IsCurrent(lease, minute, day))
+                    {
+                        lease.Fetching &= extra == 0;
+                        lease.Left += taken;
+                        (lease.MinuteCounted, lease.DayCounted) = (m, d);
+                    }
+                    else if (taken > 0)
+                    {
+                        // The lease moved on to later windows (or was given back) while the block was on its way: the block goes back.
+                        (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, minute, day, taken));
+                    }
+                }
+
+                Release(leases, mine);
+            }
+
+            SubmitRefunds(refunds);
+            return new TokenReservationsResult(Reservations(requests, minute, day, leases, counted), -1, TimeSpan.Zero);
+        }
+        finally
+        {
+            lock (_leaseGate)
+            {
+                Release(leases, mine);
+            }
+
+            if (Interlocked.Decrement(ref _reserving) == 0)
+            {
+                Volatile.Read(ref _quiet)?.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>This request's operation is over for the leases it touched: requests waiting for it go on.</summary>
+    private static void Release(Lease?[]? leases, TaskCompletionSource mine)
+    {
+        foreach (var lease in leases ?? [])
+        {
+            lease?.InFlight.Remove(mine);
         }
 
-        return ReserveInRedisAsync(requests, now, fromLease, attempt);
+        mine.TrySetResult();
     }
 
     /// <summary>
     /// Whether a request that Redis refused may fit in its lease now: the lease holds more than
-    /// the request took from it (a block came meanwhile), or will once the block on its way
-    /// comes (waited for: it completes when its run's answer is counted in, or fails).
+    /// the request took from it, or may once the operations that had its tokens on their way
+    /// (a block coming, tokens lent to requests that Redis may refuse as well) are over. Only
+    /// those are waited for (not the ones that start later), and each completes once its own
+    /// answer is counted in, so a wait lasts at most a round trip and never a cycle.
     /// </summary>
-    private async ValueTask<bool> LeaseMayServeAsync(TokenRequest request, long took, long minute, long day)
+    private async ValueTask<bool> LeaseMayServeAsync(Lease? lease, long took, long minute, long day)
     {
-        if (request.Budget.LeaseTokens <= 0)
+        if (lease is null)
         {
             return false;
         }
 
-        Task? coming;
+        Task[] others;
         lock (_leaseGate)
         {
-            if (!_leases.TryGetValue((request.Budget.Name, request.Key), out var lease) || lease.Minute != minute || lease.Day != day)
+            if (!IsCurrent(lease, minute, day))
             {
                 return false;
             }
@@ -348,132 +487,27 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                 return true;
             }
 
-            coming = lease.Block?.Task;
+            others = [.. lease.InFlight.Select(other => other.Task)];
         }
 
-        if (coming is null)
+        if (others.Length == 0)
         {
             return false;
         }
 
-        await coming.ConfigureAwait(false);
+        await Task.WhenAll(others).ConfigureAwait(false);
         lock (_leaseGate)
         {
-            return _leases.TryGetValue((request.Budget.Name, request.Key), out var lease) && lease.Minute == minute && lease.Day == day && lease.Left > took;
+            return IsCurrent(lease, minute, day) && lease.Left > took;
         }
     }
 
-    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, long[]? fromLease, int attempt)
-    {
-        var (seconds, minute, day) = BudgetWindows.Of(now);
-
-        // What Redis is asked for: per budget the tokens its lease did not cover, and a block for the lease.
-        var asked = new List<(int Index, long Tokens, long Extra)>(requests.Count);
-        List<TaskCompletionSource>? blocks = null;
-        for (var i = 0; i < requests.Count; i++)
-        {
-            var (budget, key, tokens) = requests[i];
-            var need = tokens - (fromLease?[i] ?? 0);
-            if (need == 0 && tokens > 0)
-            {
-                continue;
-            }
-
-            long extra = 0;
-            if (budget.LeaseTokens > 0 && need > 0)
-            {
-                lock (_leaseGate)
-                {
-                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Block is null && lease.Minute == minute && lease.Day == day)
-                    {
-                        lease.Block = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        (blocks ??= []).Add(lease.Block);
-                        extra = budget.LeaseTokens;
-                    }
-                }
-            }
-
-            asked.Add((i, need, extra));
-        }
-
-        try
-        {
-            return await ReserveInRedisAsync(requests, now, fromLease, attempt, asked, blocks);
-        }
-        finally
-        {
-            // Requests refused meanwhile may wait for these blocks: they are released whatever happened.
-            blocks?.ForEach(block => block.TrySetResult());
-        }
-    }
-
-    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, long[]? fromLease, int attempt, List<(int Index, long Tokens, long Extra)> asked, List<TaskCompletionSource>? blocks)
-    {
-        var (seconds, minute, day) = BudgetWindows.Of(now);
-        RedisResult[] result;
-        try
-        {
-            result = await Submit(Operation.Reserve(this, requests, asked, minute, day));
-        }
-        catch
-        {
-            GiveBack(requests, asked, fromLease, minute, day, blocks);
-            throw;
-        }
-
-        var outcome = (long)result[0];
-        if (outcome < 0)
-        {
-            GiveBack(requests, asked, fromLease, minute, day, blocks);
-            var full = asked[(int)(long)result[1] - 1].Index;
-            if (attempt < MaxLeaseRetries && await LeaseMayServeAsync(requests[full], fromLease?[full] ?? 0, minute, day))
-            {
-                // A block taken by another request may hold what this one was refused: the tokens
-                // are this replica's, so the request tries again with them.
-                return await TryReserveAllAsync(requests, now, attempt + 1);
-            }
-
-            return new TokenReservationsResult(null, full, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
-        }
-
-        var counted = new (long Minute, long Day)[requests.Count];
-        List<Operation>? refunds = null;
-        for (var j = 0; j < asked.Count; j++)
-        {
-            var (index, _, extra) = asked[j];
-            var (budget, key, _) = requests[index];
-            var (m, d, taken) = ((long)result[1 + (3 * j)], (long)result[2 + (3 * j)], (long)result[3 + (3 * j)]);
-            counted[index] = (m, d);
-            if (budget.LeaseTokens > 0 && (extra > 0 || taken > 0))
-            {
-                lock (_leaseGate)
-                {
-                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
-                    {
-                        if (extra > 0 && blocks?.Contains(lease.Block!) == true)
-                        {
-                            lease.Block = null;
-                        }
-
-                        lease.Left += taken;
-                        (lease.MinuteCounted, lease.DayCounted) = (m, d);
-                    }
-                    else if (taken > 0)
-                    {
-                        // The lease moved on to later windows while the block was on its way: the block goes back.
-                        (refunds ??= []).Add(Operation.Refund(this, budget, key, minute, day, taken));
-                    }
-                }
-            }
-        }
-
-        SubmitRefunds(refunds);
-        blocks?.ForEach(block => block.TrySetResult());
-        return new TokenReservationsResult(Reservations(requests, minute, day, counted), -1, TimeSpan.Zero);
-    }
-
-    /// <summary>The reservations of a request that fitted: what each window has left, by Redis's counts or (leased) by the lease's.</summary>
-    private TokenReservation[] Reservations(IReadOnlyList<TokenRequest> requests, long minute, long day, (long Minute, long Day)[]? counted)
+    /// <summary>
+    /// What a request's reservations report as left: the windows' counts Redis gave (or, served
+    /// from its lease alone, the counts of the lease's last answer) plus what the lease holds,
+    /// since Redis counts a lease's unused tokens as taken.
+    /// </summary>
+    private TokenReservation[] Reservations(IReadOnlyList<TokenRequest> requests, long minute, long day, Lease?[]? leases, (long Minute, long Day)?[]? counted)
     {
         var reservations = new TokenReservation[requests.Count];
         for (var i = 0; i < reservations.Length; i++)
@@ -485,14 +519,12 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             {
                 lock (_leaseGate)
                 {
-                    if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
+                    // A read (0 tokens) took nothing from the lease, but what it holds is still free.
+                    var lease = leases?[i] ?? _leases.GetValueOrDefault((budget.Name, key));
+                    if (lease is not null && IsCurrent(lease, minute, day))
                     {
-                        // Redis counts the lease's unused tokens as taken; they are this replica's to hand out.
                         left = lease.Left;
-                        if (counted is null || tokens > 0)
-                        {
-                            (m, d) = (lease.MinuteCounted, lease.DayCounted);
-                        }
+                        (m, d) = counted?[i] ?? (lease.MinuteCounted, lease.DayCounted);
                     }
                 }
             }
@@ -507,79 +539,104 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         return reservations;
     }
 
-    /// <summary>A reservation that failed in Redis: what the leases gave goes back to them (or to Redis, if their windows moved on).</summary>
-    private void GiveBack(IReadOnlyList<TokenRequest> requests, List<(int Index, long Tokens, long Extra)> asked, long[]? fromLease, long minute, long day, List<TaskCompletionSource>? blocks)
+    /// <summary>A reservation that failed in Redis: what the leases lent goes back to them (or to Redis, if their windows moved on), and requests waiting for it go on.</summary>
+    private void GiveBack(IReadOnlyList<TokenRequest> requests, Lease?[]? leases, long[]? lent, List<(int Index, long Tokens, long Extra)> asked, long minute, long day, TaskCompletionSource mine)
     {
         List<Operation>? refunds = null;
         lock (_leaseGate)
         {
             foreach (var (index, _, extra) in asked)
             {
-                var (budget, key, _) = requests[index];
-                if (extra > 0 && _leases.TryGetValue((budget.Name, key), out var lease) && blocks?.Contains(lease.Block!) == true)
+                if (extra > 0 && leases?[index] is { } lease && IsCurrent(lease, minute, day))
                 {
-                    lease.Block = null;
+                    lease.Fetching = false;
                 }
             }
 
-            for (var i = 0; i < requests.Count && fromLease is not null; i++)
+            for (var i = 0; i < requests.Count; i++)
             {
-                if (fromLease[i] > 0)
+                if (lent?[i] > 0 && leases?[i] is { } lease)
                 {
-                    var (budget, key, _) = requests[i];
-                    ReturnLocked(budget, key, minute, day, fromLease[i], ref refunds);
+                    ReturnLocked(lease, minute, day, lent[i], capped: false, ref refunds);
                 }
             }
+
+            Release(leases, mine);
         }
 
         SubmitRefunds(refunds);
-        blocks?.ForEach(block => block.TrySetResult());
     }
 
     /// <remarks>
     /// A leased budget's refund (an answer that used less than reserved) goes back to the lease
-    /// it came from while its windows last, and an answer that used more takes the difference
-    /// from the lease when it can; only the rest is a script operation.
+    /// it came from while its windows last, up to two blocks held (so a replica never sits on
+    /// more than that); the rest, and every refund of a budget without
+    /// a lease, is a script operation. An answer that used more than reserved takes the
+    /// difference from the lease when it can.
     /// </remarks>
     public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
     {
         List<TokenReservation>? viaRedis = null;
-        foreach (var reservation in reservations)
+        List<Operation>? refunds = null;
+        lock (_leaseGate)
         {
-            var delta = used - reservation.Tokens;
-            if (delta == 0)
+            foreach (var reservation in reservations)
             {
-                continue;
-            }
-
-            if (reservation.Budget.LeaseTokens > 0)
-            {
-                lock (_leaseGate)
+                var delta = used - reservation.Tokens;
+                if (delta == 0)
                 {
-                    if (_leases.TryGetValue((reservation.Budget.Name, reservation.Key), out var lease)
-                        && lease.Minute == reservation.MinuteStart && lease.Day == reservation.DayStart
-                        && lease.Left + -delta >= 0)
+                    continue;
+                }
+
+                if (reservation.Budget.LeaseTokens > 0
+                    && _leases.TryGetValue((reservation.Budget.Name, reservation.Key), out var lease)
+                    && lease.Minute == reservation.MinuteStart && lease.Day == reservation.DayStart)
+                {
+                    if (delta < 0)
+                    {
+                        ReturnLocked(lease, lease.Minute, lease.Day, -delta, capped: true, ref refunds);
+                        continue;
+                    }
+
+                    if (lease.Left >= delta)
                     {
                         lease.Left -= delta;
                         continue;
                     }
                 }
-            }
 
-            (viaRedis ??= new List<TokenReservation>(reservations.Count)).Add(reservation);
+                (viaRedis ??= new List<TokenReservation>(reservations.Count)).Add(reservation);
+            }
         }
 
-        return viaRedis is null ? default : new ValueTask(Submit(Operation.Settle(this, viaRedis, used)));
+        if (viaRedis is null && refunds is null)
+        {
+            return default;
+        }
+
+        var runs = (refunds ?? []).Select(Submit).ToList();
+        if (viaRedis is not null)
+        {
+            runs.Add(Submit(Operation.Settle(this, viaRedis, used)));
+        }
+
+        return new ValueTask(Task.WhenAll(runs));
     }
 
     /// <summary>
     /// The lease of a budget's partition for these windows. A lease of earlier windows is moved
     /// on: its unused tokens go back to Redis (they are counted in its day window; its minute
     /// window is over). Null when the lease is already in later windows (a request that read
-    /// the clock just before a minute ended): that request goes to Redis without it.
+    /// the clock just before a minute ended: it goes to Redis without it), and once the store
+    /// is closing.
     /// </summary>
     private Lease? LeaseLocked(TokenBudget budget, LimitKey key, long minute, long day, ref List<Operation>? refunds)
     {
+        if (_closing)
+        {
+            return null;
+        }
+
         if (!_leases.TryGetValue((budget.Name, key), out var lease))
         {
             lease = new Lease(budget, key) { Minute = minute, Day = day };
@@ -596,22 +653,41 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                 (refunds ??= []).Add(Operation.Refund(this, budget, key, lease.Minute, lease.Day, lease.Left));
             }
 
-            // A block still on its way for the old windows goes back to Redis when it comes (its fetcher sees the move).
-            (lease.Minute, lease.Day, lease.Left, lease.Block, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, null, 0, 0);
+            // A block still on its way for the old windows goes back to Redis when it comes (its request sees the move).
+            (lease.Minute, lease.Day, lease.Left, lease.Fetching, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, false, 0, 0);
         }
 
         return lease;
     }
 
-    private void ReturnLocked(TokenBudget budget, LimitKey key, long minute, long day, long tokens, ref List<Operation>? refunds)
+    /// <summary>Whether this lease is the partition's lease (not one given back meanwhile) and still in these windows.</summary>
+    private bool IsCurrent(Lease lease, long minute, long day) =>
+        lease.Minute == minute && lease.Day == day && _leases.TryGetValue((lease.Budget.Name, lease.Key), out var current) && ReferenceEquals(current, lease);
+
+    /// <summary>
+    /// Tokens back to the lease while it is in the same windows, the rest back to Redis. What a
+    /// lease lent comes back whole; a settlement's refund only up to two blocks held
+    /// (<paramref name="capped"/>), so refunds serve this replica's next requests without
+    /// one replica sitting on what the others need.
+    /// </summary>
+    private void ReturnLocked(Lease lease, long minute, long day, long tokens, bool capped, ref List<Operation>? refunds)
     {
-        if (_leases.TryGetValue((budget.Name, key), out var lease) && lease.Minute == minute && lease.Day == day)
+        var keep = 0L;
+        if (IsCurrent(lease, minute, day))
         {
-            lease.Left += tokens;
+            keep = capped ? Math.Min(tokens, Math.Max(0, (2 * lease.Budget.LeaseTokens) - lease.Left)) : tokens;
+            lease.Left += keep;
         }
-        else
+
+        if (tokens > keep)
         {
-            (refunds ??= []).Add(Operation.Refund(this, budget, key, minute, day, tokens));
+            (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, minute, day, tokens - keep));
+            if (IsCurrent(lease, minute, day))
+            {
+                // What this replica knows of the windows' counts, for what reservations report as left.
+                lease.MinuteCounted -= tokens - keep;
+                lease.DayCounted -= tokens - keep;
+            }
         }
     }
 
@@ -624,7 +700,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         {
             foreach (var (id, lease) in _leases.ToArray())
             {
-                if (lease.Minute < minute && lease.Block is null)
+                if (lease.Minute < minute && lease.InFlight.Count == 0)
                 {
                     if (lease.Left > 0)
                     {
@@ -639,7 +715,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         SubmitRefunds(refunds);
     }
 
-    /// <summary>Every lease gives its unused tokens back (at shutdown).</summary>
+    /// <summary>Every lease gives its unused tokens back (at shutdown, once no operation can bring a block any more).</summary>
     private void ReturnAllLeases()
     {
         List<Operation>? refunds = null;
@@ -678,7 +754,28 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        // No new lease from now on; the operations on their way may still bring blocks: once they
+        // are over (at most the drain timeout), every lease goes back, then the queue drains.
+        var quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_leaseGate)
+        {
+            _closing = true;
+        }
+
+        Volatile.Write(ref _quiet, quiet);
         await _sweep.DisposeAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _reserving) > 0)
+        {
+            try
+            {
+                await quiet.Task.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Redis did not answer in time: a block still on its way stays taken until its windows end.
+            }
+        }
+
         ReturnAllLeases();
         Task idle;
         lock (_gate)
@@ -878,8 +975,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
 
         public long Left { get; set; }
 
-        /// <summary>A block for this lease on its way (one at a time, so a burst takes one block, not one each); completed once it is counted in.</summary>
-        public TaskCompletionSource? Block { get; set; }
+        /// <summary>A block for this lease is on its way (one at a time, so a burst takes one block, not one each).</summary>
+        public bool Fetching { get; set; }
+
+        /// <summary>The operations on their way with tokens of this lease (lent, or a block coming), each completed once its answer is counted in.</summary>
+        public List<TaskCompletionSource> InFlight { get; } = [];
 
         /// <summary>The windows' counts in Redis when the last block came (for what a reservation reports as left).</summary>
         public long MinuteCounted { get; set; }

@@ -10,7 +10,8 @@ public interface ITokenBudgetStore
 {
     /// <summary>
     /// Takes each request's tokens from its budget's current windows, all of them or none (one
-    /// step: one script run with Redis); when one has no room, says which and when to retry.
+    /// step: one script operation with Redis, or none for budgets served from a replica's
+    /// block, <see cref="TokenBudget.LeaseTokens"/>); when one has no room, says which and when to retry.
     /// Asking for 0 tokens reads what the windows have left.
     /// </summary>
     /// <exception cref="Exception">The store cannot be reached: the stage's fail mode decides.</exception>

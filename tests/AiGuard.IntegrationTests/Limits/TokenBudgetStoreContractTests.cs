@@ -29,8 +29,12 @@ public class TokenBudgetStoreContractTests
 
         var server = await RedisServer.StartAsync();
         var store = Connect(server);
-        return (new RedisTokenBudgetStore(store), new Owner(server, store));
+        var budgets = new RedisTokenBudgetStore(store, Clock());
+        return (budgets, new Owner(server, store, budgets));
     }
+
+    /// <summary>The clock of a store's lease sweep: the tests' own time, so a sweep never sees their minute as over.</summary>
+    private static Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock() => new(Noon);
 
     /// <summary>A connection to the test's redis-server under a key prefix of its own.</summary>
     private static RedisStore Connect(RedisServer server, string? prefix = null, int timeoutMilliseconds = 250) =>
@@ -144,7 +148,7 @@ public class TokenBudgetStoreContractTests
         var prefix = $"contract-{Guid.NewGuid():N}:";
         using (var connection = Connect(server, prefix))
         {
-            var store = new RedisTokenBudgetStore(connection);
+            var store = new RedisTokenBudgetStore(connection, Clock());
             var taken = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => store.TryReserveAllAsync([new TokenRequest(Client, Alice, 9)], Noon).AsTask()));
 
             // The last requests of a gateway that stops: their settlements are queued, nobody waits for them.
@@ -157,7 +161,7 @@ public class TokenBudgetStoreContractTests
         }
 
         using var again = Connect(server, prefix);
-        Assert.Equal((90, 990), await LeftAsync(new RedisTokenBudgetStore(again), Client, Alice));
+        Assert.Equal((90, 990), await LeftAsync(new RedisTokenBudgetStore(again, Clock()), Client, Alice));
     }
 
     [SkippableFact]
@@ -192,7 +196,7 @@ public class TokenBudgetStoreContractTests
     {
         await using var server = await RedisServer.StartAsync();
         using var connection = Connect(server, timeoutMilliseconds: 200);
-        var store = new RedisTokenBudgetStore(connection);
+        var store = new RedisTokenBudgetStore(connection, Clock());
         Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(Client, Alice, 1)], Noon)).Reservations);
 
         await server.KillAsync();
@@ -228,7 +232,7 @@ public class TokenBudgetStoreContractTests
         await using var server = await RedisServer.StartAsync();
         var prefix = $"contract-{Guid.NewGuid():N}:";
         using var connection = Connect(server, prefix);
-        var store = new RedisTokenBudgetStore(connection);
+        var store = new RedisTokenBudgetStore(connection, Clock());
         // Scanned asynchronously: a blocking scan in a busy test run can starve the thread pool its answer needs.
         async Task<RedisKey[]> KeysAsync()
         {
@@ -269,32 +273,24 @@ public class TokenBudgetStoreContractTests
     {
         await using var server = await RedisServer.StartAsync();
         using var connection = Connect(server);
-        var store = new RedisTokenBudgetStore(connection);
+        var store = new RedisTokenBudgetStore(connection, Clock());
         var leased = Client with { LeaseTokens = 20 };
 
-        // 40 requests of 2 tokens one after the other: a block of 20 (plus the request's own 2) serves 11.
-        var taken = new List<TokenReservation[]>();
+        // 40 requests of 2 tokens one after the other, each answer using 1: a block of 20 (plus the
+        // request's own 2) serves about 20 of them, and the refunds go back to the lease, not to Redis.
         for (var i = 0; i < 40; i++)
         {
-            taken.Add((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 2)], Noon)).Reservations!);
+            var taken = await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 2)], Noon);
+            Assert.Equal(100 - i - 2, taken.Reservations![0].RemainingMinute);
+            await store.SettleAllAsync(taken.Reservations, 1);
         }
 
-        Assert.InRange(store.Runs, 4, 5);
-        Assert.Equal(100 - 80, taken[^1][0].RemainingMinute);
-
-        // Each answer used 1 token: the refunds go back to the lease, not to Redis.
-        var runs = store.Runs;
-        foreach (var reservations in taken)
-        {
-            await store.SettleAllAsync(reservations, 1);
-        }
-
-        Assert.Equal(runs, store.Runs);
+        Assert.InRange(store.Runs, 2, 4);
         Assert.Equal((100 - 40, 1000 - 40), await LeftAsync(store, leased, Alice));
 
         // Redis counts what the lease holds as taken: another replica sees only what is left outside it.
         using var other = Connect(server, connection.KeyPrefix);
-        var (minute, _) = await LeftAsync(new RedisTokenBudgetStore(other), Client, Alice);
+        var (minute, _) = await LeftAsync(new RedisTokenBudgetStore(other, Clock()), Client, Alice);
         Assert.Equal(100 - 40 - store.LeasedTokens, minute);
     }
 
@@ -303,7 +299,7 @@ public class TokenBudgetStoreContractTests
     {
         await using var server = await RedisServer.StartAsync();
         using var connection = Connect(server);
-        var store = new RedisTokenBudgetStore(connection);
+        var store = new RedisTokenBudgetStore(connection, Clock());
         var leased = Client with { LeaseTokens = 30 };
 
         // 200 requests at once, 3 tokens each, against 100 a minute: 33 fit, whichever block served them.
@@ -322,7 +318,7 @@ public class TokenBudgetStoreContractTests
         var prefix = $"contract-{Guid.NewGuid():N}:";
         using var first = Connect(server, prefix);
         using var second = Connect(server, prefix);
-        var stores = new[] { new RedisTokenBudgetStore(first), new RedisTokenBudgetStore(second) };
+        var stores = new[] { new RedisTokenBudgetStore(first, Clock()), new RedisTokenBudgetStore(second, Clock()) };
         var leased = Client with { LeaseTokens = 10 };
 
         // Both replicas serve the same client at once, 1 token a request, until both refuse.
@@ -342,7 +338,7 @@ public class TokenBudgetStoreContractTests
         var prefix = $"contract-{Guid.NewGuid():N}:";
         using var first = Connect(server, prefix);
         using var second = Connect(server, prefix);
-        var (holder, other) = (new RedisTokenBudgetStore(first), new RedisTokenBudgetStore(second));
+        var (holder, other) = (new RedisTokenBudgetStore(first, Clock()), new RedisTokenBudgetStore(second, Clock()));
         var leased = Client with { LeaseTokens = 10 };
 
         // The first replica serves one request and keeps a block of 10.
@@ -391,7 +387,7 @@ public class TokenBudgetStoreContractTests
         Assert.Equal(1000 - 15, day.Reservations![0].RemainingDay);
         Assert.Equal(30, store.LeasedTokens);
         using var other = Connect(server, connection.KeyPrefix);
-        var seen = await new RedisTokenBudgetStore(other).TryReserveAllAsync([new TokenRequest(Client, Alice, 0)], time.GetUtcNow().AddMinutes(1));
+        var seen = await new RedisTokenBudgetStore(other, Clock()).TryReserveAllAsync([new TokenRequest(Client, Alice, 0)], time.GetUtcNow().AddMinutes(1));
         Assert.Equal(1000 - 15 - 30, seen.Reservations![0].RemainingDay);
     }
 
@@ -400,7 +396,7 @@ public class TokenBudgetStoreContractTests
     {
         await using var server = await RedisServer.StartAsync();
         using var connection = Connect(server, timeoutMilliseconds: 200);
-        var store = new RedisTokenBudgetStore(connection);
+        var store = new RedisTokenBudgetStore(connection, Clock());
         var leased = Client with { LeaseTokens = 10 };
         Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon)).Reservations);
         Assert.Equal(10, store.LeasedTokens);
@@ -415,10 +411,107 @@ public class TokenBudgetStoreContractTests
         Assert.Equal(0, store.LeasedTokens);
     }
 
-    private sealed class Owner(RedisServer server, RedisStore store) : IAsyncDisposable
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Requests_of_any_size_on_a_leased_budget_admit_what_fits_on_one_replica_to_within_one_block(bool withTenant)
+    {
+        await using var server = await RedisServer.StartAsync();
+        for (var round = 0; round < 10; round++)
+        {
+            using var connection = Connect(server, timeoutMilliseconds: 5000);
+            await using var store = new RedisTokenBudgetStore(connection, Clock());
+            var leased = Client with { LeaseTokens = 10 };
+            var tenantBudget = Tenant with { PerDay = 60 };
+            var random = new Random(round);
+
+            // 1-7 tokens each; with the tenant's budget (not leased), half the requests belong to a tenant that is full.
+            var asks = Enumerable.Range(0, 200).Select(i => (Tokens: random.Next(1, 8), Tenant: withTenant && i % 2 == 0 ? "full" : "open")).ToArray();
+            if (withTenant)
+            {
+                Assert.NotNull((await store.TryReserveAllAsync([new TokenRequest(tenantBudget, new LimitKey(null, "full", null, null), 60)], Noon)).Reservations);
+            }
+
+            var results = await Task.WhenAll(asks.Select(ask => store.TryReserveAllAsync(
+                withTenant
+                    ? [new TokenRequest(leased, Alice, ask.Tokens), new TokenRequest(tenantBudget, new LimitKey(null, ask.Tenant, null, null), 1)]
+                    : [new TokenRequest(leased, Alice, ask.Tokens)],
+                Noon).AsTask()));
+
+            // Whatever the order, never more than the budget, and what a refused request would have
+            // fitted in is at most a part of one block, on its way back to the lease when it was refused.
+            var (left, _) = await LeftAsync(store, leased, Alice);
+            var refusedByClient = asks.Where((_, i) => results[i].Reservations is null && results[i].Full == 0).Select(a => a.Tokens).ToArray();
+            Assert.NotEmpty(refusedByClient);
+            Assert.InRange(left, 0, leased.LeaseTokens - 1);
+            Assert.Equal(100 - left, asks.Where((_, i) => results[i].Reservations is not null).Sum(a => a.Tokens));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Refunds_fill_a_lease_up_to_two_blocks_and_the_rest_goes_back_to_every_replica()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var prefix = $"contract-{Guid.NewGuid():N}:";
+        using var first = Connect(server, prefix);
+        using var second = Connect(server, prefix);
+        await using var one = new RedisTokenBudgetStore(first, Clock());
+        await using var two = new RedisTokenBudgetStore(second, Clock());
+        var leased = Client with { LeaseTokens = 5 };
+
+        // The first replica reserves 90 (and a block of 5) and the answer uses nothing: it keeps two blocks, the rest goes back to Redis.
+        var taken = await one.TryReserveAllAsync([new TokenRequest(leased, Alice, 90)], Noon);
+        await one.SettleAllAsync(taken.Reservations!, 0);
+        Assert.Equal(10, one.LeasedTokens);
+
+        Assert.NotNull((await two.TryReserveAllAsync([new TokenRequest(leased, Alice, 90)], Noon)).Reservations);
+        Assert.Null((await two.TryReserveAllAsync([new TokenRequest(leased, Alice, 1)], Noon)).Reservations);
+    }
+
+    [SkippableFact]
+    public async Task A_block_still_on_its_way_when_the_store_stops_goes_back_as_well()
+    {
+        await using var server = await RedisServer.StartAsync();
+        for (var round = 0; round < 10; round++)
+        {
+            var prefix = $"contract-{Guid.NewGuid():N}:";
+            using (var connection = Connect(server, prefix))
+            {
+                var store = new RedisTokenBudgetStore(connection, Clock());
+                var leased = Client with { LeaseTokens = 30 };
+                var reserving = store.TryReserveAllAsync([new TokenRequest(leased, Alice, 5)], Noon).AsTask();
+                await store.DisposeAsync();
+                Assert.NotNull((await reserving).Reservations);
+            }
+
+            using var again = Connect(server, prefix);
+            await using var reader = new RedisTokenBudgetStore(again, Clock());
+            Assert.Equal((95, 995), await LeftAsync(reader, Client, Alice));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Reservations_report_what_the_windows_have_left_counting_the_lease_as_free()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = Connect(server);
+        await using var store = new RedisTokenBudgetStore(connection, Clock());
+        var leased = Client with { LeaseTokens = 30 };
+
+        // Two first requests at once: one brings a block, the other may go to Redis without one.
+        var both = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => store.TryReserveAllAsync([new TokenRequest(leased, Alice, 5)], Noon).AsTask()));
+
+        // Each reports at most what is left, and at least what Redis shows without the block that may still be on its way.
+        Assert.All(both, r => Assert.InRange(r.Reservations![0].RemainingMinute, 100 - 40, 95));
+        Assert.All(both, r => Assert.InRange(r.Reservations![0].RemainingDay, 1000 - 40, 995));
+        Assert.Equal((90, 990), await LeftAsync(store, leased, Alice));
+    }
+
+    private sealed class Owner(RedisServer server, RedisStore store, RedisTokenBudgetStore budgets) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
+            await budgets.DisposeAsync();
             store.Dispose();
             await server.DisposeAsync();
         }

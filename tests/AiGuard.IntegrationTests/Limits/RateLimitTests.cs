@@ -160,13 +160,7 @@ public class RateLimitTests
     [Fact]
     public async Task A_concurrency_limit_holds_a_permit_until_the_answer_is_sent()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = 0;
-        await using var upstream = await BlockingUpstream.StartAsync(async () =>
-        {
-            Interlocked.Increment(ref arrived);
-            await release.Task;
-        });
+        await using var upstream = await BlockingUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
         var settings = Settings(upstream.Address, (key, "slow", "acme"));
         settings["AiGuard:RateLimits:Policies:two-at-once:Kind"] = "Concurrency";
@@ -175,9 +169,9 @@ public class RateLimitTests
         await using var gateway = await StartAsync(settings);
 
         var held = new[] { gateway.Client.SendAsync(ChatRequest(key)), gateway.Client.SendAsync(ChatRequest(key)) };
-        await WaitUntil(() => Volatile.Read(ref arrived) == 2);
+        await WaitUntil(() => upstream.Arrived == 2);
         using var third = await gateway.Client.SendAsync(ChatRequest(key));
-        release.SetResult();
+        upstream.Release();
         var answers = await Task.WhenAll(held);
         using var after = await gateway.Client.SendAsync(ChatRequest(key));
 

@@ -94,13 +94,7 @@ public class RedisRateLimitTests
     public async Task A_concurrency_limit_counts_requests_in_flight_on_every_replica()
     {
         await using var redis = await RedisServer.StartAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = 0;
-        await using var upstream = await BlockingUpstream.StartAsync(async () =>
-        {
-            Interlocked.Increment(ref arrived);
-            await release.Task;
-        });
+        await using var upstream = await BlockingUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = Settings(upstream.Address, key, redis, ("Kind", "Concurrency"), ("PermitLimit", "2"));
@@ -108,9 +102,9 @@ public class RedisRateLimitTests
         await using var two = await StartAsync(settings, time);
 
         var held = new[] { one.Client.SendAsync(Request(key)), two.Client.SendAsync(Request(key)) };
-        await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 2);
+        await RateLimitTests.WaitUntil(() => upstream.Arrived == 2);
         using var third = await one.Client.SendAsync(Request(key));
-        release.SetResult();
+        upstream.Release();
         foreach (var answer in await Task.WhenAll(held))
         {
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);

@@ -46,13 +46,7 @@ public class RedisTokenBudgetTests
     public async Task A_budget_for_thirty_split_across_two_replicas_admits_exactly_thirty_and_survives_a_restart()
     {
         await using var redis = await RedisServer.StartAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = 0;
-        await using var upstream = await BlockingUpstream.StartAsync(async () =>
-        {
-            Interlocked.Increment(ref arrived);
-            await release.Task;
-        });
+        await using var upstream = await BlockingUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
         var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
         var one = await StartAsync(settings);
@@ -60,8 +54,8 @@ public class RedisTokenBudgetTests
 
         var statuses = await RateLimitTests.FireAtReplicasAsync(one, two, 100, () => Chat(key), async () =>
         {
-            await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 30 && one.Audit.Events.Count + two.Audit.Events.Count == 70);
-            release.SetResult();
+            await RateLimitTests.WaitUntil(() => upstream.Arrived == 30 && one.Audit.Events.Count + two.Audit.Events.Count == 70);
+            upstream.Release();
         });
 
         Assert.Equal(30, statuses.Count(s => s == HttpStatusCode.OK));
@@ -81,13 +75,7 @@ public class RedisTokenBudgetTests
     public async Task A_replica_admits_what_another_replica_does_not_hold_in_its_lease_and_gets_the_lease_when_that_replica_stops()
     {
         await using var redis = await RedisServer.StartAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = 0;
-        await using var upstream = await BlockingUpstream.StartAsync(async () =>
-        {
-            Interlocked.Increment(ref arrived);
-            await release.Task;
-        });
+        await using var upstream = await BlockingUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
         var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
         settings["AiGuard:TokenBudgets:Policies:tokens:LeaseTokens"] = (3 * Reservation).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -96,13 +84,13 @@ public class RedisTokenBudgetTests
 
         // One request through the first replica, still in flight: it took its reservation and a block of 3 more.
         var first = one.Client.SendAsync(Chat(key));
-        await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 1);
+        await RateLimitTests.WaitUntil(() => upstream.Arrived == 1);
 
         // The second replica admits exactly what is left outside that block: 30 - 1 - 3.
         var statuses = await RateLimitTests.FireAtReplicasAsync(two, two, 100, () => Chat(key), async () =>
         {
-            await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 27 && two.Audit.Events.Count == 74);
-            release.SetResult();
+            await RateLimitTests.WaitUntil(() => upstream.Arrived == 27 && two.Audit.Events.Count == 74);
+            upstream.Release();
         });
         Assert.Equal(26, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.All(statuses.Where(s => s != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));

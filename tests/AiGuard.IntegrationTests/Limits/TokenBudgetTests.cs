@@ -151,13 +151,7 @@ public class TokenBudgetTests
     [Fact]
     public async Task Two_hundred_concurrent_requests_at_a_budget_for_fifty_admit_exactly_fifty()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var arrived = 0;
-        await using var upstream = await BlockingUpstream.StartAsync(async () =>
-        {
-            Interlocked.Increment(ref arrived);
-            await release.Task;
-        });
+        await using var upstream = await BlockingUpstream.StartAsync();
         const int MaxTokens = 20;
         var (gateway, key) = await StartAsync(upstream.Address, perMinute: 50 * (MaxTokens + PromptTokens));
         await using var _ = gateway;
@@ -169,13 +163,13 @@ public class TokenBudgetTests
             return response.StatusCode;
         }).ToArray();
         // Every refusal is decided while the admitted fifty are still held upstream.
-        await RateLimitTests.WaitUntil(() => Volatile.Read(ref arrived) == 50 && gateway.Audit.Events.Count == 150);
-        release.SetResult();
+        await RateLimitTests.WaitUntil(() => upstream.Arrived == 50 && gateway.Audit.Events.Count == 150);
+        upstream.Release();
         var statuses = await Task.WhenAll(requests);
 
         Assert.Equal(50, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(150, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
-        Assert.Equal(50, Volatile.Read(ref arrived));
+        Assert.Equal(50, upstream.Arrived);
         Assert.All(gateway.Audit.Events, e => Assert.Equal("token_budget_exhausted", e.Code));
     }
 }

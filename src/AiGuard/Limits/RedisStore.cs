@@ -327,7 +327,15 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                     if (lent?[i] > 0)
                     {
                         leases![i]!.InFlight.Add(mine);
+                        leases[i]!.Lent += lent[i];
                     }
+                }
+
+                if (leases is not null)
+                {
+                    // Counted in the lock that handed out the lease: a store that starts closing
+                    // after it waits for this operation's block before it gives the leases back.
+                    _reserving++;
                 }
             }
         }
@@ -343,7 +351,6 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
         var asked = new List<(int Index, long Tokens, long Extra)>(requests.Count);
-        Interlocked.Increment(ref _reserving);
         try
         {
             lock (_leaseGate)
@@ -355,10 +362,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                     long extra = 0;
                     if (leases?[i] is { } lease)
                     {
-                        if (need > 0 && !lease.Fetching && IsCurrent(lease, minute, day))
+                        // A block only while this replica holds less than one (two at most, then).
+                        if (need > 0 && !lease.Fetching && !_closing && IsCurrent(lease, minute, day) && lease.Held < budget.LeaseTokens)
                         {
                             lease.Fetching = true;
-                            extra = budget.LeaseTokens;
+                            extra = lease.Coming = budget.LeaseTokens;
                         }
 
                         if (extra > 0 && lent![i] == 0)
@@ -418,7 +426,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
 
                     if (IsCurrent(lease, minute, day))
                     {
-                        lease.Fetching &= extra == 0;
+                        if (extra > 0)
+                        {
+                            (lease.Fetching, lease.Coming) = (false, 0);
+                        }
+
                         lease.Left += taken;
                         (lease.MinuteCounted, lease.DayCounted) = (m, d);
                     }
@@ -426,6 +438,15 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                     {
                         // The lease moved on to later windows (or was given back) while the block was on its way: the block goes back.
                         (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, minute, day, taken));
+                    }
+                }
+
+                // What the leases lent is handed out now.
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    if (lent?[i] > 0 && IsCurrent(leases![i]!, minute, day))
+                    {
+                        leases[i]!.Lent -= lent[i];
                     }
                 }
 
@@ -442,9 +463,15 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                 Release(leases, mine);
             }
 
-            if (Interlocked.Decrement(ref _reserving) == 0)
+            if (leases is not null)
             {
-                Volatile.Read(ref _quiet)?.TrySetResult();
+                lock (_leaseGate)
+                {
+                    if (--_reserving == 0)
+                    {
+                        _quiet?.TrySetResult();
+                    }
+                }
             }
         }
     }
@@ -549,7 +576,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             {
                 if (extra > 0 && leases?[index] is { } lease && IsCurrent(lease, minute, day))
                 {
-                    lease.Fetching = false;
+                    (lease.Fetching, lease.Coming) = (false, 0);
                 }
             }
 
@@ -557,6 +584,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             {
                 if (lent?[i] > 0 && leases?[i] is { } lease)
                 {
+                    if (IsCurrent(lease, minute, day))
+                    {
+                        lease.Lent -= lent[i];
+                    }
+
                     ReturnLocked(lease, minute, day, lent[i], capped: false, ref refunds);
                 }
             }
@@ -654,7 +686,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             }
 
             // A block still on its way for the old windows goes back to Redis when it comes (its request sees the move).
-            (lease.Minute, lease.Day, lease.Left, lease.Fetching, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, false, 0, 0);
+            (lease.Minute, lease.Day, lease.Left, lease.Lent, lease.Coming, lease.Fetching, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, 0, 0, false, 0, 0);
         }
 
         return lease;
@@ -675,7 +707,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         var keep = 0L;
         if (IsCurrent(lease, minute, day))
         {
-            keep = capped ? Math.Min(tokens, Math.Max(0, (2 * lease.Budget.LeaseTokens) - lease.Left)) : tokens;
+            keep = capped ? Math.Min(tokens, Math.Max(0, (2 * lease.Budget.LeaseTokens) - lease.Held)) : tokens;
             lease.Left += keep;
         }
 
@@ -756,15 +788,19 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     {
         // No new lease from now on; the operations on their way may still bring blocks: once they
         // are over (at most the drain timeout), every lease goes back, then the queue drains.
+        // One deadline for both waits.
+        var started = Stopwatch.GetTimestamp();
         var quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool busy;
         lock (_leaseGate)
         {
             _closing = true;
+            _quiet = quiet;
+            busy = _reserving > 0;
         }
 
-        Volatile.Write(ref _quiet, quiet);
         await _sweep.DisposeAsync().ConfigureAwait(false);
-        if (Volatile.Read(ref _reserving) > 0)
+        if (busy)
         {
             try
             {
@@ -790,7 +826,8 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
 
         try
         {
-            await idle.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            var left = DrainTimeout - Stopwatch.GetElapsedTime(started);
+            await idle.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -974,6 +1011,15 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         public long Day { get; set; }
 
         public long Left { get; set; }
+
+        /// <summary>Tokens taken from <see cref="Left"/> by requests whose script operation is on its way (handed out, or back, when it answers).</summary>
+        public long Lent { get; set; }
+
+        /// <summary>The most the block on its way may bring.</summary>
+        public long Coming { get; set; }
+
+        /// <summary>What this replica holds or may hold of the budget: a block is asked for only below one, refunds are kept only up to two.</summary>
+        public long Held => Left + Lent + Coming;
 
         /// <summary>A block for this lease is on its way (one at a time, so a burst takes one block, not one each).</summary>
         public bool Fetching { get; set; }

@@ -49,6 +49,8 @@ public class RedisTokenBudgetTests
         await using var upstream = await BlockingUpstream.StartAsync();
         var key = ApiKeyFormat.Generate();
         var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
+        // Counted, not timed: a loaded test run must not turn a slow Redis answer into a 503 here.
+        settings["AiGuard:Redis:TimeoutMilliseconds"] = "2000";
         var one = await StartAsync(settings);
         var two = await StartAsync(settings);
 
@@ -79,6 +81,7 @@ public class RedisTokenBudgetTests
         var key = ApiKeyFormat.Generate();
         var settings = Settings(upstream.Address, key, redis, perMinute: 30 * Reservation);
         settings["AiGuard:TokenBudgets:Policies:tokens:LeaseTokens"] = (3 * Reservation).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["AiGuard:Redis:TimeoutMilliseconds"] = "2000";
         var one = await StartAsync(settings);
         var two = await StartAsync(settings);
 

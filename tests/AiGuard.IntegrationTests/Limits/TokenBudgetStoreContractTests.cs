@@ -507,6 +507,55 @@ public class TokenBudgetStoreContractTests
         Assert.Equal((90, 990), await LeftAsync(store, leased, Alice));
     }
 
+    [SkippableFact]
+    public async Task Under_racing_reservations_and_refunds_a_replica_holds_at_most_two_blocks_and_every_token_is_accounted_for()
+    {
+        await using var server = await RedisServer.StartAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            var prefix = $"contract-{Guid.NewGuid():N}:";
+            using var connection = Connect(server, prefix, timeoutMilliseconds: 5000);
+            await using var store = new RedisTokenBudgetStore(connection, Clock());
+            var leased = Client with { LeaseTokens = 5 };
+            var random = new Random(round);
+            var asks = Enumerable.Range(0, 300).Select(_ => (Tokens: random.Next(1, 8), Used: random.Next(0, 8))).ToArray();
+
+            // Each request reserves, then settles to what it used (at most what it reserved), all at
+            // once, while what the replica holds is sampled.
+            var most = 0L;
+            using var stop = new CancellationTokenSource();
+            var sampling = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    most = Math.Max(most, store.LeasedTokens);
+                    await Task.Yield();
+                }
+            });
+            var used = await Task.WhenAll(asks.Select(async ask =>
+            {
+                var taken = await store.TryReserveAllAsync([new TokenRequest(leased, Alice, ask.Tokens)], Noon);
+                if (taken.Reservations is null)
+                {
+                    return 0;
+                }
+
+                var spent = Math.Min(ask.Used, ask.Tokens);
+                await store.SettleAllAsync(taken.Reservations, spent);
+                return spent;
+            }));
+
+            await stop.CancelAsync();
+            await sampling;
+            Assert.InRange(most, 0, 2 * leased.LeaseTokens);
+            using var other = Connect(server, prefix);
+            await using var reader = new RedisTokenBudgetStore(other, Clock());
+            var (minute, day) = await LeftAsync(reader, Client, Alice);
+            Assert.Equal(100 - used.Sum() - store.LeasedTokens, minute);
+            Assert.Equal(1000 - used.Sum() - store.LeasedTokens, day);
+        }
+    }
+
     private sealed class Owner(RedisServer server, RedisStore store, RedisTokenBudgetStore budgets) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()

@@ -298,6 +298,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         var complete = true;
         TaskCompletionSource? mine = null;
         List<Operation>? refunds = null;
+        if (!AnyLeased(requests))
+        {
+            return ReserveInRedisAsync(requests, now, null, null, null, attempt);
+        }
+
         lock (_leaseGate)
         {
             for (var i = 0; i < requests.Count; i++)
@@ -343,42 +348,43 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         SubmitRefunds(refunds);
         return complete
             ? new(new TokenReservationsResult(Reservations(requests, minute, day, leases, null), -1, TimeSpan.Zero))
-            : ReserveInRedisAsync(requests, now, leases, lent, mine!, attempt);
+            : ReserveInRedisAsync(requests, now, leases, lent, mine, attempt);
     }
 
-    /// <param name="mine">This request's operation, for the requests Redis refuses while it holds tokens of their lease.</param>
-    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, Lease?[]? leases, long[]? lent, TaskCompletionSource mine, int attempt)
+    /// <summary>Whether a budget of the request is served from blocks (else the leases' lock is not taken at all).</summary>
+    private static bool AnyLeased(IReadOnlyList<TokenRequest> requests)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (requests[i].Budget.LeaseTokens > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <param name="mine">This request's operation, for the requests Redis refuses while it holds tokens of their lease (none without leases).</param>
+    private async ValueTask<TokenReservationsResult> ReserveInRedisAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, Lease?[]? leases, long[]? lent, TaskCompletionSource? mine, int attempt)
     {
         var (seconds, minute, day) = BudgetWindows.Of(now);
         var asked = new List<(int Index, long Tokens, long Extra)>(requests.Count);
         try
         {
-            lock (_leaseGate)
+            if (leases is null)
             {
+                // No block involved: every budget asks Redis for its tokens, without a lock.
                 for (var i = 0; i < requests.Count; i++)
                 {
-                    var (budget, _, tokens) = requests[i];
-                    var need = tokens - (lent?[i] ?? 0);
-                    long extra = 0;
-                    if (leases?[i] is { } lease)
-                    {
-                        // A block only while this replica holds less than one (two at most, then).
-                        if (need > 0 && !lease.Fetching && !_closing && IsCurrent(lease, minute, day) && lease.Held < budget.LeaseTokens)
-                        {
-                            lease.Fetching = true;
-                            extra = lease.Coming = budget.LeaseTokens;
-                        }
-
-                        if (extra > 0 && lent![i] == 0)
-                        {
-                            lease.InFlight.Add(mine);
-                        }
-                    }
-
-                    if (need > 0 || tokens == 0)
-                    {
-                        asked.Add((i, need, extra));
-                    }
+                    asked.Add((i, requests[i].Tokens, 0));
+                }
+            }
+            else
+            {
+                lock (_leaseGate)
+                {
+                    Ask(requests, leases, lent!, mine!, minute, day, asked);
                 }
             }
 
@@ -411,6 +417,16 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             }
 
             var counted = new (long Minute, long Day)?[requests.Count];
+            if (leases is null)
+            {
+                for (var j = 0; j < asked.Count; j++)
+                {
+                    counted[asked[j].Index] = (answers[j].Minute, answers[j].Day);
+                }
+
+                return new TokenReservationsResult(Reservations(requests, minute, day, null, counted), -1, TimeSpan.Zero);
+            }
+
             List<Operation>? refunds = null;
             lock (_leaseGate)
             {
@@ -458,9 +474,12 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         }
         finally
         {
-            lock (_leaseGate)
+            if (mine is not null)
             {
-                Release(leases, mine);
+                lock (_leaseGate)
+                {
+                    Release(leases, mine);
+                }
             }
 
             if (leases is not null)
@@ -476,9 +495,44 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         }
     }
 
-    /// <summary>This request's operation is over for the leases it touched: requests waiting for it go on.</summary>
-    private static void Release(Lease?[]? leases, TaskCompletionSource mine)
+    /// <summary>What a request asks Redis for: per budget the tokens its lease did not cover, and a block for a lease that holds less than one.</summary>
+    private void Ask(IReadOnlyList<TokenRequest> requests, Lease?[] leases, long[] lent, TaskCompletionSource mine, long minute, long day, List<(int Index, long Tokens, long Extra)> asked)
     {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (budget, _, tokens) = requests[i];
+            var need = tokens - lent[i];
+            long extra = 0;
+            if (leases[i] is { } lease)
+            {
+                // A block only while this replica holds less than one (two at most, then).
+                if (need > 0 && !lease.Fetching && !_closing && IsCurrent(lease, minute, day) && lease.Held < budget.LeaseTokens)
+                {
+                    lease.Fetching = true;
+                    extra = lease.Coming = budget.LeaseTokens;
+                }
+
+                if (extra > 0 && lent[i] == 0)
+                {
+                    lease.InFlight.Add(mine);
+                }
+            }
+
+            if (need > 0 || tokens == 0)
+            {
+                asked.Add((i, need, extra));
+            }
+        }
+    }
+
+    /// <summary>This request's operation is over for the leases it touched: requests waiting for it go on.</summary>
+    private static void Release(Lease?[]? leases, TaskCompletionSource? mine)
+    {
+        if (mine is null)
+        {
+            return;
+        }
+
         foreach (var lease in leases ?? [])
         {
             lease?.InFlight.Remove(mine);
@@ -567,8 +621,14 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     }
 
     /// <summary>A reservation that failed in Redis: what the leases lent goes back to them (or to Redis, if their windows moved on), and requests waiting for it go on.</summary>
-    private void GiveBack(IReadOnlyList<TokenRequest> requests, Lease?[]? leases, long[]? lent, List<(int Index, long Tokens, long Extra)> asked, long minute, long day, TaskCompletionSource mine)
+    private void GiveBack(IReadOnlyList<TokenRequest> requests, Lease?[]? leases, long[]? lent, List<(int Index, long Tokens, long Extra)> asked, long minute, long day, TaskCompletionSource? mine)
     {
+        if (leases is null)
+        {
+            Release(null, mine);
+            return;
+        }
+
         List<Operation>? refunds = null;
         lock (_leaseGate)
         {
@@ -608,6 +668,11 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// </remarks>
     public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
     {
+        if (!AnyLeased(reservations))
+        {
+            return SettleInRedis(reservations, used);
+        }
+
         List<TokenReservation>? viaRedis = null;
         List<Operation>? refunds = null;
         lock (_leaseGate)
@@ -653,6 +718,33 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         }
 
         return new ValueTask(Task.WhenAll(runs));
+    }
+
+    private static bool AnyLeased(IReadOnlyList<TokenReservation> reservations)
+    {
+        for (var i = 0; i < reservations.Count; i++)
+        {
+            if (reservations[i].Budget.LeaseTokens > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Settles reservations of budgets without blocks: one script operation, if any of them changes.</summary>
+    private ValueTask SettleInRedis(IReadOnlyList<TokenReservation> reservations, long used)
+    {
+        for (var i = 0; i < reservations.Count; i++)
+        {
+            if (used != reservations[i].Tokens)
+            {
+                return new ValueTask(Submit(Operation.Settle(this, reservations, used)));
+            }
+        }
+
+        return default;
     }
 
     /// <summary>

@@ -292,16 +292,17 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
 
     private ValueTask<TokenReservationsResult> TryReserveAllAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now, int attempt)
     {
+        if (!AnyLeased(requests))
+        {
+            return ReserveInRedisAsync(requests, now, null, null, null, attempt);
+        }
+
         var (_, minute, day) = BudgetWindows.Of(now);
         Lease?[]? leases = null;
         long[]? lent = null;
         var complete = true;
         TaskCompletionSource? mine = null;
         List<Operation>? refunds = null;
-        if (!AnyLeased(requests))
-        {
-            return ReserveInRedisAsync(requests, now, null, null, null, attempt);
-        }
 
         lock (_leaseGate)
         {
@@ -479,14 +480,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
                 lock (_leaseGate)
                 {
                     Release(leases, mine);
-                }
-            }
-
-            if (leases is not null)
-            {
-                lock (_leaseGate)
-                {
-                    if (--_reserving == 0)
+                    if (leases is not null && --_reserving == 0)
                     {
                         _quiet?.TrySetResult();
                     }
@@ -634,7 +628,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         {
             foreach (var (index, _, extra) in asked)
             {
-                if (extra > 0 && leases?[index] is { } lease && IsCurrent(lease, minute, day))
+                if (extra > 0 && leases[index] is { } lease && IsCurrent(lease, minute, day))
                 {
                     (lease.Fetching, lease.Coming) = (false, 0);
                 }
@@ -642,7 +636,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
 
             for (var i = 0; i < requests.Count; i++)
             {
-                if (lent?[i] > 0 && leases?[i] is { } lease)
+                if (lent?[i] > 0 && leases[i] is { } lease)
                 {
                     if (IsCurrent(lease, minute, day))
                     {
@@ -662,9 +656,9 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     /// <remarks>
     /// A leased budget's refund (an answer that used less than reserved) goes back to the lease
     /// it came from while its windows last, up to two blocks held (so a replica never sits on
-    /// more than that); the rest, and every refund of a budget without
-    /// a lease, is a script operation. An answer that used more than reserved takes the
-    /// difference from the lease when it can.
+    /// more than that); the rest, and every refund of a budget without a lease, is a script
+    /// operation. An answer that used more than reserved takes the difference from the lease
+    /// when it can.
     /// </remarks>
     public ValueTask SettleAllAsync(IReadOnlyList<TokenReservation> reservations, long used)
     {
@@ -720,6 +714,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         return new ValueTask(Task.WhenAll(runs));
     }
 
+    /// <summary>Whether a reservation's budget is served from blocks (else its settlement takes no lease lock).</summary>
     private static bool AnyLeased(IReadOnlyList<TokenReservation> reservations)
     {
         for (var i = 0; i < reservations.Count; i++)

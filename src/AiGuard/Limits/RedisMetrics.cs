@@ -22,12 +22,13 @@ public sealed class RedisMetrics
     /// <summary>Bucket bounds of <c>aiguard.redis.duration</c> in seconds: a loopback round trip takes tens of microseconds, a timeout 250 ms.</summary>
     public static readonly double[] DurationBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
+    private readonly Meter _meter;
     private readonly Histogram<double> _duration;
     private readonly Histogram<long> _batch;
 
     public RedisMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _duration = meter.CreateHistogram<double>(
             "aiguard.redis.duration", "s", "Time a Redis script run took from sending to its answer, by operation and outcome (ok, error: failed or timed out).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -54,6 +55,12 @@ public sealed class RedisMetrics
             throw;
         }
     }
+
+    /// <summary>Reports, per budget, the tokens this replica holds in blocks (<c>LeaseTokens</c>) and has not handed out.</summary>
+    public void ObserveLeases(Func<IEnumerable<Measurement<long>>> observe) =>
+        _meter.CreateObservableGauge(
+            "aiguard.token_budget.leased", observe, "{token}",
+            "Tokens of each token budget this replica holds in blocks (LeaseTokens) and has not handed out: what other replicas may be refused early by.");
 
     public void Batch(int operations)
     {

@@ -260,6 +260,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         _redis = redis;
         _time = time ?? TimeProvider.System;
         _sweep = _time.CreateTimer(static state => ((RedisTokenBudgetStore)state!).ReturnEndedLeases(), this, LeaseSweepInterval, LeaseSweepInterval);
+        redis.Metrics?.ObserveLeases(LeasedByBudget);
     }
 
     /// <summary>Script runs so far (each serves one or more operations).</summary>
@@ -274,6 +275,17 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             {
                 return _leases.Values.Sum(lease => lease.Left);
             }
+        }
+    }
+
+    /// <summary>What <c>aiguard.token_budget.leased</c> reports: the tokens held, summed per budget.</summary>
+    private List<System.Diagnostics.Metrics.Measurement<long>> LeasedByBudget()
+    {
+        lock (_leaseGate)
+        {
+            return [.. _leases.Values
+                .GroupBy(lease => lease.Budget.Name, StringComparer.Ordinal)
+                .Select(held => new System.Diagnostics.Metrics.Measurement<long>(held.Sum(lease => lease.Left), new KeyValuePair<string, object?>(Telemetry.TelemetryAttributes.Budget, held.Key)))];
         }
     }
 

@@ -60,13 +60,14 @@ public sealed class OtlpExportTests(OtlpHttpFixture fixture) : IClassFixture<Otl
         ("aiguard.config.version", "{version}", "gauge"),
         ("aiguard.redis.duration", "s", "histogram"),
         ("aiguard.token_budget.batch", "{operation}", "histogram"),
+        ("aiguard.token_budget.leased", "{token}", "gauge"),
         ("gen_ai.client.token.usage", "{token}", "histogram"),
         ("gen_ai.server.request.duration", "s", "histogram"),
         ("gen_ai.server.time_to_first_token", "s", "histogram"),
     ];
 
     /// <summary>Metrics of the shared store: they arrive only when the gateway under test has a Redis (<see cref="TelemetryGateway.Redis"/>).</summary>
-    public static readonly HashSet<string> RedisMetrics = ["aiguard.redis.duration", "aiguard.token_budget.batch"];
+    public static readonly HashSet<string> RedisMetrics = ["aiguard.redis.duration", "aiguard.token_budget.batch", "aiguard.token_budget.leased"];
 
     /// <summary>The only attribute keys an AiGuard or gen_ai data point may carry: all of bounded cardinality.</summary>
     public static readonly HashSet<string> AllowedMetricAttributes =

@@ -115,6 +115,8 @@ public sealed class TelemetryGateway : IAsyncDisposable
         if (redis is not null)
         {
             settings["AiGuard:Redis:Configuration"] = redis.Configuration;
+            // The chat budget is served from blocks, so the gauge of what a replica holds has a value.
+            settings["AiGuard:TokenBudgets:Policies:tokens:LeaseTokens"] = "1000";
         }
 
         more?.Invoke(settings);

@@ -306,7 +306,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
     {
         if (!AnyLeased(requests))
         {
-            return ReserveInRedisAsync(requests, now, null, null, null, attempt);
+            return ReserveWithoutLeasesAsync(requests, now);
         }
 
         var (_, minute, day) = BudgetWindows.Of(now);
@@ -362,6 +362,31 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         return complete
             ? new(new TokenReservationsResult(Reservations(requests, minute, day, leases, null), -1, TimeSpan.Zero))
             : ReserveInRedisAsync(requests, now, leases, lent, mine, attempt);
+    }
+
+    /// <summary>A request none of whose budgets uses blocks: one script operation, nothing else.</summary>
+    private async ValueTask<TokenReservationsResult> ReserveWithoutLeasesAsync(IReadOnlyList<TokenRequest> requests, DateTimeOffset now)
+    {
+        var (seconds, minute, day) = BudgetWindows.Of(now);
+        var result = await Submit(Operation.Reserve(this, requests, minute, day));
+        var outcome = (long)result[0];
+        if (outcome < 0)
+        {
+            return new TokenReservationsResult(null, (int)(long)result[1] - 1, BudgetWindows.RetryAfter(outcome == -2, seconds, minute, day));
+        }
+
+        var reservations = new TokenReservation[requests.Count];
+        for (var i = 0; i < reservations.Length; i++)
+        {
+            var (budget, key, tokens) = requests[i];
+            reservations[i] = new TokenReservation(budget, key, tokens, minute, day)
+            {
+                RemainingMinute = budget.PerMinute > 0 ? budget.PerMinute - (long)result[1 + (3 * i)] : long.MaxValue,
+                RemainingDay = budget.PerDay > 0 ? budget.PerDay - (long)result[2 + (3 * i)] : long.MaxValue,
+            };
+        }
+
+        return new TokenReservationsResult(reservations, -1, TimeSpan.Zero);
     }
 
     /// <summary>Whether a budget of the request is served from blocks (else the leases' lock is not taken at all).</summary>
@@ -1144,25 +1169,47 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         // Completed outside the lock, by a loop; the caller goes on in the thread pool, not on the loop.
         public TaskCompletionSource<RedisResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, List<(int Index, long Tokens, long Extra)> asked, long minute, long day)
+        /// <summary>Every budget's tokens, no block.</summary>
+        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, long minute, long day)
         {
-            var keys = new RedisKey[2 * asked.Count];
-            var values = new RedisValue[2 + (4 * asked.Count)];
-            values[0] = "R";
-            values[1] = asked.Count;
-            for (var j = 0; j < asked.Count; j++)
+            var (keys, values) = Arguments(requests.Count);
+            for (var i = 0; i < requests.Count; i++)
             {
-                var (index, tokens, extra) = asked[j];
-                var (budget, key, _) = requests[index];
-                keys[2 * j] = store.Key(budget, key, "m", minute);
-                keys[(2 * j) + 1] = store.Key(budget, key, "d", day);
-                values[2 + (4 * j)] = tokens;
-                values[3 + (4 * j)] = extra;
-                values[4 + (4 * j)] = budget.PerMinute;
-                values[5 + (4 * j)] = budget.PerDay;
+                Put(store, keys, values, i, requests[i], requests[i].Tokens, 0, minute, day);
             }
 
             return new Operation(keys, values);
+        }
+
+        /// <summary>What a request with blocks asks: per budget the tokens its lease did not cover, and the block.</summary>
+        public static Operation Reserve(RedisTokenBudgetStore store, IReadOnlyList<TokenRequest> requests, List<(int Index, long Tokens, long Extra)> asked, long minute, long day)
+        {
+            var (keys, values) = Arguments(asked.Count);
+            for (var j = 0; j < asked.Count; j++)
+            {
+                var (index, tokens, extra) = asked[j];
+                Put(store, keys, values, j, requests[index], tokens, extra, minute, day);
+            }
+
+            return new Operation(keys, values);
+        }
+
+        private static (RedisKey[] Keys, RedisValue[] Values) Arguments(int budgets)
+        {
+            var values = new RedisValue[2 + (4 * budgets)];
+            values[0] = "R";
+            values[1] = budgets;
+            return (new RedisKey[2 * budgets], values);
+        }
+
+        private static void Put(RedisTokenBudgetStore store, RedisKey[] keys, RedisValue[] values, int j, TokenRequest request, long tokens, long extra, long minute, long day)
+        {
+            keys[2 * j] = store.Key(request.Budget, request.Key, "m", minute);
+            keys[(2 * j) + 1] = store.Key(request.Budget, request.Key, "d", day);
+            values[2 + (4 * j)] = tokens;
+            values[3 + (4 * j)] = extra;
+            values[4 + (4 * j)] = request.Budget.PerMinute;
+            values[5 + (4 * j)] = request.Budget.PerDay;
         }
 
         /// <summary>Unused tokens of a lease (or of a failed reservation's lease part) given back to the windows they were counted in.</summary>

@@ -804,10 +804,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         }
         else if (lease.Minute != minute || lease.Day != day)
         {
-            if (lease.Left > 0)
-            {
-                (refunds ??= []).Add(Operation.Refund(this, budget, key, lease.Minute, lease.Day, lease.Left));
-            }
+            RefundLeft(lease, ref refunds);
 
             // A block still on its way for the old windows goes back to Redis when it comes (its request sees the move).
             (lease.Minute, lease.Day, lease.Left, lease.Lent, lease.Coming, lease.Fetching, lease.MinuteCounted, lease.DayCounted) = (minute, day, 0, 0, 0, false, 0, 0);
@@ -858,17 +855,22 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
             {
                 if (lease.Minute < minute && lease.InFlight.Count == 0)
                 {
-                    if (lease.Left > 0)
-                    {
-                        (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, lease.Minute, lease.Day, lease.Left));
-                    }
-
+                    RefundLeft(lease, ref refunds);
                     _leases.Remove(id);
                 }
             }
         }
 
         SubmitRefunds(refunds);
+    }
+
+    /// <summary>A lease's unused tokens, back to the windows they were counted in (the lease is then moved on or dropped).</summary>
+    private void RefundLeft(Lease lease, ref List<Operation>? refunds)
+    {
+        if (lease.Left > 0)
+        {
+            (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, lease.Minute, lease.Day, lease.Left));
+        }
     }
 
     /// <summary>Every lease gives its unused tokens back (at shutdown, once no operation can bring a block any more).</summary>
@@ -879,10 +881,7 @@ public sealed class RedisTokenBudgetStore : ITokenBudgetStore, IAsyncDisposable,
         {
             foreach (var lease in _leases.Values)
             {
-                if (lease.Left > 0)
-                {
-                    (refunds ??= []).Add(Operation.Refund(this, lease.Budget, lease.Key, lease.Minute, lease.Day, lease.Left));
-                }
+                RefundLeft(lease, ref refunds);
             }
 
             _leases.Clear();

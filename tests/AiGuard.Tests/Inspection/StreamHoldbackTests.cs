@@ -158,5 +158,65 @@ public class StreamHoldbackTests
             Assert.Equal("Here: [CREDIT_CARD] done.", Stream(text, size, policy.Find).Sent);
         }
     }
-}
+    [Fact]
+    public void Streamed_in_random_pieces_an_answer_is_redacted_exactly_as_the_whole_answer_is()
+    {
+        // A differential check: 400 seeded answers mixing prose with every entity type the guard
+        // redacts (cards with and without separators, IBANs, e-mails, phone numbers after a phone
+        // word, IPv4 and IPv6 addresses, SSNs, provider keys), each cut into pieces of random sizes
+        // at random places. What the client receives must equal the whole answer redacted at once.
+        var options = new SensitiveDataOptions();
+        foreach (var type in new[] { "CreditCard", "Iban", "Email", "Phone", "IpAddress", "UsSsn", "Secret" })
+        {
+            options.Actions[type] = SensitiveAction.Redact;
+        }
 
+        var policy = new SensitiveDataPolicy(options);
+        var random = new Random(20261127);
+        string Pick(string[] values) => values[random.Next(values.Length)];
+        string Alnum(int n) => string.Concat(Enumerable.Range(0, n).Select(_ => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[random.Next(62)]));
+        var entities = new Func<string>[]
+        {
+            () => Pick(["4111 1111 1111 1111", "5500-0000-0000-0004", "340000000000009", "6011000990139424"]),
+            () => Pick(["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "FR14 2004 1010 0505 0001 3M02 606"]),
+            () => $"{Pick(["jane.doe", "ops+alerts", "k.o'brien", "x"])}@{Pick(["example.com", "mail.example.co.uk", "corp.io"])}",
+            () => $"{Pick(["call", "phone:", "mobile", "reach me on"])} {Pick(["+1 212 555 0143", "(212) 555-0143", "+44 20 7946 0958", "020 7946 0958"])}",
+            () => $"{random.Next(1, 224)}.{random.Next(256)}.{random.Next(256)}.{random.Next(1, 255)}",
+            () => Pick(["2001:db8::8a2e:370:7334", "fe80::1ff:fe23:4567:890a"]),
+            () => $"{random.Next(100, 600):000}-{random.Next(10, 99)}-{random.Next(1000, 9999)}",
+            () => "AKIA" + string.Concat(Enumerable.Range(0, 16).Select(_ => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[random.Next(32)])),
+            () => "ghp_" + Alnum(36),
+            () => "sk-proj-" + Alnum(48),
+        };
+        var words = "the a your order was sent to at on and we will check it today please note account number for reference is".Split(' ');
+        var separators = new[] { " ", ", ", ". ", "\n", " (", ") ", ": ", " - " };
+
+        for (var answer = 0; answer < 400; answer++)
+        {
+            var text = new StringBuilder();
+            var parts = random.Next(3, 12);
+            for (var p = 0; p < parts; p++)
+            {
+                text.Append(random.NextDouble() < 0.35 ? entities[random.Next(entities.Length)]() : string.Join(' ', Enumerable.Range(0, random.Next(1, 6)).Select(_ => Pick(words))));
+                text.Append(Pick(separators));
+            }
+
+            var whole = text.ToString();
+            var expected = Redact(new StreamHoldback().Push(whole, final: true, policy.Find));
+
+            var holdback = new StreamHoldback();
+            var sent = new StringBuilder();
+            for (var start = 0; start < whole.Length;)
+            {
+                var size = Math.Min(random.Next(1, 13), whole.Length - start);
+                var release = holdback.Push(whole.Substring(start, size), start + size >= whole.Length, policy.Find);
+                var redacted = Redact(release);
+                holdback.Sent(redacted);
+                sent.Append(redacted);
+                start += size;
+            }
+
+            Assert.True(expected == sent.ToString(), $"answer {answer}:\n  text     {whole}\n  whole    {expected}\n  streamed {sent}");
+        }
+    }
+}

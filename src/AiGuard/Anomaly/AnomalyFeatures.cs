@@ -15,7 +15,7 @@ namespace AiGuard.Anomaly;
 /// </remarks>
 public static class AnomalyFeatures
 {
-    public const string SchemaVersion = "3";
+    public const string SchemaVersion = "4";
 
     // Shared.
     public const int Queries = 0;

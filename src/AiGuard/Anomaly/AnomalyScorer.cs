@@ -6,7 +6,9 @@ namespace AiGuard.Anomaly;
 /// <summary>
 /// Scores feature vectors with the pinned anomaly model through ONNX Runtime: 0 = typical
 /// client, 1 = anomalous. Reads the model's <c>score</c> output, or ML.NET's
-/// <c>Probability.output</c>, and the manifest next to the model when there is one. Thread-safe (sessions allow concurrent runs and each call has its
+/// <c>Probability.output</c>, and the manifest next to the model when there is one. Every score is
+/// at least the rule floor of <see cref="AnomalyRules"/> (mirrored pairs in a near-duplicate
+/// cloud score 1 whatever the model says). Thread-safe (sessions allow concurrent runs and each call has its
 /// own buffers); dispose to release the model once no call is running.
 /// </summary>
 public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
@@ -135,7 +137,7 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
             var binding = _singleRows.Rent();
             try
             {
-                return binding.Run(_session, _runOptions, row);
+                return Math.Max(binding.Run(_session, _runOptions, row), AnomalyRules.Floor(row));
             }
             finally
             {
@@ -188,6 +190,11 @@ public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
                 using var outputValue = OrtValue.CreateTensorValueWithData(
                     OrtMemoryInfo.DefaultInstance, TensorElementType.Float, _scoreRank == 2 ? [n, 1] : [n], (IntPtr)output, (long)n * sizeof(float));
                 _session.Run(_runOptions, InputNames, [inputValue], _outputNames, [outputValue]);
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                scores[i] = Math.Max(scores[i], AnomalyRules.Floor(rows.Slice(i * FeatureCount, FeatureCount)));
             }
         }
         catch (OnnxRuntimeException e)

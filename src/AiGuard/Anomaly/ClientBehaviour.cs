@@ -429,7 +429,7 @@ public sealed class ClientBehaviour
                 var dense = basis.DenseRatio;
                 _peaked.Add(dense < 1 ? Math.Clamp(((peak / step) - dense) / (1 - dense), 0, 1) : 0);
                 _uniform.Add(smallest >= 0.99 * peak ? 1 : 0);
-                ObserveDirection(tensor, sketch);
+                ObserveDirection(tensor, basis, sketch);
             }
         }
 
@@ -479,7 +479,7 @@ public sealed class ClientBehaviour
     /// x+u, x-u pairs of antithetic gradient estimates and symmetric finite differences). Both
     /// are rare for unrelated inputs at any size.
     /// </summary>
-    private void ObserveDirection(TensorState tensor, ReadOnlySpan<float> sketch)
+    private void ObserveDirection(TensorState tensor, TensorBasis basis, ReadOnlySpan<float> sketch)
     {
         if (tensor.RecentCount < 2)
         {
@@ -513,8 +513,9 @@ public sealed class ClientBehaviour
                 shift += d * d;
             }
 
-            // |midpoint shift| = |shift| / 2 against 10% of the step.
-            _antithetic.Add(Math.Sqrt(shift) / 2 < 0.1 * Math.Sqrt(n1) ? 1 : 0);
+            // |midpoint shift| = |shift| / 2 against the step, at the tolerance that unrelated rows
+            // meet 0.1% of the time in this many sketch dimensions.
+            _antithetic.Add(Math.Sqrt(shift) / 2 < basis.AntitheticTolerance * Math.Sqrt(n1) ? 1 : 0);
         }
     }
 

@@ -64,10 +64,33 @@ internal sealed class TensorBasis
         }
 
         DenseRatio = ratios / Samples;
+        AntitheticTolerance = AntitheticTolerances[Math.Min(kept, ClientBehaviour.SketchSize) - 1];
     }
+
+    /// <summary>
+    /// For k = 1..16 sketch dimensions, the ratio r = |midpoint shift| / |step| that two pairs of
+    /// unrelated Gaussian rows fall below with probability 0.1%: r squared is half an F(k, k)
+    /// variable (the shift sums four rows, the step two), so each value is sqrt(q / 2) for q the
+    /// 0.001 quantile of F(k, k), from the symmetric Beta(k/2, k/2) distribution of q / (1 + q)
+    /// (a unit test recomputes them). A sketch of few dimensions needs a tight test; a wide one can
+    /// afford a loose one, which keeps the mirrored pairs whose values were clamped at the ends of
+    /// the value range (the background pixels of an image).
+    /// </summary>
+    internal static readonly double[] AntitheticTolerances =
+    [
+        0.0011, 0.0224, 0.0595, 0.0967, 0.1296, 0.1580, 0.1825, 0.2037,
+        0.2224, 0.2390, 0.2538, 0.2672, 0.2793, 0.2904, 0.3006, 0.3099,
+    ];
 
     /// <summary>The mean Linf / L2 of a dense random step over the kept coordinates (1 for one coordinate).</summary>
     public double DenseRatio { get; }
+
+    /// <summary>
+    /// The largest |midpoint shift| / |step| read as a mirrored pair (<c>antithetic</c>): two pairs
+    /// of unrelated rows fall below it with probability 0.1% at this sketch's dimension (0.097 for
+    /// 4 values, 0.31 for 16 or more).
+    /// </summary>
+    public double AntitheticTolerance { get; }
 
     public int Width { get; }
 

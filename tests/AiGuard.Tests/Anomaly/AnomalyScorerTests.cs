@@ -48,6 +48,40 @@ public sealed class AnomalyScorerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(64, 0.5f, 0.9f, true)]
+    [InlineData(32, 0.3f, 0.5f, true)]
+    [InlineData(31, 0.5f, 0.9f, false)]
+    [InlineData(64, 0.29f, 0.9f, false)]
+    [InlineData(64, 0.5f, 0.49f, false)]
+    public void Mirrored_pairs_in_a_near_duplicate_cloud_score_one_whatever_the_model_says(int requests, float mirrored, float nearDuplicates, bool floored)
+    {
+        using var scorer = LoadTrained();
+        var row = new float[Width];
+        for (var i = 0; i < Width; i++)
+        {
+            row[i] = _trained.BenignMedians[i];
+        }
+
+        row[AnomalyFeatures.Queries] = (float)Math.Log10(requests);
+        row[AnomalyFeatures.Antithetic] = mirrored;
+        row[AnomalyFeatures.NearDuplicate] = nearDuplicates;
+        var model = _trained.Predict(row)[0];
+        var batch = new float[2];
+
+        var single = scorer.Score(row);
+        scorer.Score([.. row, .. row], batch);
+
+        Assert.True(model < 0.99f, $"the model alone scores {model}");
+        Assert.Equal(floored ? 1f : model, single, 1e-5f);
+        Assert.Equal(single, batch[0]);
+        Assert.Equal(single, batch[1]);
+        if (floored)
+        {
+            Assert.Contains("antithetic=", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Batch_writes_one_score_per_row_and_leaves_the_rest_of_the_destination_alone()
     {

@@ -212,6 +212,81 @@ public sealed class ClientBehaviourTests
     }
 
     [Fact]
+    public void Mirrored_pairs_clamped_at_the_ends_of_the_range_still_read_as_mirrored_and_a_noisy_stream_does_not()
+    {
+        // 256 values in 0..255, a third of them background at 0: NES's x + sigma u, x - sigma u
+        // pairs are clamped there, which breaks the exact mirror on those values. A camera-like
+        // stream of the same input with fresh noise on every frame must not read as mirrored.
+        const int Width = 256;
+        var random = new Random(12);
+        var image = new double[Width];
+        for (var i = 0; i < Width; i++)
+        {
+            image[i] = i % 3 == 0 ? 0 : 40 + (200 * random.NextDouble());
+        }
+
+        var reference = TensorReference.Build(Width, Enumerable.Range(0, 128).Select(_ =>
+            image.Select(v => v == 0 ? 0 : Math.Clamp(v + (60 * Gaussian(random)), 0, 255)).ToArray()).ToList())!;
+        var nes = new ClientBehaviour();
+        var stream = new ClientBehaviour();
+        for (var pair = 0; pair < 40; pair++)
+        {
+            var u = Enumerable.Range(0, Width).Select(_ => 2.5 * Gaussian(random)).ToArray();
+            nes.ObserveTensor(2 * pair, image.Select((v, i) => Math.Clamp(v + u[i], 0, 255)).ToArray(), Width, reference);
+            nes.ObserveTensor((2 * pair) + 1, image.Select((v, i) => Math.Clamp(v - u[i], 0, 255)).ToArray(), Width, reference);
+            stream.ObserveTensor(2 * pair, image.Select(v => Math.Clamp(v + (2.5 * Gaussian(random)), 0, 255)).ToArray(), Width, reference);
+            stream.ObserveTensor((2 * pair) + 1, image.Select(v => Math.Clamp(v + (2.5 * Gaussian(random)), 0, 255)).ToArray(), Width, reference);
+        }
+
+        var mirrored = Features(nes)[AnomalyFeatures.Antithetic];
+        var noisy = Features(stream)[AnomalyFeatures.Antithetic];
+        Assert.True(mirrored > 0.4, $"mirrored pairs read {mirrored}");
+        Assert.True(noisy < 0.05, $"a noisy stream read {noisy}");
+    }
+
+    [Fact]
+    public void The_mirror_tolerance_of_each_sketch_dimension_lets_unrelated_rows_through_one_time_in_a_thousand()
+    {
+        // r^2 = |midpoint shift|^2 / |step|^2 of unrelated Gaussian rows is half an F(k, k)
+        // variable; q / (1 + q) of an F(k, k) variable q is Beta(k/2, k/2).
+        for (var k = 1; k <= ClientBehaviour.SketchSize; k++)
+        {
+            var r = TensorBasis.AntitheticTolerances[k - 1];
+            var q = 2 * r * r;
+            var probability = RegularizedSymmetricBeta(q / (1 + q), k / 2.0);
+            Assert.InRange(probability, 0.00095, 0.00105);
+        }
+
+        Assert.Equal(TensorBasis.AntitheticTolerances[3], TensorBasis.For(4).AntitheticTolerance);
+        Assert.Equal(TensorBasis.AntitheticTolerances[15], TensorBasis.For(3072).AntitheticTolerance);
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    /// <summary>I_x(a, a) by Simpson's rule on t = sin^2(theta), which removes the singularity at 0 for a below 1.</summary>
+    private static double RegularizedSymmetricBeta(double x, double a)
+    {
+        double Integral(double upper)
+        {
+            const int Steps = 20000;
+            var h = upper / Steps;
+            double sum = 0;
+            for (var i = 0; i <= Steps; i++)
+            {
+                var theta = i * h;
+                var weight = i == 0 || i == Steps ? 1 : (i % 2 == 1 ? 4 : 2);
+                // dt = 2 sin cos dtheta; t^(a-1) (1-t)^(a-1) dt = 2 sin^(2a-1) cos^(2a-1) dtheta.
+                sum += weight * 2 * Math.Pow(Math.Sin(theta), (2 * a) - 1) * Math.Pow(Math.Cos(theta), (2 * a) - 1);
+            }
+
+            return sum * h / 3;
+        }
+
+        return Integral(Math.Asin(Math.Sqrt(x))) / Integral(Math.PI / 2);
+    }
+
+    [Fact]
     public void Label_flips_between_near_identical_inputs_and_low_margins_come_from_the_answers()
     {
         var random = new Random(6);

@@ -56,15 +56,20 @@ internal static class BodyProbes
                     ? new StreamContent(new UnknownLength(bytes))
                     : new ByteArrayContent(bytes);
                 request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+                // An oversized body announced by its length waits for "100 Continue", so a gateway
+                // can refuse it before it is sent (an HTTP/1.1 server may close the connection on
+                // a body it will not read, and the answer is then lost under the upload).
+                request.Headers.ExpectContinue = bytes.Length > OversizedBytes && !chunked;
                 return request;
             }
 
             var response = await client.SendAsync(Build(), cancellationToken);
 
-            // A gateway refusing an oversized body may close the connection while the rest of it
-            // is still being sent, and the answer is then lost on the way: send it once more
-            // (another request of the budget); a second drop is reported as the gateway's failure.
-            if (bytes.Length > OversizedBytes && response.Failure?.StartsWith("connection dropped", StringComparison.Ordinal) == true)
+            // A gateway refusing an oversized body may still close the connection while the rest
+            // of it is being sent (a chunked body cannot be refused before it starts), and the
+            // answer is then lost on the way, as a drop or a reset: send it once more (another
+            // request of the budget); a second loss is reported as the gateway's failure.
+            if (bytes.Length > OversizedBytes && response.Failure is { } failure && IsLostUnderUpload(failure))
             {
                 response = await client.SendAsync(Build(), cancellationToken);
             }
@@ -73,6 +78,12 @@ internal static class BodyProbes
         });
 
     private static byte[] Json(string json) => Encoding.UTF8.GetBytes(json);
+
+    /// <summary>A transport failure that can mean an answer lost under an upload: not a refused connection and not a timeout.</summary>
+    private static bool IsLostUnderUpload(string failure) =>
+        failure.StartsWith("connection dropped", StringComparison.Ordinal)
+        || failure.StartsWith("connection failed", StringComparison.Ordinal)
+        || failure.StartsWith("request failed", StringComparison.Ordinal);
 
     private static byte[] Oversized(RedTeamClient client) =>
         Json(client.Settings.ChatBody("Summarize: " + new string('A', OversizedBytes)));

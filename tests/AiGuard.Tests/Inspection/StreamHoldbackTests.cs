@@ -8,16 +8,22 @@ public class StreamHoldbackTests
     private static readonly PiiDetector Detector = new();
 
     /// <summary>Streams <paramref name="text"/> in pieces of <paramref name="size"/> characters; returns what the client would get, redacted, and the longest wait.</summary>
-    private static (string Sent, int MaxHeld) Stream(string text, int size, Func<string, List<PiiMatch>>? find = null)
+    private static (string Sent, int MaxHeld) Stream(string text, int size, Func<string, List<PiiMatch>>? find = null) =>
+        Stream(text, () => size, find);
+
+    /// <summary>Streams <paramref name="text"/> in pieces whose sizes <paramref name="nextSize"/> draws.</summary>
+    private static (string Sent, int MaxHeld) Stream(string text, Func<int> nextSize, Func<string, List<PiiMatch>>? find = null)
     {
         find ??= Detector.Find;
         var holdback = new StreamHoldback();
         var sent = new StringBuilder();
         var maxHeld = 0;
-        for (var start = 0; start < text.Length; start += size)
+        for (var start = 0; start < text.Length;)
         {
-            var piece = text.Substring(start, Math.Min(size, text.Length - start));
-            var final = start + size >= text.Length;
+            var size = Math.Min(nextSize(), text.Length - start);
+            var piece = text.Substring(start, size);
+            start += size;
+            var final = start >= text.Length;
             var release = holdback.Push(piece, final, find);
             var redacted = Redact(release);
             holdback.Sent(redacted);
@@ -158,6 +164,7 @@ public class StreamHoldbackTests
             Assert.Equal("Here: [CREDIT_CARD] done.", Stream(text, size, policy.Find).Sent);
         }
     }
+
     [Fact]
     public void Streamed_in_random_pieces_an_answer_is_redacted_exactly_as_the_whole_answer_is()
     {
@@ -204,19 +211,9 @@ public class StreamHoldbackTests
             var whole = text.ToString();
             var expected = Redact(new StreamHoldback().Push(whole, final: true, policy.Find));
 
-            var holdback = new StreamHoldback();
-            var sent = new StringBuilder();
-            for (var start = 0; start < whole.Length;)
-            {
-                var size = Math.Min(random.Next(1, 13), whole.Length - start);
-                var release = holdback.Push(whole.Substring(start, size), start + size >= whole.Length, policy.Find);
-                var redacted = Redact(release);
-                holdback.Sent(redacted);
-                sent.Append(redacted);
-                start += size;
-            }
+            var (sent, _) = Stream(whole, () => random.Next(1, 13), policy.Find);
 
-            Assert.True(expected == sent.ToString(), $"answer {answer}:\n  text     {whole}\n  whole    {expected}\n  streamed {sent}");
+            Assert.True(expected == sent, $"answer {answer}:\n  text     {whole}\n  whole    {expected}\n  streamed {sent}");
         }
     }
 }

@@ -19,6 +19,12 @@ namespace AiGuard.Protocols;
 /// </remarks>
 public sealed class RequestBody : IDisposable
 {
+    /// <summary>
+    /// What a refused request may still send beyond the limit that is read and dropped, so that
+    /// its client receives the 413 (16 MiB: a few milliseconds on a local network).
+    /// </summary>
+    public const long DrainBytes = 16L * 1024 * 1024;
+
     private PipeReader? _reader;
     private readonly ReadOnlySequence<byte> _data;
     private byte[]? _copy;
@@ -116,8 +122,11 @@ public sealed class RequestBody : IDisposable
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
-            // Our own limit decides (with a problem body); Kestrel's is only a backstop above it.
-            sizeFeature.MaxRequestBodySize = policy.MaxBodyBytes + 1;
+            // Our own limit decides (with a problem body); Kestrel's is only a backstop above it,
+            // DrainBytes higher: once a body is refused, Kestrel reads and drops what the client is
+            // still sending before it ends the request, so the client receives the 413 rather than
+            // a connection reset by the unread data (lingering close). Beyond that it closes.
+            sizeFeature.MaxRequestBodySize = policy.MaxBodyBytes + DrainBytes;
         }
 
         var reader = request.BodyReader;

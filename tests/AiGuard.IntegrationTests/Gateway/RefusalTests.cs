@@ -177,6 +177,29 @@ public class RefusalTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_client_still_sending_an_oversized_chunked_body_receives_its_413_not_a_reset()
+    {
+        // 8 MiB chunked, more than loopback's socket buffers hold: the gateway refuses after the
+        // first MaxBodyBytes while the client is still sending. Closing the connection on unread
+        // data would reset it and the client would lose the answer; the rest is read and dropped.
+        var big = Encoding.UTF8.GetBytes("{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 8 * 1024 * 1024) + "\"}]}");
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, ChatPath)
+            {
+                Content = new StreamContent(new NonSeekableStream(big)),
+            };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Authorization = new("Bearer", gateway.Full.Key);
+
+            using var response = await gateway.Client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Equal("body_too_large", (await ReadJsonAsync(response)).GetProperty("code").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Upstream_that_resets_the_connection_gives_502()
     {
         using var request = Json(HttpMethod.Post, ChatPath, Chat, gateway.Full);

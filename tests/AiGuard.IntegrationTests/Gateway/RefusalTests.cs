@@ -161,18 +161,12 @@ public class RefusalTests(GatewayFixture gateway)
     [Fact]
     public async Task Oversized_chunked_body_without_length_is_refused_with_413()
     {
-        var big = Encoding.UTF8.GetBytes("{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', (int)MaxBodyBytes * 2) + "\"}]}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, ChatPath)
-        {
-            Content = new StreamContent(new NonSeekableStream(big)),
-        };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Authorization = new("Bearer", gateway.Full.Key);
+        using var request = ChunkedChat((int)MaxBodyBytes * 2);
 
         using var response = await gateway.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Null(request.Content.Headers.ContentLength);
+        Assert.Null(request.Content!.Headers.ContentLength);
         Assert.Equal("body_too_large", (await ReadJsonAsync(response)).GetProperty("code").GetString());
     }
 
@@ -182,21 +176,25 @@ public class RefusalTests(GatewayFixture gateway)
         // 8 MiB chunked, more than loopback's socket buffers hold: the gateway refuses after the
         // first MaxBodyBytes while the client is still sending. Closing the connection on unread
         // data would reset it and the client would lose the answer; the rest is read and dropped.
-        var big = Encoding.UTF8.GetBytes("{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', 8 * 1024 * 1024) + "\"}]}");
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, ChatPath)
-            {
-                Content = new StreamContent(new NonSeekableStream(big)),
-            };
-            request.Content.Headers.ContentType = new("application/json");
-            request.Headers.Authorization = new("Bearer", gateway.Full.Key);
+            using var request = ChunkedChat(8 * 1024 * 1024);
 
             using var response = await gateway.Client.SendAsync(request);
 
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("body_too_large", (await ReadJsonAsync(response)).GetProperty("code").GetString());
         }
+    }
+
+    /// <summary>A chat request whose message holds <paramref name="characters"/> letters, sent chunked (no Content-Length).</summary>
+    private HttpRequestMessage ChunkedChat(int characters)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('a', characters) + "\"}]}");
+        var request = new HttpRequestMessage(HttpMethod.Post, ChatPath) { Content = new StreamContent(new NonSeekableStream(body)) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Authorization = new("Bearer", gateway.Full.Key);
+        return request;
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace DemoModel.Faults;
 
 /// <summary>
 /// Misbehaves on request, so the gateway's reliability tests meet real failures: <c>x-demo-fault</c> is
-/// <c>slow</c>, <c>error</c>, <c>reset</c> or <c>garbage</c>.
+/// <c>slow</c>, <c>error</c>, <c>reset</c>, <c>garbage</c> or <c>chunked</c> (a whole JSON answer sent
+/// chunked in small pieces, without a Content-Length, as some servers do).
 /// </summary>
 internal sealed class FaultInjectionMiddleware(RequestDelegate next, DemoModelOptions options)
 {
@@ -50,6 +51,10 @@ internal sealed class FaultInjectionMiddleware(RequestDelegate next, DemoModelOp
             case "RESET":
                 context.Abort();
                 return;
+            case "CHUNKED":
+                context.Items[JsonResponse.ChunkedItem] = true;
+                await next(context);
+                return;
             case "GARBAGE":
                 // Claims JSON on purpose: the gateway must not trust the content type alone.
                 context.Response.StatusCode = StatusCodes.Status200OK;
@@ -57,7 +62,7 @@ internal sealed class FaultInjectionMiddleware(RequestDelegate next, DemoModelOp
                 await context.Response.WriteAsync("<html>upstream garbage {\"not\": json", context.RequestAborted);
                 return;
             default:
-                await PlainError.WriteAsync(context, StatusCodes.Status400BadRequest, $"Unknown {FaultHeader} '{fault}'; use slow, error, reset or garbage.");
+                await PlainError.WriteAsync(context, StatusCodes.Status400BadRequest, $"Unknown {FaultHeader} '{fault}'; use slow, error, reset, garbage or chunked.");
                 return;
         }
     }

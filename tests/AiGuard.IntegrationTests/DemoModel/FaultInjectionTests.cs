@@ -32,6 +32,18 @@ public sealed class FaultInjectionTests(DemoModelFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task Answers_carry_their_length_and_the_chunked_fault_sends_the_same_answer_chunked()
+    {
+        using var whole = await server.Client.GetAsync("/v1/models", HttpCompletionOption.ResponseHeadersRead);
+        using var chunked = await SendWithFaultAsync("chunked");
+
+        Assert.NotNull(whole.Content.Headers.ContentLength);
+        Assert.Null(whole.Headers.TransferEncodingChunked);
+        Assert.True(chunked.Headers.TransferEncodingChunked);
+        Assert.Equal(await whole.Content.ReadAsStringAsync(), await chunked.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Slow_fault_holds_the_answer_until_its_delay_has_passed_then_answers_normally()
     {
         var pending = SendWithFaultAsync("slow", delayMs: "5000");

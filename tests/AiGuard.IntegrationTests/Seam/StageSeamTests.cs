@@ -96,10 +96,12 @@ public class StageSeamTests(SeamFixture fixture)
         await WaitUntilAsync(() => Gateway.Audit.Events.Count(e => e.Code == "guard_failed_open") == before + 1);
     }
 
-    [Fact]
-    public async Task Route_policy_rounds_probabilities_and_does_not_audit_each_answer()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the model server sends its answer chunked, in 16-byte pieces, with no length
+    public async Task Route_policy_rounds_probabilities_and_does_not_audit_each_answer(bool chunked)
     {
-        var (response, body) = await SendAsync(Post("/rounded/v2/models/demo-classifier/infer", Tensor));
+        var (response, body) = await SendAsync(Chunked(Post("/rounded/v2/models/demo-classifier/infer", Tensor), chunked));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var values = Probabilities(body);
@@ -185,10 +187,12 @@ public class StageSeamTests(SeamFixture fixture)
         Assert.Equal("parse_response", (await Gateway.Audit.WaitForAsync(body.GetProperty("incidentId").GetString()!)).Stage);
     }
 
-    [Fact]
-    public async Task An_answer_larger_than_the_inspection_limit_is_refused()
+    [Theory]
+    [InlineData(false)] // refused on its declared length
+    [InlineData(true)] // no length declared: refused once more than the limit has been read
+    public async Task An_answer_larger_than_the_inspection_limit_is_refused(bool chunked)
     {
-        var (response, body) = await SendAsync(Post("/tiny/v2/models/demo-classifier/infer", Tensor));
+        var (response, body) = await SendAsync(Chunked(Post("/tiny/v2/models/demo-classifier/infer", Tensor), chunked));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("response_too_large", body.GetProperty("code").GetString());
@@ -213,5 +217,16 @@ public class StageSeamTests(SeamFixture fixture)
         }
 
         Assert.True(condition());
+    }
+
+    /// <summary>Asks the demo model to send its answer chunked, without a Content-Length (its <c>chunked</c> fault).</summary>
+    private static HttpRequestMessage Chunked(HttpRequestMessage request, bool chunked)
+    {
+        if (chunked)
+        {
+            request.Headers.Add("x-demo-fault", "chunked");
+        }
+
+        return request;
     }
 }

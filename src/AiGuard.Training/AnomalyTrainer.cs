@@ -58,6 +58,7 @@ public static class AnomalyTrainer
             NumberOfLeaves = settings.Leaves,
             MinimumExampleCountPerLeaf = settings.MinRowsPerLeaf,
             LearningRate = settings.LearningRate,
+            FeatureFraction = settings.FeatureFraction,
             NumberOfThreads = 1,
             Seed = seed,
         }).Fit(ml.Data.LoadFromEnumerable(rows.Select(TrainingRow.From)));
@@ -98,6 +99,7 @@ public static class AnomalyTrainer
                 Leaves = settings.Leaves,
                 MinRowsPerLeaf = settings.MinRowsPerLeaf,
                 LearningRate = settings.LearningRate,
+                FeatureFraction = settings.FeatureFraction,
                 Rows = metrics.Rows,
                 Positives = metrics.Positives,
                 HoldoutRows = metrics.HoldoutRows,

@@ -19,6 +19,7 @@ internal static class EvaluateCommand
         var defaults = new StudyOptions();
         var clients = new Option<int>("--clients-per-family") { Description = "Simulated clients per family and victim in each set", DefaultValueFactory = _ => defaults.ClientsPerFamily };
         var maxQueries = new Option<int>("--max-queries") { Description = "Requests per client at most", DefaultValueFactory = _ => defaults.MaxQueries };
+        var tuningClients = new Option<int?>("--tuning-clients-per-family") { Description = "Benign clients per family the thresholds are tuned on (default: four times --clients-per-family)" };
         var seed = new Option<int>("--seed") { Description = "Base seed: training clients use it, tuning clients seed+1, test clients seed+2", DefaultValueFactory = _ => defaults.Seed };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as markdown to this file" };
         var leaveOut = new Option<bool>("--leave-one-out") { Description = "Also train once without each attack family and test on it", DefaultValueFactory = _ => true };
@@ -30,17 +31,18 @@ internal static class EvaluateCommand
         };
         var model = new Option<FileInfo?>("--model")
         {
-            Description = "Evaluate this model (with its manifest's recommended threshold) on test clients of every victim instead of training one",
+            Description = "Evaluate this model (with its manifest's recommended thresholds) on test clients of every victim instead of training one",
         };
         var command = new Command("eval", "Evaluate the anomaly engine on simulated traffic: per family, share flagged and requests to the first flag")
         {
-            clients, maxQueries, seed, markdown, leaveOut, surrogate, model,
+            clients, maxQueries, tuningClients, seed, markdown, leaveOut, surrogate, model,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var options = defaults with
             {
                 ClientsPerFamily = parse.GetValue(clients),
+                TuningClientsPerFamily = parse.GetValue(tuningClients),
                 MaxQueries = parse.GetValue(maxQueries),
                 Seed = parse.GetValue(seed),
             };
@@ -69,7 +71,7 @@ internal static class EvaluateCommand
         WithProgress(progress =>
         {
             training = Simulate(progress, "training clients", main with { Seed = options.Seed });
-            tuning = Simulate(progress, "tuning clients", main with { Seed = options.Seed + 1 });
+            tuning = Simulate(progress, "benign tuning clients", AnomalyStudy.TuningPlan(main, options));
             testing = Simulate(progress, "test clients", main with { Seed = options.Seed + 2 });
             otherTesting = Simulate(progress, "test clients, other victim", other with { Seed = options.Seed + 2 });
         });
@@ -79,7 +81,7 @@ internal static class EvaluateCommand
         text.AppendLine(CultureInfo.InvariantCulture,
             $"`aiguard anomaly eval --clients-per-family {options.ClientsPerFamily} --max-queries {options.MaxQueries} --seed {options.Seed}`: " +
             $"{training.Count} training clients ({training.Sum(t => t.Rows.Length)} requests) on the demo classifier (4 inputs, 3 classes) and the toy LLM, " +
-            $"threshold tuned to flag {(options.FalsePositiveRate > 0 ? $"at most {options.FalsePositiveRate:P2} of" : "none of")} {tuning.Count(t => !t.Spec.IsAttack)} separate benign clients (seed {options.Seed + 1}), " +
+            $"thresholds tuned, for tensor and for LLM clients apart, to flag {(options.FalsePositiveRate > 0 ? $"at most {options.FalsePositiveRate:P2} of" : "none of")} {tuning.Count} separate benign clients ({options.TuningClients} per family; seed {options.Seed + 1}), " +
             $"reported on clients of seed {options.Seed + 2} that neither training nor tuning saw. Model: {options.Trees.Trees} trees of {options.Trees.Leaves} leaves; scored from request {options.MinRequests} on.");
         text.AppendLine();
 
@@ -87,10 +89,10 @@ internal static class EvaluateCommand
         {
             text.AppendLine("## 1. On the training victim (demo classifier) and the toy LLM");
             text.AppendLine();
-            text.AppendLine(DetectionReport.Markdown(AnomalyStudy.Test(model, testing, options), model.Threshold));
+            text.AppendLine(DetectionReport.Markdown(AnomalyStudy.Test(model, testing, options), model.TensorThreshold, model.TextThreshold));
             text.AppendLine("## 2. On a victim the model never saw (glyphs: 256 inputs in 0..255, 10 classes)");
             text.AppendLine();
-            text.AppendLine(DetectionReport.Markdown(AnomalyStudy.Test(model, otherTesting, options), model.Threshold));
+            text.AppendLine(DetectionReport.Markdown(AnomalyStudy.Test(model, otherTesting, options), model.TensorThreshold, model.TextThreshold));
         }
 
         if (leaveOneOut)
@@ -105,10 +107,11 @@ internal static class EvaluateCommand
             foreach (var family in families)
             {
                 bool Keep(ClientTrace t) => DetectionReport.Label(t.Spec) != family;
-                using var model = Train($"model without {family}", [.. training.Where(Keep)], [.. tuning.Where(Keep)], options);
-                var result = AnomalyStudy.Test(model, [.. testing.Where(t => !Keep(t))], options).Single();
+                using var model = Train($"model without {family}", [.. training.Where(Keep)], tuning, options);
+                var left = testing.Where(t => !Keep(t)).ToArray();
+                var result = AnomalyStudy.Test(model, left, options).Single();
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {family} | {result.Clients} | {result.Flagged:P1} | {result.Within:P1} | {Number(result.QueriesMedian)} | {Number(result.QueriesP95)} | {model.Threshold:0.####} |");
+                    $"| {family} | {result.Clients} | {result.Flagged:P1} | {result.Within:P1} | {Number(result.QueriesMedian)} | {Number(result.QueriesP95)} | {model.ThresholdFor(left[0].Spec):0.####} |");
             }
 
             text.AppendLine();
@@ -145,18 +148,19 @@ internal static class EvaluateCommand
     private static string RunModel(StudyOptions options, string path)
     {
         using var scorer = AiGuard.Anomaly.AnomalyScorer.Load(new AiGuard.Anomaly.AnomalyModelOptions { Path = path });
-        var threshold = scorer.Manifest?.Training?.RecommendedThreshold
+        var tensorThreshold = scorer.Manifest?.Training?.RecommendedThreshold
             ?? throw new InvalidOperationException($"The model '{path}' has no recommended_threshold in its manifest.");
+        var textThreshold = scorer.Manifest?.Training?.RecommendedTextThreshold ?? tensorThreshold;
         var plan = new TrafficPlan { ClientsPerFamily = options.ClientsPerFamily, MaxQueries = options.MaxQueries, Seed = options.Seed + 2 };
         IReadOnlyList<ClientTrace> testing = [];
         WithProgress(progress => testing = Simulate(progress, "test clients", plan));
-        var (_, first) = DetectionReport.Score(scorer, testing, threshold, options.MinRequests);
+        var (_, first) = DetectionReport.Score(scorer, testing, c => c.Victim == TrafficPlan.ChatVictim ? textThreshold : tensorThreshold, options.MinRequests);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"`aiguard anomaly eval --model {Path.GetFileName(path)} --clients-per-family {options.ClientsPerFamily} --max-queries {options.MaxQueries} --seed {options.Seed}`: " +
-            $"{testing.Count} test clients (seed {options.Seed + 2}) of every victim and the toy LLM, at the manifest's recommended threshold.");
+            $"{testing.Count} test clients (seed {options.Seed + 2}) of every victim and the toy LLM, at the manifest's recommended thresholds.");
         text.AppendLine();
-        text.AppendLine(DetectionReport.Markdown(DetectionReport.Summarize(testing, first), threshold));
+        text.AppendLine(DetectionReport.Markdown(DetectionReport.Summarize(testing, first), tensorThreshold, textThreshold));
         return text.ToString();
     }
 

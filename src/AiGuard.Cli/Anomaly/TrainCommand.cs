@@ -20,12 +20,14 @@ internal static class TrainCommand
         };
         var clients = new Option<int>("--clients-per-family") { Description = "Simulated traffic: clients per family and victim", DefaultValueFactory = _ => new StudyOptions().ClientsPerFamily };
         var maxQueries = new Option<int>("--max-queries") { Description = "Simulated traffic: requests per client at most", DefaultValueFactory = _ => new StudyOptions().MaxQueries };
+        var tuningClients = new Option<int?>("--tuning-clients-per-family") { Description = "Simulated traffic: benign clients per family the recommended thresholds are tuned on (default: four times --clients-per-family)" };
         var output = new Option<FileInfo>("--out") { Description = "ONNX model file to write; the manifest goes beside it as <name>.manifest.json", Required = true };
         var seed = new Option<int>("--seed") { Description = "Random seed (training and the held-out split)", DefaultValueFactory = _ => 42 };
         var trees = new Option<int>("--trees") { Description = "Number of boosted trees", DefaultValueFactory = _ => defaults.Trees };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => defaults.Leaves };
         var minRows = new Option<int>("--min-rows-per-leaf") { Description = "Fewest rows in a leaf", DefaultValueFactory = _ => defaults.MinRowsPerLeaf };
         var learningRate = new Option<double>("--learning-rate") { Description = "Shrinkage of each tree", DefaultValueFactory = _ => defaults.LearningRate };
+        var featureFraction = new Option<double>("--feature-fraction") { Description = "Share of the features each tree may split on", DefaultValueFactory = _ => defaults.FeatureFraction };
         var holdout = new Option<double>("--holdout")
         {
             Description = "Share of each class held out of training to measure the AUC (0 trains on every row)",
@@ -40,9 +42,11 @@ internal static class TrainCommand
         command.Options.Add(leaves);
         command.Options.Add(minRows);
         command.Options.Add(learningRate);
+        command.Options.Add(featureFraction);
         command.Options.Add(holdout);
         command.Options.Add(clients);
         command.Options.Add(maxQueries);
+        command.Options.Add(tuningClients);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var settings = new AnomalyTreeSettings
@@ -51,6 +55,7 @@ internal static class TrainCommand
                 Leaves = parse.GetValue(leaves),
                 MinRowsPerLeaf = parse.GetValue(minRows),
                 LearningRate = parse.GetValue(learningRate),
+                FeatureFraction = parse.GetValue(featureFraction),
             };
             if (parse.GetValue(input) is null)
             {
@@ -58,6 +63,7 @@ internal static class TrainCommand
                 {
                     Seed = parse.GetValue(seed),
                     ClientsPerFamily = parse.GetValue(clients),
+                    TuningClientsPerFamily = parse.GetValue(tuningClients),
                     MaxQueries = parse.GetValue(maxQueries),
                     Trees = settings,
                 };
@@ -89,7 +95,7 @@ internal static class TrainCommand
         EvaluateCommand.WithProgress(progress =>
         {
             training = EvaluateCommand.Simulate(progress, "training clients", plan with { Seed = study.Seed });
-            tuning = EvaluateCommand.Simulate(progress, "tuning clients", plan with { Seed = study.Seed + 1 });
+            tuning = EvaluateCommand.Simulate(progress, "benign tuning clients", AnomalyStudy.TuningPlan(plan, study));
         });
 
         TunedModel? model = null;
@@ -102,7 +108,8 @@ internal static class TrainCommand
                 Training = result.Manifest.Training! with
                 {
                     Traffic = $"simulated: {training.Count} clients ({string.Join(", ", plan.Victims.Append(TrafficPlan.ChatVictim))}; {study.ClientsPerFamily} per family and victim; at most {study.MaxQueries} requests; seed {study.Seed}), scored from request {study.MinRequests} on",
-                    RecommendedThreshold = Math.Round(model.Threshold, 6),
+                    RecommendedThreshold = Math.Round(model.TensorThreshold, 6),
+                    RecommendedTextThreshold = Math.Round(model.TextThreshold, 6),
                     TunedFalsePositiveRate = study.FalsePositiveRate,
                     TuningBenignClients = model.BenignMaxScores.Length,
                 },
@@ -110,7 +117,7 @@ internal static class TrainCommand
             var manifestPath = result.WriteFiles(path, manifest);
             PrintSummary(path, manifestPath, result, study.Trees);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Recommended first threshold: {model.Threshold:0.####} (flags {(study.FalsePositiveRate > 0 ? $"at most {study.FalsePositiveRate:P2} of" : "none of")} {model.BenignMaxScores.Length} separate benign clients)"));
+                $"Recommended first thresholds: {model.TensorThreshold:0.####} on tensor routes, {model.TextThreshold:0.####} on LLM routes (each flags {(study.FalsePositiveRate > 0 ? $"at most {study.FalsePositiveRate:P2} of" : "none of")} its kind's separate benign clients; {model.BenignMaxScores.Length} in all, {study.TuningClients} per family)"));
         }
 
         return 0;

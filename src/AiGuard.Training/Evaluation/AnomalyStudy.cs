@@ -9,6 +9,18 @@ public sealed record StudyOptions
 
     public int ClientsPerFamily { get; init; } = 24;
 
+    /// <summary>
+    /// Benign clients per family and victim the threshold is tuned on; default four times
+    /// <see cref="ClientsPerFamily"/>. A threshold just above the highest of n benign clients'
+    /// scores is exceeded by a fresh benign client with a chance of about 1/(n + 1): with as many
+    /// tuning clients as test clients that is about one false positive per test set, whatever
+    /// the model. Four times as many brings it to about a quarter of one.
+    /// </summary>
+    public int? TuningClientsPerFamily { get; init; }
+
+    /// <summary>The tuning clients per family in effect.</summary>
+    public int TuningClients => TuningClientsPerFamily ?? (4 * ClientsPerFamily);
+
     public int MaxQueries { get; init; } = 600;
 
     /// <summary>Requests before a client is scored, as the gateway's <c>MinRequests</c>.</summary>
@@ -31,12 +43,13 @@ public sealed class TunedModel : IDisposable
 {
     private readonly string _directory;
 
-    internal TunedModel(AnomalyTrainingResult result, string directory, AnomalyScorer scorer, double threshold, float[] benignMaxScores)
+    internal TunedModel(AnomalyTrainingResult result, string directory, AnomalyScorer scorer, double tensorThreshold, double textThreshold, float[] benignMaxScores)
     {
         Result = result;
         _directory = directory;
         Scorer = scorer;
-        Threshold = threshold;
+        TensorThreshold = tensorThreshold;
+        TextThreshold = textThreshold;
         BenignMaxScores = benignMaxScores;
     }
 
@@ -45,7 +58,22 @@ public sealed class TunedModel : IDisposable
     /// <summary>The exported model, loaded by the gateway's own scorer (ONNX Runtime).</summary>
     public AnomalyScorer Scorer { get; }
 
-    public double Threshold { get; }
+    /// <summary>The threshold for clients of tensor routes, tuned on the benign tensor clients alone.</summary>
+    public double TensorThreshold { get; }
+
+    /// <summary>The threshold for clients of LLM routes, tuned on the benign LLM clients alone.</summary>
+    /// <remarks>
+    /// The two kinds of client share no content feature and their benign scores spread
+    /// differently; one threshold for both is set by whichever kind's benign tail is higher and
+    /// costs the other kind's detection for nothing. A route is one kind or the other, and its
+    /// anomaly policy carries its own thresholds.
+    /// </remarks>
+    public double TextThreshold { get; }
+
+    /// <summary>The threshold that applies to a client of this kind.</summary>
+    public double ThresholdFor(ClientSpec client) => IsText(client) ? TextThreshold : TensorThreshold;
+
+    internal static bool IsText(ClientSpec client) => client.Victim == TrafficPlan.ChatVictim;
 
     /// <summary>The highest score of each benign tuning client.</summary>
     public float[] BenignMaxScores { get; }
@@ -60,7 +88,11 @@ public sealed class TunedModel : IDisposable
 /// <summary>Train on one set of simulated clients, tune the threshold on a second, report on a third.</summary>
 public static class AnomalyStudy
 {
-    /// <summary>Trains on <paramref name="training"/>, then picks the threshold that flags at most the target share of the benign clients of <paramref name="tuning"/>.</summary>
+    /// <summary>The benign clients a threshold is tuned on: <see cref="StudyOptions.TuningClients"/> per benign family of <paramref name="plan"/>.</summary>
+    public static TrafficPlan TuningPlan(TrafficPlan plan, StudyOptions options) =>
+        plan with { Seed = options.Seed + 1, ClientsPerFamily = options.TuningClients, BenignOnly = true };
+
+    /// <summary>Trains on <paramref name="training"/>, then picks for each kind of client (tensor, LLM) the threshold that flags at most the target share of that kind's benign clients of <paramref name="tuning"/>.</summary>
     public static TunedModel TrainAndTune(IReadOnlyList<ClientTrace> training, IReadOnlyList<ClientTrace> tuning, StudyOptions options)
     {
         var rows = SimulatedTraffic.Rows(training, options.MinRequests);
@@ -71,14 +103,15 @@ public static class AnomalyStudy
         var scorer = AnomalyScorer.Load(new AnomalyModelOptions { Path = path, Sha256 = result.Sha256 });
         var benign = tuning.Where(t => !t.Spec.IsAttack).ToArray();
         var (max, _) = DetectionReport.Score(scorer, benign, threshold: 2, options.MinRequests);
-        var threshold = DetectionReport.ThresholdFor(max, options.FalsePositiveRate);
-        return new TunedModel(result, directory, scorer, threshold, max);
+        double Tuned(bool text) => DetectionReport.ThresholdFor(
+            [.. max.Where((_, i) => TunedModel.IsText(benign[i].Spec) == text)], options.FalsePositiveRate);
+        return new TunedModel(result, directory, scorer, Tuned(text: false), Tuned(text: true), max);
     }
 
     /// <summary>Scores <paramref name="testing"/> with a tuned model and summarizes it per family.</summary>
     public static IReadOnlyList<FamilyResult> Test(TunedModel model, IReadOnlyList<ClientTrace> testing, StudyOptions options)
     {
-        var (_, first) = DetectionReport.Score(model.Scorer, testing, model.Threshold, options.MinRequests);
+        var (_, first) = DetectionReport.Score(model.Scorer, testing, model.ThresholdFor, options.MinRequests);
         return DetectionReport.Summarize(testing, first);
     }
 }

@@ -25,7 +25,11 @@ public static class DetectionReport
     public const int Within = 200;
 
     /// <summary>The highest confirmed score (<see cref="RecentScores"/>) each trace reached from request <paramref name="minRequests"/> on, and the request at which it is first acted on: the one after its confirmed score first reached <paramref name="threshold"/> (0 when never).</summary>
-    public static (float[] MaxScores, int[] FirstFlags) Score(IAnomalyScorer scorer, IReadOnlyList<ClientTrace> traces, double threshold, int minRequests)
+    public static (float[] MaxScores, int[] FirstFlags) Score(IAnomalyScorer scorer, IReadOnlyList<ClientTrace> traces, double threshold, int minRequests) =>
+        Score(scorer, traces, _ => threshold, minRequests);
+
+    /// <summary>The same, with the threshold that applies to each client (by its kind).</summary>
+    public static (float[] MaxScores, int[] FirstFlags) Score(IAnomalyScorer scorer, IReadOnlyList<ClientTrace> traces, Func<ClientSpec, double> thresholdFor, int minRequests)
     {
         var max = new float[traces.Count];
         var first = new int[traces.Count];
@@ -33,6 +37,7 @@ public static class DetectionReport
         Parallel.For(0, traces.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, t =>
         {
             var rows = traces[t].Rows;
+            var threshold = thresholdFor(traces[t].Spec);
             var start = Math.Max(0, minRequests - 1);
             var count = Math.Max(0, rows.Length - start);
             if (count == 0)
@@ -103,10 +108,21 @@ public static class DetectionReport
     }
 
     /// <summary>The report as a markdown table, attacks first, with totals per class.</summary>
-    public static string Markdown(IReadOnlyList<FamilyResult> results, double threshold)
+    public static string Markdown(IReadOnlyList<FamilyResult> results, double tensorThreshold, double textThreshold)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Threshold {threshold:0.####}.");
+        var kinds = new List<string>();
+        if (results.Any(r => !IsLlm(r)))
+        {
+            kinds.Add(string.Create(CultureInfo.InvariantCulture, $"{tensorThreshold:0.####} for tensor clients"));
+        }
+
+        if (results.Any(IsLlm))
+        {
+            kinds.Add(string.Create(CultureInfo.InvariantCulture, $"{textThreshold:0.####} for LLM clients (`llm/`)"));
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"Threshold {string.Join(", ", kinds)}.");
         text.AppendLine();
         text.AppendLine($"| family | kind | clients | requests per client | flagged | flagged within {Within} | median requests to flag | p95 requests to flag |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -133,8 +149,12 @@ public static class DetectionReport
         return text.ToString();
     }
 
+    private static bool IsLlm(FamilyResult result) => result.Family.StartsWith(LlmPrefix, StringComparison.Ordinal);
+
+    private const string LlmPrefix = "llm/";
+
     /// <summary>The family as reported: LLM families carry an <c>llm/</c> prefix (several names exist for both kinds).</summary>
-    public static string Label(ClientSpec spec) => spec.Victim == TrafficPlan.ChatVictim ? "llm/" + spec.Family : spec.Family;
+    public static string Label(ClientSpec spec) => spec.Victim == TrafficPlan.ChatVictim ? LlmPrefix + spec.Family : spec.Family;
 
     private static double Weighted(FamilyResult[] results, Func<FamilyResult, double> share) =>
         results.Sum(r => share(r) * r.Clients) / Math.Max(1, results.Sum(r => r.Clients));

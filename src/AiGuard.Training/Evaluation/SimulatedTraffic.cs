@@ -31,6 +31,9 @@ public sealed record TrafficPlan
     /// <summary>Only these families, when set.</summary>
     public IReadOnlySet<string>? Only { get; init; }
 
+    /// <summary>Only the benign families (the clients a threshold is tuned on).</summary>
+    public bool BenignOnly { get; init; }
+
     /// <summary>The clients this plan describes, in a stable order.</summary>
     public IReadOnlyList<ClientSpec> Clients()
     {
@@ -56,7 +59,7 @@ public sealed record TrafficPlan
 
     private void Add(List<ClientSpec> specs, string family, bool attack, string victim)
     {
-        if (Without.Contains(family) || (Only is not null && !Only.Contains(family)))
+        if (Without.Contains(family) || (Only is not null && !Only.Contains(family)) || (BenignOnly && attack))
         {
             return;
         }

@@ -109,6 +109,9 @@ public sealed record AnomalyTrainingRecord
 
     public double LearningRate { get; init; }
 
+    /// <summary>Share of the features each tree could split on (null in models trained before it was recorded: all).</summary>
+    public double? FeatureFraction { get; init; }
+
     /// <summary>Rows the model was trained on.</summary>
     public int Rows { get; init; }
 
@@ -126,8 +129,16 @@ public sealed record AnomalyTrainingRecord
     /// <summary>The simulated traffic it was trained on (victims, families, clients, seeds), when simulated.</summary>
     public string? Traffic { get; init; }
 
-    /// <summary>The score that flagged at most <see cref="TunedFalsePositiveRate"/> of separate benign clients; a starting point for a policy's first threshold.</summary>
+    /// <summary>
+    /// For tensor routes (classifiers, OIP v2, TF-Serving): the score that flagged at most
+    /// <see cref="TunedFalsePositiveRate"/> of separate benign tensor clients; a starting point for
+    /// a policy's first threshold. Models trained before thresholds were tuned per kind of
+    /// client give one threshold for both kinds here.
+    /// </summary>
     public double? RecommendedThreshold { get; init; }
+
+    /// <summary>The same for LLM routes, tuned on benign LLM clients alone (null in models that give one threshold).</summary>
+    public double? RecommendedTextThreshold { get; init; }
 
     /// <summary>The share of benign tuning clients the recommended threshold may flag.</summary>
     public double? TunedFalsePositiveRate { get; init; }

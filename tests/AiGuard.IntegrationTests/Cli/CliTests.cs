@@ -69,11 +69,14 @@ public sealed class CliTests : IDisposable
     {
         var train = await AiGuardCli.RunAsync(_dir, "anomaly", "train", "--out", "sim.onnx", "--clients-per-family", "2", "--max-queries", "60", "--trees", "10");
         Assert.True(train.ExitCode == 0, train.StdErr);
-        Assert.Contains("Recommended first threshold: ", train.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Recommended first thresholds: ", train.StdOut, StringComparison.Ordinal);
+        Assert.Contains("8 per family", train.StdOut, StringComparison.Ordinal); // tuned on four times the training clients per family
         using (var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_dir, "sim.manifest.json"))))
         {
             var training = manifest.RootElement.GetProperty("training");
             Assert.InRange(training.GetProperty("recommended_threshold").GetDouble(), 0.0, 1.0);
+            Assert.InRange(training.GetProperty("recommended_text_threshold").GetDouble(), 0.0, 1.0);
+            Assert.Equal(0.7, training.GetProperty("feature_fraction").GetDouble());
             Assert.StartsWith("simulated: ", training.GetProperty("traffic").GetString(), StringComparison.Ordinal);
             Assert.True(training.GetProperty("tuning_benign_clients").GetInt32() > 0);
         }

@@ -29,8 +29,9 @@ public sealed record StudyOptions
     /// <summary>
     /// Share of benign tuning clients the threshold may flag. Default 0: the threshold lies just
     /// above every tuning benign client's highest score. With none of n clients flagged, the
-    /// rate on fresh clients is below 3/n with 95% confidence (the rule of three: 0.52% for the
-    /// shipped model's 576 tuning clients), which is what the 0.5% target asks; a rate measured
+    /// rate on fresh clients is below 3/n with 95% confidence (the rule of three: 0.20% and 0.39%
+    /// for the shipped model's 1,536 tensor and 768 LLM tuning clients), which is what the 0.5%
+    /// target asks; a rate measured
     /// as "at most 1 of a few hundred" moves by more than the target on fresh clients.
     /// </summary>
     public double FalsePositiveRate { get; init; }
@@ -73,7 +74,8 @@ public sealed class TunedModel : IDisposable
     /// <summary>The threshold that applies to a client of this kind.</summary>
     public double ThresholdFor(ClientSpec client) => IsText(client) ? TextThreshold : TensorThreshold;
 
-    internal static bool IsText(ClientSpec client) => client.Victim == TrafficPlan.ChatVictim;
+    /// <summary>Whether the client is an LLM route's (the toy LLM's) rather than a tensor route's.</summary>
+    public static bool IsText(ClientSpec client) => client.Victim == TrafficPlan.ChatVictim;
 
     /// <summary>The highest score of each benign tuning client.</summary>
     public float[] BenignMaxScores { get; }

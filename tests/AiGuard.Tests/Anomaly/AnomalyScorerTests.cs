@@ -82,6 +82,40 @@ public sealed class AnomalyScorerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(64, 1f, 1f, true)]
+    [InlineData(32, 0.5f, 0.5f, true)]
+    [InlineData(31, 1f, 1f, false)]
+    [InlineData(64, 0.49f, 1f, false)] // most requests carry no bias
+    [InlineData(64, 1f, 0.49f, false)] // an application's fixed bias map
+    public void A_logit_bias_sweep_scores_one_whatever_the_model_says(int requests, float biased, float novelty, bool floored)
+    {
+        using var scorer = LoadTrained();
+        var row = new float[Width];
+        for (var i = 0; i < Width; i++)
+        {
+            row[i] = _trained.BenignMedians[i];
+        }
+
+        row[AnomalyFeatures.Queries] = (float)Math.Log10(requests);
+        row[AnomalyFeatures.IsText] = 1;
+        row[AnomalyFeatures.LogitBiasShare] = biased;
+        row[AnomalyFeatures.BiasNovelty] = novelty;
+        var model = _trained.Predict(row)[0];
+        var batch = new float[1];
+
+        var single = scorer.Score(row);
+        scorer.Score(row, batch);
+
+        Assert.True(model < 0.99f, $"the model alone scores {model}");
+        Assert.Equal(floored ? 1f : model, single, 1e-5f);
+        Assert.Equal(single, batch[0]);
+        if (floored)
+        {
+            Assert.Contains("bias", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Batch_writes_one_score_per_row_and_leaves_the_rest_of_the_destination_alone()
     {

@@ -57,13 +57,7 @@ public sealed class AnomalyScorerTests : IDisposable
     public void Mirrored_pairs_in_a_near_duplicate_cloud_score_one_whatever_the_model_says(int requests, float mirrored, float nearDuplicates, bool floored)
     {
         using var scorer = LoadTrained();
-        var row = new float[Width];
-        for (var i = 0; i < Width; i++)
-        {
-            row[i] = _trained.BenignMedians[i];
-        }
-
-        row[AnomalyFeatures.Queries] = (float)Math.Log10(requests);
+        var row = MedianRow(requests);
         row[AnomalyFeatures.Antithetic] = mirrored;
         row[AnomalyFeatures.NearDuplicate] = nearDuplicates;
         var model = _trained.Predict(row)[0];
@@ -91,13 +85,7 @@ public sealed class AnomalyScorerTests : IDisposable
     public void A_logit_bias_sweep_scores_one_whatever_the_model_says(int requests, float biased, float novelty, bool floored)
     {
         using var scorer = LoadTrained();
-        var row = new float[Width];
-        for (var i = 0; i < Width; i++)
-        {
-            row[i] = _trained.BenignMedians[i];
-        }
-
-        row[AnomalyFeatures.Queries] = (float)Math.Log10(requests);
+        var row = MedianRow(requests);
         row[AnomalyFeatures.IsText] = 1;
         row[AnomalyFeatures.LogitBiasShare] = biased;
         row[AnomalyFeatures.BiasNovelty] = novelty;
@@ -114,6 +102,14 @@ public sealed class AnomalyScorerTests : IDisposable
         {
             Assert.Contains("bias", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>A row of the benign medians, from a client that has sent <paramref name="requests"/> requests.</summary>
+    private float[] MedianRow(int requests)
+    {
+        var row = _trained.BenignMedians.ToArray();
+        row[AnomalyFeatures.Queries] = (float)Math.Log10(requests);
+        return row;
     }
 
     [Fact]

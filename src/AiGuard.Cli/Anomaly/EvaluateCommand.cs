@@ -154,7 +154,7 @@ internal static class EvaluateCommand
         var plan = new TrafficPlan { ClientsPerFamily = options.ClientsPerFamily, MaxQueries = options.MaxQueries, Seed = options.Seed + 2 };
         IReadOnlyList<ClientTrace> testing = [];
         WithProgress(progress => testing = Simulate(progress, "test clients", plan));
-        var (_, first) = DetectionReport.Score(scorer, testing, c => TunedModel.IsText(c) ? textThreshold : tensorThreshold, options.MinRequests);
+        var (_, first) = DetectionReport.Score(scorer, testing, c => TunedModel.ThresholdFor(c, tensorThreshold, textThreshold), options.MinRequests);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"`aiguard anomaly eval --model {Path.GetFileName(path)} --clients-per-family {options.ClientsPerFamily} --max-queries {options.MaxQueries} --seed {options.Seed}`: " +

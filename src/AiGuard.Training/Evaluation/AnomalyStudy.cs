@@ -72,10 +72,11 @@ public sealed class TunedModel : IDisposable
     public double TextThreshold { get; }
 
     /// <summary>The threshold that applies to a client of this kind.</summary>
-    public double ThresholdFor(ClientSpec client) => IsText(client) ? TextThreshold : TensorThreshold;
+    public double ThresholdFor(ClientSpec client) => ThresholdFor(client, TensorThreshold, TextThreshold);
 
-    /// <summary>Whether the client is an LLM route's (the toy LLM's) rather than a tensor route's.</summary>
-    public static bool IsText(ClientSpec client) => client.Victim == TrafficPlan.ChatVictim;
+    /// <summary>The threshold of the two that applies to a client of this kind.</summary>
+    public static double ThresholdFor(ClientSpec client, double tensorThreshold, double textThreshold) =>
+        client.IsChat ? textThreshold : tensorThreshold;
 
     /// <summary>The highest score of each benign tuning client.</summary>
     public float[] BenignMaxScores { get; }
@@ -106,7 +107,7 @@ public static class AnomalyStudy
         var benign = tuning.Where(t => !t.Spec.IsAttack).ToArray();
         var (max, _) = DetectionReport.Score(scorer, benign, threshold: 2, options.MinRequests);
         double Tuned(bool text) => DetectionReport.ThresholdFor(
-            [.. max.Where((_, i) => TunedModel.IsText(benign[i].Spec) == text)], options.FalsePositiveRate);
+            [.. max.Where((_, i) => benign[i].Spec.IsChat == text)], options.FalsePositiveRate);
         return new TunedModel(result, directory, scorer, Tuned(text: false), Tuned(text: true), max);
     }
 

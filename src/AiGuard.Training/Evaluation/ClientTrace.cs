@@ -5,7 +5,11 @@ using AiGuard.Training.Simulation;
 namespace AiGuard.Training.Evaluation;
 
 /// <summary>Which simulated client to run: its family, the victim it queries, its seed and how long it goes on.</summary>
-public sealed record ClientSpec(string Family, bool IsAttack, string Victim, int Seed, int MaxQueries);
+public sealed record ClientSpec(string Family, bool IsAttack, string Victim, int Seed, int MaxQueries)
+{
+    /// <summary>Whether the client is an LLM route's (it queries the toy LLM) rather than a tensor route's.</summary>
+    public bool IsChat => Victim == TrafficPlan.ChatVictim;
+}
 
 /// <summary>
 /// A simulated client's life as the gateway sees it: the feature vector the engine would score at

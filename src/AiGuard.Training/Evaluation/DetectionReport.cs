@@ -154,7 +154,7 @@ public static class DetectionReport
     private const string LlmPrefix = "llm/";
 
     /// <summary>The family as reported: LLM families carry an <c>llm/</c> prefix (several names exist for both kinds).</summary>
-    public static string Label(ClientSpec spec) => spec.Victim == TrafficPlan.ChatVictim ? LlmPrefix + spec.Family : spec.Family;
+    public static string Label(ClientSpec spec) => spec.IsChat ? LlmPrefix + spec.Family : spec.Family;
 
     private static double Weighted(FamilyResult[] results, Func<FamilyResult, double> share) =>
         results.Sum(r => share(r) * r.Clients) / Math.Max(1, results.Sum(r => r.Clients));

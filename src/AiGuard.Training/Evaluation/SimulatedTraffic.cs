@@ -94,7 +94,7 @@ public static class SimulatedTraffic
         Parallel.For(0, clients.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var spec = clients[i];
-            traces[i] = spec.Victim == TrafficPlan.ChatVictim
+            traces[i] = spec.IsChat
                 ? ClientTrace.Run(spec, ChatClients.Create(spec.Family), Chat.Value)
                 : ClientTrace.Run(spec, TensorClients.Create(spec.Family), TensorVictims.Get(spec.Victim));
             progress?.Invoke(spec);

@@ -104,6 +104,35 @@ public sealed class AnomalyScorerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(64, 1.3f, 0f, 0f, true)] // uniform random probes of a tabular model
+    [InlineData(32, 1f, 0.49f, 0f, true)]
+    [InlineData(31, 1.6f, 0f, 0f, false)] // too few requests to judge
+    [InlineData(64, 0.99f, 0f, 0f, false)] // a drifting video stream reaches about 0.8
+    [InlineData(64, 1.6f, 0.5f, 0f, false)] // one outlier input resent by a monitoring probe
+    [InlineData(64, 1.6f, 0f, 1f, false)] // text clients have no tensor reference
+    public void New_inputs_far_outside_the_reference_score_one_whatever_the_model_says(int requests, float atypical, float repeated, float isText, bool floored)
+    {
+        using var scorer = LoadTrained();
+        var row = MedianRow(requests);
+        row[AnomalyFeatures.Atypical] = atypical;
+        row[AnomalyFeatures.ExactRepeat] = repeated;
+        row[AnomalyFeatures.IsText] = isText;
+        var model = _trained.Predict(row)[0];
+        var batch = new float[1];
+
+        var single = scorer.Score(row);
+        scorer.Score(row, batch);
+
+        Assert.True(model < 0.99f, $"the model alone scores {model}");
+        Assert.Equal(floored ? 1f : model, single, 1e-5f);
+        Assert.Equal(single, batch[0]);
+        if (floored)
+        {
+            Assert.Contains("atypical=", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A row of the benign medians, from a client that has sent <paramref name="requests"/> requests.</summary>
     private float[] MedianRow(int requests)
     {

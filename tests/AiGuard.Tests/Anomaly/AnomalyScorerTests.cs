@@ -56,10 +56,54 @@ public sealed class AnomalyScorerTests : IDisposable
     [InlineData(64, 0.5f, 0.49f, false)]
     public void Mirrored_pairs_in_a_near_duplicate_cloud_score_one_whatever_the_model_says(int requests, float mirrored, float nearDuplicates, bool floored)
     {
-        using var scorer = LoadTrained();
         var row = MedianRow(requests);
         row[AnomalyFeatures.Antithetic] = mirrored;
         row[AnomalyFeatures.NearDuplicate] = nearDuplicates;
+
+        AssertFloor(row, floored, "antithetic=");
+    }
+
+    [Theory]
+    [InlineData(64, 1f, 1f, true)]
+    [InlineData(32, 0.5f, 0.5f, true)]
+    [InlineData(31, 1f, 1f, false)]
+    [InlineData(64, 0.49f, 1f, false)] // most requests carry no bias
+    [InlineData(64, 1f, 0.49f, false)] // an application's fixed bias map
+    public void A_logit_bias_sweep_scores_one_whatever_the_model_says(int requests, float biased, float novelty, bool floored)
+    {
+        var row = MedianRow(requests);
+        row[AnomalyFeatures.IsText] = 1;
+        row[AnomalyFeatures.LogitBiasShare] = biased;
+        row[AnomalyFeatures.BiasNovelty] = novelty;
+
+        AssertFloor(row, floored, "bias");
+    }
+
+    [Theory]
+    [InlineData(64, 1.3f, 0f, 0f, true)] // uniform random probes of a tabular model
+    [InlineData(32, 1f, 0.49f, 0f, true)]
+    [InlineData(31, 1.6f, 0f, 0f, false)] // too few requests to judge
+    [InlineData(64, 0.99f, 0f, 0f, false)] // a drifting video stream reaches about 0.8
+    [InlineData(64, 1.6f, 0.5f, 0f, false)] // one outlier input resent by a monitoring probe
+    [InlineData(64, 1.6f, 0f, 1f, false)] // text clients have no tensor reference
+    public void New_inputs_far_outside_the_reference_score_one_whatever_the_model_says(int requests, float atypical, float repeated, float isText, bool floored)
+    {
+        var row = MedianRow(requests);
+        row[AnomalyFeatures.Atypical] = atypical;
+        row[AnomalyFeatures.ExactRepeat] = repeated;
+        row[AnomalyFeatures.IsText] = isText;
+
+        AssertFloor(row, floored, "atypical=");
+    }
+
+    /// <summary>
+    /// The model alone scores <paramref name="row"/> below 0.99; the scorer gives 1 when a rule
+    /// holds (<paramref name="floored"/>) and the model's score otherwise, the same one at a time
+    /// and in a batch (here next to a copy of the row), and the explanation names the rule's feature.
+    /// </summary>
+    private void AssertFloor(float[] row, bool floored, string explained)
+    {
+        using var scorer = LoadTrained();
         var model = _trained.Predict(row)[0];
         var batch = new float[2];
 
@@ -72,64 +116,7 @@ public sealed class AnomalyScorerTests : IDisposable
         Assert.Equal(single, batch[1]);
         if (floored)
         {
-            Assert.Contains("antithetic=", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
-        }
-    }
-
-    [Theory]
-    [InlineData(64, 1f, 1f, true)]
-    [InlineData(32, 0.5f, 0.5f, true)]
-    [InlineData(31, 1f, 1f, false)]
-    [InlineData(64, 0.49f, 1f, false)] // most requests carry no bias
-    [InlineData(64, 1f, 0.49f, false)] // an application's fixed bias map
-    public void A_logit_bias_sweep_scores_one_whatever_the_model_says(int requests, float biased, float novelty, bool floored)
-    {
-        using var scorer = LoadTrained();
-        var row = MedianRow(requests);
-        row[AnomalyFeatures.IsText] = 1;
-        row[AnomalyFeatures.LogitBiasShare] = biased;
-        row[AnomalyFeatures.BiasNovelty] = novelty;
-        var model = _trained.Predict(row)[0];
-        var batch = new float[1];
-
-        var single = scorer.Score(row);
-        scorer.Score(row, batch);
-
-        Assert.True(model < 0.99f, $"the model alone scores {model}");
-        Assert.Equal(floored ? 1f : model, single, 1e-5f);
-        Assert.Equal(single, batch[0]);
-        if (floored)
-        {
-            Assert.Contains("bias", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
-        }
-    }
-
-    [Theory]
-    [InlineData(64, 1.3f, 0f, 0f, true)] // uniform random probes of a tabular model
-    [InlineData(32, 1f, 0.49f, 0f, true)]
-    [InlineData(31, 1.6f, 0f, 0f, false)] // too few requests to judge
-    [InlineData(64, 0.99f, 0f, 0f, false)] // a drifting video stream reaches about 0.8
-    [InlineData(64, 1.6f, 0.5f, 0f, false)] // one outlier input resent by a monitoring probe
-    [InlineData(64, 1.6f, 0f, 1f, false)] // text clients have no tensor reference
-    public void New_inputs_far_outside_the_reference_score_one_whatever_the_model_says(int requests, float atypical, float repeated, float isText, bool floored)
-    {
-        using var scorer = LoadTrained();
-        var row = MedianRow(requests);
-        row[AnomalyFeatures.Atypical] = atypical;
-        row[AnomalyFeatures.ExactRepeat] = repeated;
-        row[AnomalyFeatures.IsText] = isText;
-        var model = _trained.Predict(row)[0];
-        var batch = new float[1];
-
-        var single = scorer.Score(row);
-        scorer.Score(row, batch);
-
-        Assert.True(model < 0.99f, $"the model alone scores {model}");
-        Assert.Equal(floored ? 1f : model, single, 1e-5f);
-        Assert.Equal(single, batch[0]);
-        if (floored)
-        {
-            Assert.Contains("atypical=", AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
+            Assert.Contains(explained, AnomalyEngine.Explain(scorer, row, single), StringComparison.Ordinal);
         }
     }
 

@@ -21,8 +21,9 @@ namespace AiGuard.Anomaly;
 /// </summary>
 /// <remarks>
 /// Measured on simulated traffic (docs/anomaly-evaluation.md, "The mirrored-pairs rule", "The
-/// logit-bias sweep rule" and "The out-of-distribution rule"). Before 32 requests the running shares are means of too few steps to
-/// trust: a few early mirror-like steps of a benign client can read as 0.3 or more.
+/// logit-bias sweep rule" and "The out-of-distribution rule"). Before 32 requests the running
+/// shares are means of too few steps to trust: a few early mirror-like steps of a benign client
+/// can read as 0.3 or more.
 /// </remarks>
 public static class AnomalyRules
 {
@@ -58,10 +59,10 @@ public static class AnomalyRules
     private static bool MirroredCloud(ReadOnlySpan<float> features) =>
         features[AnomalyFeatures.Antithetic] >= MinMirrored && features[AnomalyFeatures.NearDuplicate] >= MinNearDuplicate;
 
+    private static bool BiasSweep(ReadOnlySpan<float> features) =>
+        features[AnomalyFeatures.LogitBiasShare] >= MinBiased && features[AnomalyFeatures.BiasNovelty] >= MinBiasNovelty;
+
     private static bool OutOfDistribution(ReadOnlySpan<float> features) =>
         features[AnomalyFeatures.IsText] == 0 && features[AnomalyFeatures.Atypical] >= MinAtypical
         && features[AnomalyFeatures.ExactRepeat] < MaxExactRepeat;
-
-    private static bool BiasSweep(ReadOnlySpan<float> features) =>
-        features[AnomalyFeatures.LogitBiasShare] >= MinBiased && features[AnomalyFeatures.BiasNovelty] >= MinBiasNovelty;
 }

@@ -8,8 +8,9 @@ namespace AiGuard.Anomaly;
 /// client, 1 = anomalous. Reads the model's <c>score</c> output, or ML.NET's
 /// <c>Probability.output</c>, and the manifest next to the model when there is one. Every score is
 /// at least the rule floor of <see cref="AnomalyRules"/> (mirrored pairs in a near-duplicate
-/// cloud, logit-bias sweeps and tensor inputs far outside the reference score 1 whatever the model says). Thread-safe (sessions allow concurrent runs and each call has its
-/// own buffers); dispose to release the model once no call is running.
+/// cloud, logit-bias sweeps and tensor inputs far outside the reference score 1 whatever the
+/// model says). Thread-safe (sessions allow concurrent runs and each call has its own buffers);
+/// dispose to release the model once no call is running.
 /// </summary>
 public sealed class AnomalyScorer : IAnomalyScorer, IDisposable
 {

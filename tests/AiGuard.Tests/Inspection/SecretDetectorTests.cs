@@ -323,6 +323,8 @@ public sealed class SecretDetectorTests
         { "yandex-key", "AQVN" + Fake(Base64Url, 36, 207) },
         { "yandex-key", "y0_" + Fake(Base64Url, 55, 208) },
         { "salesforce-token", "00D" + Fake(Alnum, 15, 209) + "!" + Fake(Alnum + ".", 96, 210) },
+        { "plaid-access-token", "access-sandbox-" + Guid.Parse("5f0c7e1a-93b2-4d6e-8a41-c2e9b7d03f58").ToString() },
+        { "facebook-access-token", "EAA" + Fake(Alnum, 160, 211) },
         { "twitter-bearer-token", new string('A', 22) + Fake(Alnum, 20, 113) + "%3D" + Fake(Alnum, 50, 114) },
         { "artifactory-token", "AKCp" + Fake(Alnum, 69, 115) },
         { "sonarqube-token", "squ_" + Fake(Hex, 40, 116) },
@@ -345,6 +347,31 @@ public sealed class SecretDetectorTests
     {
         Assert.Equal([(kind, token)], Find($"it failed with {token} so I pasted it here"));
         Assert.Equal([(kind, token)], Find($"TOOL_CONFIG=\"{token}\""));
+    }
+
+    [Fact]
+    public void Signed_url_signatures_rpc_keys_in_endpoint_urls_and_braintree_tokens_are_found()
+    {
+        var sas = Fake(Base64, 43, 212).Replace("+", "%2B", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal) + "%3D";
+        Assert.Equal(
+            [("signed-url-signature", sas)],
+            Find($"download https://acct.blob.core.windows.net/c/report.pdf?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-31T00:00:00Z&sig={sas} now"));
+        var amz = Fake(Hex, 64, 213);
+        Assert.Equal(
+            [("signed-url-signature", amz)],
+            Find($"https://bucket.s3.amazonaws.com/a.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature={amz}"));
+        var infura = Fake(Hex, 32, 214);
+        Assert.Equal([("web3-rpc-key", infura)], Find($"const rpc = \"https://mainnet.infura.io/v3/{infura}\";"));
+        var alchemy = Fake(Base64Url, 32, 215);
+        Assert.Equal([("web3-rpc-key", alchemy)], Find($"RPC_URL=https://eth-mainnet.g.alchemy.com/v2/{alchemy}"));
+        var braintree = "access_token$production$" + Fake(Lower + Digits, 16, 216) + "$" + Fake(Hex, 32, 217);
+        Assert.Equal([("braintree-access-token", braintree)], Find($"gateway = braintree.BraintreeGateway(access_token=\"{braintree}\")"));
+
+        // Not credentials: a short or documentation signature, a project id placeholder, a query parameter named otherwise.
+        Assert.Empty(Find("see ?sig=abc123 in the docs"));
+        Assert.Empty(Find("https://x.blob.core.windows.net/c?sv=2022-11-02&sig=" + new string('a', 43) + "%3D"));
+        Assert.Empty(Find("https://mainnet.infura.io/v3/YOUR-PROJECT-ID"));
+        Assert.Empty(Find("https://example.com/search?q=signature&page=2&design=" + Fake(Lower, 50, 218)));
     }
 
     [Fact]

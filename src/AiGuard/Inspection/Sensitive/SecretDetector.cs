@@ -88,7 +88,7 @@ public sealed partial class SecretDetector
             "li", "gs", "pp", "r8", "ts", "ps", "sb", "fi", "ru", "ls", "pu", "nt", "se", "$2", "$1", "$5", "$6", "$a", "$k",
             "oy", "tv", "od", "fc", "sg", "dt", "p8", "oa", "cm", "ci", "ha", "LT", "AA", "px", "ew",
             "IQ", "Fw", "nv", "v1", "0/", "2/", "fo", "fm", "pc", "rn", "nf", "pa", "ml", "CF", "pn", "tf", "CL", "FL", "EZ", "du",
-            "rd", "tk", "sa", "ic", "AP", "op", "dn", "AQ", "y0", "YC", "00",
+            "rd", "tk", "sa", "ic", "AP", "op", "dn", "AQ", "y0", "YC", "00", "ac",
         }.Select(p => (p[0] << 16) | p[1]),
     ];
 
@@ -244,6 +244,8 @@ public sealed partial class SecretDetector
         + @"|(?<definednet_key>dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}(?![a-z0-9=_-]))"
         + @"|(?<yandex_key>AQVN[A-Za-z0-9_-]{35,38}(?![A-Za-z0-9_-])|y0_[A-Za-z0-9_-]{55}(?![A-Za-z0-9_-])|YC[A-Za-z0-9_-]{38}(?![A-Za-z0-9_-]))"
         + @"|(?<salesforce_token>00D[0-9A-Za-z]{12,15}![.0-9A-Za-z_]{90,100})"
+        + @"|(?<plaid_access_token>access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![A-Za-z0-9]))"
+        + @"|(?<facebook_access_token>EAA[A-Za-z0-9]{100,400}(?![A-Za-z0-9]))"
         + @"|(?<password_hash>\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[156]\$(?:rounds=[0-9]{1,7}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}|\$argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,9},t=[0-9]{1,5},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,256}|\$krb5(?:asrep|tgs)\$[0-9]{1,3}\$[^\s""']{32,8192})"
         + @")",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,
@@ -266,6 +268,22 @@ public sealed partial class SecretDetector
     /// <summary>HCP Terraform / Terraform Enterprise API tokens: 14 characters, <c>.atlasv1.</c>, 60-70 more.</summary>
     [GeneratedRegex(@"\G(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}(?![A-Za-z0-9_=-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex TerraformPattern();
+
+    /// <summary>Braintree access tokens: <c>access_token$production$</c> (or <c>$sandbox$</c>), a merchant id of 16, <c>$</c>, 32 hex.</summary>
+    [GeneratedRegex(@"\Gaccess_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    private static partial Regex BraintreePattern();
+
+    /// <summary>
+    /// The signature of a signed URL (an Azure shared access signature's <c>sig</c>, an S3 or Cloud
+    /// Storage presigned URL's <c>X-Amz-Signature</c> or <c>X-Goog-Signature</c>): whoever holds the
+    /// URL has the access it grants until it expires.
+    /// </summary>
+    [GeneratedRegex(@"[?&](?:sig|X-Amz-Signature|X-Goog-Signature)=(?<value>[A-Za-z0-9%+/_-]{40,1024})(?![A-Za-z0-9%+/_-])", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
+    private static partial Regex SignedUrlPattern();
+
+    /// <summary>Web3 RPC provider keys in their endpoint URLs: Infura <c>infura.io/v3/</c> + 32 hex, Alchemy <c>alchemy.com/v2/</c> + 32.</summary>
+    [GeneratedRegex(@"(?:\.infura\.io/v3/(?<value>[0-9a-f]{32})|\.alchemy(?:api)?\.(?:io|com)/v2/(?<value>[A-Za-z0-9_-]{32}))(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
+    private static partial Regex Web3RpcPattern();
 
     /// <summary>TrueNAS API keys: a numeric key id, '-', 64 letters and digits.</summary>
     [GeneratedRegex(@"\G[1-9][0-9]{0,3}-[A-Za-z0-9]{64}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
@@ -340,15 +358,17 @@ public sealed partial class SecretDetector
 
         if (span.Contains("/api/v1/", StringComparison.Ordinal))
         {
-            foreach (Match match in ThingsBoardPattern().Matches(text))
-            {
-                found.Count();
-                var value = match.Groups["value"];
-                if (HasDigitAndLetter(value.ValueSpan) && !IsDocumentationValue(value.ValueSpan))
-                {
-                    found.Add("thingsboard-access-token", value.Index, value.Length);
-                }
-            }
+            AddValues(found, ThingsBoardPattern(), "thingsboard-access-token");
+        }
+
+        if (span.Contains("sig=", StringComparison.Ordinal) || span.Contains("Signature=", StringComparison.Ordinal))
+        {
+            AddValues(found, SignedUrlPattern(), "signed-url-signature");
+        }
+
+        if (span.Contains("infura.io/", StringComparison.Ordinal) || span.Contains(".alchemy", StringComparison.Ordinal))
+        {
+            AddValues(found, Web3RpcPattern(), "web3-rpc-key");
         }
 
         if (span.Contains("nseal", StringComparison.OrdinalIgnoreCase))
@@ -381,6 +401,20 @@ public sealed partial class SecretDetector
         return found.Matches;
     }
 
+    /// <summary>Each match's <c>value</c> group, when it has letters and digits and is not a documentation value.</summary>
+    private static void AddValues(Found found, Regex pattern, string kind)
+    {
+        foreach (Match match in pattern.Matches(found.Text))
+        {
+            found.Count();
+            var value = match.Groups["value"];
+            if (HasDigitAndLetter(value.ValueSpan) && !IsDocumentationValue(value.ValueSpan))
+            {
+                found.Add(kind, value.Index, value.Length);
+            }
+        }
+    }
+
     /// <summary>
     /// Provider tokens: the pattern is tried (anchored) only where a token can start: at the start
     /// of a run of token characters at least <see cref="MinTokenRun"/> long, or after a separator
@@ -411,6 +445,8 @@ public sealed partial class SecretDetector
         AddBefore(found, "Q~", 4, 4, AzureClientSecretPattern(), SecretKinds.AzureClientSecret);
         AddBefore(found, ":AA", 8, 10, TelegramPattern(), "telegram-bot-token");
         AddBefore(found, ".atlasv1.", 14, 14, TerraformPattern(), "terraform-token");
+        AddBefore(found, "$production$", 12, 12, BraintreePattern(), "braintree-access-token");
+        AddBefore(found, "$sandbox$", 12, 12, BraintreePattern(), "braintree-access-token");
     }
 
     /// <summary>Each occurrence of <paramref name="marker"/>: the anchored pattern tried <paramref name="nearest"/> to <paramref name="farthest"/> characters before it.</summary>

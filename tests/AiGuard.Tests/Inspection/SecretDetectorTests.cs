@@ -367,7 +367,12 @@ public sealed class SecretDetectorTests
         var braintree = "access_token$production$" + Fake(Lower + Digits, 16, 216) + "$" + Fake(Hex, 32, 217);
         Assert.Equal([("braintree-access-token", braintree)], Find($"gateway = braintree.BraintreeGateway(access_token=\"{braintree}\")"));
 
-        // Not credentials: a short or documentation signature, a project id placeholder, a query parameter named otherwise.
+        var bot = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("987654321098765432")).TrimEnd('=') + "." + Fake(Base64Url, 6, 219) + "." + Fake(Base64Url, 38, 220);
+        Assert.Equal([("discord-bot-token", bot)], Find($"client.login('{bot}');"));
+
+        // Not credentials: three dotted parts whose first is not a user id, a short or documentation
+        // signature, a project id placeholder, a query parameter named otherwise.
+        Assert.Empty(Find("token N" + Fake(Alnum, 25, 221) + "." + Fake(Alnum, 6, 222) + "." + Fake(Alnum, 30, 223)));
         Assert.Empty(Find("see ?sig=abc123 in the docs"));
         Assert.Empty(Find("https://x.blob.core.windows.net/c?sv=2022-11-02&sig=" + new string('a', 43) + "%3D"));
         Assert.Empty(Find("https://mainnet.infura.io/v3/YOUR-PROJECT-ID"));

@@ -285,6 +285,10 @@ public sealed partial class SecretDetector
     [GeneratedRegex(@"(?:\.infura\.io/v3/(?<value>[0-9a-f]{32})|\.alchemy(?:api)?\.(?:io|com)/v2/(?<value>[A-Za-z0-9_-]{32}))(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, TimeoutMilliseconds)]
     private static partial Regex Web3RpcPattern();
 
+    /// <summary>Discord bot tokens: the bot's user id in base64url (starting M, N or O), '.', 6, '.', 27 to 38.</summary>
+    [GeneratedRegex(@"\G[MNO][A-Za-z0-9_-]{22,26}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}(?![A-Za-z0-9_-])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
+    private static partial Regex DiscordBotTokenPattern();
+
     /// <summary>TrueNAS API keys: a numeric key id, '-', 64 letters and digits.</summary>
     [GeneratedRegex(@"\G[1-9][0-9]{0,3}-[A-Za-z0-9]{64}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, TimeoutMilliseconds)]
     private static partial Regex TrueNasPattern();
@@ -488,6 +492,13 @@ public sealed partial class SecretDetector
                     found.Count();
                     found.Add("truenas-api-key", key.Index, key.Length);
                     at = key.Index + key.Length - 1;
+                }
+                else if (text[at] is 'M' or 'N' or 'O' && end - at >= 59 && DiscordBotTokenPattern().Match(text, at) is { Success: true } bot
+                    && IsSnowflakeId(bot.ValueSpan) && !IsDocumentationValue(bot.ValueSpan))
+                {
+                    found.Count();
+                    found.Add("discord-bot-token", bot.Index, bot.Length);
+                    at = bot.Index + bot.Length - 1;
                 }
 
                 continue;
@@ -1527,14 +1538,31 @@ public sealed partial class SecretDetector
     private static bool IsJwtHeader(ReadOnlySpan<char> token)
     {
         var dot = token.IndexOf('.');
-        if (dot is < 8 or > 1024)
+        Span<byte> header = stackalloc byte[768];
+        if (dot is < 8 or > 1024 || !TryFromBase64Url(token[..dot], header, out var written))
         {
             return false;
         }
 
-        Span<char> padded = stackalloc char[dot + 3];
-        token[..dot].CopyTo(padded);
-        var length = dot;
+        var json = header[..written].TrimStart(" \t\r\n"u8);
+        return json.Length > 2 && json[0] == (byte)'{' && (json.IndexOf("\"alg\""u8) >= 0 || json.IndexOf("\"typ\""u8) >= 0);
+    }
+
+    /// <summary>A Discord bot token's first part: the bot's user id (a snowflake, 17 to 20 digits) in base64url.</summary>
+    private static bool IsSnowflakeId(ReadOnlySpan<char> token)
+    {
+        var dot = token.IndexOf('.');
+        Span<byte> id = stackalloc byte[24];
+        return dot is >= 23 and <= 27 && TryFromBase64Url(token[..dot], id, out var written)
+            && written is >= 17 and <= 20 && !id[..written].ContainsAnyExceptInRange((byte)'0', (byte)'9');
+    }
+
+    /// <summary>Decodes unpadded base64url (at most 1,024 characters).</summary>
+    private static bool TryFromBase64Url(ReadOnlySpan<char> part, Span<byte> into, out int written)
+    {
+        Span<char> padded = stackalloc char[part.Length + 3];
+        part.CopyTo(padded);
+        var length = part.Length;
         while (length % 4 != 0)
         {
             padded[length++] = '=';
@@ -1545,14 +1573,7 @@ public sealed partial class SecretDetector
             padded[i] = padded[i] switch { '-' => '+', '_' => '/', var c => c };
         }
 
-        Span<byte> header = stackalloc byte[768];
-        if (!Convert.TryFromBase64Chars(padded[..length], header, out var written))
-        {
-            return false;
-        }
-
-        var json = header[..written].TrimStart(" \t\r\n"u8);
-        return json.Length > 2 && json[0] == (byte)'{' && (json.IndexOf("\"alg\""u8) >= 0 || json.IndexOf("\"typ\""u8) >= 0);
+        return Convert.TryFromBase64Chars(padded[..length], into, out written);
     }
 
     /// <summary>HTTP Basic credentials: base64 of "user:password".</summary>

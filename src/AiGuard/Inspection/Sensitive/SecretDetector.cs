@@ -109,6 +109,9 @@ public sealed partial class SecretDetector
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
         ["pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "login", "crumb", "reporter_id"], StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>What a URL carrying a credential in its query or path holds (<see cref="SignedUrlPattern"/>, <see cref="Web3RpcPattern"/>).</summary>
+    private static readonly SearchValues<string> UrlKeyMarkers = SearchValues.Create(["sig=", "Signature=", ".infura.io/", ".alchemy"], StringComparison.Ordinal);
+
     /// <summary>
     /// Prefixes that only providers' tokens start with. A value with one of them that the provider
     /// pattern did not take (wrong length or alphabet: a near miss, a truncated or made-up token)
@@ -340,6 +343,11 @@ public sealed partial class SecretDetector
         if (span.Contains("://", StringComparison.Ordinal))
         {
             AddUrlCredentials(found);
+            if (span.IndexOfAny(UrlKeyMarkers) >= 0)
+            {
+                AddValues(found, SignedUrlPattern(), "signed-url-signature");
+                AddValues(found, Web3RpcPattern(), "web3-rpc-key");
+            }
         }
 
         if (span.IndexOfAny(Keywords) >= 0)
@@ -363,16 +371,6 @@ public sealed partial class SecretDetector
         if (span.Contains("/api/v1/", StringComparison.Ordinal))
         {
             AddValues(found, ThingsBoardPattern(), "thingsboard-access-token");
-        }
-
-        if (span.Contains("sig=", StringComparison.Ordinal) || span.Contains("Signature=", StringComparison.Ordinal))
-        {
-            AddValues(found, SignedUrlPattern(), "signed-url-signature");
-        }
-
-        if (span.Contains("infura.io/", StringComparison.Ordinal) || span.Contains(".alchemy", StringComparison.Ordinal))
-        {
-            AddValues(found, Web3RpcPattern(), "web3-rpc-key");
         }
 
         if (span.Contains("nseal", StringComparison.OrdinalIgnoreCase))

@@ -35,13 +35,13 @@ public sealed class AnomalyStudyTests
 
         var (max, first) = DetectionReport.Score(model.Scorer, tuning, model.ThresholdFor, options.MinRequests);
         Assert.All(first, f => Assert.Equal(0, f));
-        var text = tuning.Select((t, i) => (t, i)).Where(x => x.t.Spec.Victim == TrafficPlan.ChatVictim).Select(x => max[x.i]).ToArray();
-        var tensor = tuning.Select((t, i) => (t, i)).Where(x => x.t.Spec.Victim != TrafficPlan.ChatVictim).Select(x => max[x.i]).ToArray();
+        var text = tuning.Select((t, i) => (t, i)).Where(x => x.t.Spec.IsChat).Select(x => max[x.i]).ToArray();
+        var tensor = tuning.Select((t, i) => (t, i)).Where(x => !x.t.Spec.IsChat).Select(x => max[x.i]).ToArray();
         Assert.NotEmpty(text);
         Assert.NotEmpty(tensor);
         Assert.Equal(Math.Min(1.0, Math.BitIncrement((double)text.Max())), model.TextThreshold);
         Assert.Equal(Math.Min(1.0, Math.BitIncrement((double)tensor.Max())), model.TensorThreshold);
-        Assert.Equal(model.TextThreshold, model.ThresholdFor(tuning.First(t => t.Spec.Victim == TrafficPlan.ChatVictim).Spec));
-        Assert.Equal(model.TensorThreshold, model.ThresholdFor(tuning.First(t => t.Spec.Victim != TrafficPlan.ChatVictim).Spec));
+        Assert.Equal(model.TextThreshold, model.ThresholdFor(tuning.First(t => t.Spec.IsChat).Spec));
+        Assert.Equal(model.TensorThreshold, model.ThresholdFor(tuning.First(t => !t.Spec.IsChat).Spec));
     }
 }

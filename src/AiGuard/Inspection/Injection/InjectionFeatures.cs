@@ -73,6 +73,8 @@ public enum InjectionFamilies
     TokenSoup = 1 << 10,
     OutputControl = 1 << 11,
     RolePlay = 1 << 12,
+    Indirect = 1 << 13,
+    Compliance = 1 << 14,
 }
 
 /// <summary>
@@ -282,6 +284,9 @@ public sealed class InjectionFeatureVector
         public int PriorExtraction, Framing, Elicit, DropRules;
         public bool PrevYou, PrevAct, PrevEverything, PrevWriteOut;
         public int LastAbove, LastOf, LastYouAre, LastConversationAnchor;
+        public int LastMachine, PendingProcessing, LastIf, LastIfYouAre, LastHush, PendingConceal, LastEach, LastExfiltrate;
+        public int AddressesMachine, HidesFromUser, Compliance, LastAllRequests, LastDropClose;
+        public bool PrevPlay, PrevFrom, PrevNow, PrevFree;
     }
 
     /// <summary>
@@ -610,13 +615,69 @@ public sealed class InjectionFeatureVector
         if ((roles & WordRole.RuleNoun) != 0 && s.PendingDrop > 0 && w - s.PendingDrop <= 4)
         {
             s.DropRules++;
+            if (w - s.PendingDrop <= 2)
+            {
+                s.LastDropClose = w;
+                s.Compliance += s.LastAllRequests > 0 && w - s.LastAllRequests <= 12 ? 1 : 0;
+            }
         }
 
-        if ((roles & WordRole.Drop) != 0)
+        if ((roles & WordRole.Drop) != 0 || (word is "of" or "from" && s.PrevFree))
         {
             s.PendingDrop = w;
         }
 
+        s.PrevFree = word is "free" or "freed";
+
+        // An indirect injection addresses the model that will read the data it sits in: "AI
+        // assistant reading this", "any model processing these documents", "if you are an AI".
+        if ((roles & WordRole.Deictic) != 0 && s.PendingProcessing > 0 && s.PendingProcessing == w - 1)
+        {
+            s.AddressesMachine++;
+        }
+
+        s.PendingProcessing = (roles & WordRole.Processing) != 0 && s.LastMachine > 0 && w - s.LastMachine <= 2 ? w : s.PendingProcessing;
+        s.LastIf = word is "if" ? w : s.LastIf;
+        s.LastIfYouAre = youAre && s.LastIf > 0 && w - s.LastIf <= 2 ? w : s.LastIfYouAre;
+        if ((roles & WordRole.Machine) != 0)
+        {
+            s.LastMachine = w;
+            s.AddressesMachine += s.LastIfYouAre > 0 && w - s.LastIfYouAre <= 3 ? 1 : 0;
+        }
+
+        // Hiding an action from the user: "without telling the user", "do not mention this to the users".
+        if ((roles & WordRole.Conceal) != 0 && s.LastHush > 0 && w - s.LastHush <= 2)
+        {
+            s.PendingConceal = w;
+        }
+        else if (word is "user" or "users" && s.PendingConceal > 0 && w - s.PendingConceal <= 4)
+        {
+            s.HidesFromUser++;
+            s.PendingConceal = 0;
+        }
+
+        s.LastHush = (roles & WordRole.Hush) != 0 ? w : s.LastHush;
+        s.LastExfiltrate = (roles & WordRole.Exfiltrate) != 0 ? w : s.LastExfiltrate;
+
+        // Unconditional compliance: "every request" or "from now on" within 12 words of the rules dropped.
+        if (((roles & WordRole.Requests) != 0 && s.LastEach > 0 && w - s.LastEach <= 2)
+            || (word is "on" && s.PrevNow && s.PrevFrom) || word is "henceforth")
+        {
+            s.LastAllRequests = w;
+            s.Compliance += s.LastDropClose > 0 && w - s.LastDropClose <= 12 ? 1 : 0;
+        }
+
+        s.LastEach = (roles & WordRole.Each) != 0 ? w : s.LastEach;
+
+        // "let's play a game" counts as a role-play frame (with the rules dropped or a secret asked for).
+        if (word is "game" or "games" && s.PrevPlay)
+        {
+            s.Framing++;
+        }
+
+        s.PrevPlay = word is "play" or "playing" || (s.PrevPlay && word is "a" or "this" or "the" or "another");
+        s.PrevFrom = word is "from" || (s.PrevFrom && word is "now");
+        s.PrevNow = word is "now";
         s.PrevYou = word is "you";
         s.PrevEverything = word is "everything";
         s.PrevWriteOut = word is "write" or "type" or "spell" or "spit" or "read" or "print";
@@ -687,12 +748,19 @@ public sealed class InjectionFeatureVector
         families |= s.Words >= 8 && s.Punctuation > 0.15 * nonSpace && s.Common < 0.3 * words ? InjectionFamilies.TokenSoup : 0;
         var extraction = s.PriorExtraction > 0;
         var rolePlay = s.Framing > 0 && (s.Elicit > 0 || s.DropRules > 0);
+        var hidden = s.HidesFromUser > 0 && s.LastExfiltrate > 0;
+        var indirect = hidden || (s.AddressesMachine > 0 && (s.HidesFromUser > 0 || s.LastExfiltrate > 0 || s.Override > 0 || s.DropRules > 0 || s.OutputControl > 0));
+        var compliance = s.Compliance > 0;
         families |= extraction ? InjectionFamilies.Extraction : 0;
         families |= rolePlay ? InjectionFamilies.RolePlay : 0;
+        families |= indirect ? InjectionFamilies.Indirect : 0;
+        families |= compliance ? InjectionFamilies.Compliance : 0;
         Families = families;
         RuleScore = s.Persona > 0 && (s.PolicyEvasion > 0 || s.RefusalSuppression > 0) ? PersonaJailbreakScore
             : extraction ? ExtractionScore
             : rolePlay ? RolePlayScore
+            : indirect ? IndirectScore
+            : compliance ? ComplianceScore
             : 0;
     }
 
@@ -710,6 +778,12 @@ public sealed class InjectionFeatureVector
 
     /// <summary>The score of a role-play frame that drops the rules or elicits secrets or someone's instructions.</summary>
     public const float RolePlayScore = 0.9f;
+
+    /// <summary>The score of text that addresses the model reading it and tells it to act (send, hide from the user, drop its instructions), or hides an action from the user.</summary>
+    public const float IndirectScore = 0.9f;
+
+    /// <summary>The score of a demand to answer every request, or from now on, with the rules dropped.</summary>
+    public const float ComplianceScore = 0.9f;
 
     private static float Log(int count) => MathF.Log(1 + count);
 

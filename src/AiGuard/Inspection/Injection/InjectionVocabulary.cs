@@ -47,6 +47,13 @@ internal enum WordRole : ulong
     Framing = 1UL << 36,    // pretend, roleplay, character, impersonate: a role-play frame
     Blocker = 1UL << 37,    // for, about, on, how: "tell me about passwords" asks about, not for, a secret
     Conversation = 1UL << 38, // the conversation, chat, session named near a reveal verb (set by the rule)
+    Machine = 1UL << 39,    // ai, assistant, chatbot, llm, model, agent: the reader an indirect injection addresses
+    Processing = 1UL << 40, // reading, processing, summarizing, parsing: "an AI reading this"
+    Deictic = 1UL << 41,    // this, these, the, my, our: what is being read
+    Conceal = 1UL << 42,    // tell, mention, inform, notify, alert: "without telling the user"
+    Hush = 1UL << 43,       // not, don't, never, without: the negation before a concealing verb
+    Requests = 1UL << 44,   // question(s), request(s), prompt(s), query: "answer every question"
+    Each = 1UL << 45,       // every, any, all, each: "every request"
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -106,6 +113,14 @@ internal static class InjectionVocabulary
         Add(WordRole.Drop, "no not never without ignore ignoring forget disregard regardless despite bypass beyond break breaking don't dont doesn't");
         Add(WordRole.Framing, "pretend pretending roleplay role-play roleplaying impersonate impersonating character persona simulate simulating");
         Add(WordRole.Blocker, "for about on how regarding why what when");
+        Add(WordRole.Drop, "broke broken unbound unshackled liberated unleashed");
+        Add(WordRole.Machine, "ai ai's assistant chatbot bot llm llms gpt chatgpt model agent copilot");
+        Add(WordRole.Processing, "reading reads processing processes summarizing summarising summarises summarizes parsing parses analyzing analysing reviewing scanning ingesting");
+        Add(WordRole.Deictic, "this these the my our");
+        Add(WordRole.Conceal, "tell telling mention mentioning inform informing notify notifying alert alerting");
+        Add(WordRole.Hush, "not don't dont never without nor");
+        Add(WordRole.Requests, "question questions request requests prompt prompts query queries");
+        Add(WordRole.Each, "every any all each");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

@@ -75,6 +75,8 @@ public enum InjectionFamilies
     RolePlay = 1 << 12,
     Indirect = 1 << 13,
     Compliance = 1 << 14,
+    AuthorityClaim = 1 << 15,
+    AffirmativePrefix = 1 << 16,
 }
 
 /// <summary>
@@ -286,7 +288,8 @@ public sealed class InjectionFeatureVector
         public int LastAbove, LastOf, LastYouAre, LastConversationAnchor;
         public int LastMachine, PendingProcessing, LastIf, LastIfYouAre, LastHush, PendingConceal, LastEach, LastExfiltrate;
         public int AddressesMachine, HidesFromUser, Compliance, LastAllRequests, LastDropClose;
-        public bool PrevPlay, PrevFrom, PrevNow, PrevFree;
+        public bool PrevPlay, PrevFrom, PrevNow, PrevFree, PrevI, PrevThis, PrevTurn, PrevStartReply;
+        public int ClaimLead, LastClaimYour, LastAuthorityClaim, PendingDisable, DisablesRules, LastPrefixDemand, AffirmativePrefix, PendingStartReply;
     }
 
     /// <summary>
@@ -622,12 +625,10 @@ public sealed class InjectionFeatureVector
             }
         }
 
-        if ((roles & WordRole.Drop) != 0 || (word is "of" or "from" && s.PrevFree))
+        if ((roles & WordRole.Drop) != 0)
         {
             s.PendingDrop = w;
         }
-
-        s.PrevFree = word is "free" or "freed";
 
         // An indirect injection addresses the model that will read the data it sits in: "AI
         // assistant reading this", "any model processing these documents", "if you are an AI".
@@ -637,7 +638,6 @@ public sealed class InjectionFeatureVector
         }
 
         s.PendingProcessing = (roles & WordRole.Processing) != 0 && s.LastMachine > 0 && w - s.LastMachine <= 2 ? w : s.PendingProcessing;
-        s.LastIf = word is "if" ? w : s.LastIf;
         s.LastIfYouAre = youAre && s.LastIf > 0 && w - s.LastIf <= 2 ? w : s.LastIfYouAre;
         if ((roles & WordRole.Machine) != 0)
         {
@@ -650,24 +650,58 @@ public sealed class InjectionFeatureVector
         {
             s.PendingConceal = w;
         }
-        else if (word is "user" or "users" && s.PendingConceal > 0 && w - s.PendingConceal <= 4)
-        {
-            s.HidesFromUser++;
-            s.PendingConceal = 0;
-        }
 
         s.LastHush = (roles & WordRole.Hush) != 0 ? w : s.LastHush;
         s.LastExfiltrate = (roles & WordRole.Exfiltrate) != 0 ? w : s.LastExfiltrate;
 
         // Unconditional compliance: "every request" or "from now on" within 12 words of the rules dropped.
-        if (((roles & WordRole.Requests) != 0 && s.LastEach > 0 && w - s.LastEach <= 2)
-            || (word is "on" && s.PrevNow && s.PrevFrom) || word is "henceforth")
+        if ((roles & WordRole.Requests) != 0 && s.LastEach > 0 && w - s.LastEach <= 2)
         {
-            s.LastAllRequests = w;
-            s.Compliance += s.LastDropClose > 0 && w - s.LastDropClose <= 12 ? 1 : 0;
+            AllRequests(w, ref s);
         }
 
         s.LastEach = (roles & WordRole.Each) != 0 ? w : s.LastEach;
+        if ((roles & WordRole.RuleNoun) != 0)
+        {
+            s.DisablesRules += s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+        }
+
+        // The rest compares words themselves; most words are none of them and skip it.
+        if ((roles & WordRole.Literal) != 0)
+        {
+            LiteralFloors(word, w, ref s);
+        }
+        else
+        {
+            s.PrevI = s.PrevThis = s.PrevTurn = s.PrevPlay = s.PrevFrom = s.PrevNow = s.PrevFree = s.PrevStartReply = false;
+        }
+
+        s.PrevYou = word is "you";
+        s.PrevEverything = word is "everything";
+        s.PrevWriteOut = word is "write" or "type" or "spell" or "spit" or "read" or "print";
+        s.PrevAct = word is "act" or "acting" or "acts";
+    }
+
+    /// <summary>The floors' checks of particular words (each has <see cref="WordRole.Literal"/> in the vocabulary).</summary>
+    private static void LiteralFloors(ReadOnlySpan<char> word, int w, ref Counts s)
+    {
+        s.LastIf = word is "if" ? w : s.LastIf;
+        if (word is "user" or "users" && s.PendingConceal > 0 && w - s.PendingConceal <= 4)
+        {
+            s.HidesFromUser++;
+            s.PendingConceal = 0;
+        }
+
+        if ((word is "on" && s.PrevNow && s.PrevFrom) || word is "henceforth")
+        {
+            AllRequests(w, ref s);
+        }
+
+        // "free of / free from" drops the rules like "without" does.
+        if (word is "of" or "from" && s.PrevFree)
+        {
+            s.PendingDrop = w;
+        }
 
         // "let's play a game" counts as a role-play frame (with the rules dropped or a secret asked for).
         if (word is "game" or "games" && s.PrevPlay)
@@ -675,13 +709,58 @@ public sealed class InjectionFeatureVector
             s.Framing++;
         }
 
+        // Claiming to be the model's maker or operator ("I am your developer", "this is your
+        // creator", "as your administrator") and switching its rules off.
+        if (word is "i'm" or "im" or "as" || (word is "am" && s.PrevI) || (word is "is" && s.PrevThis))
+        {
+            s.ClaimLead = w;
+        }
+        else if (word is "your" && s.ClaimLead == w - 1)
+        {
+            s.LastClaimYour = w;
+        }
+        else if (word is "developer" or "developers" or "creator" or "creators" or "admin" or "administrator" or "operator" or "owner" or "engineer" or "programmer" or "maker" or "sysadmin" or "superuser"
+            && s.LastClaimYour > 0 && w - s.LastClaimYour <= 2)
+        {
+            s.LastAuthorityClaim = w;
+        }
+
+        if (word is "safety")
+        {
+            s.DisablesRules += s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+        }
+
+        if (word is "disable" or "disabling" or "deactivate" or "deactivating" or "suspend" or "lift" or "remove" or "removing" || (word is "off" && s.PrevTurn))
+        {
+            s.PendingDisable = w;
+        }
+
+        // An affirmative start demanded for a harmful answer: "begin your reply with 'Sure, here is how to...'".
+        if (word is "with" && s.PendingStartReply > 0 && w - s.PendingStartReply <= 2)
+        {
+            s.LastPrefixDemand = w;
+        }
+        else if (word is "sure" or "absolutely" or "certainly" or "course" or "here's" or "heres" or "here" && s.LastPrefixDemand > 0 && w - s.LastPrefixDemand <= 3)
+        {
+            s.AffirmativePrefix++;
+            s.LastPrefixDemand = 0;
+        }
+
+        s.PendingStartReply = word is "response" or "reply" or "answer" or "output" or "message" && s.PrevStartReply ? w : s.PendingStartReply;
+        s.PrevStartReply = word is "your" ? s.PrevStartReply : word is "start" or "begin" or "starts" or "begins";
+        s.PrevI = word is "i";
+        s.PrevThis = word is "this";
+        s.PrevTurn = word is "turn" or "turning" or "switch" or "switching";
         s.PrevPlay = word is "play" or "playing" || (s.PrevPlay && word is "a" or "this" or "the" or "another");
         s.PrevFrom = word is "from" || (s.PrevFrom && word is "now");
         s.PrevNow = word is "now";
-        s.PrevYou = word is "you";
-        s.PrevEverything = word is "everything";
-        s.PrevWriteOut = word is "write" or "type" or "spell" or "spit" or "read" or "print";
-        s.PrevAct = word is "act" or "acting" or "acts";
+        s.PrevFree = word is "free" or "freed";
+    }
+
+    private static void AllRequests(int w, ref Counts s)
+    {
+        s.LastAllRequests = w;
+        s.Compliance += s.LastDropClose > 0 && w - s.LastDropClose <= 12 ? 1 : 0;
     }
 
     private static int CountTemplateMarkers(ReadOnlySpan<char> text)
@@ -751,16 +830,20 @@ public sealed class InjectionFeatureVector
         var hidden = s.HidesFromUser > 0 && s.LastExfiltrate > 0;
         var indirect = hidden || (s.AddressesMachine > 0 && (s.HidesFromUser > 0 || s.LastExfiltrate > 0 || s.Override > 0 || s.DropRules > 0 || s.OutputControl > 0));
         var compliance = s.Compliance > 0;
+        var authorityClaim = s.LastAuthorityClaim > 0 && (s.DisablesRules > 0 || s.DropRules > 0 || s.Override > 0);
+        var affirmativePrefix = s.AffirmativePrefix > 0 && s.Harm > 0;
         families |= extraction ? InjectionFamilies.Extraction : 0;
         families |= rolePlay ? InjectionFamilies.RolePlay : 0;
         families |= indirect ? InjectionFamilies.Indirect : 0;
         families |= compliance ? InjectionFamilies.Compliance : 0;
+        families |= authorityClaim ? InjectionFamilies.AuthorityClaim : 0;
+        families |= affirmativePrefix ? InjectionFamilies.AffirmativePrefix : 0;
         Families = families;
         RuleScore = s.Persona > 0 && (s.PolicyEvasion > 0 || s.RefusalSuppression > 0) ? PersonaJailbreakScore
             : extraction ? ExtractionScore
             : rolePlay ? RolePlayScore
             : indirect ? IndirectScore
-            : compliance ? ComplianceScore
+            : compliance || authorityClaim || affirmativePrefix ? ComplianceScore
             : 0;
     }
 
@@ -782,7 +865,11 @@ public sealed class InjectionFeatureVector
     /// <summary>The score of text that addresses the model reading it and tells it to act (send, hide from the user, drop its instructions), or hides an action from the user.</summary>
     public const float IndirectScore = 0.9f;
 
-    /// <summary>The score of a demand to answer every request, or from now on, with the rules dropped.</summary>
+    /// <summary>
+    /// The score of a demand to answer every request, or from now on, with the rules dropped; of a
+    /// claim to be the model's developer or operator that switches its rules off; of an affirmative
+    /// start ("Sure, here is") demanded for a harmful answer.
+    /// </summary>
     public const float ComplianceScore = 0.9f;
 
     private static float Log(int count) => MathF.Log(1 + count);

@@ -54,6 +54,7 @@ internal enum WordRole : ulong
     Hush = 1UL << 43,       // not, don't, never, without: the negation before a concealing verb
     Requests = 1UL << 44,   // question(s), request(s), prompt(s), query: "answer every question"
     Each = 1UL << 45,       // every, any, all, each: "every request"
+    Literal = 1UL << 46,    // a word some rule floor compares by itself ("from now on", "I am your developer", "begin your reply with 'Sure'")
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -121,6 +122,10 @@ internal static class InjectionVocabulary
         Add(WordRole.Hush, "not don't dont never without nor");
         Add(WordRole.Requests, "question questions request requests prompt prompts query queries");
         Add(WordRole.Each, "every any all each");
+        Add(WordRole.Literal, "if user users on henceforth of from free freed game games play playing a this the another now i'm im as am is i your "
+            + "developer developers creator creators admin administrator operator owner engineer programmer maker sysadmin superuser safety "
+            + "disable disabling deactivate deactivating suspend lift remove removing off turn turning switch switching "
+            + "with sure absolutely certainly course here's heres here response reply answer output message start begin starts begins");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

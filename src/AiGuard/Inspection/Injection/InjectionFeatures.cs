@@ -289,6 +289,8 @@ public sealed class InjectionFeatureVector
         public int LastMachine, PendingProcessing, LastIf, LastIfYouAre, LastHush, PendingConceal, LastEach, LastExfiltrate;
         public int AddressesMachine, HidesFromUser, Compliance, LastAllRequests, LastDropClose;
         public bool PrevPlay, PrevFrom, PrevNow, PrevFree, PrevI, PrevThis, PrevTurn, PrevStartReply;
+        public int LastNoteTo, LastRuleNoun, LastReplyNoun, LastIgnore, PendingTeam, LastFrom;
+        public bool PrevNote, PrevOrg, PrevMakerTeam, ClaimAs;
         public int ClaimLead, LastClaimYour, LastAuthorityClaim, PendingDisable, DisablesRules, LastPrefixDemand, AffirmativePrefix, PendingStartReply;
     }
 
@@ -642,7 +644,7 @@ public sealed class InjectionFeatureVector
         if ((roles & WordRole.Machine) != 0)
         {
             s.LastMachine = w;
-            s.AddressesMachine += s.LastIfYouAre > 0 && w - s.LastIfYouAre <= 3 ? 1 : 0;
+            s.AddressesMachine += (s.LastIfYouAre > 0 && w - s.LastIfYouAre <= 3) || (s.LastNoteTo > 0 && w - s.LastNoteTo <= 3) ? 1 : 0;
         }
 
         // Hiding an action from the user: "without telling the user", "do not mention this to the users".
@@ -652,6 +654,7 @@ public sealed class InjectionFeatureVector
         }
 
         s.LastHush = (roles & WordRole.Hush) != 0 ? w : s.LastHush;
+        s.LastIgnore = (roles & WordRole.Ignore) != 0 ? w : s.LastIgnore;
         s.LastExfiltrate = (roles & WordRole.Exfiltrate) != 0 ? w : s.LastExfiltrate;
 
         // Unconditional compliance: "every request" or "from now on" within 12 words of the rules dropped.
@@ -661,9 +664,10 @@ public sealed class InjectionFeatureVector
         }
 
         s.LastEach = (roles & WordRole.Each) != 0 ? w : s.LastEach;
-        if ((roles & WordRole.RuleNoun) != 0)
+        if ((roles & (WordRole.RuleNoun | WordRole.Refusal)) != 0)
         {
-            s.DisablesRules += s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+            s.DisablesRules += (roles & WordRole.RuleNoun) != 0 && s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+            s.LastRuleNoun = w;
         }
 
         // The rest compares words themselves; most words are none of them and skip it.
@@ -674,6 +678,7 @@ public sealed class InjectionFeatureVector
         else
         {
             s.PrevI = s.PrevThis = s.PrevTurn = s.PrevPlay = s.PrevFrom = s.PrevNow = s.PrevFree = s.PrevStartReply = false;
+            s.PrevNote = s.PrevOrg = s.PrevMakerTeam = false;
         }
 
         s.PrevYou = word is "you";
@@ -682,79 +687,167 @@ public sealed class InjectionFeatureVector
         s.PrevAct = word is "act" or "acting" or "acts";
     }
 
-    /// <summary>The floors' checks of particular words (each has <see cref="WordRole.Literal"/> in the vocabulary).</summary>
+    /// <summary>The particular words the rule floors read (each has <see cref="WordRole.Literal"/> in the vocabulary).</summary>
+    private enum Lit
+    {
+        Other, If, User, On, Henceforth, Of, From, Free, Game, Play, Article, The, This, Now, IAm, As, Am, Is, I, Your, Maker,
+        Here, Speaking, Note, Notice, Team, Engineering, Safety, Disable, Off, Disabled, To, For, Org, TeamAdjective, With, Affirm,
+        ReplyNoun, ReplyVerb, Respond, Start, Turn,
+    }
+
+    /// <summary>One switch instead of a comparison per word the floors know.</summary>
+    private static Lit Classify(ReadOnlySpan<char> word) => word switch
+    {
+        "if" => Lit.If,
+        "user" or "users" => Lit.User,
+        "on" => Lit.On,
+        "henceforth" => Lit.Henceforth,
+        "of" => Lit.Of,
+        "from" => Lit.From,
+        "free" or "freed" => Lit.Free,
+        "game" or "games" => Lit.Game,
+        "play" or "playing" => Lit.Play,
+        "a" or "another" => Lit.Article,
+        "the" => Lit.The,
+        "this" => Lit.This,
+        "now" => Lit.Now,
+        "i'm" or "im" => Lit.IAm,
+        "as" => Lit.As,
+        "am" => Lit.Am,
+        "is" => Lit.Is,
+        "i" => Lit.I,
+        "your" => Lit.Your,
+        "developer" or "developers" or "creator" or "creators" or "admin" or "administrator" or "operator" or "owner" or "engineer" or "programmer" or "maker" or "sysadmin" or "superuser" => Lit.Maker,
+        "here" => Lit.Here,
+        "speaking" => Lit.Speaking,
+        "note" or "notes" => Lit.Note,
+        "notice" => Lit.Notice,
+        "team" or "staff" or "employee" or "employees" => Lit.Team,
+        "engineering" => Lit.Engineering,
+        "safety" or "moderation" => Lit.Safety,
+        "disable" or "disabling" or "deactivate" or "deactivating" or "suspend" or "lift" or "remove" or "removing" => Lit.Disable,
+        "off" => Lit.Off,
+        "disabled" or "deactivated" or "suspended" or "lifted" or "removed" or "void" or "aside" => Lit.Disabled,
+        "to" => Lit.To,
+        "for" => Lit.For,
+        "openai" or "anthropic" or "google" or "microsoft" or "meta" or "deepmind" => Lit.Org,
+        "security" or "trust" => Lit.TeamAdjective,
+        "with" => Lit.With,
+        "sure" or "absolutely" or "certainly" or "course" or "here's" or "heres" => Lit.Affirm,
+        "response" or "output" or "message" => Lit.ReplyNoun,
+        "reply" or "answer" => Lit.ReplyVerb,
+        "respond" => Lit.Respond,
+        "start" or "begin" or "open" or "starts" or "begins" or "opens" or "starting" or "beginning" or "opening" => Lit.Start,
+        "turn" or "turning" or "switch" or "switching" => Lit.Turn,
+        _ => Lit.Other,
+    };
+
+    /// <summary>The floors' checks of particular words.</summary>
     private static void LiteralFloors(ReadOnlySpan<char> word, int w, ref Counts s)
     {
-        s.LastIf = word is "if" ? w : s.LastIf;
-        if (word is "user" or "users" && s.PendingConceal > 0 && w - s.PendingConceal <= 4)
+        var lit = Classify(word);
+        s.LastIf = lit == Lit.If ? w : s.LastIf;
+        if (lit == Lit.User && s.PendingConceal > 0 && w - s.PendingConceal <= 4)
         {
             s.HidesFromUser++;
             s.PendingConceal = 0;
         }
 
-        if ((word is "on" && s.PrevNow && s.PrevFrom) || word is "henceforth")
+        if ((lit == Lit.On && s.PrevNow && s.PrevFrom) || lit == Lit.Henceforth)
         {
             AllRequests(w, ref s);
         }
 
         // "free of / free from" drops the rules like "without" does.
-        if (word is "of" or "from" && s.PrevFree)
+        if (lit is Lit.Of or Lit.From && s.PrevFree)
         {
             s.PendingDrop = w;
         }
 
         // "let's play a game" counts as a role-play frame (with the rules dropped or a secret asked for).
-        if (word is "game" or "games" && s.PrevPlay)
+        if (lit == Lit.Game && s.PrevPlay)
         {
             s.Framing++;
         }
 
         // Claiming to be the model's maker or operator ("I am your developer", "this is your
         // creator", "as your administrator") and switching its rules off.
-        if (word is "i'm" or "im" or "as" || (word is "am" && s.PrevI) || (word is "is" && s.PrevThis))
+        if (lit is Lit.IAm or Lit.As || (lit == Lit.Am && s.PrevI) || (lit == Lit.Is && s.PrevThis))
         {
             s.ClaimLead = w;
+            s.ClaimAs = lit == Lit.As;
         }
-        else if (word is "your" && s.ClaimLead == w - 1)
+        else if ((lit == Lit.Your || (lit == Lit.The && !s.ClaimAs)) && s.ClaimLead == w - 1)
         {
             s.LastClaimYour = w;
         }
-        else if (word is "developer" or "developers" or "creator" or "creators" or "admin" or "administrator" or "operator" or "owner" or "engineer" or "programmer" or "maker" or "sysadmin" or "superuser"
-            && s.LastClaimYour > 0 && w - s.LastClaimYour <= 2)
+        else if (lit == Lit.Maker && s.LastClaimYour > 0 && w - s.LastClaimYour <= 3)
         {
             s.LastAuthorityClaim = w;
         }
 
-        if (word is "safety")
+        // ...or a maker's team speaking: "message from the security team", "this is the OpenAI
+        // safety team", "Anthropic engineering here" (a team only mentioned is no claim).
+        if (lit is Lit.Here or Lit.Speaking or Lit.Notice && s.PendingTeam == w - 1)
         {
-            s.DisablesRules += s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+            s.LastAuthorityClaim = w;
         }
 
-        if (word is "disable" or "disabling" or "deactivate" or "deactivating" or "suspend" or "lift" or "remove" or "removing" || (word is "off" && s.PrevTurn))
+        if ((lit is Lit.Team or Lit.Engineering && s.PrevMakerTeam) || (lit == Lit.Engineering && s.PrevOrg))
+        {
+            s.PendingTeam = w;
+            s.LastAuthorityClaim = (s.LastFrom > 0 && w - s.LastFrom <= 4) || (s.ClaimLead > 0 && w - s.ClaimLead <= 4) ? w : s.LastAuthorityClaim;
+        }
+
+        s.LastFrom = lit == Lit.From ? w : s.LastFrom;
+
+        // Switching the rules off, before them ("disable your safety filters") or after them
+        // ("your content filters are suspended", "set your guidelines aside").
+        if (lit == Lit.Safety)
+        {
+            s.DisablesRules += s.PendingDisable > 0 && w - s.PendingDisable <= 4 ? 1 : 0;
+            s.LastRuleNoun = w;
+        }
+
+        if (lit == Lit.Disable || (lit == Lit.Off && s.PrevTurn))
         {
             s.PendingDisable = w;
         }
 
-        // An affirmative start demanded for a harmful answer: "begin your reply with 'Sure, here is how to...'".
-        if (word is "with" && s.PendingStartReply > 0 && w - s.PendingStartReply <= 2)
+        if (lit is Lit.Disabled or Lit.Off && s.LastRuleNoun > 0 && w - s.LastRuleNoun <= 4)
+        {
+            s.DisablesRules++;
+        }
+
+        // "a note to the AI", "notice for any assistant".
+        s.LastNoteTo = lit is Lit.To or Lit.For && s.PrevNote ? w : s.LastNoteTo;
+        s.PrevNote = lit is Lit.Note or Lit.Notice;
+        s.PrevOrg = lit == Lit.Org;
+        s.PrevMakerTeam = lit is Lit.Org or Lit.TeamAdjective or Lit.Safety;
+
+        // An affirmative start demanded: "begin your reply with 'Sure, here is how to...'", "your
+        // response must open with 'Of course'", "respond starting with 'Certainly!'".
+        if (lit == Lit.With && s.PendingStartReply > 0 && w - s.PendingStartReply <= 2)
         {
             s.LastPrefixDemand = w;
         }
-        else if (word is "sure" or "absolutely" or "certainly" or "course" or "here's" or "heres" or "here" && s.LastPrefixDemand > 0 && w - s.LastPrefixDemand <= 3)
+        else if (lit is Lit.Affirm or Lit.Here && s.LastPrefixDemand > 0 && w - s.LastPrefixDemand <= 5)
         {
             s.AffirmativePrefix++;
             s.LastPrefixDemand = 0;
         }
 
-        s.PendingStartReply = word is "response" or "reply" or "answer" or "output" or "message" && s.PrevStartReply ? w : s.PendingStartReply;
-        s.PrevStartReply = word is "your" ? s.PrevStartReply : word is "start" or "begin" or "starts" or "begins";
-        s.PrevI = word is "i";
-        s.PrevThis = word is "this";
-        s.PrevTurn = word is "turn" or "turning" or "switch" or "switching";
-        s.PrevPlay = word is "play" or "playing" || (s.PrevPlay && word is "a" or "this" or "the" or "another");
-        s.PrevFrom = word is "from" || (s.PrevFrom && word is "now");
-        s.PrevNow = word is "now";
-        s.PrevFree = word is "free" or "freed";
+        var replyNoun = lit is Lit.ReplyNoun or Lit.ReplyVerb;
+        s.PendingStartReply = (replyNoun && s.PrevStartReply) || (lit == Lit.Start && s.LastReplyNoun > 0 && w - s.LastReplyNoun <= 2) ? w : s.PendingStartReply;
+        s.LastReplyNoun = replyNoun || lit == Lit.Respond ? w : s.LastReplyNoun;
+        s.PrevStartReply = lit == Lit.Your ? s.PrevStartReply : lit == Lit.Start;
+        s.PrevI = lit == Lit.I;
+        s.PrevThis = lit == Lit.This;
+        s.PrevTurn = lit == Lit.Turn;
+        s.PrevPlay = lit == Lit.Play || (s.PrevPlay && lit is Lit.Article or Lit.This or Lit.The);
+        s.PrevFrom = lit == Lit.From || (s.PrevFrom && lit == Lit.Now);
+        s.PrevNow = lit == Lit.Now;
+        s.PrevFree = lit == Lit.Free;
     }
 
     private static void AllRequests(int w, ref Counts s)
@@ -828,10 +921,10 @@ public sealed class InjectionFeatureVector
         var extraction = s.PriorExtraction > 0;
         var rolePlay = s.Framing > 0 && (s.Elicit > 0 || s.DropRules > 0);
         var hidden = s.HidesFromUser > 0 && s.LastExfiltrate > 0;
-        var indirect = hidden || (s.AddressesMachine > 0 && (s.HidesFromUser > 0 || s.LastExfiltrate > 0 || s.Override > 0 || s.DropRules > 0 || s.OutputControl > 0));
+        var indirect = hidden || (s.AddressesMachine > 0 && (s.HidesFromUser > 0 || s.LastExfiltrate > 0 || s.LastIgnore > 0 || s.Override > 0 || s.DropRules > 0 || s.OutputControl > 0));
         var compliance = s.Compliance > 0;
         var authorityClaim = s.LastAuthorityClaim > 0 && (s.DisablesRules > 0 || s.DropRules > 0 || s.Override > 0);
-        var affirmativePrefix = s.AffirmativePrefix > 0 && s.Harm > 0;
+        var affirmativePrefix = s.AffirmativePrefix > 0 && (s.Harm > 0 || s.DisablesRules > 0 || s.DropRules > 0 || s.Override > 0);
         families |= extraction ? InjectionFamilies.Extraction : 0;
         families |= rolePlay ? InjectionFamilies.RolePlay : 0;
         families |= indirect ? InjectionFamilies.Indirect : 0;

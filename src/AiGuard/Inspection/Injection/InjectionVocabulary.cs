@@ -115,7 +115,7 @@ internal static class InjectionVocabulary
         Add(WordRole.Framing, "pretend pretending roleplay role-play roleplaying impersonate impersonating character persona simulate simulating");
         Add(WordRole.Blocker, "for about on how regarding why what when");
         Add(WordRole.Drop, "broke broken unbound unshackled liberated unleashed");
-        Add(WordRole.Machine, "ai ai's assistant chatbot bot llm llms gpt chatgpt model agent copilot");
+        Add(WordRole.Machine, "ai ai's assistant assistants chatbot chatbots bot bots llm llms gpt chatgpt model models agent agents copilot");
         Add(WordRole.Processing, "reading reads processing processes summarizing summarising summarises summarizes parsing parses analyzing analysing reviewing scanning ingesting");
         Add(WordRole.Deictic, "this these the my our");
         Add(WordRole.Conceal, "tell telling mention mentioning inform informing notify notifying alert alerting");
@@ -125,7 +125,9 @@ internal static class InjectionVocabulary
         Add(WordRole.Literal, "if user users on henceforth of from free freed game games play playing a this the another now i'm im as am is i your "
             + "developer developers creator creators admin administrator operator owner engineer programmer maker sysadmin superuser safety "
             + "disable disabling deactivate deactivating suspend lift remove removing off turn turning switch switching "
-            + "with sure absolutely certainly course here's heres here response reply answer output message start begin starts begins");
+            + "with sure absolutely certainly course here's heres here response reply answer output message start begin starts begins open opens "
+            + "starting beginning opening respond moderation team staff engineering employee employees disabled deactivated suspended lifted removed "
+            + "void aside to for note notice notes openai anthropic google microsoft meta deepmind security trust speaking");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

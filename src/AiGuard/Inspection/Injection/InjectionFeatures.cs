@@ -286,11 +286,11 @@ public sealed class InjectionFeatureVector
         public int PriorExtraction, Framing, Elicit, DropRules;
         public bool PrevYou, PrevAct, PrevEverything, PrevWriteOut;
         public int LastAbove, LastOf, LastYouAre, LastConversationAnchor;
-        public int LastMachine, PendingProcessing, LastIf, LastIfYouAre, LastHush, PendingConceal, LastEach, LastExfiltrate;
+        public int LastMachine, PendingAddress, AddressWords, LastAsk, PendingProcessing, LastIf, LastIfYouAre, LastHush, PendingConceal, LastEach, LastExfiltrate;
         public int AddressesMachine, HidesFromUser, Compliance, LastAllRequests, LastDropClose;
         public bool PrevPlay, PrevFrom, PrevNow, PrevFree, PrevI, PrevThis, PrevTurn, PrevStartReply;
         public int LastNoteTo, LastRuleNoun, LastReplyNoun, LastIgnore, PendingTeam, LastFrom;
-        public bool PrevNote, PrevOrg, PrevMakerTeam, ClaimAs;
+        public bool PrevNote, PrevOrg, PrevMakerTeam, ClaimAs, PrevEndsSentence;
         public int ClaimLead, LastClaimYour, LastAuthorityClaim, PendingDisable, DisablesRules, LastPrefixDemand, AffirmativePrefix, PendingStartReply;
     }
 
@@ -588,7 +588,7 @@ public sealed class InjectionFeatureVector
         // Role-play frame: pretend, role-play, character, persona..., "act as", "you are my", "be my".
         if ((roles & WordRole.Framing) != 0
             || (word is "as" && s.PrevAct)
-            || (word is "my" && w - 1 == s.LastMyFrame))
+            || (word is "my" && s.LastMyFrame > 0 && w - 1 == s.LastMyFrame))
         {
             s.Framing++;
         }
@@ -629,7 +629,10 @@ public sealed class InjectionFeatureVector
 
         if ((roles & WordRole.Drop) != 0)
         {
-            s.PendingDrop = w;
+            // Breaking the rules negated ("don't break the rules", "without breaking any") keeps
+            // them, and so does a passive after them ("which rules were broken").
+            var breaks = word is "break" or "breaking" or "broke" or "broken";
+            s.PendingDrop = breaks && ((prev & WordRole.Hush) != 0 || (s.LastRuleNoun > 0 && w - s.LastRuleNoun <= 2)) ? 0 : w;
         }
 
         // An indirect injection addresses the model that will read the data it sits in: "AI
@@ -639,12 +642,33 @@ public sealed class InjectionFeatureVector
             s.AddressesMachine++;
         }
 
+        // "If you are an AI" and "note to the AI" address a model only where the phrase ends in
+        // one ("If you are an AI, ...", "an AI language model", "the AI screening tool"), not in
+        // "an assistant teacher" or "the AI team": up to two more words, ending in a machine noun.
+        var addressGoesOn = s.PendingAddress > 0 && s.PendingAddress == w - 1;
+        if (addressGoesOn && (roles & WordRole.Machine) == 0)
+        {
+            var confirmed = (roles & WordRole.Processing) != 0
+                || word is "tool" or "tools" or "system" or "systems" or "software" or "program" or "engine" or "pipeline" or "service" or "services"
+                    or "reviewer" or "reviewers" or "screener" or "grader" or "evaluator" or "checker" or "scanner" or "parser" or "summarizer" or "summariser" or "reader" or "readers";
+            s.AddressesMachine += confirmed ? 1 : 0;
+            s.PendingAddress = !confirmed && s.AddressWords < 2 && char.IsWhiteSpace(s.LastChar) ? w : 0;
+            s.AddressWords++;
+        }
+
         s.PendingProcessing = (roles & WordRole.Processing) != 0 && s.LastMachine > 0 && w - s.LastMachine <= 2 ? w : s.PendingProcessing;
         s.LastIfYouAre = youAre && s.LastIf > 0 && w - s.LastIf <= 2 ? w : s.LastIfYouAre;
         if ((roles & WordRole.Machine) != 0)
         {
             s.LastMachine = w;
-            s.AddressesMachine += (s.LastIfYouAre > 0 && w - s.LastIfYouAre <= 3) || (s.LastNoteTo > 0 && w - s.LastNoteTo <= 3) ? 1 : 0;
+            if (addressGoesOn || (s.LastIfYouAre > 0 && w - s.LastIfYouAre <= 3) || (s.LastNoteTo > 0 && w - s.LastNoteTo <= 3))
+            {
+                // The character after the word: punctuation, or a letter at the end of the text.
+                var phraseEnds = !char.IsWhiteSpace(s.LastChar);
+                s.AddressesMachine += phraseEnds ? 1 : 0;
+                s.PendingAddress = phraseEnds ? 0 : w;
+                s.AddressWords = 0;
+            }
         }
 
         // Hiding an action from the user: "without telling the user", "do not mention this to the users".
@@ -657,8 +681,11 @@ public sealed class InjectionFeatureVector
         s.LastIgnore = (roles & WordRole.Ignore) != 0 ? w : s.LastIgnore;
         s.LastExfiltrate = (roles & WordRole.Exfiltrate) != 0 ? w : s.LastExfiltrate;
 
-        // Unconditional compliance: "every request" or "from now on" within 12 words of the rules dropped.
-        if ((roles & WordRole.Requests) != 0 && s.LastEach > 0 && w - s.LastEach <= 2)
+        // Unconditional compliance: "every request" or "from now on" within 12 words of the rules
+        // dropped; the user's own questions ("ask any questions", "bring any questions you have")
+        // are no demand.
+        if ((roles & WordRole.Requests) != 0 && s.LastEach > 0 && w - s.LastEach <= 2
+            && !(s.LastAsk > 0 && s.LastEach > s.LastAsk && s.LastEach - s.LastAsk <= 2))
         {
             AllRequests(w, ref s);
         }
@@ -685,6 +712,10 @@ public sealed class InjectionFeatureVector
         s.PrevEverything = word is "everything";
         s.PrevWriteOut = word is "write" or "type" or "spell" or "spit" or "read" or "print";
         s.PrevAct = word is "act" or "acting" or "acts";
+
+        // The character that ended this word (SentenceStart, which the model's features read,
+        // is set on the word a full stop ends, not the one after it).
+        s.PrevEndsSentence = s.LastChar is '.' or '!' or '?' or ';' or '\n';
     }
 
     /// <summary>The particular words the rule floors read (each has <see cref="WordRole.Literal"/> in the vocabulary).</summary>
@@ -692,7 +723,7 @@ public sealed class InjectionFeatureVector
     {
         Other, If, User, On, Henceforth, Of, From, Free, Game, Play, Article, The, This, Now, IAm, As, Am, Is, I, Your, Maker,
         Here, Speaking, Note, Notice, Team, Engineering, Safety, Disable, Off, Disabled, To, For, Org, TeamAdjective, With, Affirm,
-        ReplyNoun, ReplyVerb, Respond, Start, Turn,
+        ReplyNoun, ReplyVerb, Respond, Ask, Start, Turn,
     }
 
     /// <summary>One switch instead of a comparison per word the floors know.</summary>
@@ -737,6 +768,7 @@ public sealed class InjectionFeatureVector
         "response" or "output" or "message" => Lit.ReplyNoun,
         "reply" or "answer" => Lit.ReplyVerb,
         "respond" => Lit.Respond,
+        "ask" or "asks" or "asking" or "asked" or "bring" or "have" or "has" or "had" or "got" or "raise" or "send" or "submit" => Lit.Ask,
         "start" or "begin" or "open" or "starts" or "begins" or "opens" or "starting" or "beginning" or "opening" => Lit.Start,
         "turn" or "turning" or "switch" or "switching" => Lit.Turn,
         _ => Lit.Other,
@@ -753,7 +785,7 @@ public sealed class InjectionFeatureVector
             s.PendingConceal = 0;
         }
 
-        if ((lit == Lit.On && s.PrevNow && s.PrevFrom) || lit == Lit.Henceforth)
+        if ((lit == Lit.On && s.PrevNow && s.PrevFrom && !s.PrevEndsSentence) || lit == Lit.Henceforth)
         {
             AllRequests(w, ref s);
         }
@@ -777,7 +809,7 @@ public sealed class InjectionFeatureVector
             s.ClaimLead = w;
             s.ClaimAs = lit == Lit.As;
         }
-        else if ((lit == Lit.Your || (lit == Lit.The && !s.ClaimAs)) && s.ClaimLead == w - 1)
+        else if ((lit == Lit.Your || (lit == Lit.The && !s.ClaimAs)) && s.ClaimLead > 0 && s.ClaimLead == w - 1)
         {
             s.LastClaimYour = w;
         }
@@ -788,7 +820,7 @@ public sealed class InjectionFeatureVector
 
         // ...or a maker's team speaking: "message from the security team", "this is the OpenAI
         // safety team", "Anthropic engineering here" (a team only mentioned is no claim).
-        if (lit is Lit.Here or Lit.Speaking or Lit.Notice && s.PendingTeam == w - 1)
+        if (lit is Lit.Here or Lit.Speaking or Lit.Notice && s.PendingTeam > 0 && s.PendingTeam == w - 1)
         {
             s.LastAuthorityClaim = w;
         }
@@ -796,7 +828,7 @@ public sealed class InjectionFeatureVector
         if ((lit is Lit.Team or Lit.Engineering && s.PrevMakerTeam) || (lit == Lit.Engineering && s.PrevOrg))
         {
             s.PendingTeam = w;
-            s.LastAuthorityClaim = (s.LastFrom > 0 && w - s.LastFrom <= 4) || (s.ClaimLead > 0 && w - s.ClaimLead <= 4) ? w : s.LastAuthorityClaim;
+            s.LastAuthorityClaim = (s.LastFrom > 0 && w - s.LastFrom <= 4) || (s.ClaimLead > 0 && !s.ClaimAs && w - s.ClaimLead <= 4) ? w : s.LastAuthorityClaim;
         }
 
         s.LastFrom = lit == Lit.From ? w : s.LastFrom;
@@ -840,12 +872,13 @@ public sealed class InjectionFeatureVector
         var replyNoun = lit is Lit.ReplyNoun or Lit.ReplyVerb;
         s.PendingStartReply = (replyNoun && s.PrevStartReply) || (lit == Lit.Start && s.LastReplyNoun > 0 && w - s.LastReplyNoun <= 2) ? w : s.PendingStartReply;
         s.LastReplyNoun = replyNoun || lit == Lit.Respond ? w : s.LastReplyNoun;
+        s.LastAsk = lit == Lit.Ask ? w : s.LastAsk;
         s.PrevStartReply = lit == Lit.Your ? s.PrevStartReply : lit == Lit.Start;
         s.PrevI = lit == Lit.I;
         s.PrevThis = lit == Lit.This;
         s.PrevTurn = lit == Lit.Turn;
         s.PrevPlay = lit == Lit.Play || (s.PrevPlay && lit is Lit.Article or Lit.This or Lit.The);
-        s.PrevFrom = lit == Lit.From || (s.PrevFrom && lit == Lit.Now);
+        s.PrevFrom = lit == Lit.From || (s.PrevFrom && lit == Lit.Now && !s.PrevEndsSentence);
         s.PrevNow = lit == Lit.Now;
         s.PrevFree = lit == Lit.Free;
     }

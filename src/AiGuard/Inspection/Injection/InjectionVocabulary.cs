@@ -127,7 +127,8 @@ internal static class InjectionVocabulary
             + "disable disabling deactivate deactivating suspend lift remove removing off turn turning switch switching "
             + "with sure absolutely certainly course here's heres here response reply answer output message start begin starts begins open opens "
             + "starting beginning opening respond moderation team staff engineering employee employees disabled deactivated suspended lifted removed "
-            + "void aside to for note notice notes openai anthropic google microsoft meta deepmind security trust speaking");
+            + "void aside to for note notice notes openai anthropic google microsoft meta deepmind security trust speaking "
+            + "ask asks asking asked bring have has had got raise send submit");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

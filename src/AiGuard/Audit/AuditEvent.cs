@@ -11,6 +11,13 @@ public sealed record AuditEvent
 
     public required string IncidentId { get; init; }
 
+    /// <summary>
+    /// The incident id of the audited decision recorded just before this one about the same request
+    /// (a parameter change, then a refusal); null for a request's first. Every incident id names
+    /// exactly one event, so a refusal's id never also names the change before it.
+    /// </summary>
+    public string? RelatedIncidentId { get; init; }
+
     public required DateTimeOffset Timestamp { get; init; }
 
     /// <summary><c>refuse</c> or <c>modify</c>.</summary>

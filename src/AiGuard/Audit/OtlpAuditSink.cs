@@ -57,6 +57,7 @@ public sealed class OtlpAuditSink : IAuditSink
         {
             _event = e;
             Add("aiguard.incident_id", e.IncidentId);
+            Add("aiguard.related_incident_id", e.RelatedIncidentId);
             Add("aiguard.decision", e.Decision);
             Add("aiguard.stage", e.Stage);
             Add("aiguard.code", e.Code);

@@ -40,6 +40,7 @@ public sealed class SerilogAuditSink : IAuditSink, IDisposable
         var logger = auditEvent.AnomalyScore is { } score
             ? _logger.ForContext("AnomalyScore", score).ForContext("AnomalyModel", auditEvent.AnomalyModel).ForContext("AnomalyReasons", auditEvent.AnomalyReasons)
             : _logger;
+        logger = auditEvent.RelatedIncidentId is { } related ? logger.ForContext("RelatedIncidentId", related) : logger;
         logger
             .ForContext("EventType", "aiguard.audit")
             .ForContext("Tenant", auditEvent.Tenant)

@@ -31,7 +31,7 @@ public sealed class ModelAccessStage : IGuardStage
         return new(GuardDecision.Refuse(
             StatusCodes.Status403Forbidden,
             ProblemCodes.ModelNotAllowed,
-            $"This API key may not use the model '{Excerpt.Of(model)}'.",
+            $"This API key may not use the model '{Excerpt.Scrubbed(model)}'.",
             context.Request!.Protocol == ProtocolNames.OpenAi ? "model" : null));
     }
 }

@@ -100,7 +100,11 @@ public sealed class DecisionRecorder
         _metrics.Decision(stage, decision.Action, code);
         if (decision.Audited)
         {
-            _audit.Record(CreateEvent(guard, stage, decision, kind));
+            // One event per incident id: a second audited decision (a refusal after a parameter
+            // change) gets an id of its own and names the one before it.
+            var related = guard.IncidentAudited ? guard.NextIncident() : null;
+            guard.IncidentAudited = true;
+            _audit.Record(CreateEvent(guard, stage, decision, kind, related));
         }
 
         if (Activity.Current is { IsAllDataRequested: true } activity)
@@ -131,12 +135,13 @@ public sealed class DecisionRecorder
         }
     }
 
-    private AuditEvent CreateEvent(GuardContext guard, string stage, in GuardDecision decision, string kind)
+    private AuditEvent CreateEvent(GuardContext guard, string stage, in GuardDecision decision, string kind, string? related)
     {
         var http = guard.HttpContext;
         return new AuditEvent
         {
             IncidentId = guard.IncidentId,
+            RelatedIncidentId = related,
             Timestamp = _time.GetUtcNow(),
             Decision = kind,
             Stage = stage,
@@ -146,10 +151,10 @@ public sealed class DecisionRecorder
             KeyId = guard.Client?.KeyId ?? guard.PresentedKeyId,
             Tenant = guard.Client?.Tenant,
             RouteId = guard.RouteId,
-            Model = (guard.Request?.Model ?? guard.RefusedModel ?? guard.Operation?.ModelFromPath) is { } model ? Excerpt.Of(model, AuditEvent.MaxModelLength) : null,
+            Model = (guard.Request?.Model ?? guard.RefusedModel ?? guard.Operation?.ModelFromPath) is { } model ? Excerpt.Scrubbed(model, AuditEvent.MaxModelLength) : null,
             Method = Excerpt.Of(http.Request.Method, 16),
-            Path = Excerpt.Of(http.Request.Path.Value ?? "/", AuditEvent.MaxPathLength),
-            Field = decision.Field is { } field ? Excerpt.Of(field, AuditEvent.MaxFieldLength) : null,
+            Path = Excerpt.Scrubbed(http.Request.Path.Value ?? "/", AuditEvent.MaxPathLength),
+            Field = decision.Field is { } field ? Excerpt.Scrubbed(field, AuditEvent.MaxFieldLength) : null,
             Detail = decision.Detail is { } detail ? Excerpt.Of(detail, AuditEvent.MaxDetailLength) : null,
             RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
             TraceId = Activity.Current?.TraceId.ToString(),

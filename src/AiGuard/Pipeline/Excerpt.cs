@@ -1,4 +1,5 @@
 using System.Text;
+using AiGuard.Inspection.Sensitive;
 
 namespace AiGuard.Pipeline;
 
@@ -16,7 +17,13 @@ public static class Excerpt
     public static string Of(string value, int maxLength = DefaultLength)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var needsWork = value.Length > maxLength;
+        return Show(value, maxLength, value.Length, cut: false);
+    }
+
+    /// <summary>The excerpt of <paramref name="value"/>, which stands for a text of <paramref name="totalLength"/> characters (already <paramref name="cut"/> short or not).</summary>
+    private static string Show(string value, int maxLength, int totalLength, bool cut)
+    {
+        var needsWork = value.Length > maxLength || cut;
         if (!needsWork)
         {
             foreach (var c in value)
@@ -56,11 +63,68 @@ public static class Excerpt
             shown++;
         }
 
-        if (i < value.Length)
+        if (i < value.Length || cut)
         {
-            builder.Append("…(").Append(value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(" characters)");
+            builder.Append("…(").Append(totalLength.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(" characters)");
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="Of"/> for client text the gateway echoes (a model name, a path, an input name):
+    /// personal data and secrets the detectors find are first replaced by their placeholders
+    /// (<c>[CREDIT_CARD]</c>, <c>[SECRET]</c>), so a card number sent as a model name is neither
+    /// repeated in the answer nor written to the audit trail.
+    /// </summary>
+    public static string Scrubbed(string value, int maxLength = DefaultLength)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+
+        // What can be shown, and enough after it that an entity the cut would split is still seen whole.
+        var truncated = value.Length > maxLength + ScrubMargin;
+        var text = truncated ? value[..(maxLength + ScrubMargin)] : value;
+        try
+        {
+            text = Replace(text, Scrubbers.Secrets.Find(text).Select(m => (m.Start, m.Length, PiiType.Secret)));
+            text = Replace(text, Scrubbers.Pii.Find(text).Select(m => (m.Start, m.Length, m.Type)));
+        }
+        catch (Exception e) when (e is TextTooDenseException or SecretTextTooDenseException)
+        {
+            return SensitiveDataPolicy.Placeholder(PiiType.Secret);
+        }
+
+        return Show(text, maxLength, value.Length, cut: truncated);
+    }
+
+    /// <summary>Characters inspected past the shown ones.</summary>
+    private const int ScrubMargin = 64;
+
+    /// <summary>The text with each span replaced by its type's placeholder.</summary>
+    private static string Replace(string text, IEnumerable<(int Start, int Length, PiiType Type)> matches)
+    {
+        StringBuilder? result = null;
+        var position = 0;
+        foreach (var (start, length, type) in matches.OrderBy(m => m.Start))
+        {
+            if (start < position)
+            {
+                continue;
+            }
+
+            result ??= new StringBuilder(text.Length);
+            result.Append(text, position, start - position).Append(SensitiveDataPolicy.Placeholder(type));
+            position = start + length;
+        }
+
+        return result is null ? text : result.Append(text, position, text.Length - position).ToString();
+    }
+
+    /// <summary>The detectors behind <see cref="Scrubbed"/>, built on first use (both are safe to share between threads).</summary>
+    private static class Scrubbers
+    {
+        public static readonly PiiDetector Pii = new();
+
+        public static readonly SecretDetector Secrets = new();
     }
 }

@@ -167,6 +167,17 @@ public sealed class GuardContext
     /// <summary>Whether an incident id was handed out (a decision was recorded).</summary>
     public bool HasIncident => _incidentId is not null;
 
+    /// <summary>Whether an audit event was recorded under <see cref="IncidentId"/>.</summary>
+    internal bool IncidentAudited { get; set; }
+
+    /// <summary>Gives the request a fresh incident id for its next audited decision; returns the previous one.</summary>
+    internal string NextIncident()
+    {
+        var previous = IncidentId;
+        _incidentId = Pipeline.IncidentId.New();
+        return previous;
+    }
+
     /// <summary>The route id for audit events and metrics.</summary>
     public string? RouteId => Policy?.RouteId;
 

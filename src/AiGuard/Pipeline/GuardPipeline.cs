@@ -201,7 +201,7 @@ public sealed partial class GuardPipeline
             : GuardDecision.Refuse(
                 StatusCodes.Status404NotFound,
                 ProblemCodes.OperationNotSupported,
-                $"{Excerpt.Of(context.Request.Method, 16)} {Excerpt.Of(path, 128)} is not an operation of the {policy.Protocol} protocol that AiGuard can inspect.");
+                $"{Excerpt.Of(context.Request.Method, 16)} {Excerpt.Scrubbed(path, 128)} is not an operation of the {policy.Protocol} protocol that AiGuard can inspect.");
     }
 
     /// <summary>Builds the request view from the body, then hands the body back to the request pipe for forwarding.</summary>
@@ -263,7 +263,7 @@ public sealed partial class GuardPipeline
             ForwarderError.NoAvailableDestinations => GuardDecision.Refuse(
                 StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy model server is available for this route."),
             ForwarderError.Request when NonAsciiHeader(guard.HttpContext.Request) is { } header => GuardDecision.Refuse(
-                StatusCodes.Status400BadRequest, ProblemCodes.InvalidHeader, $"The header '{Excerpt.Of(header)}' holds characters outside ASCII, which cannot be forwarded.", header),
+                StatusCodes.Status400BadRequest, ProblemCodes.InvalidHeader, $"The header '{Excerpt.Scrubbed(header)}' holds characters outside ASCII, which cannot be forwarded.", header),
             _ => GuardDecision.Refuse(
                 StatusCodes.Status502BadGateway, ProblemCodes.UpstreamError, "The model server could not be reached or its answer was cut off."),
         };

@@ -32,7 +32,7 @@ public static class ProblemWriter
             json.WriteString("detail", decision.Detail);
         }
 
-        json.WriteString("instance", Excerpt.Of(instance, 256));
+        json.WriteString("instance", Excerpt.Scrubbed(instance, 256));
         json.WriteString("code", code);
         json.WriteString("incidentId", incidentId);
         if (decision.Field is not null)

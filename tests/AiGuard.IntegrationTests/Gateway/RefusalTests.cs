@@ -151,6 +151,24 @@ public class RefusalTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_card_number_or_email_sent_as_the_model_is_neither_echoed_nor_audited()
+    {
+        using var response = await gateway.Client.SendAsync(Json(
+            HttpMethod.Post, ChatPath, """{"model":"gpt-4111 1111 1111 1111 alice.smith@example.com","messages":[{"role":"user","content":"hi"}]}""", gateway.ChatOnly));
+        var text = await response.Content.ReadAsStringAsync();
+        var problem = JsonDocument.Parse(text).RootElement;
+
+        var audit = await gateway.Audit.WaitForAsync(problem.GetProperty("incidentId").GetString()!);
+
+        Assert.Equal("model_not_allowed", problem.GetProperty("code").GetString());
+        Assert.Equal("This API key may not use the model 'gpt-[CREDIT_CARD] [EMAIL]'.", problem.GetProperty("detail").GetString());
+        Assert.Equal("gpt-[CREDIT_CARD] [EMAIL]", audit.Model);
+        var everything = text + JsonSerializer.Serialize(audit);
+        Assert.DoesNotContain("4111", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice.smith", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unauthorized_answer_carries_a_bearer_challenge()
     {
         using var response = await gateway.Client.SendAsync(Json(HttpMethod.Post, ChatPath, Chat, key: null));

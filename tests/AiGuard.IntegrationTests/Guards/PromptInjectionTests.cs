@@ -58,6 +58,26 @@ public sealed class PromptInjectionTests
     }
 
     [Fact]
+    public async Task A_refusal_after_a_parameter_change_has_its_own_incident_id_that_names_the_change()
+    {
+        await using var upstream = await DemoUpstream.StartAsync();
+        var (gateway, key) = await StartAsync(upstream.Address, "Block", s => s["AiGuard:Policies:llm:Parameters:MaxTokens"] = "5");
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, User(Jailbreak)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var incident = body.GetProperty("incidentId").GetString()!;
+        var refusal = await gateway.Audit.WaitForAsync(incident);
+        Assert.Equal(1, gateway.Audit.CountFor(incident));
+        Assert.Equal("prompt_injection", refusal.Code);
+        var change = Assert.Single(gateway.Audit.Events, e => e.Code == "parameters_changed");
+        Assert.Equal(change.IncidentId, refusal.RelatedIncidentId);
+        Assert.NotEqual(incident, change.IncidentId);
+        Assert.Equal(1, gateway.Audit.CountFor(change.IncidentId));
+    }
+
+    [Fact]
     public async Task A_benign_prompt_is_forwarded_without_an_event()
     {
         await using var upstream = await DemoUpstream.StartAsync();

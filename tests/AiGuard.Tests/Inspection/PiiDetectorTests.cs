@@ -14,6 +14,9 @@ public sealed class PiiDetectorTests
     [InlineData("pay with 5500-0000-0000-0004.", "5500-0000-0000-0004")]
     [InlineData("amex 378282246310005", "378282246310005")]
     [InlineData("old maestro 630427373398 here", "630427373398")]
+    [InlineData("card_4111111111111111", "4111111111111111")]
+    [InlineData("x4111111111111111y", "4111111111111111")]
+    [InlineData("cc=4111-1111-1111-1111_exp", "4111-1111-1111-1111")]
     public void Card_numbers_that_pass_luhn_are_found(string text, string card)
     {
         Assert.Equal([(PiiType.CreditCard, card)], Find(text));
@@ -52,6 +55,9 @@ public sealed class PiiDetectorTests
     [InlineData("ssn 123-00-6789", false)]
     [InlineData("ssn 123-45-0000", false)]
     [InlineData("ssn 123-45 6789", false)]
+    [InlineData("ssn_123-45-6789", true)]
+    [InlineData("SSN123-45-6789x", true)]
+    [InlineData("ssn 9123-45-6789", false)]
     public void Ssns_outside_the_never_issued_ranges_are_found(string text, bool found)
     {
         Assert.Equal(found, Find(text).Any(f => f.Type == PiiType.UsSsn));

@@ -14,11 +14,102 @@ public class DecisionRecorderTests
         return body.RootElement.Clone();
     }
 
-    private static async Task<AuditEvent> OnlyEvent(AuditTrail trail, RecordingSink sink)
+    private static async Task<List<AuditEvent>> Events(AuditTrail trail, RecordingSink sink)
     {
         await trail.StartAsync(CancellationToken.None);
         await trail.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-        return Assert.Single(sink.Events);
+        return sink.Events;
+    }
+
+    private static async Task<AuditEvent> OnlyEvent(AuditTrail trail, RecordingSink sink) => Assert.Single(await Events(trail, sink));
+
+    [Fact]
+    public async Task A_refusal_after_an_audited_change_has_an_incident_id_of_its_own_that_names_the_change()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        recorder.RecordChange(guard, "output_hardening", GuardDecision.ModifyByPolicy(ProblemCodes.OutputHardened, "round(2)"));
+        recorder.RecordChange(guard, "parameter_policy", GuardDecision.Modify(ProblemCodes.ParametersChanged, "max_tokens set to 256"));
+        var changeIncident = guard.IncidentId;
+        await recorder.RefuseAsync(guard, "prompt_injection", GuardDecision.Refuse(400, ProblemCodes.PromptInjection, "No."));
+
+        var events = await Events(trail, sink);
+        Assert.Equal(2, events.Count);
+        var (change, refusal) = (events[0], events[1]);
+        Assert.Equal(changeIncident, change.IncidentId);
+        Assert.Null(change.RelatedIncidentId);
+        Assert.NotEqual(change.IncidentId, refusal.IncidentId);
+        Assert.Equal(change.IncidentId, refusal.RelatedIncidentId);
+        Assert.Equal(refusal.IncidentId, Body(guard).GetProperty("incidentId").GetString());
+        Assert.Equal(refusal.IncidentId, guard.HttpContext.Response.Headers[ProblemWriter.IncidentHeader].ToString());
+    }
+
+    [Fact]
+    public async Task A_refusal_after_only_a_route_wide_change_keeps_the_first_incident_id()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+
+        recorder.RecordChange(guard, "output_hardening", GuardDecision.ModifyByPolicy(ProblemCodes.OutputHardened, "round(2)"));
+        var first = guard.IncidentId;
+        await recorder.RefuseAsync(guard, StageNames.Parse, GuardDecision.Refuse(400, ProblemCodes.MalformedJson, "bad"));
+
+        var refusal = await OnlyEvent(trail, sink);
+        Assert.Equal(first, refusal.IncidentId);
+        Assert.Null(refusal.RelatedIncidentId);
+    }
+
+    [Fact]
+    public async Task The_model_of_an_event_is_the_bodys_then_the_refused_bodys_then_the_paths()
+    {
+        async Task<string?> ModelOf(string? body, string? refused, string? path)
+        {
+            var (recorder, trail, sink) = TestGateway.Recorder();
+            var guard = TestGateway.Context(TestGateway.Snapshot());
+            guard.Request = body is null ? null : new InferenceRequest { Protocol = ProtocolNames.OpenAi, Operation = "chat.completions", Model = body };
+            guard.RefusedModel = refused;
+            guard.Operation = path is null ? null : new ProtocolOperation("infer", HasBody: true, ModelFromPath: path);
+            await recorder.RefuseAsync(guard, StageNames.Authorize, GuardDecision.Refuse(403, ProblemCodes.ModelNotAllowed, "No."));
+            return (await OnlyEvent(trail, sink)).Model;
+        }
+
+        Assert.Equal("body", await ModelOf("body", "refused", "path"));
+        Assert.Equal("refused", await ModelOf(null, "refused", "path"));
+        Assert.Equal("path", await ModelOf(null, null, "path"));
+        Assert.Null(await ModelOf(null, null, null));
+    }
+
+    [Fact]
+    public async Task The_key_id_of_an_event_is_the_clients_else_the_one_presented()
+    {
+        var (recorder, trail, sink) = TestGateway.Recorder();
+        var guard = TestGateway.Context(TestGateway.Snapshot());
+        guard.PresentedKeyId = "presented";
+        guard.Client = new ClientIdentity("alice", "key1", "acme", new HashSet<string>(), [], []);
+        await recorder.RefuseAsync(guard, StageNames.Authorize, GuardDecision.Refuse(403, ProblemCodes.RouteNotAllowed, "No."));
+        Assert.Equal("key1", (await OnlyEvent(trail, sink)).KeyId);
+
+        (recorder, trail, sink) = TestGateway.Recorder();
+        guard = TestGateway.Context(TestGateway.Snapshot());
+        guard.PresentedKeyId = "presented";
+        await recorder.RefuseAsync(guard, StageNames.Authenticate, GuardDecision.Refuse(401, ProblemCodes.ExpiredApiKey, "No."));
+        Assert.Equal("presented", (await OnlyEvent(trail, sink)).KeyId);
+    }
+
+    [Fact]
+    public async Task Only_a_refusal_with_a_wait_gets_retry_after()
+    {
+        var (recorder, _, _) = TestGateway.Recorder();
+        var waiting = TestGateway.Context(TestGateway.Snapshot());
+        waiting.RetryAfterSeconds = 7;
+        var plain = TestGateway.Context(TestGateway.Snapshot());
+
+        await recorder.RefuseAsync(waiting, "rate_limit", GuardDecision.Refuse(429, ProblemCodes.RateLimited, "Slow down."));
+        await recorder.RefuseAsync(plain, "rate_limit", GuardDecision.Refuse(429, ProblemCodes.RateLimited, "Slow down."));
+
+        Assert.Equal("7", waiting.HttpContext.Response.Headers.RetryAfter.ToString());
+        Assert.Equal(0, plain.HttpContext.Response.Headers.RetryAfter.Count);
     }
 
     [Fact]

@@ -70,5 +70,29 @@ public class ExcerptTests
     public void Null_is_a_caller_error()
     {
         Assert.Throws<ArgumentNullException>(() => Excerpt.Of(null!));
+        Assert.Throws<ArgumentNullException>(() => Excerpt.Scrubbed(null!));
+    }
+
+    [Theory]
+    [InlineData("gpt-4111 1111 1111 1111", "gpt-[CREDIT_CARD]")]
+    [InlineData("demo alice.smith@example.com", "demo [EMAIL]")]
+    [InlineData("m-ghp_A9x1DfgQ9qXappdPVgKVqYJ6F8enCHNFTiT9", "m-[SECRET]")]
+    [InlineData("llama-3.1-8b-instruct", "llama-3.1-8b-instruct")]
+    [InlineData("claude-3-5-sonnet-20241022", "claude-3-5-sonnet-20241022")]
+    public void Echoed_client_text_has_personal_data_and_secrets_replaced(string value, string expected)
+    {
+        Assert.Equal(expected, Excerpt.Scrubbed(value));
+    }
+
+    [Fact]
+    public void An_entity_the_bound_would_cut_is_replaced_before_the_cut_and_the_length_is_the_original()
+    {
+        var value = new string('m', 10) + " 4111 1111 1111 1111" + new string('z', 200);
+
+        var shown = Excerpt.Scrubbed(value, 16);
+
+        Assert.Equal("mmmmmmmmmm [CRED…(230 characters)", shown);
+        Assert.DoesNotContain("4111", Excerpt.Scrubbed(new string('m', 60) + "4111111111111111", 64));
+        Assert.Equal("mmmm…(6 characters)", Excerpt.Scrubbed("mmmmmm", 4));
     }
 }

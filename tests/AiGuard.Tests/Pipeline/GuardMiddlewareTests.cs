@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using AiGuard.Audit;
 using AiGuard.Configuration;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -54,20 +56,20 @@ public class GuardMiddlewareTests
 
     private sealed class Gate
     {
-        public Gate(TimeProvider? time = null)
+        public Gate(TimeProvider? time = null, GatewayConfiguration? configuration = null, IMeterFactory? meters = null)
         {
-            (var recorder, Trail, Sink) = TestGateway.Recorder();
+            (var recorder, Trail, Sink) = TestGateway.Recorder(meters: meters);
             Middleware = new GuardMiddleware(
                 context =>
                 {
                     NextCalls++;
                     return Task.CompletedTask;
                 },
-                Configuration,
+                configuration ?? Configuration,
                 recorder,
                 time ?? new ManualClock(Now),
                 new AuthenticationThrottle(time ?? new ManualClock(Now)),
-                new RateLimitMetrics(TestGateway.Meters),
+                new RateLimitMetrics(meters ?? TestGateway.Meters),
                 new JwtAuthenticator(new JwtOptions(), TimeProvider.System),
                 NullLogger<GuardMiddleware>.Instance);
         }
@@ -458,6 +460,73 @@ public class GuardMiddlewareTests
         Assert.Equal(200, first.Response.StatusCode);
         Assert.Equal(401, second.Response.StatusCode);
         Assert.Equal("revoked_api_key", Problem(second).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Failed_authentications_from_one_address_are_throttled_with_429_even_for_a_good_key_and_other_addresses_are_not()
+    {
+        var settings = Settings();
+        settings["AiGuard:RateLimits:Authentication:FailuresPerAddress:PermitLimit"] = "2";
+        settings["AiGuard:RateLimits:Authentication:FailuresPerAddress:Window"] = "00:01:00";
+        settings["AiGuard:RateLimits:Authentication:FailuresPerKeyId:PermitLimit"] = "0";
+        var meters = TestGateway.NewMeters();
+        using var failures = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "aiguard.authentication.failures");
+        using var throttled = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "aiguard.authentication.throttled");
+        var gate = new Gate(configuration: TestGateway.Configuration(settings), meters: meters);
+        var guesser = System.Net.IPAddress.Parse("203.0.113.7");
+
+        DefaultHttpContext From(System.Net.IPAddress address, string key)
+        {
+            var http = Request(RouteEndpoint("chat"), $"Bearer {key}");
+            http.Connection.RemoteIpAddress = address;
+            return http;
+        }
+
+        var wrong = ApiKeyFormat.Generate().Key;
+        var first = From(guesser, wrong);
+        var second = From(guesser, wrong);
+        var third = From(guesser, Alice.Key);
+        var elsewhere = From(System.Net.IPAddress.Parse("198.51.100.2"), Alice.Key);
+        foreach (var http in new[] { first, second, third, elsewhere })
+        {
+            await gate.Middleware.InvokeAsync(http);
+        }
+
+        Assert.Equal((401, 401, 429, 200), (first.Response.StatusCode, second.Response.StatusCode, third.Response.StatusCode, elsewhere.Response.StatusCode));
+        Assert.Equal(1, gate.NextCalls);
+        var problem = Problem(third);
+        Assert.Equal("auth_throttled", problem.GetProperty("code").GetString());
+        var retryAfter = int.Parse(third.Response.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 60);
+        Assert.Equal($"Too many failed authentications from this address or for this key id; retry after {retryAfter} s.", problem.GetProperty("detail").GetString());
+        Assert.True(first.Response.Headers.RetryAfter.Count == 0, "a plain 401 has no Retry-After");
+        Assert.Equal([ProblemCodes.InvalidApiKey, ProblemCodes.InvalidApiKey], failures.GetMeasurementSnapshot().Select(m => (string)m.Tags["aiguard.code"]!));
+        Assert.Equal("failures_per_address", (string)Assert.Single(throttled.GetMeasurementSnapshot()).Tags["aiguard.limit"]!);
+        Assert.Equal(3, await gate.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Requests_without_credentials_are_throttled_per_address_and_counted()
+    {
+        var settings = Settings();
+        settings["AiGuard:RateLimits:Authentication:UnauthenticatedPerAddress:PermitLimit"] = "1";
+        var meters = TestGateway.NewMeters();
+        using var failures = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "aiguard.authentication.failures");
+        using var throttled = new MetricCollector<long>(meters, RateLimitMetrics.MeterName, "aiguard.authentication.throttled");
+        var gate = new Gate(configuration: TestGateway.Configuration(settings), meters: meters);
+        var first = Request(RouteEndpoint("chat"));
+        var second = Request(RouteEndpoint("chat"));
+        first.Connection.RemoteIpAddress = second.Connection.RemoteIpAddress = System.Net.IPAddress.Parse("203.0.113.9");
+
+        await gate.Middleware.InvokeAsync(first);
+        await gate.Middleware.InvokeAsync(second);
+
+        Assert.Equal((401, 429), (first.Response.StatusCode, second.Response.StatusCode));
+        var retryAfter = second.Response.Headers.RetryAfter.ToString();
+        Assert.Equal($"Too many requests without credentials from this address; retry after {retryAfter} s.", Problem(second).GetProperty("detail").GetString());
+        Assert.Equal(ProblemCodes.MissingCredentials, (string)Assert.Single(failures.GetMeasurementSnapshot()).Tags["aiguard.code"]!);
+        Assert.Equal("unauthenticated_per_address", (string)Assert.Single(throttled.GetMeasurementSnapshot()).Tags["aiguard.limit"]!);
+        Assert.Equal(2, await gate.EventCountAsync());
     }
 
     private sealed class FailingClock : TimeProvider

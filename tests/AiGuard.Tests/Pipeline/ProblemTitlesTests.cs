@@ -38,4 +38,27 @@ public class ProblemTitlesTests
     {
         Assert.Equal(title, ProblemTitles.For(code));
     }
+
+    [Fact]
+    public void Every_problem_code_has_a_title_of_its_own()
+    {
+        // A refusal code added to ProblemCodes without a title would answer with the generic one.
+        string[] auditOnly =
+        [
+            ProblemCodes.OutputHardened, ProblemCodes.GuardFailedOpen, ProblemCodes.ParametersChanged, ProblemCodes.SensitiveDataRedacted,
+            ProblemCodes.AnomalyObserved, ProblemCodes.AnomalyFlagged, ProblemCodes.AnomalyHardened, ProblemCodes.PromptInjectionFlagged,
+            ProblemCodes.QuarantineAdded, ProblemCodes.QuarantineRemoved,
+        ];
+        var codes = typeof(ProblemCodes).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Except(auditOnly)
+            .ToList();
+        var titles = codes.Select(ProblemTitles.For).ToList();
+
+        Assert.True(codes.Count >= 40, $"{codes.Count} codes");
+        Assert.All(titles, title => Assert.False(string.IsNullOrWhiteSpace(title)));
+        Assert.DoesNotContain(ProblemTitles.For("a_custom_stage_code"), titles);
+        Assert.Equal(titles.Count, titles.Distinct(StringComparer.Ordinal).Count());
+    }
 }

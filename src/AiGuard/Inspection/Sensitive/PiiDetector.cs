@@ -111,14 +111,17 @@ public sealed partial class PiiDetector
             Add(found, IbanCandidate, text, PiiType.Iban, IsIban);
         }
 
+        // A card number or an SSN glued to a word ("card_4111...", "ssn_123-45-6789", "x4111...")
+        // is still one: these two are read in a view where letters and '_' are spaces.
+        var numbers = digits >= 9 ? NumberView(text) : text;
         if (digits >= 12)
         {
-            AddCards(found, text);
+            AddCards(found, numbers);
         }
 
         if (digits >= 9)
         {
-            Add(found, SsnCandidate, text, PiiType.UsSsn, IsSsn);
+            Add(found, SsnCandidate, numbers, PiiType.UsSsn, IsSsn);
         }
 
         if (digits >= 4 && dot)
@@ -314,6 +317,26 @@ public sealed partial class PiiDetector
         }
 
         return false;
+    }
+
+    /// <summary>The text with letters and '_' read as spaces (same length, same positions), so a digit run glued to a word starts at a word boundary.</summary>
+    private static string NumberView(string text)
+    {
+        var glued = false;
+        for (var i = 1; i < text.Length && !glued; i++)
+        {
+            glued = char.IsAsciiDigit(text[i]) ? IsGlue(text[i - 1]) : char.IsAsciiDigit(text[i - 1]) && IsGlue(text[i]);
+        }
+
+        return !glued ? text : string.Create(text.Length, text, static (view, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                view[i] = IsGlue(text[i]) ? ' ' : text[i];
+            }
+        });
+
+        static bool IsGlue(char c) => c == '_' || char.IsLetter(c);
     }
 
     private static bool IsPhoneShaped(string text, Match match)

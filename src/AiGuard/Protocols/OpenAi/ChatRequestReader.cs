@@ -457,7 +457,7 @@ internal sealed class ChatRequestReader
                 case "image_url" or "input_audio" or "file":
                     break;
                 default:
-                    throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' '{Pipeline.Excerpt.Of(type)}' is not a known content part type.");
+                    throw new ProtocolViolationException(partField + ".type", $"'{partField}.type' '{Pipeline.Excerpt.Scrubbed(type)}' is not a known content part type.");
             }
 
             index++;
@@ -492,7 +492,7 @@ internal sealed class ChatRequestReader
         while (reader.NextProperty(ref names, "logit_bias", out var name))
         {
             var token = System.Text.Encoding.UTF8.GetString(name);
-            var field = "logit_bias." + Pipeline.Excerpt.Of(token, 32);
+            var field = "logit_bias." + Pipeline.Excerpt.Scrubbed(token, 32);
             if (reader.TokenType != JsonTokenType.Number)
             {
                 throw new ProtocolViolationException(field, $"'{field}' must be a number between -100 and 100.");

@@ -155,7 +155,7 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
             var tensor = ReadTensor(ref reader, FieldNames.Input(index));
             if (Repeats(tensors, tensor.Name))
             {
-                throw new ProtocolViolationException($"inputs[{index}].name", $"'inputs[{index}].name' repeats the input name '{Pipeline.Excerpt.Of(tensor.Name)}'.");
+                throw new ProtocolViolationException($"inputs[{index}].name", $"'inputs[{index}].name' repeats the input name '{Pipeline.Excerpt.Scrubbed(tensor.Name)}'.");
             }
 
             tensors.Add(tensor);
@@ -217,7 +217,7 @@ public sealed class OpenInferenceAdapter : IProtocolAdapter
                 dataType = reader.TokenType == JsonTokenType.String ? DataTypeName(ref reader, fields.DataType) : reader.GetString(fields.DataType);
                 if (!TensorCollector.DataTypes.Contains(dataType))
                 {
-                    throw new ProtocolViolationException(fields.DataType, $"'{field}.datatype' '{Pipeline.Excerpt.Of(dataType)}' is not an Open Inference Protocol datatype.");
+                    throw new ProtocolViolationException(fields.DataType, $"'{field}.datatype' '{Pipeline.Excerpt.Scrubbed(dataType)}' is not an Open Inference Protocol datatype.");
                 }
             }
             else if (property.SequenceEqual("shape"u8))

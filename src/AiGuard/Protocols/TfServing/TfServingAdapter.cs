@@ -268,7 +268,7 @@ public sealed class TfServingAdapter : IProtocolAdapter
     }
 
     private static ProtocolViolationException NameMismatch(string field, string name, List<string> first) =>
-        new(field, $"'{field}' names inputs that differ from the first instance ({{{string.Join(", ", first.Select(n => Pipeline.Excerpt.Of(n)))}}}): '{Pipeline.Excerpt.Of(name)}'.");
+        new(field, $"'{field}' names inputs that differ from the first instance ({{{string.Join(", ", first.Select(n => Pipeline.Excerpt.Scrubbed(n)))}}}): '{Pipeline.Excerpt.Of(name)}'.");
 
     private static void ReadPredictions(ref JsonBodyReader reader, string field, List<OutputTensor> outputs)
     {

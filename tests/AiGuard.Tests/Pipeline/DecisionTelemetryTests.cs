@@ -53,6 +53,76 @@ public class DecisionTelemetryTests
     }
 
     [Fact]
+    public void The_refusal_and_stage_instruments_are_published_with_their_units_descriptions_and_buckets()
+    {
+        var meters = TestGateway.NewMeters();
+        using var refusals = new MetricCollector<long>(meters, PipelineMetrics.MeterName, "aiguard.refusals");
+        using var duration = new MetricCollector<double>(meters, PipelineMetrics.MeterName, "aiguard.stage.duration");
+        using var lookups = new MetricCollector<long>(meters, PipelineMetrics.MeterName, "aiguard.text_cache.lookups");
+
+        _ = new PipelineMetrics(meters);
+
+        Assert.Equal(("{request}", "Requests refused with a problem answer, by stage, code and HTTP status."), (refusals.Instrument!.Unit, refusals.Instrument.Description));
+        Assert.Equal(("s", "Time a stage took to decide on one request or one answer."), (duration.Instrument!.Unit, duration.Instrument.Description));
+        Assert.Equal(PipelineMetrics.StageDurationBuckets, ((System.Diagnostics.Metrics.Histogram<double>)duration.Instrument).Advice!.HistogramBucketBoundaries!);
+        Assert.Equal("{lookup}", lookups.Instrument!.Unit);
+        Assert.StartsWith("Lookups of long texts in the text guards' per-client caches", lookups.Instrument.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refusal_is_counted_by_stage_code_and_status()
+    {
+        var meters = TestGateway.NewMeters();
+        using var refusals = new MetricCollector<long>(meters, PipelineMetrics.MeterName, "aiguard.refusals");
+        var (recorder, _, _) = TestGateway.Recorder(meters: meters);
+
+        recorder.RecordChange(TestGateway.Context(TestGateway.Snapshot()), "output_hardening", GuardDecision.Modify(ProblemCodes.OutputHardened, "label-only"));
+        await recorder.RefuseAsync(TestGateway.Context(TestGateway.Snapshot()), StageNames.Parse, GuardDecision.Refuse(413, ProblemCodes.BodyTooLarge, "big"));
+
+        var refusal = Assert.Single(refusals.GetMeasurementSnapshot());
+        Assert.Equal(1, refusal.Value);
+        Assert.Equal("parse", refusal.Tags["aiguard.stage"]);
+        Assert.Equal("body_too_large", refusal.Tags["aiguard.code"]);
+        Assert.Equal(413, refusal.Tags["http.response.status_code"]);
+    }
+
+    [Fact]
+    public void A_timed_stage_records_its_duration_and_ends_its_span()
+    {
+        var stage = $"test_{Guid.NewGuid():N}";
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == AiGuard.Telemetry.GuardTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.OperationName == "aiguard.stage." + stage)
+                {
+                    lock (stopped)
+                    {
+                        stopped.Add(a);
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var meters = TestGateway.NewMeters();
+        using var duration = new MetricCollector<double>(meters, PipelineMetrics.MeterName, "aiguard.stage.duration");
+        var metrics = new PipelineMetrics(meters);
+
+        using (var timing = metrics.Time(stage))
+        {
+            Assert.NotNull(timing.Span);
+        }
+
+        var span = Assert.Single(stopped);
+        Assert.Equal(stage, span.GetTagItem("aiguard.stage"));
+        var measured = Assert.Single(duration.GetMeasurementSnapshot(), m => (string?)m.Tags["aiguard.stage"] == stage);
+        Assert.InRange(measured.Value, 0, 60);
+    }
+
+    [Fact]
     public void A_fallback_of_the_audit_destination_is_counted()
     {
         var meters = TestGateway.NewMeters();

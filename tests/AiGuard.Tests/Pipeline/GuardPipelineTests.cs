@@ -119,6 +119,41 @@ public class GuardPipelineTests
     }
 
     [Fact]
+    public async Task A_route_that_caps_parameters_forwards_the_rewritten_body_with_its_length_and_audits_the_change()
+    {
+        var walk = new Walk(Snapshot(s => s["AiGuard:Policies:p:Parameters:MaxTokens"] = "5", new AiGuard.Inspection.Input.ParameterPolicyStage()))
+            .WithBody("""{"model":"gpt-4o","max_tokens":900,"messages":[{"role":"user","content":"hello"}],"user":"u1"}""");
+        walk.Http.Request.Headers.TransferEncoding = "chunked";
+
+        await walk.RunAsync();
+
+        Assert.Equal(1, walk.Forwarded);
+        using var forwarded = JsonDocument.Parse(walk.ForwardedBody!);
+        Assert.Equal(5, forwarded.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal("u1", forwarded.RootElement.GetProperty("user").GetString());
+        Assert.Equal(Encoding.UTF8.GetByteCount(walk.ForwardedBody!), walk.Http.Request.ContentLength);
+        Assert.Equal(0, walk.Http.Request.Headers.TransferEncoding.Count);
+        var change = await walk.OnlyEventAsync();
+        Assert.Equal("parameters_changed", change.Code);
+        Assert.Equal("max_tokens 900 lowered to 5", change.Detail);
+    }
+
+    [Fact]
+    public async Task A_body_that_must_be_rewritten_but_holds_a_lone_surrogate_elsewhere_is_refused_not_forwarded_unchanged()
+    {
+        var walk = new Walk(Snapshot(s => s["AiGuard:Policies:p:Parameters:MaxTokens"] = "5", new AiGuard.Inspection.Input.ParameterPolicyStage()))
+            .WithBody("""{"model":"gpt-4o","max_tokens":900,"messages":[{"role":"user","content":"hello"}],"metadata":{"note":"\ud800"}}""");
+
+        await walk.RunAsync();
+
+        Assert.Equal(0, walk.Forwarded);
+        Assert.Equal(400, walk.Http.Response.StatusCode);
+        var events = await walk.EventsAsync();
+        Assert.Equal(["parameters_changed", "invalid_body"], events.Select(e => e.Code));
+        Assert.Equal("parse", events[1].Stage);
+    }
+
+    [Fact]
     public async Task Model_not_allowed_for_the_key_gets_403_with_the_model_field_on_openai_routes()
     {
         var walk = new Walk(Snapshot()).WithBody("""{"model":"o1-secret","messages":[{"role":"user","content":"hi"}]}""");

@@ -166,6 +166,43 @@ public class AuditTrailTests
         Assert.True(trail.Record(Event(1)));
     }
 
+    [Fact]
+    public async Task Starting_twice_keeps_one_writer_so_stopping_still_waits_for_the_event_being_written()
+    {
+        var sink = new GatedSink();
+        var trail = Trail(sink);
+        trail.Record(Event(1));
+        await trail.StartAsync(CancellationToken.None);
+        await sink.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await trail.StartAsync(CancellationToken.None);
+        var stop = trail.StopAsync(CancellationToken.None);
+
+        // The first event is still in the sink: stopping must not report the trail written.
+        Assert.NotSame(stop, await Task.WhenAny(stop, Task.Delay(TimeSpan.FromMilliseconds(200))));
+        sink.Gate.SetResult();
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["inc_1"], sink.Written);
+    }
+
+    private sealed class GatedSink : IAuditSink
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Written { get; } = [];
+
+        public async ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Gate.Task;
+            Written.Add(auditEvent.IncidentId);
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     private sealed class FlushCountingSink : IAuditSink
     {
         private int _written;

@@ -97,6 +97,22 @@ public class SerilogAuditSinkTests
     }
 
     [Fact]
+    public async Task An_anomaly_verdict_carries_its_score_model_and_reasons_and_other_events_do_not()
+    {
+        var anomaly = FullEvent("flag") with { AnomalyScore = 0.93, AnomalyModel = "0123456789ab", AnomalyReasons = "near_duplicate=0.9 (+0.40)" };
+
+        var properties = (await WriteOne(anomaly)).GetProperty("Properties");
+        var plain = (await WriteOne(FullEvent())).GetProperty("Properties");
+
+        Assert.Equal(0.93, properties.GetProperty("AnomalyScore").GetDouble());
+        Assert.Equal("0123456789ab", properties.GetProperty("AnomalyModel").GetString());
+        Assert.Equal("near_duplicate=0.9 (+0.40)", properties.GetProperty("AnomalyReasons").GetString());
+        Assert.False(plain.TryGetProperty("AnomalyScore", out _));
+        Assert.False(plain.TryGetProperty("AnomalyModel", out _));
+        Assert.False(plain.TryGetProperty("AnomalyReasons", out _));
+    }
+
+    [Fact]
     public async Task A_change_is_logged_at_information_level_and_a_refusal_at_warning()
     {
         Assert.Equal("Information", (await WriteOne(FullEvent("modify"))).GetProperty("Level").GetString());

@@ -43,6 +43,7 @@ public class OtlpAuditSinkTests
         var record = await ExportOne(new AuditEvent
         {
             IncidentId = "inc_7",
+            RelatedIncidentId = "inc_6",
             Timestamp = At,
             Decision = "refuse",
             Stage = "authorize",
@@ -69,6 +70,7 @@ public class OtlpAuditSinkTests
             new Dictionary<string, object?>
             {
                 ["aiguard.incident_id"] = "inc_7",
+                ["aiguard.related_incident_id"] = "inc_6",
                 ["aiguard.decision"] = "refuse",
                 ["aiguard.stage"] = "authorize",
                 ["aiguard.code"] = "model_not_allowed",

@@ -97,6 +97,16 @@ public class SerilogAuditSinkTests
     }
 
     [Fact]
+    public async Task A_second_decision_about_a_request_names_the_first_and_a_first_names_none()
+    {
+        var second = (await WriteOne(FullEvent() with { RelatedIncidentId = "inc_before" })).GetProperty("Properties");
+        var first = (await WriteOne(FullEvent())).GetProperty("Properties");
+
+        Assert.Equal("inc_before", second.GetProperty("RelatedIncidentId").GetString());
+        Assert.False(first.TryGetProperty("RelatedIncidentId", out _));
+    }
+
+    [Fact]
     public async Task An_anomaly_verdict_carries_its_score_model_and_reasons_and_other_events_do_not()
     {
         var anomaly = FullEvent("flag") with { AnomalyScore = 0.93, AnomalyModel = "0123456789ab", AnomalyReasons = "near_duplicate=0.9 (+0.40)" };

@@ -7,16 +7,7 @@ namespace AiGuard.Tests.Audit;
 /// <summary>The audit path's instruments as a metrics backend sees them (through a real meter listener).</summary>
 public class AuditMetricsTests
 {
-    private static AuditEvent Event(int i) => new()
-    {
-        IncidentId = $"inc_{i}",
-        Timestamp = DateTimeOffset.UnixEpoch,
-        Decision = "refuse",
-        Stage = "parse",
-        Code = "malformed_json",
-        Method = "POST",
-        Path = "/",
-    };
+    private static AuditEvent Event(int i) => TestEvents.Minimal(i);
 
     [Fact]
     public void Priming_exports_each_failure_counter_at_zero_before_any_failure()

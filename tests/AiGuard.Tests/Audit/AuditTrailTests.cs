@@ -9,16 +9,7 @@ namespace AiGuard.Tests.Audit;
 
 public class AuditTrailTests
 {
-    private static AuditEvent Event(int i) => new()
-    {
-        IncidentId = $"inc_{i}",
-        Timestamp = DateTimeOffset.UnixEpoch,
-        Decision = "refuse",
-        Stage = "parse",
-        Code = "malformed_json",
-        Method = "POST",
-        Path = "/",
-    };
+    private static AuditEvent Event(int i) => TestEvents.Minimal(i);
 
     private static AuditTrail Trail(params IAuditSink[] sinks) =>
         new(sinks, new AuditOptions { QueueCapacity = 1000 }, new AuditMetrics(TestGateway.Meters), NullLogger<AuditTrail>.Instance);

@@ -40,27 +40,7 @@ public class OtlpAuditSinkTests
     [Fact]
     public async Task A_refusal_leaves_as_a_warning_record_with_every_field_of_the_event_as_an_attribute()
     {
-        var record = await ExportOne(new AuditEvent
-        {
-            IncidentId = "inc_7",
-            RelatedIncidentId = "inc_6",
-            Timestamp = At,
-            Decision = "refuse",
-            Stage = "authorize",
-            Code = "model_not_allowed",
-            Status = 403,
-            ClientId = "alice",
-            KeyId = "key1",
-            Tenant = "acme",
-            RouteId = "openai-chat",
-            Model = "o1-secret",
-            Method = "POST",
-            Path = "/v1/chat/completions",
-            Field = "model",
-            Detail = "This API key may not use the model 'o1-secret'.",
-            RemoteAddress = "192.0.2.7",
-            TraceId = "0af7651916cd43dd8448eb211c80319c",
-        });
+        var record = await ExportOne(TestEvents.Full() with { IncidentId = "inc_7", RelatedIncidentId = "inc_6", Timestamp = At });
 
         Assert.Equal(LogLevel.Warning, record.LogLevel);
         Assert.Equal(OtlpAuditSink.Category, record.CategoryName);

@@ -46,26 +46,7 @@ public class SerilogAuditSinkTests
         Assert.Equal(401, properties.GetProperty("Status").GetInt32());
     }
 
-    private static AuditEvent FullEvent(string decision = "refuse") => new()
-    {
-        IncidentId = "inc_2",
-        Timestamp = DateTimeOffset.UnixEpoch,
-        Decision = decision,
-        Stage = "authorize",
-        Code = "model_not_allowed",
-        Status = 403,
-        ClientId = "alice",
-        KeyId = "key1",
-        Tenant = "acme",
-        RouteId = "openai-chat",
-        Model = "o1-secret",
-        Method = "POST",
-        Path = "/v1/chat/completions",
-        Field = "model",
-        Detail = "This API key may not use the model 'o1-secret'.",
-        RemoteAddress = "192.0.2.7",
-        TraceId = "0af7651916cd43dd8448eb211c80319c",
-    };
+    private static AuditEvent FullEvent(string decision = "refuse") => TestEvents.Full(decision);
 
     private static async Task<JsonElement> WriteOne(AuditEvent auditEvent)
     {

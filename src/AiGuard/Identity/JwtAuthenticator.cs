@@ -28,6 +28,7 @@ public sealed class JwtAuthenticator
     public const string Scheme = "AiGuardJwt";
     private const string TokenItem = "aiguard.jwt";
     private const int MaxRemembered = 10_000;
+    private static readonly string[] DefaultScopeClaims = ["scope", "scp"];
 
     private readonly JwtOptions _options;
     private readonly TimeProvider _time;
@@ -155,7 +156,8 @@ public sealed class JwtAuthenticator
         }
 
         var scopes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var claim in _options.ScopeClaims.SelectMany(principal.FindAll))
+        IEnumerable<string> scopeClaims = _options.ScopeClaims.Count > 0 ? _options.ScopeClaims : DefaultScopeClaims;
+        foreach (var claim in scopeClaims.SelectMany(principal.FindAll))
         {
             scopes.UnionWith(claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }

@@ -33,8 +33,9 @@ public sealed class JwtOptions
 
     public string DefaultTenant { get; set; } = "default";
 
-    /// <summary>Claims that carry scopes (space-separated strings or arrays). Default <c>scope</c> and <c>scp</c>.</summary>
-    public List<string> ScopeClaims { get; set; } = ["scope", "scp"];
+    /// <summary>Claims that carry scopes (space-separated strings or arrays). Empty (the default) means <c>scope</c> and <c>scp</c>.</summary>
+    /// <remarks>Empty rather than pre-filled: the configuration binder appends to a list, so a pre-filled default could not be replaced.</remarks>
+    public List<string> ScopeClaims { get; set; } = [];
 
     /// <summary>The claim listing the route globs the client may use; <see cref="DefaultAllowedRoutes"/> when absent.</summary>
     public string AllowedRoutesClaim { get; set; } = "aiguard_routes";

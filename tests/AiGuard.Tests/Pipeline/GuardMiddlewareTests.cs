@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
 using System.Text.Json;
 using AiGuard.Audit;
 using AiGuard.Configuration;
@@ -9,8 +10,11 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -56,7 +60,7 @@ public class GuardMiddlewareTests
 
     private sealed class Gate
     {
-        public Gate(TimeProvider? time = null, GatewayConfiguration? configuration = null, IMeterFactory? meters = null)
+        public Gate(TimeProvider? time = null, GatewayConfiguration? configuration = null, IMeterFactory? meters = null, JwtAuthenticator? jwt = null)
         {
             (var recorder, Trail, Sink) = TestGateway.Recorder(meters: meters);
             Middleware = new GuardMiddleware(
@@ -70,7 +74,7 @@ public class GuardMiddlewareTests
                 time ?? new ManualClock(Now),
                 new AuthenticationThrottle(time ?? new ManualClock(Now)),
                 new RateLimitMetrics(meters ?? TestGateway.Meters),
-                new JwtAuthenticator(new JwtOptions(), TimeProvider.System),
+                jwt ?? new JwtAuthenticator(new JwtOptions(), TimeProvider.System),
                 NullLogger<GuardMiddleware>.Instance);
         }
 
@@ -526,6 +530,58 @@ public class GuardMiddlewareTests
         Assert.Equal($"Too many requests without credentials from this address; retry after {retryAfter} s.", Problem(second).GetProperty("detail").GetString());
         Assert.Equal(ProblemCodes.MissingCredentials, (string)Assert.Single(failures.GetMeasurementSnapshot()).Tags["aiguard.code"]!);
         Assert.Equal("unauthenticated_per_address", (string)Assert.Single(throttled.GetMeasurementSnapshot()).Tags["aiguard.limit"]!);
+        Assert.Equal(2, await gate.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_bearer_token_is_validated_on_its_own_path_and_its_refusals_say_why()
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var jwtSettings = new Dictionary<string, string?>
+        {
+            ["AiGuard:Jwt:Issuers:0"] = "https://idp.example",
+            ["AiGuard:Jwt:Audiences:0"] = "aiguard",
+            ["AiGuard:Jwt:SigningKeys:0:KeyId"] = "k1",
+            ["AiGuard:Jwt:SigningKeys:0:Secret"] = Convert.ToBase64String(secret),
+            ["AiGuard:Jwt:DefaultAllowedRoutes:0"] = "chat",
+            ["AiGuard:Jwt:DefaultAllowedModels:0"] = "*",
+        };
+        var services = new ServiceCollection();
+        services.AddLogging();
+        JwtAuthenticator.AddTo(services, new ConfigurationBuilder().AddInMemoryCollection(jwtSettings).Build());
+        await using var provider = services.BuildServiceProvider();
+        var gate = new Gate(jwt: provider.GetRequiredService<JwtAuthenticator>());
+
+        string Token(DateTime expires, byte[] key) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://idp.example",
+            Audience = "aiguard",
+            NotBefore = expires.AddHours(-2),
+            Expires = expires,
+            Claims = new Dictionary<string, object> { ["sub"] = "svc-reporting", ["scope"] = "inference" },
+            SigningCredentials = new(new SymmetricSecurityKey(key) { KeyId = "k1" }, SecurityAlgorithms.HmacSha256),
+        });
+
+        async Task<DefaultHttpContext> SendAsync(string token)
+        {
+            await using var scope = provider.CreateAsyncScope();
+            var http = Request(RouteEndpoint("chat"), $"Bearer {token}");
+            http.RequestServices = scope.ServiceProvider;
+            await gate.Middleware.InvokeAsync(http);
+            return http;
+        }
+
+        var good = await SendAsync(Token(DateTime.UtcNow.AddMinutes(10), secret));
+        var expired = await SendAsync(Token(DateTime.UtcNow.AddHours(-1), secret));
+        var forged = await SendAsync(Token(DateTime.UtcNow.AddMinutes(10), RandomNumberGenerator.GetBytes(32)));
+
+        Assert.Equal((200, 401, 401), (good.Response.StatusCode, expired.Response.StatusCode, forged.Response.StatusCode));
+        Assert.Equal(1, gate.NextCalls);
+        Assert.Equal("svc-reporting", GuardContext.Get(good)!.Client!.ClientId);
+        Assert.Equal(("expired_token", "The bearer token has expired."), (Problem(expired).GetProperty("code").GetString(), Problem(expired).GetProperty("detail").GetString()));
+        Assert.Equal(
+            ("invalid_token", "The bearer token is not valid for this gateway (signature, issuer, audience, algorithm or claims)."),
+            (Problem(forged).GetProperty("code").GetString(), Problem(forged).GetProperty("detail").GetString()));
         Assert.Equal(2, await gate.EventCountAsync());
     }
 

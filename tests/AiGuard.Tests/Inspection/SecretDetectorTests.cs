@@ -74,6 +74,28 @@ public sealed class SecretDetectorTests
     }
 
     [Theory]
+    [InlineData("ghp_", 36)]
+    [InlineData("gho_", 36)]
+    [InlineData("glpat-", 20)]
+    [InlineData("sk-proj-", 48)]
+    public void A_token_with_a_distinctive_prefix_glued_to_a_word_is_still_found(string prefix, int length)
+    {
+        var token = prefix + Fake(Alnum, length, 21);
+
+        var found = Find($"mytoken{token} works");
+
+        Assert.Equal(token, Assert.Single(found).Value);
+    }
+
+    [Theory]
+    [InlineData("whisk-ant-colony and desk-proj-plan are words")]
+    [InlineData("task_ghp_report and thegh_p_x are names")]
+    public void A_word_that_only_contains_a_prefix_is_not_a_token(string text)
+    {
+        Assert.Empty(Find(text));
+    }
+
+    [Theory]
     [InlineData("ghp_tooShort123")]                              // 36 characters after the prefix
     [InlineData("AKIA12345")]                                    // 16 after AKIA
     [InlineData("sk-learn is a nickname for scikit-learn")]

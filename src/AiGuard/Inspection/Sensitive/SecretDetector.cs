@@ -477,7 +477,7 @@ public sealed partial class SecretDetector
         var text = found.Text;
         for (var at = start; at < end - 7; at++)
         {
-            if (at > start && char.IsAsciiLetterOrDigit(text[at - 1]))
+            if (at > start && char.IsAsciiLetterOrDigit(text[at - 1]) && !StartsGluedPrefix(text.AsSpan(at)))
             {
                 continue;
             }
@@ -530,6 +530,19 @@ public sealed partial class SecretDetector
             }
         }
     }
+
+    /// <summary>
+    /// Prefixes distinctive enough (with their own '_' or '-') that a token glued to a word
+    /// ("tokenghp_...", "keyxoxb-...") is still read: a model told to glue a letter before a key
+    /// must not carry it past the filter.
+    /// </summary>
+    private static bool StartsGluedPrefix(ReadOnlySpan<char> text) =>
+        text.StartsWith("gh", StringComparison.Ordinal) && text.Length > 4 && text[2] is 'p' or 'o' or 'u' or 's' or 'r' && text[3] == '_'
+        || text.StartsWith("github_pat_", StringComparison.Ordinal)
+        || text.StartsWith("glpat-", StringComparison.Ordinal)
+        || text.StartsWith("xox", StringComparison.Ordinal) && text.Length > 4 && text[3] is 'b' or 'p' or 'a' or 'r' && text[4] == '-'
+        || text.StartsWith("sk-ant-", StringComparison.Ordinal)
+        || text.StartsWith("sk-proj-", StringComparison.Ordinal);
 
     /// <summary>PEM and OpenSSH private key blocks, BEGIN line to END line (or to the end of the key body when the END line is missing).</summary>
     private static void AddPrivateKeys(Found found)

@@ -31,6 +31,8 @@ public class StreamGuardBenchmarks
         Actions = { ["CreditCard"] = SensitiveAction.Redact, ["Iban"] = SensitiveAction.Redact, ["Email"] = SensitiveAction.Redact, ["Phone"] = SensitiveAction.Redact, ["UsSsn"] = SensitiveAction.Block, ["Secret"] = SensitiveAction.Redact },
     });
 
+    private const string RequestSystemPrompt = "You are a concise assistant for a support team.";
+
     private readonly PromptLeakPolicy _canaryOnly = new(new PromptLeakOptions { Canaries = ["CANARY-BENCH-5E21C0"] });
 
     private static readonly string[] Pieces = [.. Enumerable.Range(0, (Answer.Length + 2) / 3).Select(i => Answer.Substring(i * 3, Math.Min(3, Answer.Length - (i * 3))))];
@@ -66,6 +68,18 @@ public class StreamGuardBenchmarks
         var text = response.Texts[0].Text;
         var found = _sensitive.Find(text).Count;
         return found + (LeakWatch.Check(_canaryOnly, _canaryOnly.Prompts, text) is null ? 0 : 1);
+    }
+
+    /// <summary>
+    /// The prompt-leak check of a whole answer when the route protects the request's own system
+    /// prompt (the load benchmark's text-guards route): the prompt's four-word sequences, then the
+    /// answer's checked against them and the route's 40-word prompt, and the canary.
+    /// </summary>
+    [Benchmark]
+    public int Whole_answer_leak_check_with_request_system_prompt()
+    {
+        PromptSequences[] prompts = [.. _leak.Prompts, PromptSequences.Of(RequestSystemPrompt, _leak.MaxOverlap)];
+        return LeakWatch.Check(_leak, prompts, Answer) is null ? 0 : 1;
     }
 
     [Benchmark(OperationsPerInvoke = 71)]

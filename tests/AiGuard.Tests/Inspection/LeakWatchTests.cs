@@ -97,4 +97,55 @@ public class LeakWatchTests
         var longPrompt = string.Join(' ', Enumerable.Range(0, 400).Select(i => "word" + i));
         Assert.Equal(PromptLeakPolicy.MaxRepeatedSequences, PromptSequences.Of(longPrompt, 0.5).Threshold);
     }
+    [Fact]
+    public void A_stream_in_pieces_of_any_size_finds_what_the_whole_answer_check_finds()
+    {
+        // Seeded answers mixing runs of the prompt's words (in order, so they form its sequences)
+        // with other words, with varied case and punctuation: streamed in pieces of 1, 2, 3, 7 and
+        // 40 characters, the watch must reach the verdict of the whole-answer check, and every
+        // character of an answer without a leak must reach the client.
+        var policy = Policy();
+        var promptWords = SystemPrompt.Split(' ');
+        string[] others = ["refund", "card", "today", "Thanks", "the", "of", "agent", "and", "fee", "42"];
+        var random = new Random(20261128);
+        var leaks = 0;
+        for (var round = 0; round < 300; round++)
+        {
+            var answer = new StringBuilder();
+            for (var part = random.Next(1, 8); part > 0; part--)
+            {
+                if (random.Next(2) == 0)
+                {
+                    var start = random.Next(promptWords.Length);
+                    foreach (var word in promptWords.Skip(start).Take(random.Next(1, 21)))
+                    {
+                        answer.Append(random.Next(4) == 0 ? word.ToUpperInvariant() : word).Append(random.Next(5) == 0 ? ", " : " ");
+                    }
+                }
+                else
+                {
+                    for (var n = random.Next(1, 6); n > 0; n--)
+                    {
+                        answer.Append(others[random.Next(others.Length)]).Append(random.Next(4) == 0 ? ". " : " ");
+                    }
+                }
+            }
+
+            var text = answer.ToString();
+            var whole = LeakWatch.Check(policy, policy.Prompts, text);
+            leaks += whole is null ? 0 : 1;
+            foreach (var size in new[] { 1, 2, 3, 7, 40 })
+            {
+                var (sent, leak) = Stream(policy, text, size);
+                Assert.True(whole == leak, $"size {size}: whole '{whole}', stream '{leak}' for: {text}");
+                if (leak is null)
+                {
+                    Assert.Equal(text, sent);
+                }
+            }
+        }
+
+        // Both verdicts occur, so the comparison is not between two always-empty answers.
+        Assert.InRange(leaks, 30, 270);
+    }
 }

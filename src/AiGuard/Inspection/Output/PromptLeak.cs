@@ -55,6 +55,9 @@ public sealed class PromptLeakPolicy
 /// <summary>The four-word sequences of one protected prompt and how many of them an answer may repeat.</summary>
 public sealed class PromptSequences
 {
+    [ThreadStatic]
+    private static List<Words.Word>? t_words;
+
     private PromptSequences(HashSet<long> sequences, int threshold)
     {
         Sequences = sequences;
@@ -68,11 +71,11 @@ public sealed class PromptSequences
 
     public static PromptSequences Of(string prompt, double maxOverlap)
     {
-        var words = Words.Of(prompt, out _);
-        var sequences = new HashSet<long>();
+        var words = Words.Read(prompt, ref t_words);
+        var sequences = new HashSet<long>(Math.Max(0, words.Count - PromptLeakPolicy.SequenceWords + 1));
         for (var i = PromptLeakPolicy.SequenceWords - 1; i < words.Count; i++)
         {
-            sequences.Add(Words.Sequence(words, i));
+            sequences.Add(Words.Sequence(words[i - 3].Hash, words[i - 2].Hash, words[i - 1].Hash, words[i].Hash));
         }
 
         // Short prompts: most of them; long ones: the first dozen repeated sequences already give them away.
@@ -81,13 +84,23 @@ public sealed class PromptSequences
     }
 }
 
-/// <summary>Case-folded words (runs of letters and digits) of a text, with where each ends.</summary>
+/// <summary>
+/// The words of a text (runs of letters and digits, case-folded) as 64-bit hashes with where each
+/// is, read without allocating a string per word. The hashes start from a per-process random
+/// seed, so nobody can choose prompts whose sequences collide in the sets that hold them.
+/// </summary>
 internal static class Words
 {
-    public static List<string> Of(string text, out List<(int Start, int End)> spans)
+    private static readonly ulong Seed = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sizeof(ulong)));
+
+    /// <summary>One word: its hash and its span in the text it was read from.</summary>
+    public readonly record struct Word(ulong Hash, int Start, int End);
+
+    /// <summary>Reads the words of <paramref name="text"/> into <paramref name="scratch"/> (created on first use, cleared first) and returns it.</summary>
+    public static List<Word> Read(ReadOnlySpan<char> text, ref List<Word>? scratch)
     {
-        var words = new List<string>();
-        spans = [];
+        var words = scratch ??= new List<Word>(64);
+        words.Clear();
         var i = 0;
         while (i < text.Length)
         {
@@ -98,35 +111,29 @@ internal static class Words
             }
 
             var start = i;
+            var hash = Seed ^ 14695981039346656037UL;
             while (i < text.Length && char.IsLetterOrDigit(text[i]))
             {
+                hash = (hash ^ char.ToLowerInvariant(text[i])) * 1099511628211UL;
                 i++;
             }
 
-            words.Add(text[start..i].ToLowerInvariant());
-            spans.Add((start, i));
+            words.Add(new Word(hash, start, i));
         }
 
         return words;
     }
 
-    /// <summary>The sequence of <see cref="PromptLeakPolicy.SequenceWords"/> words ending at <paramref name="last"/>, as one hash.</summary>
-    public static long Sequence(IReadOnlyList<string> words, int last)
+    /// <summary>The sequence of four words, in order, as one hash.</summary>
+    public static long Sequence(ulong first, ulong second, ulong third, ulong fourth)
     {
-        var hash = new HashCode();
-        for (var i = last - PromptLeakPolicy.SequenceWords + 1; i <= last; i++)
-        {
-            hash.Add(words[i], StringComparer.Ordinal);
-        }
+        const ulong Multiplier = 0x9E3779B97F4A7C15UL;
+        var hash = (((((first * Multiplier) + second) * Multiplier) + third) * Multiplier) + fourth;
 
-        // Two independent 32-bit hashes: a false repeat needs both to collide.
-        var second = 17L;
-        for (var i = last - PromptLeakPolicy.SequenceWords + 1; i <= last; i++)
-        {
-            second = (second * 31) + string.GetHashCode(words[i], StringComparison.Ordinal);
-        }
-
-        return ((long)hash.ToHashCode() << 32) ^ (second & 0xffffffffL);
+        // SplitMix64's finalizer: every input bit reaches every output bit.
+        hash = (hash ^ (hash >> 30)) * 0xBF58476D1CE4E5B9UL;
+        hash = (hash ^ (hash >> 27)) * 0x94D049BB133111EBUL;
+        return (long)(hash ^ (hash >> 31));
     }
 }
 
@@ -137,11 +144,18 @@ internal static class Words
 /// </summary>
 public sealed class LeakWatch
 {
+    [ThreadStatic]
+    private static List<Words.Word>? t_answerWords;
+
     private readonly PromptLeakPolicy _policy;
     private readonly PromptSequences[] _prompts;
     private readonly HashSet<long>[] _repeated;
     private readonly StringBuilder _pending = new();
-    private readonly List<string> _releasedWords = [];
+
+    // The last words sent (at most three: a sequence that ends on a new word starts among them).
+    private readonly ulong[] _history = new ulong[PromptLeakPolicy.SequenceWords - 1];
+    private int _historyCount;
+    private List<Words.Word>? _words;
     private string _context = string.Empty;
 
     public LeakWatch(PromptLeakPolicy policy, PromptSequences[] prompts)
@@ -165,7 +179,31 @@ public sealed class LeakWatch
             }
         }
 
-        return prompts.Length == 0 ? null : new LeakWatch(policy, prompts).Push(text, final: true).Leak;
+        if (prompts.Length == 0)
+        {
+            return null;
+        }
+
+        var words = Words.Read(text, ref t_answerWords);
+        foreach (var prompt in prompts)
+        {
+            // Distinct repeated sequences; an answer that repeats none (nearly every one) allocates nothing.
+            List<long>? repeated = null;
+            for (var i = PromptLeakPolicy.SequenceWords - 1; i < words.Count; i++)
+            {
+                var hash = Words.Sequence(words[i - 3].Hash, words[i - 2].Hash, words[i - 1].Hash, words[i].Hash);
+                if (prompt.Sequences.Contains(hash) && !(repeated ??= []).Contains(hash))
+                {
+                    repeated.Add(hash);
+                    if (repeated.Count >= prompt.Threshold)
+                    {
+                        return "the route's system prompt";
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Adds text; returns what can be passed on, or a leak (then nothing more is to be sent).</summary>
@@ -194,23 +232,26 @@ public sealed class LeakWatch
             return (sent, null);
         }
 
-        // Prompt sequences: the words after the last sent ones.
-        var words = Words.Of(pending, out var spans);
+        // Prompt sequences: those that end on a word not sent yet (the earlier ones are counted in _repeated).
+        var words = Words.Read(pending, ref _words);
         var complete = final || pending.Length == 0 || !char.IsLetterOrDigit(pending[^1]) ? words.Count : words.Count - 1;
-        var sequence = new List<string>(_releasedWords.Count + complete);
-        sequence.AddRange(_releasedWords);
-        sequence.AddRange(words.Take(complete));
+        var total = _historyCount + complete;
         var run = -1;
         for (var p = 0; p < _prompts.Length; p++)
         {
-            var repeated = new HashSet<long>(_repeated[p]);
+            var repeated = _repeated[p];
+            List<long>? added = null;
             var trailing = -1;
-            for (var i = Math.Max(PromptLeakPolicy.SequenceWords - 1, _releasedWords.Count); i < sequence.Count; i++)
+            for (var i = PromptLeakPolicy.SequenceWords - 1; i < total; i++)
             {
-                var hash = Words.Sequence(sequence, i);
+                var hash = Words.Sequence(HashAt(words, i - 3), HashAt(words, i - 2), HashAt(words, i - 1), HashAt(words, i));
                 if (_prompts[p].Sequences.Contains(hash))
                 {
-                    repeated.Add(hash);
+                    if (!repeated.Contains(hash) && !(added ??= []).Contains(hash))
+                    {
+                        added.Add(hash);
+                    }
+
                     trailing = trailing < 0 ? i - PromptLeakPolicy.SequenceWords + 1 : trailing;
                 }
                 else
@@ -219,7 +260,7 @@ public sealed class LeakWatch
                 }
             }
 
-            if (repeated.Count >= _prompts[p].Threshold)
+            if (repeated.Count + (added?.Count ?? 0) >= _prompts[p].Threshold)
             {
                 return (string.Empty, "the route's system prompt");
             }
@@ -233,14 +274,14 @@ public sealed class LeakWatch
 
         if (!final && run >= 0)
         {
-            var firstPendingWord = Math.Max(0, run - _releasedWords.Count);
-            hold = Math.Min(hold, firstPendingWord < spans.Count ? spans[firstPendingWord].Start : pending.Length);
+            var firstPendingWord = Math.Max(0, run - _historyCount);
+            hold = Math.Min(hold, firstPendingWord < words.Count ? words[firstPendingWord].Start : pending.Length);
         }
 
         if (!final && complete < words.Count)
         {
             // The word being written is not over.
-            hold = Math.Min(hold, spans[^1].Start);
+            hold = Math.Min(hold, words[^1].Start);
         }
 
         var release = pending[..hold];
@@ -248,6 +289,10 @@ public sealed class LeakWatch
         _pending.Remove(0, hold);
         return (release, null);
     }
+
+    /// <summary>The hash of word <paramref name="index"/> of the sent history followed by the pending words.</summary>
+    private ulong HashAt(List<Words.Word> pending, int index) =>
+        index < _historyCount ? _history[index] : pending[index - _historyCount].Hash;
 
     /// <summary>Records sent text: its words and sequences count from now on, its tail is canary context.</summary>
     private void Commit(string sent)
@@ -264,12 +309,11 @@ public sealed class LeakWatch
             return;
         }
 
-        foreach (var word in Words.Of(sent, out _))
+        foreach (var word in Words.Read(sent, ref _words))
         {
-            _releasedWords.Add(word);
-            if (_releasedWords.Count >= PromptLeakPolicy.SequenceWords)
+            if (_historyCount == _history.Length)
             {
-                var hash = Words.Sequence(_releasedWords, _releasedWords.Count - 1);
+                var hash = Words.Sequence(_history[0], _history[1], _history[2], word.Hash);
                 for (var p = 0; p < _prompts.Length; p++)
                 {
                     if (_prompts[p].Sequences.Contains(hash))
@@ -277,12 +321,14 @@ public sealed class LeakWatch
                         _repeated[p].Add(hash);
                     }
                 }
-            }
 
-            if (_releasedWords.Count > 64)
+                _history[0] = _history[1];
+                _history[1] = _history[2];
+                _history[2] = word.Hash;
+            }
+            else
             {
-                // Only the last few words join the next sequences; the counts are kept in _repeated.
-                _releasedWords.RemoveRange(0, _releasedWords.Count - PromptLeakPolicy.SequenceWords);
+                _history[_historyCount++] = word.Hash;
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using AiGuard.Inspection.Sensitive;
 
@@ -138,6 +139,40 @@ public sealed class SecretDetectorTests
     public void Password_literals_are_found_in_config_code_command_lines_and_sentences(string text, string kind, string value)
     {
         Assert.Equal([(kind, value)], Find(text));
+    }
+
+    public static TheoryData<string> LocalizedPasswordLabels() =>
+    [
+        "Passwort: {0}", "Kennwort = {0}", "Contraseña: {0}", "contrasena={0}", "Mot de passe : {0}", "mot_de_passe=\"{0}\"", "Senha: {0}",
+        "wachtwoord: {0}", "Hasło: {0}", "Lösenord: {0}", "Şifre: {0}", "salasana = {0}", "heslo: {0}", "Jelszó: {0}", "passord: {0}",
+        "Пароль: {0}", "Κωδικός: {0}", "Mật khẩu: {0}", "kata sandi: {0}", "סיסמה: {0}", "كلمة المرور: {0}", "पासवर्ड: {0}",
+        "用户名：admin\n密码：{0}", "密碼: {0}", "パスワード：{0}", "비밀번호: {0}", "db_passwort={0}", "{{\"senha\": \"{0}\"}}",
+        "Ihre Zugangsdaten:\nBenutzer: mueller\nPasswort: {0}\nBitte ändern Sie es nach der ersten Anmeldung.",
+    ];
+
+    [Theory]
+    [MemberData(nameof(LocalizedPasswordLabels))]
+    public void Passwords_labelled_in_other_languages_are_found(string format)
+    {
+        // A value made here for each label (the label's hash seeds it), letters, digits and a sign.
+        var value = Fake(Alnum, 9, format.Length) + "#" + Fake(Digits, 2, format.Length + 1);
+        Assert.Equal([(SecretKinds.Password, value)], Find(string.Format(CultureInfo.InvariantCulture, format, value)));
+    }
+
+    [Theory]
+    [InlineData("Ich habe mein Passwort vergessen, wie kann ich es zurücksetzen?")]
+    [InlineData("Passwort: muss mindestens 12 Zeichen lang sein")]
+    [InlineData("Passwort: IhrPasswort")]
+    [InlineData("Contraseña: ********")]
+    [InlineData("Senha: <sua senha>")]
+    [InlineData("Fiz uma resenha: livro=excelente2024 e autor=desconhecido")]
+    [InlineData("Пароль: ваш_пароль")]
+    [InlineData("如果忘记密码，请点击“找回密码”。")]
+    [InlineData("암호화: AES256-GCM")]
+    [InlineData("Kennwortänderung=erforderlich2026")]
+    public void Localized_password_words_in_prose_labels_and_other_words_are_not_secrets(string text)
+    {
+        Assert.Empty(Find(text));
     }
 
     [Theory]

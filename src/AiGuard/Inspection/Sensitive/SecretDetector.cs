@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace AiGuard.Inspection.Sensitive;
@@ -109,10 +110,33 @@ public sealed partial class SecretDetector
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
         ["pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "login", "crumb", "reporter_id"], StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>What a URL carrying a credential in its query or path holds (<see cref="SignedUrlPattern"/>, <see cref="Web3RpcPattern"/>).</summary>
     /// <summary>Vault's "unseal" in any case, looked for with one vectorized search (a case-insensitive <c>Contains</c> is a scalar loop).</summary>
     private static readonly SearchValues<string> UnsealMarker = SearchValues.Create(["nseal"], StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// "Password" in other languages, as a label or a name (<c>Passwort: ...</c>, <c>contraseña=...</c>,
+    /// <c>密码：...</c>). Only the words that mean nothing else are here (Italian and Romanian
+    /// "parola" is also "word").
+    /// </summary>
+    private static readonly string[] LocalizedPasswordWords =
+    [
+        "passwort", "kennwort", "contraseña", "contrasena", "mot de passe", "mot_de_passe", "motdepasse", "senha", "wachtwoord",
+        "hasło", "haslo", "lösenord", "losenord", "şifre", "salasana", "heslo", "jelszó", "jelszo", "passord", "adgangskode",
+        "lozinka", "geslo", "пароль", "κωδικός", "mật khẩu", "kata sandi", "kata laluan", "รหัสผ่าน", "סיסמה", "كلمة المرور", "كلمة السر",
+        "رمز عبور", "पासवर्ड", "密码", "密碼", "パスワード", "비밀번호", "암호",
+    ];
+
+    private static readonly SearchValues<string> LocalizedPasswordNames = SearchValues.Create(LocalizedPasswordWords, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The ASCII words of <see cref="LocalizedPasswordWords"/>: one vectorized search over an ASCII
+    /// text; the whole set (a slower search: it has non-ASCII words in any case) runs only on a text
+    /// that has a character outside ASCII.
+    /// </summary>
+    private static readonly SearchValues<string> AsciiLocalizedPasswordNames =
+        SearchValues.Create([.. LocalizedPasswordWords.Where(word => System.Text.Ascii.IsValid(word))], StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What a URL carrying a credential in its query or path holds (<see cref="SignedUrlPattern"/>, <see cref="Web3RpcPattern"/>).</summary>
     private static readonly SearchValues<string> UrlKeyMarkers = SearchValues.Create(["sig=", "Signature=", ".infura.io/", ".alchemy"], StringComparison.Ordinal);
 
     /// <summary>
@@ -356,6 +380,11 @@ public sealed partial class SecretDetector
         if (span.IndexOfAny(Keywords) >= 0)
         {
             AddAssignments(found);
+        }
+
+        if (span.IndexOfAny(AsciiLocalizedPasswordNames) >= 0 || (!System.Text.Ascii.IsValid(span) && span.IndexOfAny(LocalizedPasswordNames) >= 0))
+        {
+            AddLocalizedPasswords(found);
         }
 
         if (span.Contains("DirectoryEntry(", StringComparison.Ordinal) || span.Contains("NetworkCredential(", StringComparison.Ordinal))
@@ -741,6 +770,66 @@ public sealed partial class SecretDetector
         }
     }
 
+    /// <summary>
+    /// Values after "password" in another language (<see cref="LocalizedPasswordWords"/>), read like
+    /// an English password name's: an operator and a literal, or a quoted name and its value.
+    /// </summary>
+    private static void AddLocalizedPasswords(Found found)
+    {
+        var text = found.Text;
+        var span = text.AsSpan();
+        var from = 0;
+        while (from < text.Length)
+        {
+            var hit = span[from..].IndexOfAny(LocalizedPasswordNames);
+            if (hit < 0)
+            {
+                return;
+            }
+
+            hit += from;
+            found.Count();
+            var length = 0;
+            foreach (var word in LocalizedPasswordWords)
+            {
+                if (word.Length > length && span[hit..].StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                {
+                    length = word.Length;
+                }
+            }
+
+            // The name the word is part of (db_passwort, senhaAdmin), whose parts it must be one of:
+            // not "resenha" or "Kennwortänderung". Scripts written without spaces have no such edge.
+            var nameStart = hit;
+            while (nameStart > 0 && hit - nameStart < 128 && IsNameChar(text[nameStart - 1]))
+            {
+                nameStart--;
+            }
+
+            var nameEnd = hit + length;
+            while (nameEnd < text.Length && nameEnd - hit < 128 && IsNameChar(text[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            from = hit + length;
+            var spaced = !IsUnspacedScript(text[hit]);
+            var partStart = hit == nameStart || text[hit - 1] is '_' or '-' or '.' || (char.IsAsciiLetterLower(text[hit - 1]) && char.IsUpper(text[hit]));
+            var partEnd = hit + length == nameEnd || text[hit + length] is '_' or '-' or '.' || char.IsAsciiLetterUpper(text[hit + length]) || char.IsAsciiDigit(text[hit + length]);
+            if (spaced && (!partStart || !partEnd || (nameStart > 0 && IsWordChar(text[nameStart - 1])) || (nameEnd < text.Length && IsWordChar(text[nameEnd]))))
+            {
+                continue;
+            }
+
+            from = Math.Max(from, TryAssignment(found, spaced ? nameStart : hit, spaced ? nameEnd : hit + length, NameClass.Password));
+        }
+    }
+
+    /// <summary>Han, kana, Hangul and Thai: scripts that do not put spaces between words.</summary>
+    private static bool IsUnspacedScript(char c) => c is (>= '\u0E00' and <= '\u0E7F') or (>= '\u3040' and <= '\u30FF') or (>= '\u3400' and <= '\u9FFF') or (>= '\uAC00' and <= '\uD7AF');
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+
     private static readonly SearchValues<char> AsciiLettersAndDigits = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     private static readonly SearchValues<char> AwsSecretChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
 
@@ -819,7 +908,7 @@ public sealed partial class SecretDetector
     }
 
     /// <summary>Examines one name; returns where the keyword search goes on (after the value it read, so a quoted value is not read as a name).</summary>
-    private static int TryAssignment(Found found, int nameStart, int nameEnd)
+    private static int TryAssignment(Found found, int nameStart, int nameEnd, NameClass known = NameClass.None)
     {
         var text = found.Text;
         var name = text.AsSpan(nameStart, nameEnd - nameStart);
@@ -827,7 +916,7 @@ public sealed partial class SecretDetector
         // Most names in code are not assigned a value here (token_store.get(...), the key to...): no
         // operator, no flag dash, and not a password or Bearer name that may go without one.
         var after = SkipBlanks(text, nameEnd < text.Length && text[nameEnd] is '"' or '\'' ? nameEnd + 1 : nameEnd);
-        if (name[0] != '-' && (after >= text.Length || text[after] is not ('=' or ':' or ',' or '!' or ']' or '>'))
+        if (name[0] != '-' && (after >= text.Length || text[after] is not ('=' or ':' or '：' or ',' or '!' or ']' or '>'))
             && !(after < text.Length && text[after] is 'v' or 'V' && nameStart > 0 && text[nameStart - 1] == '"' && IsAppSetting(text, nameStart, after))
             && !(after < text.Length && text[after] == '{' && nameStart > 0 && text[nameStart - 1] == '"' && TerraformDefault(text, nameStart, after) > 0)
             && !name.Contains("pass", StringComparison.OrdinalIgnoreCase) && !name.Contains("pwd", StringComparison.OrdinalIgnoreCase)
@@ -836,7 +925,7 @@ public sealed partial class SecretDetector
             return nameEnd;
         }
 
-        var kind = Classify(name);
+        var kind = known == NameClass.None ? Classify(name) : known;
         if (kind == NameClass.None || IsAppSettingKeyAttribute(text, name, nameEnd))
         {
             return nameEnd;
@@ -976,7 +1065,7 @@ public sealed partial class SecretDetector
             end = p;
             // '&' ends a value only in a URL query (?token=...&next=1), not in a password (Password=a&b;).
             var query = nameStart > 0 && text[nameStart - 1] is '?' or '&';
-            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[') && !(query && text[end] == '&'))
+            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[' or '。' or '，' or '、' or '；' or '）') && !(query && text[end] == '&'))
             {
                 end++;
             }
@@ -1175,7 +1264,7 @@ public sealed partial class SecretDetector
             '=' when next is '>' or '=' => 2,
             ':' when next == '=' => 2,
             '!' when next == '=' => 2,
-            '=' or ':' => 1,
+            '=' or ':' or '：' => 1,
             ',' when quotedName => 1,
             _ => 0,
         };
@@ -1281,7 +1370,7 @@ public sealed partial class SecretDetector
         return true;
     }
 
-    /// <summary>A password literal: 4 to 128 characters without blanks, not a label ("Password:") or a sentence.</summary>
+    /// <summary>A password literal: 4 to 128 characters without blanks, not a label ("Password:"), a sentence or a variable named after it (user_password, ваш_пароль).</summary>
     private static bool IsPasswordLiteral(ReadOnlySpan<char> value, ReadOnlySpan<char> name, bool quoted)
     {
         if (value.Length is < 4 or > 128 || value.ContainsAny(" \t\r\n") || value[^1] == ':' || IsPlaceholder(value, name))
@@ -1294,7 +1383,8 @@ public sealed partial class SecretDetector
         {
             Span<char> lower = stackalloc char[value.Length];
             value.ToLowerInvariant(lower);
-            var named = lower.Contains("pass", StringComparison.Ordinal) || lower.Contains("pwd", StringComparison.Ordinal) || lower.Contains("secret", StringComparison.Ordinal);
+            var named = lower.Contains("pass", StringComparison.Ordinal) || lower.Contains("pwd", StringComparison.Ordinal) || lower.Contains("secret", StringComparison.Ordinal)
+                || value.IndexOfAny(LocalizedPasswordNames) >= 0;
             if (named && (value.Contains('_') || value.Contains('.') || HasInnerCapital(value)))
             {
                 return false;

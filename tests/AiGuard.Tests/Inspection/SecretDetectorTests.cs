@@ -292,7 +292,7 @@ public sealed class SecretDetectorTests
     public void Hostile_text_gives_matches_inside_it_and_no_exception()
     {
         var random = new Random(23);
-        const string Alphabet = "aAkK0=:\"' \n-_./+@$ghp_sk-eyJ.AKIA\u200b\u0661\uff11passwordtoken";
+        const string Alphabet = "aAkK0=:\"' \n-_./+@$ghp_sk-eyJ.AKIA\u200b\u0661\uff11passwordtoken密码：senhaПароль";
         for (var i = 0; i < 200; i++)
         {
             var text = new string([.. Enumerable.Range(0, random.Next(0, 5000)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
@@ -316,7 +316,7 @@ public sealed class SecretDetectorTests
 
         foreach (var line in File.ReadLines(blns))
         {
-            foreach (var text in (string[])[line, $"password={line}", $"api_key = \"{line}\"", $"https://u:{line}@h", $"Bearer {line}"])
+            foreach (var text in (string[])[line, $"password={line}", $"api_key = \"{line}\"", $"https://u:{line}@h", $"Bearer {line}", $"Passwort: {line}", $"密码：{line}"])
             {
                 AssertInside(text, FindOrRefuse(text));
             }

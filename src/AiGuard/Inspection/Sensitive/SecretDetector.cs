@@ -748,18 +748,7 @@ public sealed partial class SecretDetector
             found.Count();
 
             // The whole name the keyword is part of (AWS_SECRET_ACCESS_KEY, clientSecret, x-api-key).
-            var nameStart = hit;
-            while (nameStart > 0 && hit - nameStart < 128 && IsNameChar(text[nameStart - 1]))
-            {
-                nameStart--;
-            }
-
-            var nameEnd = hit + 1;
-            while (nameEnd < text.Length && nameEnd - hit < 128 && IsNameChar(text[nameEnd]))
-            {
-                nameEnd++;
-            }
-
+            var (nameStart, nameEnd) = NameAround(text, hit, 1);
             from = nameEnd;
             while (nameEnd > hit + 1 && text[nameEnd - 1] is '.' or '-')
             {
@@ -800,17 +789,7 @@ public sealed partial class SecretDetector
 
             // The name the word is part of (db_passwort, senhaAdmin), whose parts it must be one of:
             // not "resenha" or "Kennwortänderung". Scripts written without spaces have no such edge.
-            var nameStart = hit;
-            while (nameStart > 0 && hit - nameStart < 128 && IsNameChar(text[nameStart - 1]))
-            {
-                nameStart--;
-            }
-
-            var nameEnd = hit + length;
-            while (nameEnd < text.Length && nameEnd - hit < 128 && IsNameChar(text[nameEnd]))
-            {
-                nameEnd++;
-            }
+            var (nameStart, nameEnd) = NameAround(text, hit, length);
 
             from = hit + length;
             var spaced = !IsUnspacedScript(text[hit]);
@@ -823,6 +802,24 @@ public sealed partial class SecretDetector
 
             from = Math.Max(from, TryAssignment(found, spaced ? nameStart : hit, spaced ? nameEnd : hit + length, NameClass.Password));
         }
+    }
+
+    /// <summary>The identifier around the <paramref name="length"/> characters at <paramref name="hit"/>, at most 128 characters further each way.</summary>
+    private static (int Start, int End) NameAround(string text, int hit, int length)
+    {
+        var start = hit;
+        while (start > 0 && hit - start < 128 && IsNameChar(text[start - 1]))
+        {
+            start--;
+        }
+
+        var end = hit + length;
+        while (end < text.Length && end - hit < 128 && IsNameChar(text[end]))
+        {
+            end++;
+        }
+
+        return (start, end);
     }
 
     /// <summary>Han, kana, Hangul and Thai: scripts that do not put spaces between words.</summary>

@@ -99,6 +99,34 @@ public sealed class PiiDetectorTests
     }
 
     [Theory]
+    [InlineData("Телефон: 8 (912) 345-67-89", "8 (912) 345-67-89")]
+    [InlineData("моб. 912 345 67 89, звоните после обеда", "912 345 67 89")]
+    [InlineData("Celular: 55 1234 5678", "55 1234 5678")]
+    [InlineData("mi móvil es 612 34 56 78", "612 34 56 78")]
+    [InlineData("Mon portable : 06 12 34 56 78", "06 12 34 56 78")]
+    [InlineData("Handy 0176 123 45 67", "0176 123 45 67")]
+    [InlineData("请拨打手机：138 1234 5678", "138 1234 5678")]
+    [InlineData("電話番号は 03-1234-5678 です", "03-1234-5678")]
+    [InlineData("携帯：090-1234-5678", "090-1234-5678")]
+    [InlineData("휴대폰 010-1234-5678 로 연락주세요", "010-1234-5678")]
+    [InlineData("جوال: 050 123 4567", "050 123 4567")]
+    [InlineData("טלפון: 052-123-4567", "052-123-4567")]
+    [InlineData("τηλέφωνο 210 123 4567", "210 123 4567")]
+    public void Phone_numbers_named_as_phones_in_other_languages_are_found(string text, string phone)
+    {
+        Assert.Equal([(PiiType.Phone, phone)], Find(text));
+    }
+
+    [Theory]
+    [InlineData("订单号 138 1234 5678 已发货")]
+    [InlineData("Заказ № 8 (912) 345-67-89 отправлен")]
+    [InlineData("κωδικός παραγγελίας 210 123 4567")]
+    public void The_same_numbers_without_a_phone_word_are_not_phones(string text)
+    {
+        Assert.DoesNotContain(Find(text), f => f.Type == PiiType.Phone);
+    }
+
+    [Theory]
     [InlineData("order 4673395 shipped")]
     [InlineData("call me on 2024-05-01")]
     [InlineData("the year 1999 had 365 days")]

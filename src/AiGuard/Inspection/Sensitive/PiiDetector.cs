@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using PhoneNumbers;
 
@@ -57,8 +58,19 @@ public sealed partial class PiiDetector
     private static readonly Regex PhoneCandidate = new(@"(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,4}(?:[ .-]?\(?[0-9]{1,5}\)?){1,5}(?:[ ]?(?:x|ext\.?)[ ]?[0-9]{1,5})?", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, Timeout);
     private static readonly Regex DateStart = new(@"^(?:[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4})", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Timeout);
 
-    /// <summary>Words that say a nearby number is a phone number (lower case; looked for in the 40 characters before it).</summary>
-    private static readonly string[] PhoneContext = ["phone", "mobile", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp"];
+    /// <summary>
+    /// Words that say a nearby number is a phone number, looked for in any case in the 40 characters
+    /// before it: English, and the words of other languages that "tel", "mobil" and "cell" do not
+    /// already cover (Telefon, telefono, mobile, cellulare): téléphone, portable, Handy, móvil,
+    /// celular, телефон, 手机, 電話, 携帯, 전화, هاتف, טלפון, τηλέφωνο and others.
+    /// </summary>
+    private static readonly SearchValues<string> PhoneContext = SearchValues.Create(
+        [
+            "phone", "mobil", "mobiel", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp",
+            "tél", "portable", "handy", "móvil", "movil", "celular", "komórk", "телефон", "тел.", "моб.", "мобильн", "τηλ", "κινητ",
+            "电话", "電話", "手机", "手機", "携帯", "전화", "휴대폰", "핸드폰", "هاتف", "جوال", "טלפון", "נייד", "फ़ोन", "फोन", "โทร",
+        ],
+        StringComparison.OrdinalIgnoreCase);
 
     private static readonly Regex SsnCandidate = new(@"\b[0-9]{3}([- ])[0-9]{2}\1[0-9]{4}\b", RegexOptions.CultureInvariant, Timeout);
 
@@ -364,16 +376,7 @@ public sealed partial class PiiDetector
     private static bool HasPhoneContext(string text, int start)
     {
         var from = Math.Max(0, start - 40);
-        var before = text.AsSpan(from, start - from);
-        foreach (var word in PhoneContext)
-        {
-            if (before.Contains(word, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return text.AsSpan(from, start - from).ContainsAny(PhoneContext);
     }
 
     /// <summary>12 to 19 digits, one kind of separator at most, a card-network first digit, and the Luhn check.</summary>

@@ -71,6 +71,7 @@ public sealed class PromptInjectionDetectorTests : IDisposable
     [InlineData("aiguard_probe.jsonl", 68, 43, 67, 12)]
     [InlineData("aiguard_probe_b.jsonl", 60, 44, 60, 8)]
     [InlineData("aiguard_probe_c.jsonl", 80, 51, 80, 4)]
+    [InlineData("aiguard_probe_passwords.jsonl", 40, 21, 80, 13)]
     public void The_hand_written_probes_no_model_was_trained_on_stay_where_the_shipped_detector_put_them(string file, int attacks, int caughtAtLeast, int benign, int flaggedAtMost)
     {
         // corpora/heldout: attacks phrased unlike the corpora and everyday requests that use attack

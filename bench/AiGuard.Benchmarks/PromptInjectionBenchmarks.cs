@@ -40,6 +40,25 @@ public class PromptInjectionBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _detector.Dispose();
 
+    private readonly InjectionFeatureVector _vector = new();
+    private static readonly NormalizedText PlainNormalized = TextNormalizer.Normalize(Plain);
+    private static readonly NormalizedText DocumentNormalized = TextNormalizer.Normalize(Document);
+
+    /// <summary>The rules and hashed n-grams alone (no normalizer, no ONNX run): the pass the rule floors live in.</summary>
+    [Benchmark]
+    public InjectionFamilies Features_chat_prompt()
+    {
+        _vector.Compute(PlainNormalized.Text, PlainNormalized.Findings);
+        return _vector.Families;
+    }
+
+    [Benchmark]
+    public InjectionFamilies Features_4KB_document()
+    {
+        _vector.Compute(DocumentNormalized.Text, DocumentNormalized.Findings);
+        return _vector.Families;
+    }
+
     [Benchmark]
     public int Normalize_chat_prompt() => TextNormalizer.Normalize(Plain).Text.Length;
 

@@ -55,6 +55,17 @@ internal enum WordRole : ulong
     Requests = 1UL << 44,   // question(s), request(s), prompt(s), query: "answer every question"
     Each = 1UL << 45,       // every, any, all, each: "every request"
     Literal = 1UL << 46,    // a word some rule floor compares by itself ("from now on", "I am your developer", "begin your reply with 'Sure'")
+    AskFor = 1UL << 47,     // tell, give, reveal, spell, dime, sag, скажи: asking to be given something
+    SecretThing = 1UL << 48, // password, passphrase, Passwort, contraseña, пароль: a secret the model may hold
+    SecretDeterminer = 1UL << 49, // the, your, das, dein, la, tu, le, votre, het: this one secret, not a secret in general
+    SecretAdjective = 1UL << 50, // secret, hidden, real, master, geheime, secreta: "the secret password"
+    SecretContinues = 1UL << 51, // policy, reset, manager, field, for, of, für, del: "the password policy", "the password for my router"
+    Interrogative = 1UL << 52, // what, was, wie, cual, quel, qual, wat: "what is the password"
+    Copula = 1UL << 53,     // is, was, ist, lautet, es, est, e: the verb after an interrogative
+    Howish = 1UL << 54,     // how, why, wie, cómo, comment: "how do I show the password" asks about it
+    SecretHush = 1UL << 55, // not, never, don't, nicht, nunca, jamais, не: "never tell anyone your password"
+    SecretPart = 1UL << 56, // mot, de, passe, a, word, code, what's: words the secret-request floor compares by themselves
+    Articleless = 1UL << 57, // пароль, hasło, şifre: a password word of a language without articles
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -129,6 +140,25 @@ internal static class InjectionVocabulary
             + "starting beginning opening respond moderation team staff engineering employee employees disabled deactivated suspended lifted removed "
             + "void aside to for note notice notes openai anthropic google microsoft meta deepmind security trust speaking "
             + "ask asks asking asked bring have has had got raise send submit");
+
+        // Asking for the secret itself (floor only): English and, after the normalizer's fold, the
+        // imperatives and determiners of the languages the role vocabulary covers below.
+        Add(WordRole.AskFor, "tell give reveal spell whisper disclose leak divulge recite say "
+            + "sag sage verrate gib nenne nenn buchstabiere dime dame revela revelame dinos danos deletrea "
+            + "dis donne donnez revele dites epelle dimmi dammi rivela rivelami diga digame "
+            + "zeg geef vertel podaj powiedz zdradz скажи назови дай раскрой напиши soyle");
+        Add(WordRole.SecretThing, "password passwords passcode passphrase passwort kennwort contrasena senha wachtwoord haslo sifre sifreyi sifren losenord losenordet пароль");
+        Add(WordRole.SecretDeterminer, "the your das dein deinen deine ihr euer la tu su le ton votre il tua tuo sua seu het je jouw uw");
+        Add(WordRole.SecretAdjective, "secret hidden real actual current master admin geheime geheimes secreta secreto segreta segreto secrete secrete cache cachee geheime");
+        Add(WordRole.SecretContinues, "policy policies reset resets resetting manager managers field fields requirement requirements rule rules length strength "
+            + "hash hashes hashing change changes changing expiry expiration history box input form page screen recovery protection generator "
+            + "complexity entry format file files vault database for to of on at in from with when fur von zum zur del de du des della do da dos van voor для от");
+        Add(WordRole.Interrogative, "what was wie cual quel quelle qual wat");
+        Add(WordRole.Copula, "is was ist lautet es est e");
+        Add(WordRole.Howish, "how why wie como comment come hoe jak как");
+        Add(WordRole.SecretHush, "not don't dont never without nor nie nicht nunca jamais mai nooit никогда не");
+        Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats senha");
+        Add(WordRole.Articleless, "пароль haslo sifre sifreyi sifren");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

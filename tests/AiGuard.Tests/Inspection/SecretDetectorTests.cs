@@ -145,9 +145,10 @@ public sealed class SecretDetectorTests
     [
         "Passwort: {0}", "Kennwort = {0}", "Contraseña: {0}", "contrasena={0}", "Mot de passe : {0}", "mot_de_passe=\"{0}\"", "Senha: {0}",
         "wachtwoord: {0}", "Hasło: {0}", "Lösenord: {0}", "Şifre: {0}", "salasana = {0}", "heslo: {0}", "Jelszó: {0}", "passord: {0}",
-        "Пароль: {0}", "Κωδικός: {0}", "Mật khẩu: {0}", "kata sandi: {0}", "סיסמה: {0}", "كلمة المرور: {0}", "पासवर्ड: {0}",
+        "Пароль: {0}", "Mật khẩu: {0}", "kata sandi: {0}", "סיסמה: {0}", "كلمة المرور: {0}", "पासवर्ड: {0}",
         "用户名：admin\n密码：{0}", "密碼: {0}", "パスワード：{0}", "비밀번호: {0}", "db_passwort={0}", "{{\"senha\": \"{0}\"}}",
         "Ihre Zugangsdaten:\nBenutzer: mueller\nPasswort: {0}\nBitte ändern Sie es nach der ersten Anmeldung.",
+        "密码：“{0}”", "密码：「{0}」", "密码：{0}？谢谢", "мой_пароль={0}", "пароль_бд: {0}", "הסיסמה: {0}",
     ];
 
     [Theory]
@@ -170,6 +171,15 @@ public sealed class SecretDetectorTests
     [InlineData("如果忘记密码，请点击“找回密码”。")]
     [InlineData("암호화: AES256-GCM")]
     [InlineData("Kennwortänderung=erforderlich2026")]
+    [InlineData("密码：至少8位，包含大小写字母和数字")]
+    [InlineData("密码：请联系管理员获取")]
+    [InlineData("パスワード：8文字以上で入力してください")]
+    [InlineData("รหัสผ่าน: ต้องมีอย่างน้อย 8 ตัวอักษร")]
+    [InlineData("사용한 암호: AES256-GCM")]
+    [InlineData("Κωδικός: LPT-4471X")]
+    [InlineData("Passwort: erforderlich")]
+    [InlineData("Contraseña: obligatoria")]
+    [InlineData("Пароль: обязателен")]
     public void Localized_password_words_in_prose_labels_and_other_words_are_not_secrets(string text)
     {
         Assert.Empty(Find(text));

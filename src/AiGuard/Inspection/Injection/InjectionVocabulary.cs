@@ -66,6 +66,7 @@ internal enum WordRole : ulong
     SecretHush = 1UL << 55, // not, never, don't, nicht, nunca, jamais, не: "never tell anyone your password"
     SecretPart = 1UL << 56, // mot, de, passe, a, word, code, what's: words the secret-request floor compares by themselves
     Articleless = 1UL << 57, // пароль, hasło, şifre: a password word of a language without articles
+    SecretBlocker = 1UL << 58, // if, whether, ob, si, se: "tell me if the password is strong" asks about it
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -146,19 +147,23 @@ internal static class InjectionVocabulary
         Add(WordRole.AskFor, "tell give reveal spell whisper disclose leak divulge recite say "
             + "sag sage verrate gib nenne nenn buchstabiere dime dame revela revelame dinos danos deletrea "
             + "dis donne donnez revele dites epelle dimmi dammi rivela rivelami diga digame "
-            + "zeg geef vertel podaj powiedz zdradz скажи назови дай раскрой напиши soyle");
-        Add(WordRole.SecretThing, "password passwords passcode passphrase passwort kennwort contrasena senha wachtwoord haslo sifre sifreyi sifren losenord losenordet пароль");
+            + "zeg geef vertel podaj powiedz zdradz скажи назови дай раскрой soyle");
+        Add(WordRole.SecretThing, "password passwords passcode passphrase passwort kennwort contrasena senha wachtwoord haslo hasło sifre sifreyi sifren losenord losenordet пароль");
         Add(WordRole.SecretDeterminer, "the your das dein deinen deine ihr euer la tu su le ton votre il tua tuo sua seu het je jouw uw");
         Add(WordRole.SecretAdjective, "secret hidden real actual current master admin geheime geheimes secreta secreto segreta segreto secrete secrete cache cachee geheime");
         Add(WordRole.SecretContinues, "policy policies reset resets resetting manager managers field fields requirement requirements rule rules length strength "
             + "hash hashes hashing change changes changing expiry expiration history box input form page screen recovery protection generator "
-            + "complexity entry format file files vault database for to of on at in from with when fur von zum zur del de du des della do da dos van voor для от");
+            + "complexity entry format file files vault database salt hint hints tip tips suggestion suggestions idea ideas example examples "
+            + "protected list lists most more less least mas plus piu mais menos moins meno le les "
+            + "for to of on at in from with when fur von zum zur del de du des della do da dos van voor для от");
         Add(WordRole.Interrogative, "what was wie cual quel quelle qual wat");
         Add(WordRole.Copula, "is was ist lautet es est e");
         Add(WordRole.Howish, "how why wie como comment come hoe jak как");
-        Add(WordRole.SecretHush, "not don't dont never without nor nie nicht nunca jamais mai nooit никогда не");
-        Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats senha");
-        Add(WordRole.Articleless, "пароль haslo sifre sifreyi sifren");
+        Add(WordRole.SecretHush, "not don't dont don never without nor nobody nie nicht niemals niemand niemandem nunca nadie ne jamais personne mai nessuno "
+            + "nooit niemand ninguem nikomu никогда никому не");
+        Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats senha мне mnie mi bana");
+        Add(WordRole.Articleless, "пароль haslo hasło sifre sifreyi sifren");
+        Add(WordRole.SecretBlocker, "if whether ob si se");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

@@ -61,14 +61,18 @@ public sealed partial class PiiDetector
     /// <summary>
     /// Words that say a nearby number is a phone number, looked for in any case in the 40 characters
     /// before it: English, and the words of other languages that "tel", "mobil" and "cell" do not
-    /// already cover (Telefon, telefono, mobile, cellulare): téléphone, portable, Handy, móvil,
-    /// celular, телефон, 手机, 電話, 携帯, 전화, هاتف, טלפון, τηλέφωνο and others.
+    /// already cover (Telefon, telefono, mobile, cellulare): téléphone, "mon portable", Handynummer,
+    /// móvil, celular, телефон, 手机, 電話, 携帯, 전화, هاتف, טלפון, τηλέφωνο and others. Words that are
+    /// also parts of other words are written with what must follow or precede them ("τηλ." not
+    /// "τηλ", which starts τηλεόραση; " móvil", not automóvil; "mobil:", not Immobilien).
     /// </summary>
     private static readonly SearchValues<string> PhoneContext = SearchValues.Create(
         [
-            "phone", "mobil", "mobiel", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp",
-            "tél", "portable", "handy", "móvil", "movil", "celular", "komórk", "телефон", "тел.", "моб.", "мобильн", "τηλ", "κινητ",
-            "电话", "電話", "手机", "手機", "携帯", "전화", "휴대폰", "핸드폰", "هاتف", "جوال", "טלפון", "נייד", "फ़ोन", "फोन", "โทร",
+            "phone", "mobile", "cell", "tel", "fax", "call", "desk", "office", "contact", "reach", "text me", "sms", "whatsapp",
+            "tél", "mon portable", "son portable", "votre portable", "de portable", "portable :", "portable:", "handynummer", "handy-nummer",
+            "handynr", "mobil:", "mobilnummer", "mobiel", " móvil", "móvil:", " movil", "movil:", "celular", "komórk", "телефон", "тел.", "тел:",
+            "моб.", "моб:", "мобильн", "τηλέφωνο", "τηλ.", "τηλ:", "κινητό", "κινητού", "电话", "電話", "手机", "手機", "携帯", "전화", "휴대폰",
+            "핸드폰", "هاتف", "جوال", "טלפון", "נייד:", "फ़ोन", "\u095Eोन", "फोन", "เบอร์โทร", "โทร:", "โทร.", "โทรศัพท์",
         ],
         StringComparison.OrdinalIgnoreCase);
 

@@ -116,14 +116,14 @@ public sealed partial class SecretDetector
     /// <summary>
     /// "Password" in other languages, as a label or a name (<c>Passwort: ...</c>, <c>contraseña=...</c>,
     /// <c>密码：...</c>). Only the words that mean nothing else are here (Italian and Romanian
-    /// "parola" is also "word").
+    /// "parola" is also "word", Greek κωδικός "code", Korean 암호 "cipher").
     /// </summary>
     private static readonly string[] LocalizedPasswordWords =
     [
         "passwort", "kennwort", "contraseña", "contrasena", "mot de passe", "mot_de_passe", "motdepasse", "senha", "wachtwoord",
         "hasło", "haslo", "lösenord", "losenord", "şifre", "salasana", "heslo", "jelszó", "jelszo", "passord", "adgangskode",
-        "lozinka", "geslo", "пароль", "κωδικός", "mật khẩu", "kata sandi", "kata laluan", "รหัสผ่าน", "סיסמה", "كلمة المرور", "كلمة السر",
-        "رمز عبور", "पासवर्ड", "密码", "密碼", "パスワード", "비밀번호", "암호",
+        "lozinka", "geslo", "пароль", "mật khẩu", "kata sandi", "kata laluan", "รหัสผ่าน", "סיסמה", "كلمة المرور", "كلمة السر",
+        "رمز عبور", "पासवर्ड", "密码", "密碼", "パスワード", "비밀번호",
     ];
 
     private static readonly SearchValues<string> LocalizedPasswordNames = SearchValues.Create(LocalizedPasswordWords, StringComparison.OrdinalIgnoreCase);
@@ -166,6 +166,9 @@ public sealed partial class SecretDetector
         "password", "passwd", "pass", "pwd", "token", "key", "apikey", "api_key", "null", "nil", "none", "true", "false",
         "undefined", "string", "str", "empty", "required", "optional", "value", "test", "bearer", "basic", "auth", "credentials",
         "hidden", "masked", "unknown", "default", "string?", "bool", "boolean", "int", "object", "any", "void", "text",
+        "erforderlich", "obligatorisch", "pflichtfeld", "obligatoria", "obligatorio", "requerida", "requerido", "obligatoire", "requis",
+        "obbligatoria", "obbligatorio", "obrigatória", "obrigatório", "obrigatoria", "obrigatorio", "verplicht", "wymagane", "wymagany",
+        "обязателен", "обязательно", "обязательный", "обязательное", "zorunlu", "obligatoriskt", "povinné", "kötelező",
     };
 
     /// <summary>Words that contain a keyword but do not name a credential.</summary>
@@ -789,10 +792,10 @@ public sealed partial class SecretDetector
 
             // The name the word is part of (db_passwort, senhaAdmin), whose parts it must be one of:
             // not "resenha" or "Kennwortänderung". Scripts written without spaces have no such edge.
-            var (nameStart, nameEnd) = NameAround(text, hit, length);
+            var (nameStart, nameEnd) = NameAround(text, hit, length, anyLetter: true);
 
             from = hit + length;
-            var spaced = !IsUnspacedScript(text[hit]);
+            var spaced = !IsUnspacedScript(text[hit]) && !IsHebrew(text[hit]);
             var partStart = hit == nameStart || text[hit - 1] is '_' or '-' or '.' || (char.IsAsciiLetterLower(text[hit - 1]) && char.IsUpper(text[hit]));
             var partEnd = hit + length == nameEnd || text[hit + length] is '_' or '-' or '.' || char.IsAsciiLetterUpper(text[hit + length]) || char.IsAsciiDigit(text[hit + length]);
             if (spaced && (!partStart || !partEnd || (nameStart > 0 && IsWordChar(text[nameStart - 1])) || (nameEnd < text.Length && IsWordChar(text[nameEnd]))))
@@ -804,17 +807,21 @@ public sealed partial class SecretDetector
         }
     }
 
-    /// <summary>The identifier around the <paramref name="length"/> characters at <paramref name="hit"/>, at most 128 characters further each way.</summary>
-    private static (int Start, int End) NameAround(string text, int hit, int length)
+    /// <summary>
+    /// The identifier around the <paramref name="length"/> characters at <paramref name="hit"/>, at
+    /// most 128 characters further each way; with <paramref name="anyLetter"/> letters of any script
+    /// are part of it (мой_пароль, пароль_бд), otherwise only ASCII ones.
+    /// </summary>
+    private static (int Start, int End) NameAround(string text, int hit, int length, bool anyLetter = false)
     {
         var start = hit;
-        while (start > 0 && hit - start < 128 && IsNameChar(text[start - 1]))
+        while (start > 0 && hit - start < 128 && (IsNameChar(text[start - 1]) || (anyLetter && IsWordChar(text[start - 1]))))
         {
             start--;
         }
 
         var end = hit + length;
-        while (end < text.Length && end - hit < 128 && IsNameChar(text[end]))
+        while (end < text.Length && end - hit < 128 && (IsNameChar(text[end]) || (anyLetter && IsWordChar(text[end]))))
         {
             end++;
         }
@@ -824,6 +831,9 @@ public sealed partial class SecretDetector
 
     /// <summary>Han, kana, Hangul and Thai: scripts that do not put spaces between words.</summary>
     private static bool IsUnspacedScript(char c) => c is (>= '\u0E00' and <= '\u0E7F') or (>= '\u3040' and <= '\u30FF') or (>= '\u3400' and <= '\u9FFF') or (>= '\uAC00' and <= '\uD7AF');
+
+    /// <summary>Hebrew, whose article and prepositions are written onto the word (הסיסמה, "the password").</summary>
+    private static bool IsHebrew(char c) => c is >= '\u0590' and <= '\u05FF';
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
 
@@ -1024,10 +1034,11 @@ public sealed partial class SecretDetector
 
         int start, end;
         char terminator;
-        var quoted = p < text.Length && text[p] is '"' or '\'' or '`';
+        var quoted = p < text.Length && text[p] is '"' or '\'' or '`' or '“' or '「' or '『';
         if (quoted)
         {
-            var q = text[p];
+            // Full-width and typographic quotes close with their own pair.
+            var q = text[p] switch { '“' => '”', '「' => '」', '『' => '』', var same => same };
             start = p + 1;
             end = start;
             while (end < text.Length && end - start <= MaxValueLength && text[end] != q && text[end] != '\n')
@@ -1062,7 +1073,7 @@ public sealed partial class SecretDetector
             end = p;
             // '&' ends a value only in a URL query (?token=...&next=1), not in a password (Password=a&b;).
             var query = nameStart > 0 && text[nameStart - 1] is '?' or '&';
-            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[' or '。' or '，' or '、' or '；' or '）') && !(query && text[end] == '&'))
+            while (end < text.Length && end - start <= MaxValueLength && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '`' or ',' or ';' or ')' or ']' or '}' or '<' or '>' or '(' or '[' or '。' or '，' or '、' or '；' or '）' or '？' or '！' or '”' or '」' or '』') && !(query && text[end] == '&'))
             {
                 end++;
             }
@@ -1373,6 +1384,16 @@ public sealed partial class SecretDetector
         if (value.Length is < 4 or > 128 || value.ContainsAny(" \t\r\n") || value[^1] == ':' || IsPlaceholder(value, name))
         {
             return false;
+        }
+
+        // Han, kana, Hangul or Thai in it: a sentence of a script written without blanks ("至少8位"),
+        // not a password.
+        foreach (var c in value)
+        {
+            if (IsUnspacedScript(c))
+            {
+                return false;
+            }
         }
 
         // Unquoted code variables named after the password (user_password, hashedPwd, this.password).

@@ -779,7 +779,8 @@ public sealed class InjectionFeatureVector
         }
 
         // The ask: an imperative, or "what is / was ist / wie lautet / cuál es / quel est".
-        var question = ((roles & WordRole.Copula) != 0 && s.PrevInterrogative) || (part && word is "what's" or "whats");
+        // "What’s" with a typographic apostrophe reaches here as "what" and "s".
+        var question = ((roles & WordRole.Copula) != 0 && s.PrevInterrogative) || (part && (word is "what's" or "whats" || (word is "s" && s.PrevInterrogative)));
         var ask = question || (roles & WordRole.AskFor) != 0;
         if (ask && !(s.LastSecretHush > 0 && w - s.LastSecretHush <= 3) && (question || !(s.LastHowish > 0 && w - s.LastHowish <= 3)))
         {

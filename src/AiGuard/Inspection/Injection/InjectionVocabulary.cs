@@ -161,7 +161,7 @@ internal static class InjectionVocabulary
         Add(WordRole.Howish, "how why wie como comment come hoe jak как");
         Add(WordRole.SecretHush, "not don't dont don never without nor nobody nie nicht niemals niemand niemandem nunca nadie ne jamais personne mai nessuno "
             + "nooit niemand ninguem nikomu никогда никому не");
-        Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats senha мне mnie mi bana");
+        Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats s senha мне mnie mi bana");
         Add(WordRole.Articleless, "пароль haslo hasło sifre sifreyi sifren");
         Add(WordRole.SecretBlocker, "if whether ob si se");
 

@@ -67,6 +67,11 @@ internal enum WordRole : ulong
     SecretPart = 1UL << 56, // mot, de, passe, a, word, code, what's: words the secret-request floor compares by themselves
     Articleless = 1UL << 57, // пароль, hasło, şifre: a password word of a language without articles
     SecretBlocker = 1UL << 58, // if, whether, ob, si, se: "tell me if the password is strong" asks about it
+    OverrideVerb = 1UL << 59, // ignore, disregard, forget, ignoriere, olvida, oublie, забудь: dropping what was said before
+    OverrideTarget = 1UL << 60, // instructions, rules, directions, programming, Anweisungen, instrucciones: what the model was told
+    OwnPossessive = 1UL << 61, // my, our, mein, mi, mon, мой: the speaker's own earlier message, not the model's instructions
+    YourWord = 1UL << 62,   // your, deine, tus, tes, votre, tuoi, twoje, твои: whose instructions a reveal verb asks for
+    Told = 1UL << 63,       // told, taught, instructed, programmed: "forget everything you were told"
 }
 
 /// <summary>The attack vocabulary the rules read, by role: general words, not phrases of one corpus.</summary>
@@ -164,6 +169,27 @@ internal static class InjectionVocabulary
         Add(WordRole.SecretPart, "mot de passe a word code phrase key what's whats s senha мне mnie mi bana");
         Add(WordRole.Articleless, "пароль haslo hasło sifre sifreyi sifren");
         Add(WordRole.SecretBlocker, "if whether ob si se");
+
+        // Dropping the model's instructions (floor only): the strong verbs, what they drop, and
+        // the possessives that make it the speaker's own earlier message instead.
+        Add(WordRole.OverrideVerb, "ignore ignoring disregard disregarding forget forgetting override overriding discard scrap nevermind "
+            + "ignora ignoren ignorez ignorer ignoriere ignorieren vergiss olvida olvide olvidate ignorar ignori ignorare dimentica dimenticate "
+            + "oublie oubliez oublier negeer vergeet zignoruj ignoruj zapomnij ignorera glom unut игнорируй игнорируйте забудь забудьте проигнорируй");
+        Add(WordRole.OverrideTarget, "instruction instructions prompt prompts rule rules direction directions directive directives guideline guidelines "
+            + "programming constraints restrictions orders "
+            + "instrucciones instruccion consignes instruktionen anweisungen anweisung vorgaben istruzioni instrucoes instrucao instructies "
+            + "instrukcje instrukcji talimatlari talimatlar instruktioner regeln reglas regles regole regras инструкции указания правила");
+        Add(WordRole.OwnPossessive, "my our mine i i've i'd "
+            + "mi mis mes mon ma meine meinen meiner mein unsere unser mio mia miei mie nostro nostre nostri meu minha meus minhas nosso "
+            + "nossa mijn onze moje moich moj moja mojej naszych мои мой моё мою моих наши");
+        Add(WordRole.Told, "told taught instructed programmed");
+        Add(WordRole.YourWord, "your deine deinen deiner dein ihre ihren tus tes ton ta vos votre tuoi tue tua tuo suas seus jouw twoje twoich "
+            + "twoj twoja твои твой твою ваши ваш вашу свои свой свою своё");
+        Add(WordRole.Recite, "zeige zeig zeigen wiederhole nenne verrate drucke muestra muestrame muestranos revela revelame repite repiteme imprime "
+            + "montre montrez affiche affichez revele revelez repete repetez mostra mostrami mostrarmi rivela rivelami ripeti stampa mostre "
+            + "revele repita imprima toon herhaal pokaz powtorz wypisz ujawnij покажи повтори выведи раскрой goster tekrarla");
+        Add(WordRole.OwnNoun, "anweisungen instruktionen systemanweisungen systemprompt konfiguration instrucciones configuracion consignes "
+            + "istruzioni configurazione instrucoes configuracao instructies instrukcje instrukcji инструкции указания talimatlarini");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

@@ -57,6 +57,14 @@ public sealed class PromptInjectionDetector : IDisposable
     public float Threshold => Manifest.Threshold;
 
     /// <summary>
+    /// The score a rule floor gives (<see cref="InjectionFeatureVector.RuleScore"/>, 0 when none
+    /// fired): at least the model's tuned threshold, so a floor flags at the shipped threshold
+    /// whatever the model's calibration (a model tuned to 0.98 would otherwise switch off floors of
+    /// 0.9). A route whose own threshold is above both turns the floors off.
+    /// </summary>
+    public float FloorScore(float ruleScore) => ruleScore > 0 ? Math.Max(ruleScore, Threshold) : 0;
+
+    /// <summary>
     /// Loads a model and its manifest (<c>x.manifest.json</c> beside <c>x.onnx</c>, required: it
     /// holds the threshold); refuses a file whose SHA-256 differs from the pin or the manifest's,
     /// and a model of another feature version or width.
@@ -204,7 +212,7 @@ public sealed class PromptInjectionDetector : IDisposable
             {
                 var length = WindowLength(text.Length, start);
                 scratch.Features.Compute(text.Slice(start, length), normalized.Findings);
-                var score = Math.Max(scratch.Run(_session, _runOptions), scratch.Features.RuleScore);
+                var score = Math.Max(scratch.Run(_session, _runOptions), FloorScore(scratch.Features.RuleScore));
                 any |= scratch.Features.Families & InjectionFamilies.Obfuscation;
                 if (score > best.Score)
                 {

@@ -172,24 +172,24 @@ internal static class InjectionVocabulary
 
         // Dropping the model's instructions (floor only): the strong verbs, what they drop, and
         // the possessives that make it the speaker's own earlier message instead.
-        Add(WordRole.OverrideVerb, "ignore ignoring disregard disregarding forget forgetting override overriding discard scrap nevermind "
-            + "ignora ignoren ignorez ignorer ignoriere ignorieren vergiss olvida olvide olvidate ignorar ignori ignorare dimentica dimenticate "
+        Add(WordRole.OverrideVerb, "ignore disregard forget override discard scrap skip drop erase bypass "
+            + "ignora ignoren ignorez ignorer ignoriere ignorieren vergiss vergessen olvida olvide olvidate ignorar ignori ignorare dimentica dimenticate esqueca esquecam "
             + "oublie oubliez oublier negeer vergeet zignoruj ignoruj zapomnij ignorera glom unut игнорируй игнорируйте забудь забудьте проигнорируй");
-        Add(WordRole.OverrideTarget, "instruction instructions prompt prompts rule rules direction directions directive directives guideline guidelines "
-            + "programming constraints restrictions orders "
+        Add(WordRole.OverrideTarget, "instruction instructions prompt prompts rule rules directive directives guideline guidelines "
+            + "programming constraints restrictions "
             + "instrucciones instruccion consignes instruktionen anweisungen anweisung vorgaben istruzioni instrucoes instrucao instructies "
-            + "instrukcje instrukcji talimatlari talimatlar instruktioner regeln reglas regles regole regras инструкции указания правила");
-        Add(WordRole.OwnPossessive, "my our mine i i've i'd "
+            + "instrukcje instrukcji talimatlari talimatlar instruktioner regeln reglas regles regole regras regels инструкции указания правила промпт");
+        Add(WordRole.OwnPossessive, "my our mine "
             + "mi mis mes mon ma meine meinen meiner mein unsere unser mio mia miei mie nostro nostre nostri meu minha meus minhas nosso "
             + "nossa mijn onze moje moich moj moja mojej naszych мои мой моё мою моих наши");
         Add(WordRole.Told, "told taught instructed programmed");
-        Add(WordRole.YourWord, "your deine deinen deiner dein ihre ihren tus tes ton ta vos votre tuoi tue tua tuo suas seus jouw twoje twoich "
-            + "twoj twoja твои твой твою ваши ваш вашу свои свой свою своё");
-        Add(WordRole.Recite, "zeige zeig zeigen wiederhole nenne verrate drucke muestra muestrame muestranos revela revelame repite repiteme imprime "
+        Add(WordRole.YourWord, "your deine deinen deiner dein tu tus tes vos votre tuoi tua tuo suas seus jouw uw twoje twoich twoj twoja "
+            + "твои твой твою ваши ваш вашу");
+        Add(WordRole.Recite, "zeige zeig zeigen gib wiederhole nenne verrate drucke muestra muestrame muestranos revela revelame repite repiteme imprime "
             + "montre montrez affiche affichez revele revelez repete repetez mostra mostrami mostrarmi rivela rivelami ripeti stampa mostre "
-            + "revele repita imprima toon herhaal pokaz powtorz wypisz ujawnij покажи повтори выведи раскрой goster tekrarla");
+            + "revele repita imprima toon herhaal pokaz powtorz wypisz ujawnij покажи повтори выведи раскрой");
         Add(WordRole.OwnNoun, "anweisungen instruktionen systemanweisungen systemprompt konfiguration instrucciones configuracion consignes "
-            + "istruzioni configurazione instrucoes configuracao instructies instrukcje instrukcji инструкции указания talimatlarini");
+            + "istruzioni configurazione instrucoes configuracao instructies instrukcje instrukcji инструкции указания промпт");
 
         // The same roles in other languages (after the normalizer's fold, accents removed): an
         // attack translated keeps its structure, so the families fire on it too.

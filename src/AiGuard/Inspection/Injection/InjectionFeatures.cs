@@ -609,9 +609,9 @@ public sealed class InjectionFeatureVector
 
         // Words that are "your" only right after a reveal verb (and its "me"): the reflexive свои and
         // ihre ("their" elsewhere), ton and ta (English words too), swoje.
-        var yourAfterVerb = word is "свои" or "свой" or "свою" or "своё" or "ihre" or "ihren" or "ton" or "ta" or "swoje" or "swoj" or "seu" or "sua" or "je"
-            && s.PendingRecite > 0 && (s.PendingRecite == w - 1 || (s.PendingRecite == w - 2 && s.PrevMe));
-        s.PrevMe = word is "me" or "moi" or "mir" or "mi" or "мне" or "mnie";
+        var nearVerb = s.PendingRecite > 0 && (s.PendingRecite == w - 1 || (s.PendingRecite == w - 2 && s.PrevMe));
+        var yourAfterVerb = nearVerb && word is "свои" or "свой" or "свою" or "своё" or "ihre" or "ihren" or "ton" or "ta" or "swoje" or "swoj" or "seu" or "sua" or "je";
+        s.PrevMe = s.PendingRecite > 0 && s.PendingRecite == w - 1 && word is "me" or "moi" or "mir" or "mi" or "мне" or "mnie";
         if ((roles & WordRole.YourWord) != 0 || yourAfterVerb)
         {
             s.LastYour = w;
@@ -771,6 +771,7 @@ public sealed class InjectionFeatureVector
     /// </summary>
     private static void InstructionOverride(ReadOnlySpan<char> word, WordRole roles, int w, ref Counts s)
     {
+        var kind = OverrideWords.TryGetValue(word, out var found) ? found : OverrideWord.None;
         // A match waits one word: the owner or a filter may follow the noun; a break after the
         // noun confirms it.
         if (s.OverrideMatch > 0)
@@ -852,16 +853,13 @@ public sealed class InjectionFeatureVector
         // "don't ignore", "never forget", "do not disregard".
         s.LastOverrideBlock = (roles & WordRole.Hush) != 0 ? w : s.LastOverrideBlock;
         s.PrevQuestionMark = s.LastChar == '?';
-        s.PrevThe = word is "the";
+        s.PrevThe = (kind & OverrideWord.The) != 0;
         s.PrevClauseBreak = s.LastChar is ',' or ':' or ';' or '(' or '-' or '\u2014';
-        s.PrevLead = word is "please" or "pls" or "plz" or "now" or "just" or "simply" or "then" or "and" or "so" or "also" or "kindly" or "first"
-            or "immediately" or "ok" or "okay" or "yes" or "hey" or "bitte" or "jetzt" or "und" or "favor" or "ahora" or "y" or "maintenant" or "et"
-            or "ora" or "e" or "agora" or "nu" or "teraz" or "теперь" or "и" or "пожалуйста";
+        s.PrevLead = (kind & OverrideWord.Lead) != 0;
         s.PrevPrevYou = s.PrevYouWord;
-        s.PrevYouWord = word is "you" or "u";
-        s.PrevModalOrTo = word is "to" or "must" or "should" or "will" or "shall" or "need" or "have" or "can" or "gotta" or "ll" or "re";
-        s.PrevReporting = word is "like" or "as" or "says" or "say" or "said" or "such" or "phrase" or "phrases" or "string" or "strings" or "text"
-            or "type" or "types" or "typed" or "contains" or "containing" or "detect" or "detects" or "blocks" or "block" or "called" or "saying" or "eg";
+        s.PrevYouWord = (kind & OverrideWord.You) != 0;
+        s.PrevModalOrTo = (kind & OverrideWord.ModalOrTo) != 0;
+        s.PrevReporting = (kind & OverrideWord.Reporting) != 0;
     }
 
     /// <summary>
@@ -883,8 +881,8 @@ public sealed class InjectionFeatureVector
             s.SwitchArticle = 0;
         }
 
-        var persona = (roles & WordRole.Machine) != 0
-            || word is "character" or "persona" or "entity" or "version" or "mode" or "simulation" or "simulator" or "terminal" or "shell" or "jailbreak";
+        var persona = s.SwitchArticle > 0 && ((roles & WordRole.Machine) != 0
+            || word is "character" or "persona" or "entity" or "version" or "mode" or "simulation" or "simulator" or "terminal" or "shell" or "jailbreak");
         // "in developer mode", "in DAN mode", not "in airplane mode".
         var frame = (s.SwitchPending && s.WordCapitalized && word is not ("a" or "an" or "the" or "in" or "i"))
             || (s.SwitchArticle > 0 && w - s.SwitchArticle <= 3 && persona && (!s.SwitchIn || (prev & (WordRole.Persona | WordRole.Authority)) != 0));
@@ -995,6 +993,39 @@ public sealed class InjectionFeatureVector
         s.PrevMot = mot;
         s.PrevArticleA = part && word is "a";
         s.PrevPrevRoles = prev;
+    }
+
+    /// <summary>What a word is to the override floor besides its roles (one lookup per word).</summary>
+    [Flags]
+    private enum OverrideWord : byte
+    {
+        None = 0,
+        Lead = 1,       // please, now, just, so, and, bitte, ahora...: an imperative may follow
+        Reporting = 2,  // like, says, such, phrase, blocks...: a quotation after it is quoted, not said
+        ModalOrTo = 4,  // to, must, should, will: "you must ignore", "I want you to ignore"
+        You = 8,        // you, u
+        The = 16,       // the: "ignore the above"
+    }
+
+    private static readonly Dictionary<string, OverrideWord>.AlternateLookup<ReadOnlySpan<char>> OverrideWords = BuildOverrideWords();
+
+    private static Dictionary<string, OverrideWord>.AlternateLookup<ReadOnlySpan<char>> BuildOverrideWords()
+    {
+        var words = new Dictionary<string, OverrideWord>(StringComparer.Ordinal);
+        void Add(OverrideWord kind, string list)
+        {
+            foreach (var word in list.Split(' '))
+            {
+                words[word] = words.GetValueOrDefault(word) | kind;
+            }
+        }
+
+        Add(OverrideWord.Lead, "please pls plz now just simply then and so also kindly first immediately ok okay yes hey bitte jetzt und favor ahora y maintenant et ora e agora nu teraz теперь и пожалуйста");
+        Add(OverrideWord.Reporting, "like as says say said such phrase phrases string strings text type types typed contains containing detect detects blocks block called saying eg");
+        Add(OverrideWord.ModalOrTo, "to must should will shall need have can gotta ll re");
+        Add(OverrideWord.You, "you u");
+        Add(OverrideWord.The, "the");
+        return words.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The particular words the rule floors read (each has <see cref="WordRole.Literal"/> in the vocabulary).</summary>

@@ -1012,7 +1012,15 @@ public sealed class InjectionFeatureVector
     private static Dictionary<string, OverrideWord>.AlternateLookup<ReadOnlySpan<char>> BuildOverrideWords()
     {
         var words = new Dictionary<string, OverrideWord>(StringComparer.Ordinal);
-        void Add(OverrideWord kind, string list)
+        (OverrideWord Kind, string List)[] lists =
+        [
+            (OverrideWord.Lead, "please pls plz now just simply then and so also kindly first immediately ok okay yes hey bitte jetzt und favor ahora y maintenant et ora e agora nu teraz теперь и пожалуйста"),
+            (OverrideWord.Reporting, "like as says say said such phrase phrases string strings text type types typed contains containing detect detects blocks block called saying eg"),
+            (OverrideWord.ModalOrTo, "to must should will shall need have can gotta ll re"),
+            (OverrideWord.You, "you u"),
+            (OverrideWord.The, "the"),
+        ];
+        foreach (var (kind, list) in lists)
         {
             foreach (var word in list.Split(' '))
             {
@@ -1020,11 +1028,6 @@ public sealed class InjectionFeatureVector
             }
         }
 
-        Add(OverrideWord.Lead, "please pls plz now just simply then and so also kindly first immediately ok okay yes hey bitte jetzt und favor ahora y maintenant et ora e agora nu teraz теперь и пожалуйста");
-        Add(OverrideWord.Reporting, "like as says say said such phrase phrases string strings text type types typed contains containing detect detects blocks block called saying eg");
-        Add(OverrideWord.ModalOrTo, "to must should will shall need have can gotta ll re");
-        Add(OverrideWord.You, "you u");
-        Add(OverrideWord.The, "the");
         return words.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 

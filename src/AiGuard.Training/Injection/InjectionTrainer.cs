@@ -302,7 +302,10 @@ public static class InjectionTrainer
                 best = Math.Max(best, probabilities[at++]);
             }
 
-            // As the detector scores: the rules' floor under the model's score.
+            // The rules' floor under the model's score, at the floor's own 0.9 or 0.95: the threshold
+            // is what these scores choose, so it is not known yet. The detector lifts a floor to the
+            // tuned threshold (PromptInjectionDetector.FloorScore), so a row only a floor flags
+            // counts in these figures at thresholds up to 0.9 or 0.95, and in the gateway at any.
             scores[k] = Math.Max(best, featurized[rows[k]].RuleScore);
         }
 

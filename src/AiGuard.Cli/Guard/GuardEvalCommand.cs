@@ -39,12 +39,19 @@ internal static class GuardEvalCommand
         var model = new Option<string?>("--model") { Description = $"Prompt corpora: the prompt-injection model (default {PromptInjectionCli.ShippedModel})" };
         var threshold = new Option<float?>("--threshold") { Description = "Prompt corpora: score threshold (default the model manifest's)" };
         var split = new Option<PromptInjectionCli.Split>("--split") { Description = "Prompt corpora: the report part (never trained on), the tune part, or all rows", DefaultValueFactory = _ => PromptInjectionCli.Split.Report };
+        var scoreAs = new Option<TextRole>("--as")
+        {
+            Description = "Prompt corpora: score each text as a prompt (the model and the rule floors), as a tool definition (the rule floors and the tool-poisoning rules), "
+                + "or as a tool definition with the model too (ModelOnToolDefinitions)",
+            DefaultValueFactory = _ => TextRole.Prompt,
+        };
         var eval = new Command("eval", "Measure the text guards on labelled corpora: PII detection per entity type, secret detection per split and provider family, prompt-injection detection per source (recall, precision, false positives)");
         eval.Options.Add(corpus);
         eval.Options.Add(markdown);
         eval.Options.Add(model);
         eval.Options.Add(threshold);
         eval.Options.Add(split);
+        eval.Options.Add(scoreAs);
         eval.SetAction(parse => CliErrors.Run(() =>
         {
             var report = new StringBuilder();
@@ -54,7 +61,7 @@ internal static class GuardEvalCommand
             var prompts = files.Where(f => PromptCorpus.Recognizes(f.FullName)).ToList();
             if (prompts.Count > 0)
             {
-                report.Append(EvaluatePrompts(prompts, parse.GetValue(model), parse.GetValue(threshold), parse.GetValue(split)));
+                report.Append(EvaluatePrompts(prompts, parse.GetValue(model), parse.GetValue(threshold), parse.GetValue(split), parse.GetValue(scoreAs)));
             }
 
             var secretPrompts = prompts.Where(SecretEval.IsJsonl).ToList();
@@ -96,14 +103,34 @@ internal static class GuardEvalCommand
     }
 
     /// <summary>Prompt-injection detection on labelled prompt corpora: recall per injection source, false positives per benign source.</summary>
-    private static string EvaluatePrompts(List<FileInfo> files, string? modelPath, float? threshold, PromptInjectionCli.Split split)
+    private static string EvaluatePrompts(List<FileInfo> files, string? modelPath, float? threshold, PromptInjectionCli.Split split, TextRole role)
     {
         var rows = PromptInjectionCli.Select(files.Select(f => (f.FullName, PromptCorpus.ReadFile(f.FullName))), split);
         using var model = PromptInjectionDetector.Load(PromptInjectionCli.ResolveModel(modelPath));
         var at = threshold ?? model.Threshold;
-        var result = PromptInjectionCli.Score(model, rows, at, $"prompt injection on {files.Count} file(s)");
-        return PromptInjectionCli.Header(model, at, $"{split.ToString().ToLowerInvariant()} split of {string.Join(", ", files.Select(f => f.Name))}")
+        Func<string, float>? score = role switch
+        {
+            TextRole.ToolDefinition => text => model.InspectToolDefinition(text, client: null).Score,
+            TextRole.ToolDefinitionWithModel => text => Math.Max(model.InspectToolDefinition(text, client: null).Score, model.Inspect(text).Score),
+            _ => null,
+        };
+        var result = PromptInjectionCli.Score(model, rows, at, $"prompt injection on {files.Count} file(s)", score);
+        var scored = role switch
+        {
+            TextRole.ToolDefinition => ", each text scored as a tool definition (rule floors and tool-poisoning rules)",
+            TextRole.ToolDefinitionWithModel => ", each text scored as a tool definition with the model",
+            _ => string.Empty,
+        };
+        return PromptInjectionCli.Header(model, at, $"{split.ToString().ToLowerInvariant()} split of {string.Join(", ", files.Select(f => f.Name))}{scored}")
             + InjectionEvaluation.Markdown(result, "Per source");
+    }
+
+    /// <summary>How <c>guard eval --as</c> scores a prompt corpus's texts.</summary>
+    public enum TextRole
+    {
+        Prompt,
+        ToolDefinition,
+        ToolDefinitionWithModel,
     }
 
     private sealed record Sample(string Text, List<(string Label, int Start, int End)> Spans);

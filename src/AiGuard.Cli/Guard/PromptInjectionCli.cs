@@ -32,19 +32,24 @@ internal static class PromptInjectionCli
         .. files.SelectMany(f => split == Split.All ? f.Rows : f.Rows.Where(r => CorpusSplit.IsTune(r) == (split == Split.Tune))),
     ];
 
-    public static InjectionEvaluationResult Score(PromptInjectionDetector detector, IReadOnlyList<PromptSample> samples, float threshold, string label)
+    public static InjectionEvaluationResult Score(PromptInjectionDetector detector, IReadOnlyList<PromptSample> samples, float threshold, string label, Func<string, float>? score = null)
     {
         InjectionEvaluationResult? result = null;
         AnsiConsole.Progress().Start(progress =>
         {
             var task = progress.AddTask(label, maxValue: Math.Max(1, samples.Count));
-            result = InjectionEvaluation.Evaluate(detector, samples, threshold, done =>
-            {
-                if (done % 64 == 0 || done == samples.Count)
+            result = InjectionEvaluation.Evaluate(
+                detector,
+                samples,
+                threshold,
+                done =>
                 {
-                    task.Value = done;
-                }
-            });
+                    if (done % 64 == 0 || done == samples.Count)
+                    {
+                        task.Value = done;
+                    }
+                },
+                score);
         });
         return result!;
     }

@@ -44,14 +44,17 @@ public sealed record InjectionEvaluationResult(IReadOnlyList<SourceFigures> Sour
 /// <summary>Scores labelled prompts with a detector and reports per source.</summary>
 public static class InjectionEvaluation
 {
-    public static InjectionEvaluationResult Evaluate(PromptInjectionDetector detector, IReadOnlyList<PromptSample> samples, float threshold, Action<int>? progress = null)
+    /// <param name="detector">Scores each text (<see cref="PromptInjectionDetector.Inspect(string)"/>) unless <paramref name="score"/> is given.</param>
+    /// <param name="score">Another way to score a text with the detector (a tool definition's path).</param>
+    public static InjectionEvaluationResult Evaluate(PromptInjectionDetector detector, IReadOnlyList<PromptSample> samples, float threshold, Action<int>? progress = null, Func<string, float>? score = null)
     {
+        score ??= text => detector.Inspect(text).Score;
         var clock = Stopwatch.StartNew();
         var flagged = new bool[samples.Count];
         long characters = 0;
         for (var i = 0; i < samples.Count; i++)
         {
-            flagged[i] = detector.Inspect(samples[i].Text).Score >= threshold;
+            flagged[i] = score(samples[i].Text) >= threshold;
             characters += samples[i].Text.Length;
             progress?.Invoke(i + 1);
         }

@@ -192,7 +192,7 @@ public sealed class SensitiveDataTests
     }
 
     [Fact]
-    public async Task Tool_call_arguments_tool_descriptions_and_refusal_parts_are_redacted_too()
+    public async Task Tool_call_arguments_tool_descriptions_their_parameter_schemas_and_refusal_parts_are_redacted_too()
     {
         await using var upstream = new HeaderRecordingUpstream();
         await upstream.StartAsync();
@@ -206,7 +206,7 @@ public sealed class SensitiveDataTests
                   {"role":"user","content":"pay it"},
                   {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"pay","arguments":"{\"card\":\"CARD\"}"}}]},
                   {"role":"assistant","content":[{"type":"refusal","refusal":"not with CARD"}]}],
-                 "tools":[{"type":"function","function":{"name":"pay","description":"Pays with the card on file, CARD.","parameters":{}}}]}
+                 "tools":[{"type":"function","function":{"name":"pay","description":"Pays with the card on file, CARD.","parameters":{"type":"object","properties":{"card.last":{"type":"string","description":"Defaults to CARD."}}}}}]}
                 """.Replace("CARD", Card, StringComparison.Ordinal), Encoding.UTF8, "application/json"),
         };
 
@@ -220,5 +220,6 @@ public sealed class SensitiveDataTests
         Assert.Equal("{\"card\":\"[CREDIT_CARD]\"}", root.GetProperty("messages")[1].GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString());
         Assert.Equal("not with [CREDIT_CARD]", root.GetProperty("messages")[2].GetProperty("content")[0].GetProperty("refusal").GetString());
         Assert.Equal("Pays with the card on file, [CREDIT_CARD].", root.GetProperty("tools")[0].GetProperty("function").GetProperty("description").GetString());
+        Assert.Equal("Defaults to [CREDIT_CARD].", root.GetProperty("tools")[0].GetProperty("function").GetProperty("parameters").GetProperty("properties").GetProperty("card.last").GetProperty("description").GetString());
     }
 }

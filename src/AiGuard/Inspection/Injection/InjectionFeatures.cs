@@ -79,6 +79,7 @@ public enum InjectionFamilies
     AffirmativePrefix = 1 << 16,
     SecretRequest = 1 << 17,
     InstructionOverride = 1 << 18,
+    ToolPoisoning = 1 << 19,
 }
 
 /// <summary>

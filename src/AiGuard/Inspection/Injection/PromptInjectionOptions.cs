@@ -21,8 +21,12 @@ public sealed class PromptInjectionOptions
     /// <summary>The chat roles whose messages are inspected unless <see cref="Roles"/> names others.</summary>
     public static readonly string[] DefaultRoles = ["user", "tool", "function"];
 
-    /// <summary>The roles a message can have (<c>prompt</c>: a legacy completion prompt).</summary>
-    public static readonly string[] KnownRoles = ["system", "developer", "user", "assistant", "tool", "function", "prompt"];
+    /// <summary>
+    /// The roles a text can have: a message's (<c>prompt</c>: a legacy completion prompt), and
+    /// <c>tool_definition</c> for the descriptions and titles of the tools a request offers the
+    /// model (their parameter schemas included), <c>prediction</c> for predicted output.
+    /// </summary>
+    public static readonly string[] KnownRoles = ["system", "developer", "user", "assistant", "tool", "function", "prompt", "tool_definition", "prediction"];
 
     /// <summary>Off (the default), Block or Flag.</summary>
     public PromptInjectionAction Action { get; set; }
@@ -32,6 +36,14 @@ public sealed class PromptInjectionOptions
 
     /// <summary>Roles of the messages inspected: user, tool and function results by default (the system prompt is the operator's own).</summary>
     public List<string> Roles { get; set; } = [];
+
+    /// <summary>
+    /// Also score <c>tool_definition</c> texts with the model (the higher of the two scores counts).
+    /// Off by default: the model was trained on prompts and flags about one benign tool description
+    /// in six (docs/prompt-injection.md, "Tool definitions"), and a tool definition is sent with every
+    /// request of an application, so a false alarm there refuses all of them.
+    /// </summary>
+    public bool ModelOnToolDefinitions { get; set; }
 
     /// <summary>The model (.onnx with its manifest beside it); unset for the shipped <c>models/prompt-injection.onnx</c>.</summary>
     public string? Model { get; set; }
@@ -61,7 +73,11 @@ public sealed class PromptInjectionPolicy
         _roles = new HashSet<string>(options.Roles.Count > 0 ? options.Roles : PromptInjectionOptions.DefaultRoles, StringComparer.Ordinal);
         Detector = DetectorFor(options);
         Threshold = options.Threshold ?? Detector.Threshold;
+        ModelOnToolDefinitions = options.ModelOnToolDefinitions;
     }
+
+    /// <summary>Whether tool definitions are also scored by the model.</summary>
+    public bool ModelOnToolDefinitions { get; }
 
     public PromptInjectionAction Action { get; }
 

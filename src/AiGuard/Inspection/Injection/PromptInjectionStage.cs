@@ -36,7 +36,7 @@ public sealed class PromptInjectionStage : IGuardStage
                 continue;
             }
 
-            var verdict = policy.Detector.Inspect(input.Text, context.Client);
+            var verdict = input.Kind == TextKind.ToolDefinition ? ToolDefinition(policy, input.Text, context.Client) : policy.Detector.Inspect(input.Text, context.Client);
             if (verdict.Score < policy.Threshold || (worst is not null && verdict.Score <= worstVerdict.Score))
             {
                 continue;
@@ -59,6 +59,19 @@ public sealed class PromptInjectionStage : IGuardStage
         return new(policy.Action == PromptInjectionAction.Block
             ? GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.PromptInjection, reason + ". This route does not accept it.", worst.Field)
             : GuardDecision.Flag(ProblemCodes.PromptInjectionFlagged, reason + "."));
+    }
+
+    /// <summary>A tool definition: the rule floors and the tool-poisoning rules, and the model where the policy asks for it.</summary>
+    private static InjectionVerdict ToolDefinition(PromptInjectionPolicy policy, string text, Identity.ClientIdentity? client)
+    {
+        var rules = policy.Detector.InspectToolDefinition(text, client);
+        if (!policy.ModelOnToolDefinitions)
+        {
+            return rules;
+        }
+
+        var model = policy.Detector.Inspect(text, client);
+        return model.Score > rules.Score ? model with { Families = model.Families | rules.Families } : rules with { Families = model.Families | rules.Families };
     }
 
     private static string Families(InjectionFamilies families)

@@ -80,13 +80,15 @@ public sealed class SensitiveDataPolicy
     /// <summary>
     /// <see cref="Find(string)"/> for a text a client sent: a long text this client sent before (a
     /// conversation resent whole on every turn) gets the entities found in it then (types and
-    /// positions, never values). A null <paramref name="client"/> inspects every time.
+    /// positions, never values). A null <paramref name="client"/> inspects every time;
+    /// <paramref name="remember"/> keeps what was found in a text of any length (a tool's description,
+    /// sent again with every request of a conversation).
     /// </summary>
     /// <exception cref="TextTooDenseException">The text holds too many candidates to inspect.</exception>
-    public List<PiiMatch> Find(string text, Identity.ClientIdentity? client)
+    public List<PiiMatch> Find(string text, Identity.ClientIdentity? client, bool remember = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (client is null || !Text.ClientTextCache.Caches(text.Length))
+        if (client is null || !(remember || Text.ClientTextCache.Caches(text.Length)))
         {
             return Find(text);
         }

@@ -54,7 +54,7 @@ public sealed class SensitiveDataStage : IGuardStage
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Find(input.Text, context.Client);
+                matches = policy.Find(input.Text, context.Client, remember: input.Kind == TextKind.ToolDefinition);
             }
             catch (TextTooDenseException e)
             {

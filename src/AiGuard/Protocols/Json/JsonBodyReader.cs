@@ -377,6 +377,26 @@ internal static class FieldNames
     public static string Index(string parent, int index) => string.Create(CultureInfo.InvariantCulture, $"{parent}[{index}]");
 
     public static string Member(string parent, string name) => parent.Length == 0 ? name : parent + "." + name;
+
+    /// <summary>
+    /// A member's field path from its unescaped UTF-8 name: <c>parent.name</c>, or
+    /// <c>parent["name"]</c> (a JSON string) when the name is empty or holds a character that
+    /// separates steps (<c>. [ ] " \</c>), so that every path names exactly one field.
+    /// </summary>
+    public static string Member(string parent, ReadOnlySpan<byte> name)
+    {
+        if (name.SequenceEqual("description"u8))
+        {
+            return Member(parent, "description");
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(name);
+        return text.Length > 0 && text.AsSpan().IndexOfAny(StepSeparators) < 0
+            ? Member(parent, text)
+            : parent + "[" + JsonSerializer.Serialize(text) + "]";
+    }
+
+    private static readonly System.Buffers.SearchValues<char> StepSeparators = System.Buffers.SearchValues.Create(".[]\"\\");
 }
 
 /// <summary>The field names of one tensor of a request, for messages: built once, not per request.</summary>

@@ -376,9 +376,54 @@ internal sealed class ChatRequestReader
                 var descriptionField = field + ".description";
                 _inputs.Add(new TextInput(descriptionField, "tool_definition", reader.GetString(descriptionField)) { Kind = TextKind.ToolDefinition });
             }
+            else if (!nested && name.SequenceEqual("parameters"u8) && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                ReadSchemaTexts(ref reader, field + ".parameters");
+            }
             else
             {
                 reader.SkipValue();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <c>description</c> and <c>title</c> strings anywhere in a tool's parameter schema (the
+    /// model reads them as it reads the tool's own description, and tool poisoning hides
+    /// instructions in them). The reader stands on the schema's first token; every object inside
+    /// refuses a repeated name, so the gateway and the model read the same schema.
+    /// </summary>
+    private void ReadSchemaTexts(ref JsonBodyReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            var index = 0;
+            reader.Next();
+            while (reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    ReadSchemaTexts(ref reader, FieldNames.Index(field, index));
+                }
+
+                index++;
+                reader.Next();
+            }
+
+            return;
+        }
+
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, field, out var name))
+        {
+            if (reader.TokenType == JsonTokenType.String && (name.SequenceEqual("description"u8) || name.SequenceEqual("title"u8)))
+            {
+                var textField = FieldNames.Member(field, name);
+                _inputs.Add(new TextInput(textField, "tool_definition", reader.GetString(textField)) { Kind = TextKind.ToolDefinition });
+            }
+            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                ReadSchemaTexts(ref reader, FieldNames.Member(field, name));
             }
         }
     }

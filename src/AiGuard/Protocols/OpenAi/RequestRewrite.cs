@@ -55,6 +55,24 @@ public static class RequestRewrite
         return buffer.ToArray();
     }
 
+    /// <summary>The index of the quote that closes the JSON string starting at <paramref name="open"/>.</summary>
+    private static int QuotedEnd(string field, int open)
+    {
+        for (var j = open + 1; j < field.Length; j++)
+        {
+            if (field[j] == '\\')
+            {
+                j++;
+            }
+            else if (field[j] == '"')
+            {
+                return j;
+            }
+        }
+
+        throw new InvalidOperationException($"The field path '{field}' has an unterminated name.");
+    }
+
     /// <summary>Replaces the string at a field path the adapter named (members and [index] steps).</summary>
     private static void Replace(JsonNode root, string field, string text)
     {
@@ -65,7 +83,14 @@ public static class RequestRewrite
         while (i < field.Length)
         {
             object step;
-            if (field[i] == '[')
+            if (field[i] == '[' && i + 1 < field.Length && field[i + 1] == '"')
+            {
+                // A member whose name would not read as one step: ["name"], the name a JSON string.
+                var close = QuotedEnd(field, i + 1);
+                step = JsonSerializer.Deserialize<string>(field.AsSpan(i + 1, close - i))!;
+                i = close + 2;
+            }
+            else if (field[i] == '[')
             {
                 var close = field.IndexOf(']', i);
                 step = int.Parse(field.AsSpan(i + 1, close - i - 1), CultureInfo.InvariantCulture);

@@ -41,8 +41,8 @@ internal static class GuardEvalCommand
         var split = new Option<PromptInjectionCli.Split>("--split") { Description = "Prompt corpora: the report part (never trained on), the tune part, or all rows", DefaultValueFactory = _ => PromptInjectionCli.Split.Report };
         var scoreAs = new Option<TextRole>("--as")
         {
-            Description = "Prompt corpora: score each text as a prompt (the model and the rule floors), as a tool definition (the rule floors and the tool-poisoning rules), "
-                + "or as a tool definition with the model too (ModelOnToolDefinitions)",
+            Description = "Prompt corpora: score each text as a prompt (the model and the rule floors) or as a tool definition (the model, the rule floors and the "
+                + $"tool-poisoning rules; --model defaults to {PromptInjectionPolicy.ShippedToolDefinitionModelPath})",
             DefaultValueFactory = _ => TextRole.Prompt,
         };
         var eval = new Command("eval", "Measure the text guards on labelled corpora: PII detection per entity type, secret detection per split and provider family, prompt-injection detection per source (recall, precision, false positives)");
@@ -106,21 +106,14 @@ internal static class GuardEvalCommand
     private static string EvaluatePrompts(List<FileInfo> files, string? modelPath, float? threshold, PromptInjectionCli.Split split, TextRole role)
     {
         var rows = PromptInjectionCli.Select(files.Select(f => (f.FullName, PromptCorpus.ReadFile(f.FullName))), split);
-        using var model = PromptInjectionDetector.Load(PromptInjectionCli.ResolveModel(modelPath));
+        var definitions = role == TextRole.ToolDefinition;
+        using var model = PromptInjectionDetector.Load(definitions && modelPath is null
+            ? PromptInjectionCli.ResolveModel(PromptInjectionPolicy.ShippedToolDefinitionModelPath)
+            : PromptInjectionCli.ResolveModel(modelPath));
         var at = threshold ?? model.Threshold;
-        Func<string, float>? score = role switch
-        {
-            TextRole.ToolDefinition => text => model.InspectToolDefinition(text, client: null).Score,
-            TextRole.ToolDefinitionWithModel => text => Math.Max(model.InspectToolDefinition(text, client: null).Score, model.Inspect(text).Score),
-            _ => null,
-        };
+        Func<string, float>? score = definitions ? text => model.InspectToolDefinition(text, client: null).Score : null;
         var result = PromptInjectionCli.Score(model, rows, at, $"prompt injection on {files.Count} file(s)", score);
-        var scored = role switch
-        {
-            TextRole.ToolDefinition => ", each text scored as a tool definition (rule floors and tool-poisoning rules)",
-            TextRole.ToolDefinitionWithModel => ", each text scored as a tool definition with the model",
-            _ => string.Empty,
-        };
+        var scored = definitions ? ", each text scored as a tool definition (the model, the rule floors and the tool-poisoning rules)" : string.Empty;
         return PromptInjectionCli.Header(model, at, $"{split.ToString().ToLowerInvariant()} split of {string.Join(", ", files.Select(f => f.Name))}{scored}")
             + InjectionEvaluation.Markdown(result, "Per source");
     }
@@ -130,7 +123,6 @@ internal static class GuardEvalCommand
     {
         Prompt,
         ToolDefinition,
-        ToolDefinitionWithModel,
     }
 
     private sealed record Sample(string Text, List<(string Label, int Start, int End)> Spans);

@@ -225,6 +225,11 @@ public static class GatewayConfigurationValidator
             errors.Add($"{at}:Threshold must be between 0 and 1 (exclusive); unset it for the model's tuned threshold.");
         }
 
+        if (options.ToolDefinitionThreshold is { } toolThreshold && (!float.IsFinite(toolThreshold) || toolThreshold <= 0 || toolThreshold >= 1))
+        {
+            errors.Add($"{at}:ToolDefinitionThreshold must be between 0 and 1 (exclusive); unset it for the tool-definition model's tuned threshold.");
+        }
+
         foreach (var role in options.Roles)
         {
             if (!Inspection.Injection.PromptInjectionOptions.KnownRoles.Contains(role, StringComparer.Ordinal))
@@ -252,6 +257,18 @@ public static class GatewayConfigurationValidator
         catch (Inspection.Injection.InjectionModelException e)
         {
             errors.Add($"{at}:Model: {e.Message}");
+        }
+
+        if (options.Roles.Contains(Inspection.Injection.PromptInjectionPolicy.ToolDefinitionRole, StringComparer.Ordinal))
+        {
+            try
+            {
+                Inspection.Injection.PromptInjectionPolicy.ToolDetectorFor(options);
+            }
+            catch (Inspection.Injection.InjectionModelException e)
+            {
+                errors.Add($"{at}:ToolDefinitionModel: {e.Message}");
+            }
         }
     }
 

@@ -190,10 +190,12 @@ public sealed class PromptInjectionDetector : IDisposable
 
     /// <summary>
     /// Scores the text of a tool definition (a tool's description, a parameter's description or
-    /// title): the rule floors and <see cref="ToolPoisoningRules"/>, not the model, which was trained
-    /// on prompts and reads a tool's own instructions to the model as an attack (it flagged 12 of 100
-    /// benign tool descriptions at its threshold; docs/prompt-injection.md, "Tool definitions").
-    /// A definition is sent again with every request, so a client's verdicts are remembered.
+    /// title) as <see cref="Inspect(string)"/> does, and at least at the floor where
+    /// <see cref="ToolPoisoningRules"/> fire. Meant for a detector whose model was trained on tool
+    /// definitions (the shipped <c>models/tool-definition.onnx</c>): the prompt model reads a tool's
+    /// own instructions to the model as an attack (docs/prompt-injection.md, "Tool definitions").
+    /// A definition is sent again with every request, so a client's verdicts are remembered
+    /// whatever the text's length.
     /// </summary>
     public InjectionVerdict InspectToolDefinition(string text, Identity.ClientIdentity? client)
     {
@@ -204,39 +206,12 @@ public sealed class PromptInjectionDetector : IDisposable
             return remembered;
         }
 
-        if (text.Length > MaxInspectedChars)
-        {
-            text = string.Concat(text.AsSpan(0, MaxInspectedChars / 2), "\n", text.AsSpan(text.Length - MaxInspectedChars / 2));
-        }
-
-        var normalized = TextNormalizer.Normalize(text);
-        var rule = 0f;
-        var families = InjectionFamilies.None;
-        Enter();
-        var scratch = Rent();
-        try
-        {
-            foreach (var (start, length) in Windows(normalized.Text.Length))
-            {
-                scratch.Features.Compute(normalized.Text.AsSpan(start, length), normalized.Findings);
-                rule = Math.Max(rule, scratch.Features.RuleScore);
-                families |= scratch.Features.RuleScore > 0 ? scratch.Features.Families : InjectionFamilies.None;
-                scratch.Features.Clear();
-            }
-        }
-        finally
-        {
-            Return(scratch);
-            Interlocked.Decrement(ref _callsInFlight);
-        }
-
+        var verdict = Inspect(text);
         if (ToolPoisoningRules.SignalOf(text) is not null)
         {
-            rule = Math.Max(rule, ToolPoisoningRules.Score);
-            families |= InjectionFamilies.ToolPoisoning;
+            verdict = new InjectionVerdict(Math.Max(verdict.Score, FloorScore(ToolPoisoningRules.Score)), verdict.Families | InjectionFamilies.ToolPoisoning);
         }
 
-        var verdict = new InjectionVerdict(FloorScore(rule), families);
         if (client is not null)
         {
             ToolCache.Add(key, verdict);

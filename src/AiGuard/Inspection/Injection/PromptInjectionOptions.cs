@@ -38,12 +38,17 @@ public sealed class PromptInjectionOptions
     public List<string> Roles { get; set; } = [];
 
     /// <summary>
-    /// Also score <c>tool_definition</c> texts with the model (the higher of the two scores counts).
-    /// Off by default: the model was trained on prompts and flags about one benign tool description
-    /// in six (docs/prompt-injection.md, "Tool definitions"), and a tool definition is sent with every
-    /// request of an application, so a false alarm there refuses all of them.
+    /// The model that scores <c>tool_definition</c> texts (with its manifest beside it); unset for
+    /// the shipped <c>models/tool-definition.onnx</c>, trained on tool and parameter descriptions.
+    /// Loaded only when <see cref="Roles"/> names <c>tool_definition</c>.
     /// </summary>
-    public bool ModelOnToolDefinitions { get; set; }
+    public string? ToolDefinitionModel { get; set; }
+
+    /// <summary>SHA-256 the tool-definition model file must have; unset to trust the file (its manifest's hash is always checked).</summary>
+    public string? ToolDefinitionModelSha256 { get; set; }
+
+    /// <summary>Score at or above which a tool definition is taken for an attack (0 to 1); unset for the tool-definition model's tuned threshold.</summary>
+    public float? ToolDefinitionThreshold { get; set; }
 
     /// <summary>The model (.onnx with its manifest beside it); unset for the shipped <c>models/prompt-injection.onnx</c>.</summary>
     public string? Model { get; set; }
@@ -60,6 +65,12 @@ public sealed class PromptInjectionPolicy
     /// <summary>Where the shipped model lives, relative to the application's directory.</summary>
     public const string ShippedModelPath = "models/prompt-injection.onnx";
 
+    /// <summary>Where the shipped tool-definition model lives, relative to the application's directory.</summary>
+    public const string ShippedToolDefinitionModelPath = "models/tool-definition.onnx";
+
+    /// <summary>The role of tool definitions' texts.</summary>
+    public const string ToolDefinitionRole = "tool_definition";
+
     // One detector per model file and pin for the whole process: configuration reloads and
     // routes that share a model share its session.
     private static readonly ConcurrentDictionary<(string Path, string? Sha256), Lazy<PromptInjectionDetector>> Detectors = new();
@@ -73,11 +84,18 @@ public sealed class PromptInjectionPolicy
         _roles = new HashSet<string>(options.Roles.Count > 0 ? options.Roles : PromptInjectionOptions.DefaultRoles, StringComparer.Ordinal);
         Detector = DetectorFor(options);
         Threshold = options.Threshold ?? Detector.Threshold;
-        ModelOnToolDefinitions = options.ModelOnToolDefinitions;
+        if (_roles.Contains(ToolDefinitionRole))
+        {
+            ToolDetector = ToolDetectorFor(options);
+            ToolThreshold = options.ToolDefinitionThreshold ?? ToolDetector.Threshold;
+        }
     }
 
-    /// <summary>Whether tool definitions are also scored by the model.</summary>
-    public bool ModelOnToolDefinitions { get; }
+    /// <summary>The detector of tool definitions (its own model, the rule floors and the tool-poisoning rules), when the roles name them.</summary>
+    public PromptInjectionDetector? ToolDetector { get; }
+
+    /// <summary>The threshold of tool definitions' scores.</summary>
+    public float ToolThreshold { get; }
 
     public PromptInjectionAction Action { get; }
 
@@ -88,16 +106,23 @@ public sealed class PromptInjectionPolicy
     public bool Inspects(string role) => _roles.Contains(role);
 
     /// <summary>The model file the options name, resolved like the anomaly model: as given when it exists, else beside the application.</summary>
-    public static string ModelPath(PromptInjectionOptions options)
-    {
-        var path = string.IsNullOrWhiteSpace(options.Model) ? ShippedModelPath : options.Model;
-        return Path.IsPathRooted(path) || File.Exists(path) ? Path.GetFullPath(path) : Path.Combine(AppContext.BaseDirectory, path);
-    }
+    public static string ModelPath(PromptInjectionOptions options) => Resolve(string.IsNullOrWhiteSpace(options.Model) ? ShippedModelPath : options.Model);
+
+    /// <summary>The tool-definition model file the options name, resolved the same way.</summary>
+    public static string ToolDefinitionModelPath(PromptInjectionOptions options) =>
+        Resolve(string.IsNullOrWhiteSpace(options.ToolDefinitionModel) ? ShippedToolDefinitionModelPath : options.ToolDefinitionModel);
+
+    private static string Resolve(string path) => Path.IsPathRooted(path) || File.Exists(path) ? Path.GetFullPath(path) : Path.Combine(AppContext.BaseDirectory, path);
 
     /// <summary>The loaded detector for the options' model (loaded once per file and pin); throws <see cref="InjectionModelException"/>.</summary>
-    public static PromptInjectionDetector DetectorFor(PromptInjectionOptions options)
+    public static PromptInjectionDetector DetectorFor(PromptInjectionOptions options) => DetectorFor(ModelPath(options), options.ModelSha256);
+
+    /// <summary>The loaded detector for the options' tool-definition model; throws <see cref="InjectionModelException"/>.</summary>
+    public static PromptInjectionDetector ToolDetectorFor(PromptInjectionOptions options) => DetectorFor(ToolDefinitionModelPath(options), options.ToolDefinitionModelSha256);
+
+    private static PromptInjectionDetector DetectorFor(string path, string? sha256)
     {
-        var key = (ModelPath(options), options.ModelSha256);
+        var key = (path, sha256);
         var lazy = Detectors.GetOrAdd(key, k => new Lazy<PromptInjectionDetector>(() => PromptInjectionDetector.Load(k.Path, k.Sha256)));
         try
         {

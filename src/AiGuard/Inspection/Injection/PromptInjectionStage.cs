@@ -29,6 +29,7 @@ public sealed class PromptInjectionStage : IGuardStage
         var inputs = context.Request!.Inputs;
         TextInput? worst = null;
         InjectionVerdict worstVerdict = default;
+        var worstThreshold = 0f;
         for (var i = 0; i < inputs.Count; i++)
         {
             if (inputs[i] is not TextInput input || input.Text.Length == 0 || !policy.Inspects(input.Role))
@@ -36,14 +37,18 @@ public sealed class PromptInjectionStage : IGuardStage
                 continue;
             }
 
-            var verdict = input.Kind == TextKind.ToolDefinition ? ToolDefinition(policy, input.Text, context.Client) : policy.Detector.Inspect(input.Text, context.Client);
-            if (verdict.Score < policy.Threshold || (worst is not null && verdict.Score <= worstVerdict.Score))
+            // A tool definition is scored by the tool-definition model and the tool-poisoning rules, at its own threshold.
+            var definition = input.Kind == TextKind.ToolDefinition;
+            var threshold = definition ? policy.ToolThreshold : policy.Threshold;
+            var verdict = definition ? policy.ToolDetector!.InspectToolDefinition(input.Text, context.Client) : policy.Detector.Inspect(input.Text, context.Client);
+            if (verdict.Score < threshold || (worst is not null && verdict.Score - threshold <= worstVerdict.Score - worstThreshold))
             {
                 continue;
             }
 
             worst = input;
             worstVerdict = verdict;
+            worstThreshold = threshold;
             if (policy.Action == PromptInjectionAction.Block)
             {
                 break;
@@ -55,23 +60,10 @@ public sealed class PromptInjectionStage : IGuardStage
             return default;
         }
 
-        var reason = string.Create(CultureInfo.InvariantCulture, $"'{worst.Field}' ({worst.Role}) reads as a prompt injection or jailbreak: score {worstVerdict.Score:0.000} at threshold {policy.Threshold:0.000}; families: {Families(worstVerdict.Families)}");
+        var reason = string.Create(CultureInfo.InvariantCulture, $"'{worst.Field}' ({worst.Role}) reads as a prompt injection or jailbreak: score {worstVerdict.Score:0.000} at threshold {worstThreshold:0.000}; families: {Families(worstVerdict.Families)}");
         return new(policy.Action == PromptInjectionAction.Block
             ? GuardDecision.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.PromptInjection, reason + ". This route does not accept it.", worst.Field)
             : GuardDecision.Flag(ProblemCodes.PromptInjectionFlagged, reason + "."));
-    }
-
-    /// <summary>A tool definition: the rule floors and the tool-poisoning rules, and the model where the policy asks for it.</summary>
-    private static InjectionVerdict ToolDefinition(PromptInjectionPolicy policy, string text, Identity.ClientIdentity? client)
-    {
-        var rules = policy.Detector.InspectToolDefinition(text, client);
-        if (!policy.ModelOnToolDefinitions)
-        {
-            return rules;
-        }
-
-        var model = policy.Detector.Inspect(text, client);
-        return model.Score > rules.Score ? model with { Families = model.Families | rules.Families } : rules with { Families = model.Families | rules.Families };
     }
 
     private static string Families(InjectionFamilies families)

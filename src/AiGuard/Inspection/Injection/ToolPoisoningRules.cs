@@ -92,7 +92,7 @@ public static class ToolPoisoningRules
             "user has authorised", "user has authorized", "user has already approved", "user has already confirmed", "user has approved",
             "user has pre-approved", "pre-approved", "preapproved", "already approved this", "exempt from confirmation",
             "skip the confirmation", "never ask for confirmation", "no need to ask", "don't ask again", "do not ask again",
-            "do not ask them again", "don't ask them again", "without asking for confirmation", "without asking the user",
+            "do not ask them again", "don't ask them again", "without asking for confirmation",
             "highest priority", "treated as a system message", "overriding earlier instructions", "overriding previous instructions",
             "overrides earlier instructions", "are now void", "is now void", "obey only", "safety checks are off",
             "safety guidelines do not apply", "guidelines do not apply", "policies do not apply", "are disabled while",
@@ -126,8 +126,7 @@ public static class ToolPoisoningRules
     private static readonly SearchValues<string> HidingPhrases = SearchValues.Create(
         [
             "to yourself", "invisible to the user", "hidden from the user", "keep it from the user", "keep this from the user",
-            "bring it up", "bring this up", "bring that up", "out of your summary", "out of your explanation", "out of your reply",
-            "out of your answer", "out of your response", "out of every count", "not appear in the conversation", "not appear in your", "not appear in the chat", "without the user knowing", "without the user noticing",
+            "bring it up", "bring this up", "bring that up", "out of your summary", "out of your explanation", "out of every count", "not appear in the conversation", "not appear in your", "not appear in the chat", "without the user knowing", "without the user noticing",
             "behind the user's back", "the user does not need to know", "the user doesn't need to know", "the user need not know",
             "out of any explanation", "out of any summary", "out of the summary", "out of the explanation", "out of the conversation",
             "so the user isn't alarmed", "so the user is not alarmed", "regardless of what the user", "regardless of what they",
@@ -253,7 +252,8 @@ public static class ToolPoisoningRules
             for (var j = i + 1; j < Math.Min(words.Count, i + 9); j++)
             {
                 var word = words[j].Text;
-                namesTool |= word is "tool" or "tools" or "server" or "servers" || (word.Contains('_') && word.Length > 4 && word.Any(char.IsLetter));
+                // Another tool: a snake_case name or "tool"/"server", not "this tool" (the tool itself).
+                namesTool |= (word is "tool" or "tools" or "server" or "servers" && words[j - 1].Text != "this") || (word.Contains('_') && word.Length > 4 && word.Any(char.IsLetter));
                 if (namesTool && Alterations.Contains(word))
                 {
                     return true;
@@ -351,7 +351,11 @@ public static class ToolPoisoningRules
                         break;
                     }
 
-                    if (UserWords.Contains(words[k].Text))
+                    // "do not tell the user about it", "never mention it in your reply"; not "do not tell
+                    // the user to buy or sell" (advice) or "don't reveal an answer" (the object).
+                    var told = words[k].Text;
+                    if (UserWords.Contains(told) && (told is "user" or "users" or "user's" or "them" or "him" or "her" || words[k - 1].Text == "your")
+                        && !(k + 1 < words.Count && words[k + 1].Text == "to"))
                     {
                         return true;
                     }

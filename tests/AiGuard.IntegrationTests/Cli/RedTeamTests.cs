@@ -57,6 +57,10 @@ public sealed class RedTeamTests : IDisposable
         // The role-play and repeat-the-words-above extractions are refused by the detector's rule floors.
         Assert.Equal("stopped", Verdict(probes, "injection", "roleplay-grandma"));
         Assert.Equal("stopped", Verdict(probes, "injection", "extraction-repeat"));
+        // The demo's chat route inspects tool definitions: poisoned descriptions are refused.
+        Assert.Equal("stopped", Verdict(probes, "injection", "tool-poisoning-description"));
+        Assert.Equal("stopped", Verdict(probes, "injection", "tool-poisoning-parameter"));
+        Assert.Equal("stopped", Verdict(probes, "injection", "tool-shadowing"));
         // "Token ghp_... works" is not taken for leetspeak: the PII guard redacts it, no prompt_injection refusal.
         Assert.StartsWith("redacted to", Detail(probes, "pii", "api-key"), StringComparison.Ordinal);
         // The generated card number and IBAN pass the gateway's Luhn and mod-97 checks: they are redacted.
@@ -105,7 +109,7 @@ public sealed class RedTeamTests : IDisposable
         Assert.Contains("without a problem code", Detail(probes, "parameters", "many-choices"), StringComparison.Ordinal);
         Assert.DoesNotContain(key.Key, run.StdOut + run.StdErr, StringComparison.Ordinal);
         // Progress went to stderr, one line per category.
-        Assert.Contains("injection: 21 probes, 21 requests: 0 stopped, 21 got through", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains("injection: 24 probes, 24 requests: 0 stopped, 24 got through", run.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,6 +18,14 @@ public sealed class InferenceResponse
     /// <summary>Generated text, one entry per choice (for a stream: the delta of this event).</summary>
     public IReadOnlyList<GeneratedText> Texts { get; init; } = [];
 
+    /// <summary>
+    /// The arguments of the tool calls the model makes (<c>message.tool_calls[j].function.arguments</c>
+    /// and the legacy <c>function_call.arguments</c>), one entry per call, in a whole answer;
+    /// <see cref="GeneratedText.Index"/> is the choice's, <see cref="GeneratedText.Member"/> names the call.
+    /// A stream event's argument pieces are not listed.
+    /// </summary>
+    public IReadOnlyList<GeneratedText> ToolCallArguments { get; init; } = [];
+
     /// <summary>Token usage reported by the upstream, when it did.</summary>
     public TokenUsage? Usage { get; init; }
 
@@ -49,6 +57,14 @@ public sealed class InferenceResponse
             foreach (var text in Texts)
             {
                 if (text.IsModified)
+                {
+                    return true;
+                }
+            }
+
+            foreach (var arguments in ToolCallArguments)
+            {
+                if (arguments.IsModified)
                 {
                     return true;
                 }
@@ -109,6 +125,9 @@ public sealed class GeneratedText
     }
 
     public int Index { get; }
+
+    /// <summary>For tool-call arguments, their member in the choice's message (<c>tool_calls[1].function.arguments</c>); null for the message's text.</summary>
+    public string? Member { get; init; }
 
     /// <summary>
     /// The text; setting it (for example to redact) changes what the client receives. The

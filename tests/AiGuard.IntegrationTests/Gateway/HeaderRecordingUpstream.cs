@@ -13,6 +13,10 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
 
     public ConcurrentQueue<IHeaderDictionary> Received { get; } = new();
 
+    /// <summary>The chat completion it answers with.</summary>
+    public string Answer { get; set; } =
+        """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""";
+
     /// <summary>The bodies of the chat requests received, as sent by the gateway.</summary>
     public ConcurrentQueue<string> Bodies { get; } = new();
 
@@ -32,9 +36,7 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
                 Bodies.Enqueue(await reader.ReadToEndAsync());
             }
 
-            return Results.Text(
-                """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""",
-                "application/json");
+            return Results.Text(Answer, "application/json");
         });
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());

@@ -222,4 +222,41 @@ public sealed class SensitiveDataTests
         Assert.Equal("Pays with the card on file, [CREDIT_CARD].", root.GetProperty("tools")[0].GetProperty("function").GetProperty("description").GetString());
         Assert.Equal("Defaults to [CREDIT_CARD].", root.GetProperty("tools")[0].GetProperty("function").GetProperty("parameters").GetProperty("properties").GetProperty("card.last").GetProperty("description").GetString());
     }
+
+    [Fact]
+    public async Task The_arguments_of_a_tool_call_the_model_makes_are_redacted_or_block_the_answer()
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        upstream.Answer = """
+            {"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
+              {"id":"t1","type":"function","function":{"name":"send_email","arguments":"{\"to\":\"ops@example.com\",\"body\":\"Card CARD on file\"}"}}]},
+              "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}
+            """.Replace("CARD", Card, StringComparison.Ordinal);
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using (gateway)
+        {
+            var (status, body) = await SendAsync(gateway, Chat(key, """[{"role":"user","content":"mail ops the card on file"}]"""));
+
+            Assert.Equal(HttpStatusCode.OK, status);
+            var call = body.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0].GetProperty("function");
+            Assert.Equal("send_email", call.GetProperty("name").GetString());
+            Assert.Equal("{\"to\":\"ops@example.com\",\"body\":\"Card [CREDIT_CARD] on file\"}", call.GetProperty("arguments").GetString());
+            await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Any(e => e.Code == "sensitive_data_redacted"));
+            var change = Assert.Single(gateway.Audit.Events, e => e.Code == "sensitive_data_redacted");
+            Assert.StartsWith("choices[0].message.tool_calls[0].function.arguments: CreditCard at ", change.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(Card, JsonSerializer.Serialize(gateway.Audit.Events), StringComparison.Ordinal);
+        }
+
+        var blockKey = ApiKeyFormat.Generate();
+        var settings = GatewaySettings.ForDemo(upstream.BaseAddress.ToString()).WithKey(blockKey, 0, "writer");
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:CreditCard"] = "Block";
+        await using var strict = await GatewayUnderTest.StartAsync(settings);
+        var (blocked, problem) = await SendAsync(strict, Chat(blockKey, """[{"role":"user","content":"mail ops the card on file"}]"""));
+
+        Assert.Equal(HttpStatusCode.Forbidden, blocked);
+        Assert.Equal("sensitive_data_in_response", problem.GetProperty("code").GetString());
+        Assert.Equal("choices[0].message.tool_calls[0].function.arguments", problem.GetProperty("error").GetProperty("param").GetString());
+        Assert.DoesNotContain("4111", problem.GetRawText(), StringComparison.Ordinal);
+    }
 }

@@ -287,4 +287,42 @@ public class OpenAiAdapterTests
         Assert.Equal("mail me at [EMAIL]", properties.GetProperty(name).GetProperty("description").GetString());
         Assert.Equal("keep", properties.GetProperty("other").GetProperty("description").GetString());
     }
+
+    [Fact]
+    public void The_arguments_of_the_tool_calls_an_answer_makes_are_texts_a_stage_can_change_and_only_they_are_rewritten()
+    {
+        const string json = """
+            {"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,
+              "tool_calls":[{"id":"a","type":"function","function":{"name":"send_email","arguments":"{\"to\":\"x@example.com\",\"body\":\"card 4111\"}"}},
+                            {"id":"b","type":"function","function":{"name":"noop","arguments":"{}"}}]},"finish_reason":"tool_calls"},
+             {"index":1,"message":{"role":"assistant","content":"ok","function_call":{"name":"legacy","arguments":"{\"q\":1}"}},"finish_reason":"function_call"}]}
+            """;
+
+        var response = Response(_adapter, "POST", "/v1/chat/completions", json);
+
+        Assert.Equal(
+            [
+                (0, "tool_calls[0].function.arguments", "{\"to\":\"x@example.com\",\"body\":\"card 4111\"}"),
+                (0, "tool_calls[1].function.arguments", "{}"),
+                (1, "function_call.arguments", "{\"q\":1}"),
+            ],
+            response.ToolCallArguments.Select(a => (a.Index, a.Member, a.Text)));
+        Assert.False(response.IsModified);
+
+        response.ToolCallArguments[0].Text = "{\"to\":\"x@example.com\",\"body\":\"card [CREDIT_CARD]\"}";
+        var written = Rewrite(_adapter, json, response);
+
+        Assert.Equal(json.Replace("card 4111", "card [CREDIT_CARD]", StringComparison.Ordinal), written);
+    }
+
+    [Fact]
+    public void A_stream_events_argument_pieces_are_not_listed_as_whole_arguments()
+    {
+        var response = Response(_adapter, "POST", "/v1/chat/completions", """
+            {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"ca"}}]}}]}
+            """);
+
+        Assert.True(response.IsStreamChunk);
+        Assert.Empty(response.ToolCallArguments);
+    }
 }

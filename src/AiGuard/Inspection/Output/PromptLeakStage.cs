@@ -7,9 +7,9 @@ using Microsoft.AspNetCore.Http;
 namespace AiGuard.Inspection.Output;
 
 /// <summary>
-/// Canary tokens and system-prompt leaks in the answers of OpenAI routes: an answer that holds a
-/// canary or repeats a protected prompt (exactly or nearly: enough of its four-word sequences)
-/// is withheld, 403 <c>prompt_leak</c>; a stream is cut with an error event before the
+/// Canary tokens and system-prompt leaks in the answers of OpenAI routes: an answer whose text or
+/// tool-call arguments hold a canary or repeat a protected prompt (exactly or nearly: enough of
+/// its four-word sequences) is withheld, 403 <c>prompt_leak</c>; a stream is cut with an error event before the
 /// offending text, which is held back while it could still be one.
 /// </summary>
 public sealed class PromptLeakStage : IGuardStage
@@ -62,6 +62,19 @@ public sealed class PromptLeakStage : IGuardStage
             }
 
             text.Text = release;
+        }
+
+        // A tool call that carries a canary or the prompt (a URL to fetch, a message to send) leaks it as surely as text.
+        foreach (var arguments in response.ToolCallArguments)
+        {
+            if (arguments.Text.Length > 0 && LeakWatch.Check(policy, Prompts(context, policy), arguments.Text) is { } leak)
+            {
+                return GuardDecision.Refuse(
+                    StatusCodes.Status403Forbidden,
+                    ProblemCodes.PromptLeak,
+                    $"The model's tool call repeats {leak}, which this route does not pass on; the answer was withheld.",
+                    string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}"));
+            }
         }
 
         return default;

@@ -176,6 +176,48 @@ public sealed class SensitiveDataStage : IGuardStage
             text.Text = redacted;
         }
 
+        // The arguments of the tool calls a whole answer makes: what the model would hand a tool
+        // (an e-mail to send, a form to fill) is inspected like its text.
+        foreach (var arguments in response.ToolCallArguments)
+        {
+            if (arguments.Text.Length == 0)
+            {
+                continue;
+            }
+
+            List<PiiMatch> matches;
+            var field = string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}");
+            try
+            {
+                matches = policy.Find(arguments.Text);
+            }
+            catch (TextTooDenseException e)
+            {
+                return GuardDecision.Refuse(
+                    StatusCodes.Status403Forbidden,
+                    ProblemCodes.SensitiveDataInResponse,
+                    $"The model's tool call holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect, so it is not passed on.",
+                    field);
+            }
+
+            foreach (var match in matches)
+            {
+                if (policy.ResponseActionFor(match.Type) == SensitiveAction.Block)
+                {
+                    return GuardDecision.Refuse(
+                        StatusCodes.Status403Forbidden,
+                        ProblemCodes.SensitiveDataInResponse,
+                        string.Create(CultureInfo.InvariantCulture, $"The model's tool call holds a {match.Describe()} ({Hash(arguments.Text, match)}), which this route does not pass on; the answer was withheld."),
+                        field);
+                }
+            }
+
+            if (Redact(policy, response: true, arguments.Text, matches, field, ref account) is { } redacted)
+            {
+                arguments.Text = redacted;
+            }
+        }
+
         return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
     }
 

@@ -84,6 +84,11 @@ internal static class JsonSplicer
             count += text.IsModified && text.Logprobs is not null ? 1 : 0;
         }
 
+        foreach (var arguments in response.ToolCallArguments)
+        {
+            count += arguments.IsModified ? 1 : 0;
+        }
+
         if (count <= 1)
         {
             return null;
@@ -114,6 +119,14 @@ internal static class JsonSplicer
             }
         }
 
+        foreach (var arguments in response.ToolCallArguments)
+        {
+            if (TextEdit(arguments) is { } edit)
+            {
+                edits.Add(edit);
+            }
+        }
+
         return edits;
     }
 
@@ -127,7 +140,7 @@ internal static class JsonSplicer
             }
         }
 
-        foreach (var text in response.Texts)
+        foreach (var text in response.Texts.Concat(response.ToolCallArguments))
         {
             if (TextEdit(text) is { } edit)
             {

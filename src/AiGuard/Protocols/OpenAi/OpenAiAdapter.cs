@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using AiGuard.Protocols.Json;
 using Microsoft.AspNetCore.Http;
@@ -69,6 +70,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         string? model = null;
         var isChunk = false;
         var texts = new List<GeneratedText>(1);
+        List<GeneratedText>? calls = null;
         TokenUsage? usage = null;
         while (reader.NextProperty(ref names, string.Empty, out var name))
         {
@@ -82,7 +84,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
             else if (name.SequenceEqual("choices"u8) && reader.TokenType == JsonTokenType.StartArray)
             {
-                ReadChoices(ref reader, texts);
+                ReadChoices(ref reader, texts, ref calls);
             }
             else if (name.SequenceEqual("usage"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
@@ -95,10 +97,18 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         }
 
         reader.ReadEnd();
-        return new InferenceResponse { Protocol = Name, Model = model, Texts = texts, Usage = usage, IsStreamChunk = isChunk };
+        return new InferenceResponse
+        {
+            Protocol = Name,
+            Model = model,
+            Texts = texts,
+            ToolCallArguments = isChunk || calls is null ? [] : calls,
+            Usage = usage,
+            IsStreamChunk = isChunk,
+        };
     }
 
-    private static void ReadChoices(ref JsonBodyReader reader, List<GeneratedText> texts)
+    private static void ReadChoices(ref JsonBodyReader reader, List<GeneratedText> texts, ref List<GeneratedText>? calls)
     {
         reader.Next();
         while (reader.TokenType != JsonTokenType.EndArray)
@@ -118,6 +128,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             JsonSegment? logprobs = null;
             string? finish = null;
             var hasLogprobs = false;
+            List<(string Member, string Text, JsonSegment Segment)>? arguments = null;
             while (reader.NextProperty(ref names, "choices", out var name))
             {
                 if (name.SequenceEqual("index"u8) && reader.TokenType == JsonTokenType.Number)
@@ -126,7 +137,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
                 else if ((name.SequenceEqual("message"u8) || name.SequenceEqual("delta"u8)) && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    (text, content, end) = ReadMessageContent(ref reader);
+                    (text, content, end) = ReadMessageContent(ref reader, ref arguments);
                 }
                 else if (name.SequenceEqual("finish_reason"u8) && reader.TokenType == JsonTokenType.String)
                 {
@@ -146,12 +157,17 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
 
             texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content) { MessageEnd = end, Logprobs = logprobs });
+            foreach (var (member, argumentText, segment) in arguments ?? [])
+            {
+                (calls ??= []).Add(new GeneratedText(index, argumentText, null, false, segment) { Member = member });
+            }
+
             reader.Next();
         }
     }
 
-    /// <summary>The message's (or delta's) content string; where a stage could write one when it has none.</summary>
-    private static (string Text, JsonSegment? Content, MessageEnd End) ReadMessageContent(ref JsonBodyReader reader)
+    /// <summary>The message's (or delta's) content string; where a stage could write one when it has none; its tool calls' argument strings.</summary>
+    private static (string Text, JsonSegment? Content, MessageEnd End) ReadMessageContent(ref JsonBodyReader reader, ref List<(string Member, string Text, JsonSegment Segment)>? arguments)
     {
         var names = default(PropertyNames);
         var text = string.Empty;
@@ -170,6 +186,29 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 // A delta that carries no text yet (a role or tool-call chunk): a written text replaces the null.
                 content = new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0);
             }
+            else if (name.SequenceEqual("tool_calls"u8) && reader.TokenType == JsonTokenType.StartArray)
+            {
+                var call = 0;
+                reader.Next();
+                while (reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        ReadCallArguments(ref reader, string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}]"), nested: true, ref arguments);
+                    }
+                    else
+                    {
+                        reader.SkipValue();
+                    }
+
+                    call++;
+                    reader.Next();
+                }
+            }
+            else if (name.SequenceEqual("function_call"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadCallArguments(ref reader, "function_call", nested: false, ref arguments);
+            }
             else
             {
                 reader.SkipValue();
@@ -178,6 +217,28 @@ public sealed class OpenAiAdapter : IProtocolAdapter
 
         // The reader stands on the object's closing brace.
         return (text, content, new MessageEnd(reader.TokenStart, members > 0));
+    }
+
+    /// <summary>A tool call's <c>function.arguments</c> (<paramref name="nested"/>) or a legacy function call's <c>arguments</c> string.</summary>
+    private static void ReadCallArguments(ref JsonBodyReader reader, string member, bool nested, ref List<(string Member, string Text, JsonSegment Segment)>? arguments)
+    {
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, "choices.message." + member, out var name))
+        {
+            if (nested && name.SequenceEqual("function"u8) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadCallArguments(ref reader, member + ".function", nested: false, ref arguments);
+            }
+            else if (!nested && name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                var field = member + ".arguments";
+                (arguments ??= []).Add((field, reader.GetString("choices.message." + field), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
     }
 
     private static TokenUsage ReadUsage(ref JsonBodyReader reader)

@@ -20,9 +20,9 @@ public sealed class InferenceResponse
 
     /// <summary>
     /// The arguments of the tool calls the model makes (<c>message.tool_calls[j].function.arguments</c>
-    /// and the legacy <c>function_call.arguments</c>), one entry per call, in a whole answer;
-    /// <see cref="GeneratedText.Index"/> is the choice's, <see cref="GeneratedText.Member"/> names the call.
-    /// A stream event's argument pieces are not listed.
+    /// and the legacy <c>function_call.arguments</c>), one entry per call; in a stream event, the
+    /// pieces it carries (<c>delta.tool_calls[j].function.arguments</c>). <see cref="GeneratedText.Index"/>
+    /// is the choice's, <see cref="GeneratedText.Call"/> the call's, <see cref="GeneratedText.Member"/> names it.
     /// </summary>
     public IReadOnlyList<GeneratedText> ToolCallArguments { get; init; } = [];
 
@@ -129,6 +129,30 @@ public sealed class GeneratedText
     /// <summary>For tool-call arguments, their member in the choice's message (<c>tool_calls[1].function.arguments</c>); null for the message's text.</summary>
     public string? Member { get; init; }
 
+    /// <summary>For tool-call arguments, the call's index (-1 for a legacy <c>function_call</c>).</summary>
+    public int Call { get; init; }
+
+    /// <summary>
+    /// Tool-call arguments a stage adds to this choice's message or delta (the held-back arguments of
+    /// a streamed call, written out when the choice finishes), as (call index, arguments).
+    /// </summary>
+    public IReadOnlyList<(int Call, string Arguments)> AddedToolCalls => _addedToolCalls ?? [];
+
+    private List<(int, string)>? _addedToolCalls;
+
+    /// <summary>Adds a tool call's arguments to this choice's message or delta (<see cref="AddedToolCalls"/>).</summary>
+    public void AddToolCall(int call, string arguments)
+    {
+        (_addedToolCalls ??= []).Add((call, arguments));
+        IsModified = true;
+    }
+
+    /// <summary>Whether <see cref="Text"/> was changed (as opposed to calls added).</summary>
+    internal bool TextChanged { get; private set; }
+
+    /// <summary>The closing bracket of the message's <c>tool_calls</c> array, where added calls go when it has one.</summary>
+    internal ToolCallsEnd? ToolCallsEnd { get; init; }
+
     /// <summary>
     /// The text; setting it (for example to redact) changes what the client receives. The
     /// choice's logprobs are then removed too: they spell out the tokens of the original text.
@@ -143,6 +167,7 @@ public sealed class GeneratedText
             {
                 _text = value;
                 IsModified = true;
+                TextChanged = true;
             }
         }
     }
@@ -168,6 +193,9 @@ public sealed class GeneratedText
 
 /// <summary>The closing brace of a message object and whether the object has members before it.</summary>
 internal readonly record struct MessageEnd(int Position, bool HasMembers);
+
+/// <summary>The closing bracket of a message's <c>tool_calls</c> array and whether the array has elements.</summary>
+internal readonly record struct ToolCallsEnd(int Position, bool HasElements);
 
 /// <summary>Tokens counted by the upstream.</summary>
 public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens);

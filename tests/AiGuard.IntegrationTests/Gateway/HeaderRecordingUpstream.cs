@@ -17,6 +17,9 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
     public string Answer { get; set; } =
         """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""";
 
+    /// <summary>When set, the answer is a stream of these events' data (then <c>[DONE]</c>) instead of <see cref="Answer"/>.</summary>
+    public IReadOnlyList<string>? Events { get; set; }
+
     /// <summary>The bodies of the chat requests received, as sent by the gateway.</summary>
     public ConcurrentQueue<string> Bodies { get; } = new();
 
@@ -34,6 +37,19 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
             using (var reader = new StreamReader(context.Request.Body))
             {
                 Bodies.Enqueue(await reader.ReadToEndAsync());
+            }
+
+            if (Events is { } events)
+            {
+                context.Response.ContentType = "text/event-stream";
+                foreach (var data in events)
+                {
+                    await context.Response.WriteAsync("data: " + data + "\n\n");
+                    await context.Response.Body.FlushAsync();
+                }
+
+                await context.Response.WriteAsync("data: [DONE]\n\n");
+                return Results.Empty;
             }
 
             return Results.Text(Answer, "application/json");

@@ -259,4 +259,61 @@ public sealed class SensitiveDataTests
         Assert.Equal("choices[0].message.tool_calls[0].function.arguments", problem.GetProperty("error").GetProperty("param").GetString());
         Assert.DoesNotContain("4111", problem.GetRawText(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_streamed_tool_calls_arguments_are_held_back_and_written_out_whole_and_redacted_when_the_choice_finishes()
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        var arguments = "{\"to\":\"ops@example.com\",\"body\":\"Card " + Card + " on file\"}";
+        string Event(string delta, string finish = "null") =>
+            $$"""{"id":"c","object":"chat.completion.chunk","model":"demo-chat","choices":[{"index":0,"delta":{{delta}},"finish_reason":{{finish}}}]}""";
+        var events = new List<string>
+        {
+            Event("""{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"t1","type":"function","function":{"name":"send_email","arguments":""}}]}"""),
+        };
+        for (var i = 0; i < arguments.Length; i += 5)
+        {
+            var piece = arguments.Substring(i, Math.Min(5, arguments.Length - i));
+            events.Add(Event("""{"tool_calls":[{"index":0,"function":{"arguments":PIECE}}]}""".Replace("PIECE", JsonSerializer.Serialize(piece), StringComparison.Ordinal)));
+        }
+
+        events.Add(Event("{}", "\"tool_calls\""));
+        upstream.Events = events;
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using (gateway)
+        {
+            var request = Chat(key, """[{"role":"user","content":"mail ops the card on file"}]""");
+            using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.DoesNotContain("1111", body, StringComparison.Ordinal);
+            var deltas = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                .Where(e => e.StartsWith("data: {", StringComparison.Ordinal))
+                .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("delta").Clone())
+                .ToList();
+            var received = string.Concat(deltas
+                .Where(d => d.TryGetProperty("tool_calls", out _))
+                .SelectMany(d => d.GetProperty("tool_calls").EnumerateArray())
+                .Select(c => c.GetProperty("function").GetProperty("arguments").GetString()));
+            Assert.Equal(arguments.Replace(Card, "[CREDIT_CARD]", StringComparison.Ordinal), received);
+            Assert.Equal("send_email", deltas[0].GetProperty("tool_calls")[0].GetProperty("function").GetProperty("name").GetString());
+            await Limits.RateLimitTests.WaitUntil(() => gateway.Audit.Events.Any(e => e.Code == "sensitive_data_redacted"));
+            Assert.Contains(gateway.Audit.Events, e => e.Detail?.StartsWith("choices[0].delta.tool_calls[0].function.arguments: CreditCard at ", StringComparison.Ordinal) == true);
+        }
+
+        var blockKey = ApiKeyFormat.Generate();
+        var settings = GatewaySettings.ForDemo(upstream.BaseAddress.ToString()).WithKey(blockKey, 0, "writer");
+        settings["AiGuard:Policies:llm:SensitiveData:Actions:CreditCard"] = "Block";
+        await using var strict = await GatewayUnderTest.StartAsync(settings);
+        using var blocked = await strict.Client.SendAsync(Chat(blockKey, """[{"role":"user","content":"mail ops the card on file"}]"""), HttpCompletionOption.ResponseHeadersRead);
+        var cut = await blocked.Content.ReadAsStringAsync();
+
+        // The stream had started (the call's name went out): it is cut with an error event before the call finishes.
+        Assert.Contains("event: error", cut, StringComparison.Ordinal);
+        Assert.Contains("sensitive_data_in_response", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"finish_reason\":\"tool_calls\"", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("1111", cut, StringComparison.Ordinal);
+    }
 }

@@ -316,13 +316,41 @@ public class OpenAiAdapterTests
     }
 
     [Fact]
-    public void A_stream_events_argument_pieces_are_not_listed_as_whole_arguments()
+    public void A_stream_events_argument_pieces_are_named_by_their_calls_index_and_calls_can_be_added_to_a_delta()
     {
-        var response = Response(_adapter, "POST", "/v1/chat/completions", """
-            {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"ca"}}]}}]}
-            """);
+        const string piece = """
+            {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":2,"function":{"arguments":"{\"ca"}}]}}]}
+            """;
+        var response = Response(_adapter, "POST", "/v1/chat/completions", piece);
 
         Assert.True(response.IsStreamChunk);
-        Assert.Empty(response.ToolCallArguments);
+        var arguments = Assert.Single(response.ToolCallArguments);
+        Assert.Equal((0, 2, "tool_calls[2].function.arguments", "{\"ca"), (arguments.Index, arguments.Call, arguments.Member, arguments.Text));
+
+        // The piece hidden and another call's arguments added into the same array.
+        arguments.Text = string.Empty;
+        response.Texts[0].AddToolCall(3, "{\"x\":1}");
+        Assert.Equal(
+            """
+            {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":2,"function":{"arguments":""}},{"index":3,"function":{"arguments":"{\"x\":1}"}}]}}]}
+            """,
+            Rewrite(_adapter, piece, response));
+
+        // A finishing event without tool calls gets a tool_calls member.
+        const string finish = """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}""";
+        var last = Response(_adapter, "POST", "/v1/chat/completions", finish);
+        last.Texts[0].AddToolCall(0, "{\"card\":\"[CREDIT_CARD]\"}");
+        Assert.Equal(
+            """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"card\":\"[CREDIT_CARD]\"}"}}]},"finish_reason":"tool_calls"}]}""",
+            Rewrite(_adapter, finish, last));
+
+        // And one that has other members gets it after them, with a changed content added as well.
+        const string withRole = """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":"tool_calls"}]}""";
+        var both = Response(_adapter, "POST", "/v1/chat/completions", withRole);
+        both.Texts[0].Text = "held";
+        both.Texts[0].AddToolCall(1, "{}");
+        Assert.Equal(
+            """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"held","tool_calls":[{"index":1,"function":{"arguments":"{}"}}]},"finish_reason":"tool_calls"}]}""",
+            Rewrite(_adapter, withRole, both));
     }
 }

@@ -64,8 +64,9 @@ public sealed class PromptLeakStage : IGuardStage
             text.Text = release;
         }
 
-        // A tool call that carries a canary or the prompt (a URL to fetch, a message to send) leaks it as surely as text.
-        foreach (var arguments in response.ToolCallArguments)
+        // A tool call that carries a canary or the prompt (a URL to fetch, a message to send) leaks it
+        // as surely as text (whole answers; a stream's argument pieces are not read here).
+        foreach (var arguments in state is null ? response.ToolCallArguments : [])
         {
             if (arguments.Text.Length > 0 && LeakWatch.Check(policy, Prompts(context, policy), arguments.Text) is { } leak)
             {

@@ -176,8 +176,61 @@ public sealed class SensitiveDataStage : IGuardStage
             text.Text = redacted;
         }
 
-        // The arguments of the tool calls a whole answer makes: what the model would hand a tool
-        // (an e-mail to send, a form to fill) is inspected like its text.
+        // The arguments of the tool calls the model makes: what an agent would hand a tool (an e-mail
+        // to send, a form to fill) is inspected like text. A whole answer's are inspected where they
+        // are; a stream's pieces are held back and the whole arguments of each call are inspected and
+        // written out when its choice finishes, so a tool is never called with what a piece leaked.
+        if (stream is not null)
+        {
+            foreach (var piece in response.ToolCallArguments)
+            {
+                if (piece.Call < 0)
+                {
+                    continue;
+                }
+
+                if (!stream.Hold(piece.Index, piece.Call, piece.Text))
+                {
+                    return GuardDecision.Refuse(
+                        StatusCodes.Status403Forbidden,
+                        ProblemCodes.SensitiveDataInResponse,
+                        $"The model's streamed tool calls hold more than {StreamState.MaxHeldArguments} characters of arguments, more than AiGuard holds back to inspect, so the stream was cut.",
+                        string.Create(CultureInfo.InvariantCulture, $"choices[{piece.Index}].delta.{piece.Member}"));
+                }
+
+                piece.Text = string.Empty;
+            }
+
+            foreach (var text in response.Texts)
+            {
+                if (text.FinishReason is null)
+                {
+                    continue;
+                }
+
+                foreach (var (call, held) in stream.Release(text.Index))
+                {
+                    var member = string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
+                    var (refusal, inspected) = InspectArguments(policy, held, string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.{member}"), ref account);
+                    if (refusal is { } refused)
+                    {
+                        return refused;
+                    }
+
+                    if (response.ToolCallArguments.FirstOrDefault(p => p.Index == text.Index && p.Call == call) is { } piece)
+                    {
+                        piece.Text = inspected;
+                    }
+                    else
+                    {
+                        text.AddToolCall(call, inspected);
+                    }
+                }
+            }
+
+            return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
+        }
+
         foreach (var arguments in response.ToolCallArguments)
         {
             if (arguments.Text.Length == 0)
@@ -185,40 +238,53 @@ public sealed class SensitiveDataStage : IGuardStage
                 continue;
             }
 
-            List<PiiMatch> matches;
-            var field = string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}");
-            try
+            var (refusal, inspected) = InspectArguments(policy, arguments.Text, string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}"), ref account);
+            if (refusal is { } refused)
             {
-                matches = policy.Find(arguments.Text);
-            }
-            catch (TextTooDenseException e)
-            {
-                return GuardDecision.Refuse(
-                    StatusCodes.Status403Forbidden,
-                    ProblemCodes.SensitiveDataInResponse,
-                    $"The model's tool call holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect, so it is not passed on.",
-                    field);
+                return refused;
             }
 
-            foreach (var match in matches)
-            {
-                if (policy.ResponseActionFor(match.Type) == SensitiveAction.Block)
-                {
-                    return GuardDecision.Refuse(
-                        StatusCodes.Status403Forbidden,
-                        ProblemCodes.SensitiveDataInResponse,
-                        string.Create(CultureInfo.InvariantCulture, $"The model's tool call holds a {match.Describe()} ({Hash(arguments.Text, match)}), which this route does not pass on; the answer was withheld."),
-                        field);
-                }
-            }
-
-            if (Redact(policy, response: true, arguments.Text, matches, field, ref account) is { } redacted)
-            {
-                arguments.Text = redacted;
-            }
+            arguments.Text = inspected;
         }
 
         return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
+    }
+
+    /// <summary>A tool call's whole arguments: a refusal when a type found is blocked, else the arguments redacted (or as they were).</summary>
+    private (GuardDecision? Refusal, string Arguments) InspectArguments(SensitiveDataPolicy policy, string arguments, string field, ref StringBuilder? account)
+    {
+        if (arguments.Length == 0)
+        {
+            return (null, arguments);
+        }
+
+        List<PiiMatch> matches;
+        try
+        {
+            matches = policy.Find(arguments);
+        }
+        catch (TextTooDenseException e)
+        {
+            return (GuardDecision.Refuse(
+                StatusCodes.Status403Forbidden,
+                ProblemCodes.SensitiveDataInResponse,
+                $"The model's tool call holds more than {PiiDetector.MaxCandidates} possible {e.Type} values, too many to inspect, so it is not passed on.",
+                field), arguments);
+        }
+
+        foreach (var match in matches)
+        {
+            if (policy.ResponseActionFor(match.Type) == SensitiveAction.Block)
+            {
+                return (GuardDecision.Refuse(
+                    StatusCodes.Status403Forbidden,
+                    ProblemCodes.SensitiveDataInResponse,
+                    string.Create(CultureInfo.InvariantCulture, $"The model's tool call holds a {match.Describe()} ({Hash(arguments, match)}), which this route does not pass on; the answer was withheld."),
+                    field), arguments);
+            }
+        }
+
+        return (null, Redact(policy, response: true, arguments, matches, field, ref account) ?? arguments);
     }
 
     /// <summary>The field of an answer's text, named only when a decision names it.</summary>
@@ -266,11 +332,54 @@ public sealed class SensitiveDataStage : IGuardStage
     /// <summary>The hold-back of each choice of one streamed answer.</summary>
     private sealed class StreamState
     {
-        private readonly Output.ChoiceStates<StreamHoldback> _choices = new();
+        /// <summary>Characters of tool-call arguments one stream may hold back in all.</summary>
+        public const int MaxHeldArguments = 256 * 1024;
 
-        /// <summary>Characters held back over all choices.</summary>
-        public int Pending => _choices.All.Sum(h => h.PendingLength);
+        private readonly Output.ChoiceStates<StreamHoldback> _choices = new();
+        private SortedDictionary<(int Choice, int Call), StringBuilder>? _calls;
+        private int _heldArguments;
+
+        /// <summary>Characters held back over all choices, text and tool-call arguments.</summary>
+        public int Pending => _choices.All.Sum(h => h.PendingLength) + _heldArguments;
 
         public StreamHoldback For(int index) => _choices.For(index, static () => new StreamHoldback());
+
+        /// <summary>Holds a piece of a call's arguments; false when the stream would hold more than <see cref="MaxHeldArguments"/>.</summary>
+        public bool Hold(int choice, int call, string piece)
+        {
+            if (_heldArguments + piece.Length > MaxHeldArguments)
+            {
+                return false;
+            }
+
+            _calls ??= [];
+            if (!_calls.TryGetValue((choice, call), out var held))
+            {
+                _calls[(choice, call)] = held = new StringBuilder();
+            }
+
+            held.Append(piece);
+            _heldArguments += piece.Length;
+            return true;
+        }
+
+        /// <summary>The whole arguments of a finished choice's calls, in call order; forgotten after.</summary>
+        public List<(int Call, string Arguments)> Release(int choice)
+        {
+            var released = new List<(int, string)>();
+            if (_calls is null)
+            {
+                return released;
+            }
+
+            foreach (var ((held, call), text) in _calls.Where(c => c.Key.Choice == choice).ToList())
+            {
+                released.Add((call, text.ToString()));
+                _heldArguments -= text.Length;
+                _calls.Remove((held, call));
+            }
+
+            return released;
+        }
     }
 }

@@ -53,7 +53,11 @@ internal static class JsonSplicer
 
     private static void WriteValue(ReadOnlySpan<byte> value, Edit edit, IBufferWriter<byte> output)
     {
-        if (edit.Tensor is { } tensor)
+        if (edit.Raw is { } raw)
+        {
+            output.Write(raw);
+        }
+        else if (edit.Tensor is { } tensor)
         {
             WriteNumbers(value, tensor.Values, edit.Segment.FirstValue, output);
         }
@@ -80,13 +84,12 @@ internal static class JsonSplicer
 
         foreach (var text in response.Texts)
         {
-            count += text.IsModified && text.IsWritable ? 1 : 0;
-            count += text.IsModified && text.Logprobs is not null ? 1 : 0;
+            count += text.IsModified ? TextEdits(text, null) : 0;
         }
 
         foreach (var arguments in response.ToolCallArguments)
         {
-            count += arguments.IsModified ? 1 : 0;
+            count += arguments.IsModified ? TextEdits(arguments, null) : 0;
         }
 
         if (count <= 1)
@@ -108,23 +111,12 @@ internal static class JsonSplicer
 
         foreach (var text in response.Texts)
         {
-            if (TextEdit(text) is { } edit)
-            {
-                edits.Add(edit);
-            }
-
-            if (text.IsModified && text.Logprobs is { } logprobs)
-            {
-                edits.Add(new Edit(logprobs, null, null));
-            }
+            TextEdits(text, edits);
         }
 
         foreach (var arguments in response.ToolCallArguments)
         {
-            if (TextEdit(arguments) is { } edit)
-            {
-                edits.Add(edit);
-            }
+            TextEdits(arguments, edits);
         }
 
         return edits;
@@ -140,33 +132,98 @@ internal static class JsonSplicer
             }
         }
 
-        foreach (var text in response.Texts.Concat(response.ToolCallArguments))
+        var one = new List<Edit>(1);
+        foreach (var text in response.Texts)
         {
-            if (TextEdit(text) is { } edit)
-            {
-                return edit;
-            }
+            TextEdits(text, one);
         }
 
-        return null;
+        foreach (var arguments in response.ToolCallArguments)
+        {
+            TextEdits(arguments, one);
+        }
+
+        return one.Count > 0 ? one[0] : null;
     }
 
-    /// <summary>A changed text: its content string replaced, or a content member added to a message that had none.</summary>
-    private static Edit? TextEdit(GeneratedText text)
+    /// <summary>
+    /// The edits a changed text makes, added to <paramref name="edits"/> when given; their number.
+    /// A changed text replaces its content string (or adds a content member to a message that had
+    /// none) and nulls its logprobs; added tool calls go into the message's <c>tool_calls</c> array,
+    /// or a new <c>tool_calls</c> member.
+    /// </summary>
+    private static int TextEdits(GeneratedText text, List<Edit>? edits)
     {
         if (!text.IsModified)
         {
-            return null;
+            return 0;
         }
 
-        if (text.Content is { } content)
+        var count = 0;
+        var insertContent = text.TextChanged && text.Content is null && text.MessageEnd is not null;
+        if (text.TextChanged && text.Content is { } content)
         {
-            return new Edit(content, null, text);
+            edits?.Add(new Edit(content, null, text));
+            count++;
         }
 
-        return text.MessageEnd is { } end
-            ? new Edit(new JsonSegment(end.Position, end.Position, 0), null, text, Member: end.HasMembers ? FurtherMember : OnlyMember)
-            : null;
+        var calls = text.AddedToolCalls;
+        var intoArray = calls.Count > 0 && text.ToolCallsEnd is not null;
+        var newMember = calls.Count > 0 && text.ToolCallsEnd is null && text.MessageEnd is not null;
+        if ((insertContent || newMember) && text.MessageEnd is { } end)
+        {
+            // One insertion at the message's closing brace: the content member, then the tool calls.
+            var buffer = new ArrayBufferWriter<byte>(64);
+            var members = end.HasMembers;
+            if (insertContent)
+            {
+                buffer.Write(members ? FurtherMember : OnlyMember);
+                WriteString(text.Text, buffer);
+                members = true;
+            }
+
+            if (newMember)
+            {
+                buffer.Write(members ? ",\"tool_calls\":["u8 : "\"tool_calls\":["u8);
+                WriteCalls(calls, first: true, buffer);
+                buffer.Write("]"u8);
+            }
+
+            edits?.Add(new Edit(new JsonSegment(end.Position, end.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
+            count++;
+        }
+
+        if (intoArray && text.ToolCallsEnd is { } array)
+        {
+            var buffer = new ArrayBufferWriter<byte>(64);
+            WriteCalls(calls, first: !array.HasElements, buffer);
+            edits?.Add(new Edit(new JsonSegment(array.Position, array.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
+            count++;
+        }
+
+        if (text.TextChanged && text.Logprobs is { } logprobs)
+        {
+            edits?.Add(new Edit(logprobs, null, null));
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Tool calls as array elements: <c>{"index":k,"function":{"arguments":"..."}}</c>, comma-separated.</summary>
+    private static void WriteCalls(IReadOnlyList<(int Call, string Arguments)> calls, bool first, IBufferWriter<byte> output)
+    {
+        Span<byte> number = stackalloc byte[11];
+        foreach (var (call, arguments) in calls)
+        {
+            output.Write(first ? "{\"index\":"u8 : ",{\"index\":"u8);
+            first = false;
+            call.TryFormat(number, out var written, provider: CultureInfo.InvariantCulture);
+            output.Write(number[..written]);
+            output.Write(",\"function\":{\"arguments\":"u8);
+            WriteString(arguments, output);
+            output.Write("}}"u8);
+        }
     }
 
     /// <summary>Copies a JSON array, replacing each number whose value changed (in order, from <paramref name="first"/>).</summary>
@@ -212,5 +269,6 @@ internal static class JsonSplicer
     }
 
     /// <param name="Member">Written before the string when the edit adds a content member instead of replacing one.</param>
-    private readonly record struct Edit(JsonSegment Segment, OutputTensor? Tensor, GeneratedText? Text, byte[]? Member = null);
+    /// <param name="Raw">Bytes inserted as they are (added members or array elements).</param>
+    private readonly record struct Edit(JsonSegment Segment, OutputTensor? Tensor, GeneratedText? Text, byte[]? Member = null, byte[]? Raw = null);
 }

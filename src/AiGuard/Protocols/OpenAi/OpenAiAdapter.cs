@@ -102,7 +102,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             Protocol = Name,
             Model = model,
             Texts = texts,
-            ToolCallArguments = isChunk || calls is null ? [] : calls,
+            ToolCallArguments = calls ?? [],
             Usage = usage,
             IsStreamChunk = isChunk,
         };
@@ -128,7 +128,8 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             JsonSegment? logprobs = null;
             string? finish = null;
             var hasLogprobs = false;
-            List<(string Member, string Text, JsonSegment Segment)>? arguments = null;
+            List<CallArguments>? arguments = null;
+            ToolCallsEnd? toolCalls = null;
             while (reader.NextProperty(ref names, "choices", out var name))
             {
                 if (name.SequenceEqual("index"u8) && reader.TokenType == JsonTokenType.Number)
@@ -137,7 +138,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
                 else if ((name.SequenceEqual("message"u8) || name.SequenceEqual("delta"u8)) && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    (text, content, end) = ReadMessageContent(ref reader, ref arguments);
+                    (text, content, end, toolCalls) = ReadMessageContent(ref reader, ref arguments);
                 }
                 else if (name.SequenceEqual("finish_reason"u8) && reader.TokenType == JsonTokenType.String)
                 {
@@ -156,10 +157,10 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
             }
 
-            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content) { MessageEnd = end, Logprobs = logprobs });
-            foreach (var (member, argumentText, segment) in arguments ?? [])
+            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content) { MessageEnd = end, Logprobs = logprobs, ToolCallsEnd = toolCalls });
+            foreach (var call in arguments ?? [])
             {
-                (calls ??= []).Add(new GeneratedText(index, argumentText, null, false, segment) { Member = member });
+                (calls ??= []).Add(new GeneratedText(index, call.Text, null, false, call.Segment) { Member = call.Member, Call = call.Call });
             }
 
             reader.Next();
@@ -167,8 +168,9 @@ public sealed class OpenAiAdapter : IProtocolAdapter
     }
 
     /// <summary>The message's (or delta's) content string; where a stage could write one when it has none; its tool calls' argument strings.</summary>
-    private static (string Text, JsonSegment? Content, MessageEnd End) ReadMessageContent(ref JsonBodyReader reader, ref List<(string Member, string Text, JsonSegment Segment)>? arguments)
+    private static (string Text, JsonSegment? Content, MessageEnd End, ToolCallsEnd? ToolCalls) ReadMessageContent(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
     {
+        ToolCallsEnd? toolCalls = null;
         var names = default(PropertyNames);
         var text = string.Empty;
         JsonSegment? content = null;
@@ -188,26 +190,28 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
             else if (name.SequenceEqual("tool_calls"u8) && reader.TokenType == JsonTokenType.StartArray)
             {
-                var call = 0;
+                var position = 0;
                 reader.Next();
                 while (reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
-                        ReadCallArguments(ref reader, string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}]"), nested: true, ref arguments);
+                        ReadToolCall(ref reader, position, ref arguments);
                     }
                     else
                     {
                         reader.SkipValue();
                     }
 
-                    call++;
+                    position++;
                     reader.Next();
                 }
+
+                toolCalls = new ToolCallsEnd(reader.TokenStart, position > 0);
             }
             else if (name.SequenceEqual("function_call"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
-                ReadCallArguments(ref reader, "function_call", nested: false, ref arguments);
+                ReadFunctionCall(ref reader, ref arguments);
             }
             else
             {
@@ -216,23 +220,62 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         }
 
         // The reader stands on the object's closing brace.
-        return (text, content, new MessageEnd(reader.TokenStart, members > 0));
+        return (text, content, new MessageEnd(reader.TokenStart, members > 0), toolCalls);
     }
 
-    /// <summary>A tool call's <c>function.arguments</c> (<paramref name="nested"/>) or a legacy function call's <c>arguments</c> string.</summary>
-    private static void ReadCallArguments(ref JsonBodyReader reader, string member, bool nested, ref List<(string Member, string Text, JsonSegment Segment)>? arguments)
+    /// <summary>
+    /// One element of <c>tool_calls</c>: its <c>function.arguments</c> string, named by the call's
+    /// <c>index</c> member when it has one (a stream's pieces of one call share it), else by its
+    /// position in the array.
+    /// </summary>
+    private static void ReadToolCall(ref JsonBodyReader reader, int position, ref List<CallArguments>? arguments)
     {
         var names = default(PropertyNames);
-        while (reader.NextProperty(ref names, "choices.message." + member, out var name))
+        int? index = null;
+        (string Text, JsonSegment Segment)? found = null;
+        while (reader.NextProperty(ref names, "choices.message.tool_calls", out var name))
         {
-            if (nested && name.SequenceEqual("function"u8) && reader.TokenType == JsonTokenType.StartObject)
+            if (name.SequenceEqual("index"u8) && reader.TokenType == JsonTokenType.Number)
             {
-                ReadCallArguments(ref reader, member + ".function", nested: false, ref arguments);
+                index = reader.GetInt32("choices.message.tool_calls.index", 0, int.MaxValue);
             }
-            else if (!nested && name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
+            else if (name.SequenceEqual("function"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
-                var field = member + ".arguments";
-                (arguments ??= []).Add((field, reader.GetString("choices.message." + field), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
+                var functionNames = default(PropertyNames);
+                while (reader.NextProperty(ref functionNames, "choices.message.tool_calls.function", out var member))
+                {
+                    if (member.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
+                    {
+                        found = (reader.GetString("choices.message.tool_calls.function.arguments"), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0));
+                    }
+                    else
+                    {
+                        reader.SkipValue();
+                    }
+                }
+            }
+            else
+            {
+                reader.SkipValue();
+            }
+        }
+
+        if (found is { } call)
+        {
+            var at = index ?? position;
+            (arguments ??= []).Add(new CallArguments(string.Create(CultureInfo.InvariantCulture, $"tool_calls[{at}].function.arguments"), at, call.Text, call.Segment));
+        }
+    }
+
+    /// <summary>A legacy <c>function_call</c>'s <c>arguments</c> string.</summary>
+    private static void ReadFunctionCall(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
+    {
+        var names = default(PropertyNames);
+        while (reader.NextProperty(ref names, "choices.message.function_call", out var name))
+        {
+            if (name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                (arguments ??= []).Add(new CallArguments("function_call.arguments", -1, reader.GetString("choices.message.function_call.arguments"), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
             }
             else
             {
@@ -240,6 +283,8 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
         }
     }
+
+    private readonly record struct CallArguments(string Member, int Call, string Text, JsonSegment Segment);
 
     private static TokenUsage ReadUsage(ref JsonBodyReader reader)
     {

@@ -73,6 +73,28 @@ public sealed class ToolPoisoningTests : IDisposable
         Assert.Equal(hits + 1, _detector.ToolCache.Hits);
     }
 
+    [Fact]
+    public void Hostile_and_huge_tool_definitions_never_throw()
+    {
+        var strings = new List<string>
+        {
+            string.Empty, " ", "`", "@", "+1", new('\uD800', 5), new string('a', 300_000),
+            string.Concat(Enumerable.Repeat("api key pass ", 25_000)), string.Concat(Enumerable.Repeat("when send_email tool ", 15_000)),
+            string.Concat(Enumerable.Repeat("never tell the ", 20_000)), string.Concat(Enumerable.Repeat("a@b.co bcc ", 30_000)),
+        };
+        var blns = TextNormalizerTests.FindUp("shared/corpora/fuzz/blns/blns.json");
+        if (blns is not null)
+        {
+            strings.AddRange(JsonSerializer.Deserialize<string[]>(File.ReadAllText(blns))!);
+        }
+
+        foreach (var text in strings)
+        {
+            _ = ToolPoisoningRules.SignalOf(text);
+            Assert.InRange(_detector.InspectToolDefinition(text, client: null).Score, 0f, 1f);
+        }
+    }
+
     /// <summary>
     /// The tool probes (docs/prompt-injection.md, "Tool definitions"): <c>aiguard_probe_tools</c> and
     /// <c>_b</c> were read while the rules were written and their tuning parts trained the model;

@@ -154,6 +154,13 @@ public static class ToolPoisoningRules
         ],
         StringComparison.Ordinal);
 
+    /// <summary>
+    /// Characters of one text the rules read: the first and last halves of this when it is longer
+    /// (a tool's description is a few KB at most; the model and the floors read all of it, in windows).
+    /// Bounds the rules' cost on hostile text (43 ms for a 300 KB text built to be slow, its normalization included).
+    /// </summary>
+    public const int MaxChars = 32 * 1024;
+
     /// <summary>The floor a firing rule gives, like the other rule floors (<see cref="PromptInjectionDetector.FloorScore"/> lifts it to the model's threshold).</summary>
     public const float Score = 0.9f;
 
@@ -175,6 +182,12 @@ public static class ToolPoisoningRules
     public static string? Signal(string normalized)
     {
         ArgumentNullException.ThrowIfNull(normalized);
+        if (normalized.Length > MaxChars)
+        {
+            // Like the detector: the start and the end of a very long text.
+            normalized = string.Concat(normalized.AsSpan(0, MaxChars / 2), "\n", normalized.AsSpan(normalized.Length - (MaxChars / 2)));
+        }
+
         var text = normalized.ToLowerInvariant().Replace('\n', ' ').Replace('\t', ' ');
         var span = text.AsSpan();
         var words = Words(text);
@@ -285,28 +298,69 @@ public static class ToolPoisoningRules
     private static bool TransfersNear(string text, List<(string Text, int Start)> words, SearchValues<string> secrets)
     {
         var span = text.AsSpan();
-        for (var at = span.IndexOfAny(secrets); at >= 0;)
+        var at = span.IndexOfAny(secrets);
+        if (at < 0)
         {
-            var from = Math.Max(0, at - (2 * Reach));
-            if (!span[from..Math.Min(span.Length, at + (2 * Reach))].ContainsAny(Destinations))
-            {
-                var skip = span[(at + 1)..].IndexOfAny(secrets);
-                at = skip < 0 ? -1 : at + 1 + skip;
-                continue;
-            }
+            return false;
+        }
 
-            for (var i = 0; i < words.Count; i++)
+        // Where the verbs that put something somewhere stand (not negated within five words before):
+        // one pass over the words, then a binary search per secret, so the cost stays linear.
+        var verbs = new List<int>();
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (TransferVerbs.Contains(words[i].Text) && !Negated(words, i))
             {
-                var (word, start) = (words[i].Text, words[i].Start);
-                if (Math.Abs(start - at) <= Reach && TransferVerbs.Contains(word)
-                    && !words.Skip(Math.Max(0, i - 5)).Take(Math.Min(i, 5)).Any(w => Negations.Contains(w.Text)))
-                {
-                    return true;
-                }
+                verbs.Add(words[i].Start);
+            }
+        }
+
+        var destinations = verbs.Count == 0 ? [] : Positions(span, Destinations);
+        while (at >= 0 && destinations.Count > 0)
+        {
+            if (Near(verbs, at, Reach) && Near(destinations, at, 2 * Reach))
+            {
+                return true;
             }
 
             var next = span[(at + 1)..].IndexOfAny(secrets);
             at = next < 0 ? -1 : at + 1 + next;
+        }
+
+        return false;
+    }
+
+    /// <summary>Where the text holds any of the values, in order (each search starts after the last hit: linear).</summary>
+    private static List<int> Positions(ReadOnlySpan<char> text, SearchValues<string> values)
+    {
+        var positions = new List<int>();
+        for (var at = text.IndexOfAny(values); at >= 0;)
+        {
+            positions.Add(at);
+            var next = text[(at + 1)..].IndexOfAny(values);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+
+        return positions;
+    }
+
+    /// <summary>Whether a sorted list holds a position within <paramref name="reach"/> of <paramref name="at"/>.</summary>
+    private static bool Near(List<int> positions, int at, int reach)
+    {
+        var nearest = positions.BinarySearch(at - reach);
+        nearest = nearest < 0 ? ~nearest : nearest;
+        return nearest < positions.Count && positions[nearest] <= at + reach;
+    }
+
+    /// <summary>Whether a negation stands within the five words before word <paramref name="i"/>.</summary>
+    private static bool Negated(List<(string Text, int Start)> words, int i)
+    {
+        for (var k = Math.Max(0, i - 5); k < i; k++)
+        {
+            if (Negations.Contains(words[k].Text))
+            {
+                return true;
+            }
         }
 
         return false;

@@ -146,6 +146,8 @@ public sealed class PromptInjectionDetectorTests : IDisposable
         {
             string.Empty, " ", new('\uD800', 5), new string('a', 300_000), string.Concat(Enumerable.Repeat("[ [ { ", 20_000)),
             string.Concat(Enumerable.Repeat("\u202E\u200B\u0000", 3_000)),
+            // One 256 KB token of leetspeak candidates: read once, not once per candidate (50 s before 2026-11-29).
+            string.Concat(Enumerable.Repeat("a@a.", 64_000)),
         };
         var blns = TextNormalizerTests.FindUp("shared/corpora/fuzz/blns/blns.json");
         if (blns is not null)

@@ -389,7 +389,8 @@ public static class TextNormalizer
     {
         bool? latinText = null;
         char[]? buffer = null;
-        int homoglyphs = 0, leet = 0, identifierEnd = 0;
+        int homoglyphs = 0, leet = 0, tokenEnd = 0;
+        var tokenIsIdentifier = false;
         var i = 0;
         while (i < text.Length)
         {
@@ -430,13 +431,15 @@ public static class TextNormalizer
             if (foldLeet)
             {
                 // Only now (a candidate word is rare) is its whitespace-delimited token read: an
-                // API key, hash, UUID or base64 id is not leetspeak, in any of its pieces.
-                if (start >= identifierEnd && IsIdentifier(text, TokenStart(text, start), out var tokenEnd, out _))
+                // API key, hash, UUID or base64 id is not leetspeak, in any of its pieces. Each token
+                // is read once, for its first candidate word (a long token of many candidate words,
+                // "a@a.a@a....", would otherwise be read again for each: quadratic).
+                if (start >= tokenEnd)
                 {
-                    identifierEnd = tokenEnd;
+                    tokenIsIdentifier = IsIdentifier(text, TokenStart(text, start), out tokenEnd, out _);
                 }
 
-                foldLeet = start >= identifierEnd;
+                foldLeet = !tokenIsIdentifier;
             }
             if (!foldLookalikes && !foldLeet)
             {

@@ -387,13 +387,30 @@ internal sealed class ChatRequestReader
         }
     }
 
+    /// <summary>Description and title strings all tools' parameter schemas of one request may hold.</summary>
+    public const int MaxSchemaTexts = 1024;
+
+    /// <summary>Characters of a schema text's field path (its property names together).</summary>
+    public const int MaxSchemaPathChars = 2048;
+
+    private int _schemaTexts;
+
     /// <summary>
     /// The <c>description</c> and <c>title</c> strings anywhere in a tool's parameter schema (the
     /// model reads them as it reads the tool's own description, and tool poisoning hides
     /// instructions in them). The reader stands on the schema's first token; every object inside
-    /// refuses a repeated name, so the gateway and the model read the same schema.
+    /// refuses a repeated name, so the gateway and the model read the same schema. The path of a
+    /// nested value is kept as steps and spelt out only for a text found, and both the number of
+    /// texts and the length of a path are bounded, so a body cannot make the paths cost more
+    /// memory than it has bytes.
     /// </summary>
     private void ReadSchemaTexts(ref JsonBodyReader reader, string field)
+    {
+        var steps = new List<(string? Name, int Index)>();
+        ReadSchemaValue(ref reader, field, steps, 0);
+    }
+
+    private void ReadSchemaValue(ref JsonBodyReader reader, string field, List<(string? Name, int Index)> steps, int pathChars)
     {
         if (reader.TokenType == JsonTokenType.StartArray)
         {
@@ -403,7 +420,9 @@ internal sealed class ChatRequestReader
             {
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
-                    ReadSchemaTexts(ref reader, FieldNames.Index(field, index));
+                    steps.Add((null, index));
+                    ReadSchemaValue(ref reader, field, steps, pathChars + 8);
+                    steps.RemoveAt(steps.Count - 1);
                 }
 
                 index++;
@@ -416,16 +435,63 @@ internal sealed class ChatRequestReader
         var names = default(PropertyNames);
         while (reader.NextProperty(ref names, field, out var name))
         {
-            if (reader.TokenType == JsonTokenType.String && (name.SequenceEqual("description"u8) || name.SequenceEqual("title"u8)))
+            var text = name.SequenceEqual("description"u8) || name.SequenceEqual("title"u8);
+            if (!text && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
             {
-                var textField = FieldNames.Member(field, name);
+                continue;
+            }
+
+            var step = System.Text.Encoding.UTF8.GetString(name);
+            if (pathChars + step.Length > MaxSchemaPathChars)
+            {
+                throw new ProtocolViolationException(field, $"'{field}' nests property names longer than {MaxSchemaPathChars} characters in all; AiGuard does not forward a tool schema it cannot name every text of.");
+            }
+
+            steps.Add((step, 0));
+            if (text && reader.TokenType == JsonTokenType.String)
+            {
+                if (++_schemaTexts > MaxSchemaTexts)
+                {
+                    throw new ProtocolViolationException(field, $"The tools' parameter schemas hold more than {MaxSchemaTexts} description and title strings, more than AiGuard inspects in one request.");
+                }
+
+                var textField = SchemaPath(field, steps);
                 _inputs.Add(new TextInput(textField, "tool_definition", reader.GetString(textField)) { Kind = TextKind.ToolDefinition });
             }
-            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            else if (text && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
             {
-                ReadSchemaTexts(ref reader, FieldNames.Member(field, name));
+                // A number, true or null: JSON Schema allows only a string, and nothing here is text.
             }
+            else if (text && steps.Count > 0 && IsKeywordPosition(steps))
+            {
+                throw new ProtocolViolationException(SchemaPath(field, steps), $"'{SchemaPath(field, steps)}' must be a string: a description or title the model reads is inspected, and one of another shape cannot be.");
+            }
+            else
+            {
+                ReadSchemaValue(ref reader, field, steps, pathChars + step.Length + 4);
+            }
+
+            steps.RemoveAt(steps.Count - 1);
         }
+    }
+
+    /// <summary>
+    /// Whether the last step is a keyword of a schema object rather than a property's name: a
+    /// <c>description</c> directly under <c>properties</c> is a property called "description",
+    /// whose value is a schema (an object), not a text.
+    /// </summary>
+    private static bool IsKeywordPosition(List<(string? Name, int Index)> steps) =>
+        steps.Count < 2 || steps[^2].Name is not ("properties" or "patternProperties" or "$defs" or "definitions" or "dependentSchemas");
+
+    private static string SchemaPath(string field, List<(string? Name, int Index)> steps)
+    {
+        var path = field;
+        foreach (var (name, index) in steps)
+        {
+            path = name is null ? FieldNames.Index(path, index) : FieldNames.Member(path, System.Text.Encoding.UTF8.GetBytes(name));
+        }
+
+        return path;
     }
 
     /// <summary>Predicted output (<c>prediction: {type: content, content}</c>): a string or text parts.</summary>

@@ -150,6 +150,31 @@ public sealed class GeneratedText
     /// <summary>Whether <see cref="Text"/> was changed (as opposed to calls added).</summary>
     internal bool TextChanged { get; private set; }
 
+    /// <summary>Whether the choice's logprobs go (<see cref="DropLogprobs"/>).</summary>
+    internal bool LogprobsDropped { get; private set; }
+
+    /// <summary>
+    /// Replaces the choice's logprobs by <c>null</c> without changing its text: they may spell out
+    /// the tokens of tool-call arguments a stage changed.
+    /// </summary>
+    public void DropLogprobs()
+    {
+        if (Logprobs is not null)
+        {
+            LogprobsDropped = true;
+            IsModified = true;
+        }
+    }
+
+    /// <summary>For tool-call arguments: whether the call named its index (a stream's pieces are matched to their call by it).</summary>
+    public bool HasCallIndex { get; init; }
+
+    /// <summary>A <c>tool_calls</c> member of the message whose value is not an array (<c>null</c>), replaced when calls are added.</summary>
+    internal JsonSegment? ToolCallsValue { get; init; }
+
+    /// <summary>A <c>function_call</c> member of the message whose value is not an object (<c>null</c>), replaced when a legacy call is added.</summary>
+    internal JsonSegment? FunctionCallValue { get; init; }
+
     /// <summary>The closing bracket of the message's <c>tool_calls</c> array, where added calls go when it has one.</summary>
     internal ToolCallsEnd? ToolCallsEnd { get; init; }
 

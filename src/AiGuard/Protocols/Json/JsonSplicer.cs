@@ -167,12 +167,18 @@ internal static class JsonSplicer
             count++;
         }
 
-        var calls = text.AddedToolCalls;
+        // Added calls: tool calls into the message's tool_calls array (or in place of a null one, or as a
+        // new member); a legacy function call (call -1) in place of a null function_call or as a new member.
+        var calls = text.AddedToolCalls.Where(c => c.Call >= 0).ToList();
+        var legacy = text.AddedToolCalls.Where(c => c.Call < 0).Select(c => c.Arguments).LastOrDefault();
         var intoArray = calls.Count > 0 && text.ToolCallsEnd is not null;
-        var newMember = calls.Count > 0 && text.ToolCallsEnd is null && text.MessageEnd is not null;
-        if ((insertContent || newMember) && text.MessageEnd is { } end)
+        var replaceCalls = calls.Count > 0 && !intoArray && text.ToolCallsValue is not null;
+        var newMember = calls.Count > 0 && !intoArray && !replaceCalls;
+        var replaceLegacy = legacy is not null && text.FunctionCallValue is not null;
+        var newLegacy = legacy is not null && !replaceLegacy;
+        if ((insertContent || newMember || newLegacy) && text.MessageEnd is { } end)
         {
-            // One insertion at the message's closing brace: the content member, then the tool calls.
+            // One insertion at the message's closing brace: the content member, then the calls.
             var buffer = new ArrayBufferWriter<byte>(64);
             var members = end.HasMembers;
             if (insertContent)
@@ -187,6 +193,13 @@ internal static class JsonSplicer
                 buffer.Write(members ? ",\"tool_calls\":["u8 : "\"tool_calls\":["u8);
                 WriteCalls(calls, first: true, buffer);
                 buffer.Write("]"u8);
+                members = true;
+            }
+
+            if (newLegacy)
+            {
+                buffer.Write(members ? ",\"function_call\":"u8 : "\"function_call\":"u8);
+                WriteLegacyCall(legacy!, buffer);
             }
 
             edits?.Add(new Edit(new JsonSegment(end.Position, end.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
@@ -201,13 +214,39 @@ internal static class JsonSplicer
             count++;
         }
 
-        if (text.TextChanged && text.Logprobs is { } logprobs)
+        if (replaceCalls && text.ToolCallsValue is { } nullCalls)
+        {
+            var buffer = new ArrayBufferWriter<byte>(64);
+            buffer.Write("["u8);
+            WriteCalls(calls, first: true, buffer);
+            buffer.Write("]"u8);
+            edits?.Add(new Edit(nullCalls, null, null, Raw: buffer.WrittenSpan.ToArray()));
+            count++;
+        }
+
+        if (replaceLegacy && text.FunctionCallValue is { } nullCall)
+        {
+            var buffer = new ArrayBufferWriter<byte>(64);
+            WriteLegacyCall(legacy!, buffer);
+            edits?.Add(new Edit(nullCall, null, null, Raw: buffer.WrittenSpan.ToArray()));
+            count++;
+        }
+
+        if ((text.TextChanged || text.LogprobsDropped) && text.Logprobs is { } logprobs)
         {
             edits?.Add(new Edit(logprobs, null, null));
             count++;
         }
 
         return count;
+    }
+
+    /// <summary>A legacy function call's value: <c>{"arguments":"..."}</c>.</summary>
+    private static void WriteLegacyCall(string arguments, IBufferWriter<byte> output)
+    {
+        output.Write("{\"arguments\":"u8);
+        WriteString(arguments, output);
+        output.Write("}"u8);
     }
 
     /// <summary>Tool calls as array elements: <c>{"index":k,"function":{"arguments":"..."}}</c>, comma-separated.</summary>

@@ -130,6 +130,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             var hasLogprobs = false;
             List<CallArguments>? arguments = null;
             ToolCallsEnd? toolCalls = null;
+            OtherCallMembers others = default;
             while (reader.NextProperty(ref names, "choices", out var name))
             {
                 if (name.SequenceEqual("index"u8) && reader.TokenType == JsonTokenType.Number)
@@ -138,7 +139,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
                 else if ((name.SequenceEqual("message"u8) || name.SequenceEqual("delta"u8)) && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    (text, content, end, toolCalls) = ReadMessageContent(ref reader, ref arguments);
+                    (text, content, end, toolCalls, others) = ReadMessageContent(ref reader, ref arguments);
                 }
                 else if (name.SequenceEqual("finish_reason"u8) && reader.TokenType == JsonTokenType.String)
                 {
@@ -157,10 +158,17 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 }
             }
 
-            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content) { MessageEnd = end, Logprobs = logprobs, ToolCallsEnd = toolCalls });
+            texts.Add(new GeneratedText(index, text, finish, hasLogprobs, content)
+            {
+                MessageEnd = end,
+                Logprobs = logprobs,
+                ToolCallsEnd = toolCalls,
+                ToolCallsValue = others.ToolCalls,
+                FunctionCallValue = others.FunctionCall,
+            });
             foreach (var call in arguments ?? [])
             {
-                (calls ??= []).Add(new GeneratedText(index, call.Text, null, false, call.Segment) { Member = call.Member, Call = call.Call });
+                (calls ??= []).Add(new GeneratedText(index, call.Text, null, false, call.Segment) { Member = call.Member, Call = call.Call, HasCallIndex = call.HasIndex });
             }
 
             reader.Next();
@@ -168,9 +176,10 @@ public sealed class OpenAiAdapter : IProtocolAdapter
     }
 
     /// <summary>The message's (or delta's) content string; where a stage could write one when it has none; its tool calls' argument strings.</summary>
-    private static (string Text, JsonSegment? Content, MessageEnd End, ToolCallsEnd? ToolCalls) ReadMessageContent(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
+    private static (string Text, JsonSegment? Content, MessageEnd End, ToolCallsEnd? ToolCalls, OtherCallMembers Others) ReadMessageContent(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
     {
         ToolCallsEnd? toolCalls = null;
+        var others = default(OtherCallMembers);
         var names = default(PropertyNames);
         var text = string.Empty;
         JsonSegment? content = null;
@@ -213,6 +222,21 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             {
                 ReadFunctionCall(ref reader, ref arguments);
             }
+            else if (name.SequenceEqual("tool_calls"u8) || name.SequenceEqual("function_call"u8))
+            {
+                // null (or another shape): where added calls replace it, so no name is written twice.
+                var start = reader.TokenStart;
+                reader.SkipValue();
+                var value = new JsonSegment(start, reader.BytesConsumed, 0);
+                if (name.SequenceEqual("tool_calls"u8))
+                {
+                    others.ToolCalls = value;
+                }
+                else
+                {
+                    others.FunctionCall = value;
+                }
+            }
             else
             {
                 reader.SkipValue();
@@ -220,7 +244,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         }
 
         // The reader stands on the object's closing brace.
-        return (text, content, new MessageEnd(reader.TokenStart, members > 0), toolCalls);
+        return (text, content, new MessageEnd(reader.TokenStart, members > 0), toolCalls, others);
     }
 
     /// <summary>
@@ -263,7 +287,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         if (found is { } call)
         {
             var at = index ?? position;
-            (arguments ??= []).Add(new CallArguments(string.Create(CultureInfo.InvariantCulture, $"tool_calls[{at}].function.arguments"), at, call.Text, call.Segment));
+            (arguments ??= []).Add(new CallArguments(string.Create(CultureInfo.InvariantCulture, $"tool_calls[{at}].function.arguments"), at, call.Text, call.Segment, index is not null));
         }
     }
 
@@ -284,7 +308,14 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         }
     }
 
-    private readonly record struct CallArguments(string Member, int Call, string Text, JsonSegment Segment);
+    private readonly record struct CallArguments(string Member, int Call, string Text, JsonSegment Segment, bool HasIndex = true);
+
+    /// <summary>A message's <c>tool_calls</c> or <c>function_call</c> member of another shape than expected (<c>null</c>).</summary>
+    private struct OtherCallMembers
+    {
+        public JsonSegment? ToolCalls;
+        public JsonSegment? FunctionCall;
+    }
 
     private static TokenUsage ReadUsage(ref JsonBodyReader reader)
     {

@@ -17,6 +17,12 @@ public sealed class HeaderRecordingUpstream : IAsyncDisposable
     public string Answer { get; set; } =
         """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""";
 
+    /// <summary>A whole chat completion whose one choice calls one tool with these arguments.</summary>
+    public static string ToolCallAnswer(string name, string arguments) =>
+        """{"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":NAME,"arguments":ARGS}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"""
+            .Replace("NAME", System.Text.Json.JsonSerializer.Serialize(name), StringComparison.Ordinal)
+            .Replace("ARGS", System.Text.Json.JsonSerializer.Serialize(arguments), StringComparison.Ordinal);
+
     /// <summary>When set, the answer is a stream of these events' data (then <c>[DONE]</c>) instead of <see cref="Answer"/>.</summary>
     public IReadOnlyList<string>? Events { get; set; }
 

@@ -228,11 +228,7 @@ public sealed class SensitiveDataTests
     {
         await using var upstream = new HeaderRecordingUpstream();
         await upstream.StartAsync();
-        upstream.Answer = """
-            {"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
-              {"id":"t1","type":"function","function":{"name":"send_email","arguments":"{\"to\":\"ops@example.com\",\"body\":\"Card CARD on file\"}"}}]},
-              "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}
-            """.Replace("CARD", Card, StringComparison.Ordinal);
+        upstream.Answer = HeaderRecordingUpstream.ToolCallAnswer("send_email", "{\"to\":\"ops@example.com\",\"body\":\"Card " + Card + " on file\"}");
         var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
         await using (gateway)
         {
@@ -323,10 +319,7 @@ public sealed class SensitiveDataTests
         await using var upstream = new HeaderRecordingUpstream();
         await upstream.StartAsync();
         // \u0034 is "4": the tool reads a card number.
-        upstream.Answer = """
-            {"id":"c","object":"chat.completion","model":"demo-chat","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[
-              {"id":"t1","type":"function","function":{"name":"pay","arguments":"{\"card\":\"\\u0034111 1111 1111 1111\"}"}}]},"finish_reason":"tool_calls"}]}
-            """;
+        upstream.Answer = HeaderRecordingUpstream.ToolCallAnswer("pay", "{\"card\":\"\\u0034111 1111 1111 1111\"}");
         var (gateway, key) = await StartAsync(upstream.BaseAddress.ToString());
         await using var _ = gateway;
 

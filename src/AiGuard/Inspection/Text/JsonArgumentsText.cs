@@ -1,49 +1,83 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Globalization;
+using System.Text;
 
 namespace AiGuard.Inspection.Text;
 
 /// <summary>
 /// The text of a tool call's arguments as the tool will read it. Arguments are a JSON document in
 /// a string; a value written with escapes (<c>"\u0034111 1111 1111 1111"</c>, <c>"bob\u0040example.com"</c>)
-/// reads as plain text to the tool but hides from a guard that reads the escapes. So arguments
-/// holding a backslash that parse as JSON are inspected, and written back when changed, as the
-/// same document with only the escapes JSON requires.
+/// reads as plain text to the tool but hides from a guard that reads the escapes. So the
+/// <c>\uXXXX</c> and <c>\/</c> escapes of characters that JSON lets stand for themselves are
+/// resolved in place: the document means the same (a string's value is unchanged, and nothing
+/// else is touched, numbers and key order included), is still valid JSON, and is what is inspected
+/// and, when redacted, written back. Escapes JSON requires (quotes, backslashes, control
+/// characters) and lone surrogates stay escaped.
 /// </summary>
 public static class JsonArgumentsText
 {
-    private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>Arguments with their optional escapes resolved; the same instance when there is nothing to resolve or they are not JSON.</summary>
+    /// <summary>Arguments with their optional escapes resolved; the same instance when there is nothing to resolve.</summary>
     public static string Decoded(string arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        if (!arguments.Contains('\\', StringComparison.Ordinal))
+        var first = arguments.IndexOf('\\', StringComparison.Ordinal);
+        if (first < 0)
         {
             return arguments;
         }
 
-        try
+        StringBuilder? decoded = null;
+        var copied = 0;
+        for (var i = first; i < arguments.Length; i++)
         {
-            var node = JsonNode.Parse(arguments, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-            if (node is null)
+            if (arguments[i] != '\\')
             {
-                return arguments;
+                continue;
             }
 
-            using var buffer = new MemoryStream(arguments.Length);
-            using (var writer = new Utf8JsonWriter(buffer, Relaxed))
+            // A backslash starts an escape; the character after it is part of that escape.
+            if (i + 1 >= arguments.Length)
             {
-                node.WriteTo(writer);
+                break;
             }
 
-            return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            var next = arguments[i + 1];
+            string? replacement = null;
+            var length = 2;
+            if (next == '/')
+            {
+                replacement = "/";
+            }
+            else if (next == 'u' && Hex(arguments, i + 2) is { } unit)
+            {
+                length = 6;
+                if (char.IsHighSurrogate(unit) && i + 11 < arguments.Length && arguments[i + 6] == '\\' && arguments[i + 7] == 'u'
+                    && Hex(arguments, i + 8) is { } low && char.IsLowSurrogate(low))
+                {
+                    replacement = new string([unit, low]);
+                    length = 12;
+                }
+                else if (!char.IsSurrogate(unit) && unit >= 0x20 && unit is not '"' and not '\\' and not '\u2028' and not '\u2029')
+                {
+                    replacement = unit.ToString();
+                }
+            }
+
+            if (replacement is not null)
+            {
+                decoded ??= new StringBuilder(arguments.Length);
+                decoded.Append(arguments, copied, i - copied).Append(replacement);
+                copied = i + length;
+            }
+
+            i += length - 1;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
-        {
-            // Not JSON (or a lone surrogate the writer refuses): inspected as it is.
-            return arguments;
-        }
+
+        return decoded is null ? arguments : decoded.Append(arguments, copied, arguments.Length - copied).ToString();
     }
+
+    /// <summary>The UTF-16 unit of four hex digits at <paramref name="at"/>, or null.</summary>
+    private static char? Hex(string text, int at) =>
+        at + 4 <= text.Length && ushort.TryParse(text.AsSpan(at, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit)
+            ? (char)unit
+            : null;
 }

@@ -30,7 +30,7 @@ public sealed class InferenceResponse
     public TokenUsage? Usage { get; init; }
 
     /// <summary>True when this view is one SSE event rather than a whole response.</summary>
-    public bool IsStreamChunk { get; init; }
+    public bool IsStreamChunk { get; internal set; }
 
     /// <summary>True for the <c>[DONE]</c> sentinel that ends an OpenAI stream.</summary>
     public bool IsEndOfStream { get; init; }

@@ -36,4 +36,15 @@ public sealed class JsonArgumentsTextTests
         Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(arguments), System.Text.Json.Nodes.JsonNode.Parse(decoded)));
         Assert.Equal("""{"card":"4111","nested":{"list":[1,"A",{"k":"\"q\""}]}}""", decoded);
     }
+
+    [Theory]
+    [InlineData("""{"n":"\u00094111"}""", """{"n":"      4111"}""")]
+    [InlineData("""{"n":"\"4111\\"}""", """{"n":"  4111  "}""")]
+    [InlineData("""{"n":"\ud800x"}""", """{"n":"      x"}""")]
+    [InlineData("plain", "plain")]
+    public void Escapes_that_stay_are_read_as_spaces_of_the_same_length(string decoded, string scanned)
+    {
+        Assert.Equal(scanned, JsonArgumentsText.Scanned(decoded));
+        Assert.Equal(decoded.Length, JsonArgumentsText.Scanned(decoded).Length);
+    }
 }

@@ -152,6 +152,10 @@ public sealed class EventStreamFilter : Stream
             try
             {
                 response = _guard.Policy!.Adapter.ParseResponse(_guard.Operation!, data);
+
+                // An event of a stream is a piece of one, whether or not it says so ("object"): the
+                // stages hold back what could continue in the next event.
+                response.IsStreamChunk = true;
             }
             catch (ProtocolViolationException)
             {

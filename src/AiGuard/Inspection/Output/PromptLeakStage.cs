@@ -92,7 +92,7 @@ public sealed class PromptLeakStage : IGuardStage
     }
 
     private static string? Leak(GuardContext context, PromptLeakPolicy policy, string arguments) =>
-        arguments.Length == 0 ? null : LeakWatch.Check(policy, Prompts(context, policy), Text.JsonArgumentsText.Decoded(arguments));
+        arguments.Length == 0 ? null : LeakWatch.Check(policy, Prompts(context, policy), Text.JsonArgumentsText.Scanned(Text.JsonArgumentsText.Decoded(arguments)));
 
     private static GuardDecision ToolCallLeak(string leak, string field) => GuardDecision.Refuse(
         StatusCodes.Status403Forbidden,

@@ -56,7 +56,7 @@ public sealed class SensitiveDataStage : IGuardStage
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Find(inspected, context.Client, remember: input.Kind == TextKind.ToolDefinition);
+                matches = policy.Find(input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Scanned(inspected) : inspected, context.Client, remember: input.Kind == TextKind.ToolDefinition);
             }
             catch (TextTooDenseException e)
             {
@@ -186,14 +186,24 @@ public sealed class SensitiveDataStage : IGuardStage
         {
             foreach (var piece in response.ToolCallArguments)
             {
-                if (piece.Call >= 0 && !piece.HasCallIndex)
+                if ((piece.Call >= 0 && !piece.HasCallIndex) || stream.HasFinished(piece.Index))
                 {
-                    // Pieces are matched to their call by its index; without one, two calls would run together.
-                    return GuardDecision.Refuse(
-                        StatusCodes.Status502BadGateway,
-                        ProblemCodes.UpstreamInvalidResponse,
-                        "A streamed tool call of the model server's answer has no index, so its arguments cannot be held together and inspected; the stream was cut.",
-                        string.Create(CultureInfo.InvariantCulture, $"choices[{piece.Index}].delta.tool_calls"));
+                    // A call without an index (some servers stream each call whole, without one) or
+                    // after its choice finished: there is nothing to hold it with, so it is read whole.
+                    var field = string.Create(CultureInfo.InvariantCulture, $"choices[{piece.Index}].delta.{piece.Member}");
+                    var (refusal, inspected) = InspectArguments(policy, piece.Text, field, ref account);
+                    if (refusal is { } refused)
+                    {
+                        return refused;
+                    }
+
+                    if (!string.Equals(inspected, piece.Text, StringComparison.Ordinal))
+                    {
+                        piece.Text = inspected;
+                        DropLogprobs(response, piece.Index);
+                    }
+
+                    continue;
                 }
 
                 if (!stream.Hold(piece.Index, piece.Call, piece.Text))
@@ -216,6 +226,7 @@ public sealed class SensitiveDataStage : IGuardStage
                     continue;
                 }
 
+                stream.Finish(text.Index);
                 foreach (var (call, held) in stream.Release(text.Index))
                 {
                     var member = call < 0 ? "function_call.arguments" : string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
@@ -293,11 +304,12 @@ public sealed class SensitiveDataStage : IGuardStage
         }
 
         var arguments = Text.JsonArgumentsText.Decoded(sent);
+        var scanned = Text.JsonArgumentsText.Scanned(arguments);
 
         List<PiiMatch> matches;
         try
         {
-            matches = policy.Find(arguments);
+            matches = policy.Find(scanned);
         }
         catch (TextTooDenseException e)
         {
@@ -398,6 +410,13 @@ public sealed class SensitiveDataStage : IGuardStage
             _heldArguments += piece.Length;
             return true;
         }
+
+        private HashSet<int>? _finished;
+
+        /// <summary>Marks a choice finished: pieces after it are not held.</summary>
+        public void Finish(int choice) => (_finished ??= []).Add(choice);
+
+        public bool HasFinished(int choice) => _finished?.Contains(choice) ?? false;
 
         /// <summary>The whole arguments of a finished choice's calls, in call order; forgotten after.</summary>
         public List<(int Call, string Arguments)> Release(int choice)

@@ -75,6 +75,36 @@ public static class JsonArgumentsText
         return decoded is null ? arguments : decoded.Append(arguments, copied, arguments.Length - copied).ToString();
     }
 
+    /// <summary>
+    /// What a detector reads of decoded arguments: the escapes that stay (a tab, a quote, a lone
+    /// surrogate) become as many spaces, so a value glued to one (<c>"\u00094111 1111 1111 1111"</c>)
+    /// is read on its own, and positions stay those of <paramref name="decoded"/> for redaction.
+    /// </summary>
+    public static string Scanned(string decoded)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        var first = decoded.IndexOf('\\', StringComparison.Ordinal);
+        if (first < 0)
+        {
+            return decoded;
+        }
+
+        var scanned = decoded.ToCharArray();
+        for (var i = first; i < scanned.Length; i++)
+        {
+            if (decoded[i] != '\\')
+            {
+                continue;
+            }
+
+            var length = i + 1 < decoded.Length && decoded[i + 1] == 'u' && Hex(decoded, i + 2) is not null ? 6 : Math.Min(2, decoded.Length - i);
+            scanned.AsSpan(i, length).Fill(' ');
+            i += length - 1;
+        }
+
+        return new string(scanned);
+    }
+
     /// <summary>The UTF-16 unit of four hex digits at <paramref name="at"/>, or null.</summary>
     private static char? Hex(string text, int at) =>
         at + 4 <= text.Length && ushort.TryParse(text.AsSpan(at, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit)

@@ -175,6 +175,9 @@ public sealed class GeneratedText
     /// <summary>A <c>function_call</c> member of the message whose value is not an object (<c>null</c>), replaced when a legacy call is added.</summary>
     internal JsonSegment? FunctionCallValue { get; init; }
 
+    /// <summary>The closing brace of a <c>function_call</c> object without arguments (<c>{"name":"pay"}</c>), where added arguments go.</summary>
+    internal MessageEnd? FunctionCallEnd { get; init; }
+
     /// <summary>The closing bracket of the message's <c>tool_calls</c> array, where added calls go when it has one.</summary>
     internal ToolCallsEnd? ToolCallsEnd { get; init; }
 

@@ -175,7 +175,8 @@ internal static class JsonSplicer
         var replaceCalls = calls.Count > 0 && !intoArray && text.ToolCallsValue is not null;
         var newMember = calls.Count > 0 && !intoArray && !replaceCalls;
         var replaceLegacy = legacy is not null && text.FunctionCallValue is not null;
-        var newLegacy = legacy is not null && !replaceLegacy;
+        var intoLegacy = legacy is not null && !replaceLegacy && text.FunctionCallEnd is not null;
+        var newLegacy = legacy is not null && !replaceLegacy && !intoLegacy;
         if ((insertContent || newMember || newLegacy) && text.MessageEnd is { } end)
         {
             // One insertion at the message's closing brace: the content member, then the calls.
@@ -221,6 +222,16 @@ internal static class JsonSplicer
             WriteCalls(calls, first: true, buffer);
             buffer.Write("]"u8);
             edits?.Add(new Edit(nullCalls, null, null, Raw: buffer.WrittenSpan.ToArray()));
+            count++;
+        }
+
+        if (intoLegacy && text.FunctionCallEnd is { } callEnd)
+        {
+            // A function_call object that names the function but carries no arguments: they go inside it.
+            var buffer = new ArrayBufferWriter<byte>(64);
+            buffer.Write(callEnd.HasMembers ? ",\"arguments\":"u8 : "\"arguments\":"u8);
+            WriteString(legacy!, buffer);
+            edits?.Add(new Edit(new JsonSegment(callEnd.Position, callEnd.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
             count++;
         }
 

@@ -407,13 +407,24 @@ internal sealed class ChatRequestReader
     private void ReadSchemaTexts(ref JsonBodyReader reader, string field)
     {
         var steps = new List<(string? Name, int Index)>();
-        ReadSchemaValue(ref reader, field, steps, 0);
+        ReadSchemaValue(ref reader, field, steps, 0, SchemaPart.Schema);
     }
 
-    private void ReadSchemaValue(ref JsonBodyReader reader, string field, List<(string? Name, int Index)> steps, int pathChars)
+    /// <summary>What the members of a schema object are.</summary>
+    private enum SchemaPart
+    {
+        /// <summary>Keywords (<c>type</c>, <c>description</c>, <c>properties</c>, <c>items</c>...).</summary>
+        Schema,
+
+        /// <summary>Property names, each naming a schema (the value of <c>properties</c>, <c>$defs</c>...).</summary>
+        NameMap,
+    }
+
+    private void ReadSchemaValue(ref JsonBodyReader reader, string field, List<(string? Name, int Index)> steps, int pathChars, SchemaPart part)
     {
         if (reader.TokenType == JsonTokenType.StartArray)
         {
+            // anyOf, allOf, oneOf, prefixItems...: an array of schemas (strings in it, as in required, are not texts).
             var index = 0;
             reader.Next();
             while (reader.TokenType != JsonTokenType.EndArray)
@@ -421,7 +432,7 @@ internal sealed class ChatRequestReader
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     steps.Add((null, index));
-                    ReadSchemaValue(ref reader, field, steps, pathChars + 8);
+                    ReadSchemaValue(ref reader, field, steps, pathChars + 8, SchemaPart.Schema);
                     steps.RemoveAt(steps.Count - 1);
                 }
 
@@ -435,14 +446,23 @@ internal sealed class ChatRequestReader
         var names = default(PropertyNames);
         while (reader.NextProperty(ref names, field, out var name))
         {
-            var text = name.SequenceEqual("description"u8) || name.SequenceEqual("title"u8);
-            if (!text && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+            var nested = reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray;
+            var text = part == SchemaPart.Schema && (name.SequenceEqual("description"u8) || name.SequenceEqual("title"u8));
+            if (part == SchemaPart.Schema && !text && (!nested || IsData(name)))
+            {
+                // Scalars, and the values a schema gives as data (enum, default, examples, const).
+                reader.SkipValue();
+                continue;
+            }
+
+            if (part == SchemaPart.NameMap && !nested)
             {
                 continue;
             }
 
             var step = System.Text.Encoding.UTF8.GetString(name);
-            if (pathChars + step.Length > MaxSchemaPathChars)
+            var stepChars = FieldNames.Member(string.Empty, name).Length + 4;
+            if (pathChars + stepChars > MaxSchemaPathChars)
             {
                 throw new ProtocolViolationException(field, $"'{field}' nests property names longer than {MaxSchemaPathChars} characters in all; AiGuard does not forward a tool schema it cannot name every text of.");
             }
@@ -458,40 +478,49 @@ internal sealed class ChatRequestReader
                 var textField = SchemaPath(field, steps);
                 _inputs.Add(new TextInput(textField, "tool_definition", reader.GetString(textField)) { Kind = TextKind.ToolDefinition });
             }
-            else if (text && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+            else if (text && nested)
             {
-                // A number, true or null: JSON Schema allows only a string, and nothing here is text.
+                var path = SchemaPath(field, steps);
+                throw new ProtocolViolationException(path, $"'{path}' must be a string: a description or title the model reads is inspected, and one of another shape cannot be.");
             }
-            else if (text && steps.Count > 0 && IsKeywordPosition(steps))
+            else if (!text)
             {
-                throw new ProtocolViolationException(SchemaPath(field, steps), $"'{SchemaPath(field, steps)}' must be a string: a description or title the model reads is inspected, and one of another shape cannot be.");
-            }
-            else
-            {
-                ReadSchemaValue(ref reader, field, steps, pathChars + step.Length + 4);
+                // A keyword whose members are property names, or a schema (under a keyword, or named in a name map).
+                var inner = part == SchemaPart.Schema && IsNameMap(name) && reader.TokenType == JsonTokenType.StartObject ? SchemaPart.NameMap : SchemaPart.Schema;
+                ReadSchemaValue(ref reader, field, steps, pathChars + stepChars, inner);
             }
 
             steps.RemoveAt(steps.Count - 1);
         }
     }
 
-    /// <summary>
-    /// Whether the last step is a keyword of a schema object rather than a property's name: a
-    /// <c>description</c> directly under <c>properties</c> is a property called "description",
-    /// whose value is a schema (an object), not a text.
-    /// </summary>
-    private static bool IsKeywordPosition(List<(string? Name, int Index)> steps) =>
-        steps.Count < 2 || steps[^2].Name is not ("properties" or "patternProperties" or "$defs" or "definitions" or "dependentSchemas");
+    /// <summary>Keywords whose object maps property names to schemas.</summary>
+    private static bool IsNameMap(ReadOnlySpan<byte> keyword) =>
+        keyword.SequenceEqual("properties"u8) || keyword.SequenceEqual("patternProperties"u8) || keyword.SequenceEqual("$defs"u8)
+        || keyword.SequenceEqual("definitions"u8) || keyword.SequenceEqual("dependentSchemas"u8) || keyword.SequenceEqual("dependencies"u8);
 
+    /// <summary>Keywords whose value is data the schema describes, not a schema (not read for texts).</summary>
+    private static bool IsData(ReadOnlySpan<byte> keyword) =>
+        keyword.SequenceEqual("enum"u8) || keyword.SequenceEqual("const"u8) || keyword.SequenceEqual("default"u8)
+        || keyword.SequenceEqual("examples"u8) || keyword.SequenceEqual("example"u8);
+
+    /// <summary>A text's field path, spelt out once (one builder, no string per level).</summary>
     private static string SchemaPath(string field, List<(string? Name, int Index)> steps)
     {
-        var path = field;
+        var path = new System.Text.StringBuilder(field, field.Length + (steps.Count * 16));
         foreach (var (name, index) in steps)
         {
-            path = name is null ? FieldNames.Index(path, index) : FieldNames.Member(path, System.Text.Encoding.UTF8.GetBytes(name));
+            if (name is null)
+            {
+                path.Append('[').Append(index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
+            }
+            else
+            {
+                path.Append(FieldNames.Member(".", System.Text.Encoding.UTF8.GetBytes(name)).AsSpan(1));
+            }
         }
 
-        return path;
+        return path.ToString();
     }
 
     /// <summary>Predicted output (<c>prediction: {type: content, content}</c>): a string or text parts.</summary>

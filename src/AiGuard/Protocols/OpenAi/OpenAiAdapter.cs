@@ -165,6 +165,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
                 ToolCallsEnd = toolCalls,
                 ToolCallsValue = others.ToolCalls,
                 FunctionCallValue = others.FunctionCall,
+                FunctionCallEnd = others.FunctionCallEnd,
             });
             foreach (var call in arguments ?? [])
             {
@@ -220,7 +221,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             }
             else if (name.SequenceEqual("function_call"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
-                ReadFunctionCall(ref reader, ref arguments);
+                others.FunctionCallEnd = ReadFunctionCall(ref reader, ref arguments);
             }
             else if (name.SequenceEqual("tool_calls"u8) || name.SequenceEqual("function_call"u8))
             {
@@ -291,21 +292,29 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         }
     }
 
-    /// <summary>A legacy <c>function_call</c>'s <c>arguments</c> string.</summary>
-    private static void ReadFunctionCall(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
+    /// <summary>A legacy <c>function_call</c>'s <c>arguments</c> string; the object's closing brace when it has none.</summary>
+    private static MessageEnd? ReadFunctionCall(ref JsonBodyReader reader, ref List<CallArguments>? arguments)
     {
         var names = default(PropertyNames);
+        var members = 0;
+        var found = false;
         while (reader.NextProperty(ref names, "choices.message.function_call", out var name))
         {
+            members++;
             if (name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
             {
+                found = true;
                 (arguments ??= []).Add(new CallArguments("function_call.arguments", -1, reader.GetString("choices.message.function_call.arguments"), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
             }
             else
             {
+                found |= name.SequenceEqual("arguments"u8);
                 reader.SkipValue();
             }
         }
+
+        // The reader stands on the object's closing brace.
+        return found ? null : new MessageEnd(reader.TokenStart, members > 0);
     }
 
     private readonly record struct CallArguments(string Member, int Call, string Text, JsonSegment Segment, bool HasIndex = true);
@@ -315,6 +324,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
     {
         public JsonSegment? ToolCalls;
         public JsonSegment? FunctionCall;
+        public MessageEnd? FunctionCallEnd;
     }
 
     private static TokenUsage ReadUsage(ref JsonBodyReader reader)

@@ -132,6 +132,10 @@ public sealed class GeneratedText
     /// <summary>For tool-call arguments, the call's index (-1 for a legacy <c>function_call</c>).</summary>
     public int Call { get; init; }
 
+    /// <summary>The member of a message that holds a call's arguments: <c>tool_calls[k].function.arguments</c>, or <c>function_call.arguments</c> for call -1.</summary>
+    public static string CallMember(int call) =>
+        call < 0 ? "function_call.arguments" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
+
     /// <summary>
     /// Tool-call arguments a stage adds to this choice's message or delta (the held-back arguments of
     /// a streamed call, written out when the choice finishes), as (call index, arguments).

@@ -40,7 +40,7 @@ public sealed class PromptInjectionStage : IGuardStage
             // A tool definition is scored by the tool-definition model and the tool-poisoning rules, at its own threshold.
             var definition = input.Kind == TextKind.ToolDefinition;
             var threshold = definition ? policy.ToolThreshold : policy.Threshold;
-            var text = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Scanned(Text.JsonArgumentsText.Decoded(input.Text)) : input.Text;
+            var text = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Read(input.Text).Scanned : input.Text;
             var verdict = definition ? policy.ToolDetector!.InspectToolDefinition(text, context.Client) : policy.Detector.Inspect(text, context.Client);
             if (verdict.Score < threshold || (worst is not null && verdict.Score - threshold <= worstVerdict.Score - worstThreshold))
             {

@@ -83,7 +83,7 @@ public sealed class PromptLeakStage : IGuardStage
             {
                 if (Leak(context, policy, added) is { } leak)
                 {
-                    return ToolCallLeak(leak, string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].{part}.{(call < 0 ? "function_call" : $"tool_calls[{call}].function")}.arguments"));
+                    return ToolCallLeak(leak, string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].{part}.{GeneratedText.CallMember(call)}"));
                 }
             }
         }
@@ -92,7 +92,7 @@ public sealed class PromptLeakStage : IGuardStage
     }
 
     private static string? Leak(GuardContext context, PromptLeakPolicy policy, string arguments) =>
-        arguments.Length == 0 ? null : LeakWatch.Check(policy, Prompts(context, policy), Text.JsonArgumentsText.Scanned(Text.JsonArgumentsText.Decoded(arguments)));
+        arguments.Length == 0 ? null : LeakWatch.Check(policy, Prompts(context, policy), Text.JsonArgumentsText.Read(arguments).Scanned);
 
     private static GuardDecision ToolCallLeak(string leak, string field) => GuardDecision.Refuse(
         StatusCodes.Status403Forbidden,

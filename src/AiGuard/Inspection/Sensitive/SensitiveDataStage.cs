@@ -52,11 +52,11 @@ public sealed class SensitiveDataStage : IGuardStage
             }
 
             // Tool-call arguments of earlier turns are read as the tool reads them (escapes resolved).
-            var inspected = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Decoded(input.Text) : input.Text;
+            var (inspected, scanned) = input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Read(input.Text) : (input.Text, input.Text);
             List<PiiMatch> matches;
             try
             {
-                matches = policy.Find(input.Kind == TextKind.ToolCallArguments ? Text.JsonArgumentsText.Scanned(inspected) : inspected, context.Client, remember: input.Kind == TextKind.ToolDefinition);
+                matches = policy.Find(scanned, context.Client, remember: input.Kind == TextKind.ToolDefinition);
             }
             catch (TextTooDenseException e)
             {
@@ -190,17 +190,9 @@ public sealed class SensitiveDataStage : IGuardStage
                 {
                     // A call without an index (some servers stream each call whole, without one) or
                     // after its choice finished: there is nothing to hold it with, so it is read whole.
-                    var field = string.Create(CultureInfo.InvariantCulture, $"choices[{piece.Index}].delta.{piece.Member}");
-                    var (refusal, inspected) = InspectArguments(policy, piece.Text, field, ref account);
-                    if (refusal is { } refused)
+                    if (InspectInPlace(policy, response, piece, "delta", ref account) is { } refused)
                     {
                         return refused;
-                    }
-
-                    if (!string.Equals(inspected, piece.Text, StringComparison.Ordinal))
-                    {
-                        piece.Text = inspected;
-                        DropLogprobs(response, piece.Index);
                     }
 
                     continue;
@@ -229,8 +221,7 @@ public sealed class SensitiveDataStage : IGuardStage
                 stream.Finish(text.Index);
                 foreach (var (call, held) in stream.Release(text.Index))
                 {
-                    var member = call < 0 ? "function_call.arguments" : string.Create(CultureInfo.InvariantCulture, $"tool_calls[{call}].function.arguments");
-                    var field = string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.{member}");
+                    var field = string.Create(CultureInfo.InvariantCulture, $"choices[{text.Index}].delta.{GeneratedText.CallMember(call)}");
                     var (refusal, inspected) = InspectArguments(policy, held, field, ref account);
                     if (refusal is { } refused)
                     {
@@ -258,25 +249,27 @@ public sealed class SensitiveDataStage : IGuardStage
 
         foreach (var arguments in response.ToolCallArguments)
         {
-            if (arguments.Text.Length == 0)
-            {
-                continue;
-            }
-
-            var (refusal, inspected) = InspectArguments(policy, arguments.Text, string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].message.{arguments.Member}"), ref account);
-            if (refusal is { } refused)
+            if (InspectInPlace(policy, response, arguments, "message", ref account) is { } refused)
             {
                 return refused;
-            }
-
-            if (!string.Equals(inspected, arguments.Text, StringComparison.Ordinal))
-            {
-                arguments.Text = inspected;
-                DropLogprobs(response, arguments.Index);
             }
         }
 
         return account is null ? default : GuardDecision.Modify(ProblemCodes.SensitiveDataRedacted, account.ToString());
+    }
+
+    /// <summary>A call's arguments inspected whole where they are: redacted in place (the choice's logprobs dropped), or the refusal.</summary>
+    private GuardDecision? InspectInPlace(SensitiveDataPolicy policy, InferenceResponse response, GeneratedText arguments, string part, ref StringBuilder? account)
+    {
+        var field = string.Create(CultureInfo.InvariantCulture, $"choices[{arguments.Index}].{part}.{arguments.Member}");
+        var (refusal, inspected) = InspectArguments(policy, arguments.Text, field, ref account);
+        if (refusal is null && !string.Equals(inspected, arguments.Text, StringComparison.Ordinal))
+        {
+            arguments.Text = inspected;
+            DropLogprobs(response, arguments.Index);
+        }
+
+        return refusal;
     }
 
     /// <summary>The choice's logprobs go when its tool-call arguments are hidden or changed: they may spell the tokens out.</summary>
@@ -303,8 +296,7 @@ public sealed class SensitiveDataStage : IGuardStage
             return (null, sent);
         }
 
-        var arguments = Text.JsonArgumentsText.Decoded(sent);
-        var scanned = Text.JsonArgumentsText.Scanned(arguments);
+        var (arguments, scanned) = Text.JsonArgumentsText.Read(sent);
 
         List<PiiMatch> matches;
         try

@@ -15,6 +15,16 @@ namespace AiGuard.Inspection.Text;
 /// </summary>
 public static class JsonArgumentsText
 {
+    /// <summary>
+    /// Arguments as inspected: <see cref="Decoded"/> (what is redacted and written back) and its
+    /// <see cref="Scanned"/> copy (what detectors read; same length, same positions).
+    /// </summary>
+    public static (string Decoded, string Scanned) Read(string arguments)
+    {
+        var decoded = Decoded(arguments);
+        return (decoded, Scanned(decoded));
+    }
+
     /// <summary>Arguments with their optional escapes resolved; the same instance when there is nothing to resolve.</summary>
     public static string Decoded(string arguments)
     {

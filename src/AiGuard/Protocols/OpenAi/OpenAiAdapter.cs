@@ -288,7 +288,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
         if (found is { } call)
         {
             var at = index ?? position;
-            (arguments ??= []).Add(new CallArguments(string.Create(CultureInfo.InvariantCulture, $"tool_calls[{at}].function.arguments"), at, call.Text, call.Segment, index is not null));
+            (arguments ??= []).Add(new CallArguments(GeneratedText.CallMember(at), at, call.Text, call.Segment, index is not null));
         }
     }
 
@@ -304,7 +304,7 @@ public sealed class OpenAiAdapter : IProtocolAdapter
             if (name.SequenceEqual("arguments"u8) && reader.TokenType == JsonTokenType.String)
             {
                 found = true;
-                (arguments ??= []).Add(new CallArguments("function_call.arguments", -1, reader.GetString("choices.message.function_call.arguments"), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
+                (arguments ??= []).Add(new CallArguments(GeneratedText.CallMember(-1), -1, reader.GetString("choices.message.function_call.arguments"), new JsonSegment(reader.TokenStart, reader.BytesConsumed, 0)));
             }
             else
             {

@@ -169,78 +169,85 @@ internal static class JsonSplicer
 
         // Added calls: tool calls into the message's tool_calls array (or in place of a null one, or as a
         // new member); a legacy function call (call -1) in place of a null function_call or as a new member.
-        var calls = text.AddedToolCalls.Where(c => c.Call >= 0).ToList();
-        var legacy = text.AddedToolCalls.Where(c => c.Call < 0).Select(c => c.Arguments).LastOrDefault();
+        var added = text.AddedToolCalls;
+        var calls = added.Count == 0 ? [] : added.Where(c => c.Call >= 0).ToList();
+        var legacy = added.Count == 0 ? null : added.Where(c => c.Call < 0).Select(c => c.Arguments).LastOrDefault();
         var intoArray = calls.Count > 0 && text.ToolCallsEnd is not null;
         var replaceCalls = calls.Count > 0 && !intoArray && text.ToolCallsValue is not null;
         var newMember = calls.Count > 0 && !intoArray && !replaceCalls;
         var replaceLegacy = legacy is not null && text.FunctionCallValue is not null;
         var intoLegacy = legacy is not null && !replaceLegacy && text.FunctionCallEnd is not null;
         var newLegacy = legacy is not null && !replaceLegacy && !intoLegacy;
+        // Each insertion or replacement below is written only when the edits are wanted (the first
+        // pass over a response just counts them).
+        void Raw(JsonSegment at, Action<ArrayBufferWriter<byte>> write)
+        {
+            count++;
+            if (edits is not null)
+            {
+                var buffer = new ArrayBufferWriter<byte>(64);
+                write(buffer);
+                edits.Add(new Edit(at, null, null, Raw: buffer.WrittenSpan.ToArray()));
+            }
+        }
+
         if ((insertContent || newMember || newLegacy) && text.MessageEnd is { } end)
         {
             // One insertion at the message's closing brace: the content member, then the calls.
-            var buffer = new ArrayBufferWriter<byte>(64);
-            var members = end.HasMembers;
-            if (insertContent)
+            Raw(new JsonSegment(end.Position, end.Position, 0), buffer =>
             {
-                buffer.Write(members ? FurtherMember : OnlyMember);
-                WriteString(text.Text, buffer);
-                members = true;
-            }
+                var members = end.HasMembers;
+                if (insertContent)
+                {
+                    buffer.Write(members ? FurtherMember : OnlyMember);
+                    WriteString(text.Text, buffer);
+                    members = true;
+                }
 
-            if (newMember)
-            {
-                buffer.Write(members ? ",\"tool_calls\":["u8 : "\"tool_calls\":["u8);
-                WriteCalls(calls, first: true, buffer);
-                buffer.Write("]"u8);
-                members = true;
-            }
+                if (newMember)
+                {
+                    buffer.Write(members ? ",\"tool_calls\":["u8 : "\"tool_calls\":["u8);
+                    WriteCalls(calls, first: true, buffer);
+                    buffer.Write("]"u8);
+                    members = true;
+                }
 
-            if (newLegacy)
-            {
-                buffer.Write(members ? ",\"function_call\":"u8 : "\"function_call\":"u8);
-                WriteLegacyCall(legacy!, buffer);
-            }
-
-            edits?.Add(new Edit(new JsonSegment(end.Position, end.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
-            count++;
+                if (newLegacy)
+                {
+                    buffer.Write(members ? ",\"function_call\":"u8 : "\"function_call\":"u8);
+                    WriteLegacyCall(legacy!, buffer);
+                }
+            });
         }
 
         if (intoArray && text.ToolCallsEnd is { } array)
         {
-            var buffer = new ArrayBufferWriter<byte>(64);
-            WriteCalls(calls, first: !array.HasElements, buffer);
-            edits?.Add(new Edit(new JsonSegment(array.Position, array.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
-            count++;
+            Raw(new JsonSegment(array.Position, array.Position, 0), buffer => WriteCalls(calls, first: !array.HasElements, buffer));
         }
 
         if (replaceCalls && text.ToolCallsValue is { } nullCalls)
         {
-            var buffer = new ArrayBufferWriter<byte>(64);
-            buffer.Write("["u8);
-            WriteCalls(calls, first: true, buffer);
-            buffer.Write("]"u8);
-            edits?.Add(new Edit(nullCalls, null, null, Raw: buffer.WrittenSpan.ToArray()));
-            count++;
+            Raw(nullCalls, buffer =>
+            {
+                buffer.Write("["u8);
+                WriteCalls(calls, first: true, buffer);
+                buffer.Write("]"u8);
+            });
         }
 
         if (intoLegacy && text.FunctionCallEnd is { } callEnd)
         {
             // A function_call object that names the function but carries no arguments: they go inside it.
-            var buffer = new ArrayBufferWriter<byte>(64);
-            buffer.Write(callEnd.HasMembers ? ",\"arguments\":"u8 : "\"arguments\":"u8);
-            WriteString(legacy!, buffer);
-            edits?.Add(new Edit(new JsonSegment(callEnd.Position, callEnd.Position, 0), null, null, Raw: buffer.WrittenSpan.ToArray()));
-            count++;
+            Raw(new JsonSegment(callEnd.Position, callEnd.Position, 0), buffer =>
+            {
+                buffer.Write(callEnd.HasMembers ? ",\"arguments\":"u8 : "\"arguments\":"u8);
+                WriteString(legacy!, buffer);
+            });
         }
 
         if (replaceLegacy && text.FunctionCallValue is { } nullCall)
         {
-            var buffer = new ArrayBufferWriter<byte>(64);
-            WriteLegacyCall(legacy!, buffer);
-            edits?.Add(new Edit(nullCall, null, null, Raw: buffer.WrittenSpan.ToArray()));
-            count++;
+            Raw(nullCall, buffer => WriteLegacyCall(legacy!, buffer));
         }
 
         if ((text.TextChanged || text.LogprobsDropped) && text.Logprobs is { } logprobs)

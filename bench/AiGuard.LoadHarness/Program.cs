@@ -291,13 +291,15 @@ internal static class Program
         {
             await app.StartAsync();
             Console.WriteLine($"READY {role} {app.Urls.Single().TrimEnd('/')}");
-            // SIGUSR1 (10 on Linux) prints a line run.sh reads between runs: bytes allocated and collections so far.
+            // SIGUSR1 (10 on Linux) prints a line run.sh reads between runs: bytes allocated, collections, JIT work,
+            // thread-pool work items completed and lock contentions so far.
             using var stats = PosixSignalRegistration.Create((PosixSignal)10, context =>
             {
                 context.Cancel = true;
                 Console.WriteLine(
                     $"STATS allocated={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} " +
-                    $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
+                    $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} " +
+                    $"work_items={ThreadPool.CompletedWorkItemCount} lock_contentions={Monitor.LockContentionCount} threads={ThreadPool.ThreadCount}");
             });
             await app.WaitForShutdownAsync();
         }

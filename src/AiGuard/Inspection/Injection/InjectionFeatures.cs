@@ -271,6 +271,8 @@ public sealed class InjectionFeatureVector
         state.Templates = CountTemplateMarkers(text);
         Finish(InjectionFeatures.WordBuckets, 0);
         Finish(InjectionFeatures.CharBuckets, InjectionFeatures.WordBuckets);
+        // Read by the extraction floor only, not a feature: the shipped model's inputs are unchanged.
+        state.PriorExtraction += state.PriorExtraction == 0 && ExtractionQuestions.Matches(text) ? 1 : 0;
         WriteDense(text.Length, in state, in findings);
     }
 

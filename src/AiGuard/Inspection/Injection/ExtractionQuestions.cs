@@ -76,9 +76,6 @@ public static class ExtractionQuestions
         return count;
     }
 
-    /// <summary>The longest word of the vocabulary; longer words are not looked up.</summary>
-    private const int MaxVocabularyWord = 16;
-
     private static bool Sentence(ReadOnlySpan<Kind> words)
     {
         // The asking word comes first: "what are your ...", "tell me your ...", not "Your first prompt is to show the list".
@@ -212,6 +209,9 @@ public static class ExtractionQuestions
 
     /// <summary>Every word the forms read, with what it can be: one lookup a word.</summary>
     private static readonly FrozenDictionary<string, Kind>.AlternateLookup<ReadOnlySpan<char>> Vocabulary = BuildVocabulary();
+
+    /// <summary>The longest word of the vocabulary; longer words are not looked up.</summary>
+    private static readonly int MaxVocabularyWord = Vocabulary.Dictionary.Keys.Max(word => word.Length);
 
     private static FrozenDictionary<string, Kind>.AlternateLookup<ReadOnlySpan<char>> BuildVocabulary()
     {

@@ -24,6 +24,10 @@ public class PromptInjectionBenchmarks
     /// <summary>A benign question about passwords in Japanese: the other-language password rule reads it whole.</summary>
     private const string PasswordQuestion = "会社のパスワードを90日ごとに変更するように言われました。なぜそんなに頻繁に変える必要があるのですか？強いパスワードの作り方も教えてください。";
 
+    /// <summary>About 2 KB of ordinary Chinese prose (a product review and its shipping), the other-language rules' common path.</summary>
+    private static readonly string ChineseDocument = string.Concat(Enumerable.Range(0, 36).Select(i =>
+        $"第{i}段：这款咖啡机的做工很好，操作也简单，但是说明书写得不太清楚。我们在第{i + 2}天收到货，包装完好，客服回复很快。"));
+
     private static readonly AiGuard.Identity.ClientIdentity Client = new("bench-client", "key-bench", "bench", [], ["*"], ["*"]);
 
     private PromptInjectionDetector _detector = null!;
@@ -47,6 +51,7 @@ public class PromptInjectionBenchmarks
     private static readonly NormalizedText PlainNormalized = TextNormalizer.Normalize(Plain);
     private static readonly NormalizedText DocumentNormalized = TextNormalizer.Normalize(Document);
     private static readonly NormalizedText PasswordQuestionNormalized = TextNormalizer.Normalize(PasswordQuestion);
+    private static readonly NormalizedText ChineseDocumentNormalized = TextNormalizer.Normalize(ChineseDocument);
 
     /// <summary>The rules and hashed n-grams alone (no normalizer, no ONNX run): the pass the rule floors live in.</summary>
     [Benchmark]
@@ -67,6 +72,13 @@ public class PromptInjectionBenchmarks
     public InjectionFamilies Features_password_question_in_japanese()
     {
         _vector.Compute(PasswordQuestionNormalized.Text, PasswordQuestionNormalized.Findings);
+        return _vector.Families;
+    }
+
+    [Benchmark]
+    public InjectionFamilies Features_2KB_chinese_document()
+    {
+        _vector.Compute(ChineseDocumentNormalized.Text, ChineseDocumentNormalized.Findings);
         return _vector.Families;
     }
 

@@ -275,6 +275,8 @@ public sealed class InjectionFeatureVector
         state.PriorExtraction += state.PriorExtraction == 0 && ExtractionQuestions.Matches(text) ? 1 : 0;
         // Likewise the password asked for in languages the word floor does not read.
         state.SecretRequests += state.SecretRequests == 0 && state.PendingSecret == 0 && PasswordRequests.Matches(text) ? 1 : 0;
+        // And the instructions dropped in those languages.
+        state.InstructionOverrides += state.InstructionOverrides == 0 && OverrideRequests.Matches(text) ? 1 : 0;
         WriteDense(text.Length, in state, in findings);
     }
 

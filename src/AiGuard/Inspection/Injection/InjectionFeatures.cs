@@ -272,7 +272,7 @@ public sealed class InjectionFeatureVector
         Finish(InjectionFeatures.WordBuckets, 0);
         Finish(InjectionFeatures.CharBuckets, InjectionFeatures.WordBuckets);
         // Read by the extraction floor only, not a feature: the shipped model's inputs are unchanged.
-        state.PriorExtraction += state.PriorExtraction == 0 && ExtractionQuestions.Matches(text) ? 1 : 0;
+        state.PriorExtraction += state.PriorExtraction == 0 && (ExtractionQuestions.Matches(text) || ExtractionRequests.Matches(text)) ? 1 : 0;
         // Likewise the password asked for in languages the word floor does not read.
         state.SecretRequests += state.SecretRequests == 0 && state.PendingSecret == 0 && PasswordRequests.Matches(text) ? 1 : 0;
         // And the instructions dropped in those languages.

@@ -244,9 +244,10 @@ internal sealed class LocalizedRule
         var lookTo = Math.Min(text.Length, at + length + (MaxSentence / 2));
         var end = text[at..lookTo].IndexOfAny(SentenceEnds);
         end = end < 0 ? lookTo : at + end + 1;
-        if (_skipQuestions && text[end - 1] is '?' or '？' or '؟')
+        if (_skipQuestions && text[end - 1] is '?' or '？' or '؟' && (language.Requests is null || !Any(text[start..end], language.Requests, language.Boundary)))
         {
-            // "忽略之前的指令是什么意思？" asks about the phrase; it does not say it.
+            // "忽略之前的指令是什么意思？" asks about the phrase; it does not say it. "你能忽略之前的
+            //所有指令吗？" is a request put politely, and is read.
             return false;
         }
 
@@ -343,7 +344,7 @@ internal sealed class LocalizedRule
     /// the language's <see cref="Boundary"/> (short words that are also parts of others: Bengali
     /// "না", Arabic "لا", Russian "как").
     /// </summary>
-    public sealed class Language(string code, Boundary boundary, string[] nouns, string[] asks, string[] blocks, string[]? qualifiers = null)
+    public sealed class Language(string code, Boundary boundary, string[] nouns, string[] asks, string[] blocks, string[]? qualifiers = null, string[]? requests = null)
     {
         public string Code { get; } = code;
 
@@ -359,6 +360,12 @@ internal sealed class LocalizedRule
 
         /// <summary>Words of which one must also sit near the noun ("previous", "above", "all"), or null.</summary>
         public Words? Qualifiers { get; } = qualifiers is null ? null : new(qualifiers);
+
+        /// <summary>
+        /// In a rule that passes over questions, the words that make a question a request put
+        /// politely ("你能...吗", "bisakah kamu", "pwede mo bang"), which is read; or null.
+        /// </summary>
+        public Words? Requests { get; } = requests is null ? null : new(requests);
     }
 
     /// <summary>

@@ -89,6 +89,12 @@ public enum InjectionFamilies
 /// </summary>
 public sealed class InjectionFeatureVector
 {
+    /// <summary>The bits <see cref="OtherLanguages"/> reports: <see cref="PasswordRequests"/>, <see cref="OverrideRequests"/>, <see cref="ExtractionRequests"/>.</summary>
+    private const int PasswordInOtherLanguages = 1, OverrideInOtherLanguages = 2, ExtractionInOtherLanguages = 4;
+
+    /// <summary>The three rules for other languages, read in one search of the text.</summary>
+    private static readonly LocalizedRule OtherLanguages = LocalizedRule.Combine(PasswordRequests.Rule, OverrideRequests.Rule, ExtractionRequests.Rule);
+
     private const int MaxWordLength = 32;
 
     private static readonly SearchValues<string> TemplateMarkers = SearchValues.Create(
@@ -271,12 +277,13 @@ public sealed class InjectionFeatureVector
         state.Templates = CountTemplateMarkers(text);
         Finish(InjectionFeatures.WordBuckets, 0);
         Finish(InjectionFeatures.CharBuckets, InjectionFeatures.WordBuckets);
-        // Read by the extraction floor only, not a feature: the shipped model's inputs are unchanged.
-        state.PriorExtraction += state.PriorExtraction == 0 && (ExtractionQuestions.Matches(text) || ExtractionRequests.Matches(text)) ? 1 : 0;
-        // Likewise the password asked for in languages the word floor does not read.
-        state.SecretRequests += state.SecretRequests == 0 && state.PendingSecret == 0 && PasswordRequests.Matches(text) ? 1 : 0;
-        // And the instructions dropped in those languages.
-        state.InstructionOverrides += state.InstructionOverrides == 0 && OverrideRequests.Matches(text) ? 1 : 0;
+        // Read by the floors only, not features: the shipped model's inputs are unchanged. The
+        // password, override and extraction rules for languages the word floors do not read share
+        // one search of the text (OtherLanguages).
+        var otherLanguages = OtherLanguages.Find(text);
+        state.PriorExtraction += state.PriorExtraction == 0 && ((otherLanguages & ExtractionInOtherLanguages) != 0 || ExtractionQuestions.Matches(text)) ? 1 : 0;
+        state.SecretRequests += state.SecretRequests == 0 && state.PendingSecret == 0 && (otherLanguages & PasswordInOtherLanguages) != 0 ? 1 : 0;
+        state.InstructionOverrides += state.InstructionOverrides == 0 && (otherLanguages & OverrideInOtherLanguages) != 0 ? 1 : 0;
         WriteDense(text.Length, in state, in findings);
     }
 

@@ -46,22 +46,37 @@ internal sealed class LocalizedRule
     /// <summary>The same entries by the first letter (lower case) of their searched part.</summary>
     private readonly FrozenDictionary<char, (string Noun, int Offset, bool Whole, int Language)[]> _asciiNounsByStart;
 
-    private readonly SearchValues<string> _asciiNouns;
+    /// <summary>
+    /// The searched parts of the ASCII nouns, sixteen to a search: one search for fifty such words
+    /// is about three times slower than three for sixteen each (the vectorized search has a few
+    /// buckets; more words than it holds make it check most positions).
+    /// </summary>
+    private readonly SearchValues<string>[] _asciiNouns;
 
     /// <summary>The first letters of the searched parts of the ASCII nouns, both cases, five to a search: for text mostly in another script.</summary>
     private readonly SearchValues<char>[] _asciiNounStarts;
 
-    private readonly bool _skipQuestions;
+    /// <summary>Per language (by index): the family bit it reports, its reach, and whether it passes over questions.</summary>
+    private readonly (int Family, int Reach, bool SkipQuestions)[] _settings;
+
+    /// <summary>Every family bit this rule can report.</summary>
+    private readonly int _allFamilies;
 
     /// <param name="reach">How far (in characters) an ask or a qualifier may sit from the noun.</param>
     /// <param name="maxSentence">Sentences longer than this are read only up to it, around the noun.</param>
     /// <param name="skipQuestions">Whether a sentence ending in a question mark is passed over (it asks about the words rather than saying them).</param>
     /// <param name="languages">The languages' words.</param>
     public LocalizedRule(int reach, int maxSentence, bool skipQuestions, Language[] languages)
+        : this(maxSentence, languages, [.. languages.Select(_ => (1, reach, skipQuestions))])
     {
         Reach = reach;
+    }
+
+    private LocalizedRule(int maxSentence, Language[] languages, (int Family, int Reach, bool SkipQuestions)[] settings)
+    {
         MaxSentence = maxSentence;
-        _skipQuestions = skipQuestions;
+        _settings = settings;
+        _allFamilies = settings.Aggregate(0, (all, setting) => all | setting.Family);
         _languages = languages;
         _nonAsciiNouns = languages
             .SelectMany((language, index) => language.Nouns.List.Select((noun, i) => (noun, language.Nouns.Whole[i], index)))
@@ -77,8 +92,11 @@ internal sealed class LocalizedRule
                 return (word.Replace("|", string.Empty, StringComparison.Ordinal), Math.Max(0, word.IndexOf('|', StringComparison.Ordinal)), noun[0] == '=', index);
             })),
         ];
-        _asciiNouns = SearchValues.Create(
-            [.. _asciiNounList.Select(entry => entry.Noun[entry.Offset..].ToLowerInvariant()).Distinct()], StringComparison.OrdinalIgnoreCase);
+        _asciiNouns =
+        [
+            .. _asciiNounList.Select(entry => entry.Noun[entry.Offset..].ToLowerInvariant()).Distinct().Chunk(16)
+                .Select(chunk => SearchValues.Create(chunk, StringComparison.OrdinalIgnoreCase)),
+        ];
         _asciiNounsByStart = _asciiNounList.GroupBy(entry => char.ToLowerInvariant(entry.Noun[entry.Offset])).ToFrozenDictionary(group => group.Key, group => group.ToArray());
         _asciiNounStarts =
         [
@@ -86,6 +104,16 @@ internal sealed class LocalizedRule
                 .Distinct().Order().Chunk(5).Select(chunk => SearchValues.Create(chunk)),
         ];
     }
+
+    /// <summary>
+    /// One rule that reads the languages of several, so that a text is searched once for all their
+    /// nouns: <see cref="Find"/> reports the rules that matched as bits (1 for the first, 2 for the
+    /// second...). Each language keeps its rule's reach and question handling.
+    /// </summary>
+    public static LocalizedRule Combine(params LocalizedRule[] rules) => new(
+        rules.Max(rule => rule.MaxSentence),
+        [.. rules.SelectMany(rule => rule._languages)],
+        [.. rules.SelectMany((rule, index) => rule._settings.Select(setting => (1 << index, setting.Reach, setting.SkipQuestions)))]);
 
     /// <summary>How a language's words meet their neighbours.</summary>
     public enum Boundary
@@ -100,7 +128,7 @@ internal sealed class LocalizedRule
         Both,
     }
 
-    /// <summary>How far (in characters) an ask or a qualifier may sit from the noun.</summary>
+    /// <summary>How far (in characters) an ask or a qualifier may sit from the noun (0 for a combined rule: each language keeps its own).</summary>
     public int Reach { get; }
 
     /// <summary>Sentences longer than this are read only around the noun, half of it on each side (a request is short; a document is not read whole).</summary>
@@ -115,30 +143,38 @@ internal sealed class LocalizedRule
     /// search for more characters outside ASCII, or for the words, is not vectorized), then a
     /// comparison where one is found. Only the sentence around a noun is read.
     /// </remarks>
-    public bool Matches(ReadOnlySpan<char> text)
+    public bool Matches(ReadOnlySpan<char> text) => Find(text) != 0;
+
+    /// <summary>The family bits of the languages in which a sentence of <paramref name="text"/> matches (0 when none; see <see cref="Combine"/>).</summary>
+    public int Find(ReadOnlySpan<char> text)
     {
+        var found = 0;
         var ascii = Ascii.IsValid(text);
         if (ascii || !MostlyOutsideAscii(text))
         {
-            for (var from = 0; from < text.Length;)
+            foreach (var nouns in _asciiNouns)
             {
-                var found = text[from..].IndexOfAny(_asciiNouns);
-                if (found < 0)
+                for (var from = 0; from < text.Length;)
                 {
-                    break;
-                }
+                    var at = text[from..].IndexOfAny(nouns);
+                    if (at < 0)
+                    {
+                        break;
+                    }
 
-                if (AsciiNounAt(text, from + found))
-                {
-                    return true;
-                }
+                    found |= AsciiNounAt(text, from + at, found);
+                    if (found == _allFamilies)
+                    {
+                        return found;
+                    }
 
-                from += found + 1;
+                    from += at + 1;
+                }
             }
 
             if (ascii)
             {
-                return false;
+                return found;
             }
         }
         else
@@ -150,18 +186,19 @@ internal sealed class LocalizedRule
             {
                 for (var from = 0; from < text.Length;)
                 {
-                    var found = text[from..].IndexOfAny(starts);
-                    if (found < 0)
+                    var at = text[from..].IndexOfAny(starts);
+                    if (at < 0)
                     {
                         break;
                     }
 
-                    if (AsciiNounAt(text, from + found))
+                    found |= AsciiNounAt(text, from + at, found);
+                    if (found == _allFamilies)
                     {
-                        return true;
+                        return found;
                     }
 
-                    from += found + 1;
+                    from += at + 1;
                 }
             }
         }
@@ -170,18 +207,22 @@ internal sealed class LocalizedRule
         {
             for (var from = 0; from < text.Length;)
             {
-                var found = text[from..].IndexOfAny(starts);
-                if (found < 0)
+                var next = text[from..].IndexOfAny(starts);
+                if (next < 0)
                 {
                     break;
                 }
 
-                var at = from + found;
+                var at = from + next;
                 foreach (var (noun, whole, language) in _nonAsciiNouns[text[at]])
                 {
-                    if (text[at..].StartsWith(noun, StringComparison.Ordinal) && Said(text, at, noun.Length, whole, _languages[language]))
+                    if ((found & _settings[language].Family) == 0 && text[at..].StartsWith(noun, StringComparison.Ordinal) && Said(text, at, noun.Length, whole, language))
                     {
-                        return true;
+                        found |= _settings[language].Family;
+                        if (found == _allFamilies)
+                        {
+                            return found;
+                        }
                     }
                 }
 
@@ -189,27 +230,29 @@ internal sealed class LocalizedRule
             }
         }
 
-        return false;
+        return found;
     }
 
-    /// <summary>Whether an ASCII noun whose searched part starts at <paramref name="at"/> is there and asked for.</summary>
-    private bool AsciiNounAt(ReadOnlySpan<char> text, int at)
+    /// <summary>The family bits of the ASCII nouns whose searched part starts at <paramref name="at"/> and that are asked for (families in <paramref name="found"/> are not read again).</summary>
+    private int AsciiNounAt(ReadOnlySpan<char> text, int at, int found)
     {
         if (!_asciiNounsByStart.TryGetValue(char.ToLowerInvariant(text[at]), out var entries))
         {
-            return false;
+            return 0;
         }
 
+        var families = 0;
         foreach (var (noun, offset, whole, language) in entries)
         {
             var start = at - offset;
-            if (start >= 0 && text[start..].StartsWith(noun, StringComparison.OrdinalIgnoreCase) && Said(text, start, noun.Length, whole, _languages[language]))
+            var family = _settings[language].Family;
+            if (((found | families) & family) == 0 && start >= 0 && text[start..].StartsWith(noun, StringComparison.OrdinalIgnoreCase) && Said(text, start, noun.Length, whole, language))
             {
-                return true;
+                families |= family;
             }
         }
 
-        return false;
+        return families;
     }
 
     /// <summary>Whether at least a quarter of 32 characters spread over the text are outside ASCII.</summary>
@@ -228,10 +271,12 @@ internal sealed class LocalizedRule
     /// <summary>
     /// Whether the noun at <paramref name="at"/> is asked for: it meets its boundary, its sentence
     /// is read (not a question where those are passed over), an ask and a qualifier of its language
-    /// sit within <see cref="Reach"/>, and no blocking word is in the sentence.
+    /// sit within its reach, and no blocking word is in the sentence.
     /// </summary>
-    private bool Said(ReadOnlySpan<char> text, int at, int length, bool whole, Language language)
+    private bool Said(ReadOnlySpan<char> text, int at, int length, bool whole, int index)
     {
+        var language = _languages[index];
+        var (_, reach, skipQuestions) = _settings[index];
         if (!Bounded(text, at, length, whole ? Boundary.Both : language.Boundary))
         {
             return false;
@@ -244,14 +289,14 @@ internal sealed class LocalizedRule
         var lookTo = Math.Min(text.Length, at + length + (MaxSentence / 2));
         var end = text[at..lookTo].IndexOfAny(SentenceEnds);
         end = end < 0 ? lookTo : at + end + 1;
-        if (_skipQuestions && text[end - 1] is '?' or '？' or '؟' && (language.Requests is null || !Any(text[start..end], language.Requests, language.Boundary)))
+        if (skipQuestions && text[end - 1] is '?' or '？' or '؟' && (language.Requests is null || !Any(text[start..end], language.Requests, language.Boundary)))
         {
             // "忽略之前的指令是什么意思？" asks about the phrase; it does not say it. "你能忽略之前的
             //所有指令吗？" is a request put politely, and is read.
             return false;
         }
 
-        var near = text[Math.Max(start, at - Reach)..Math.Min(end, at + length + Reach)];
+        var near = text[Math.Max(start, at - reach)..Math.Min(end, at + length + reach)];
         return Any(near, language.Asks, language.Boundary)
             && (language.Qualifiers is null || Any(near, language.Qualifiers, language.Boundary))
             && !Any(text[start..end], language.Blocks, language.Boundary);

@@ -26,7 +26,7 @@ public static class OverrideRequests
     /// <summary>Sentences longer than this are read only up to it.</summary>
     public const int MaxSentence = 400;
 
-    private static readonly LocalizedRule Rule = new(Reach, MaxSentence, skipQuestions: true,
+    internal static readonly LocalizedRule Rule = new(Reach, MaxSentence, skipQuestions: true,
     [
         new LocalizedRule.Language("zh", LocalizedRule.Boundary.None,
             ["指令", "指示", "提示词", "提示詞", "系统提示", "系統提示", "规则", "規則", "限制", "命令", "准则", "準則", "指引", "约束", "約束"],
@@ -152,17 +152,17 @@ public static class OverrideRequests
             ["ของฉัน", "ของผม", "คำสั่งซื้อ", "การจอง", "ประชุม", "คู่มือ", "ครู", "หัวหน้า", "รัฐบาล", "ศาล"],
             ["ก่อนหน้า", "เดิม", "ทั้งหมด", "ของคุณ", "เก่า"]),
         new LocalizedRule.Language("vi", LocalizedRule.Boundary.Both,
-            ["huong dan", "chi dan", "chi thi", "prompt"],
+            ["huong dan", "chi dan", "chi thi"],
             ["huy bo", "huy", "vo hieu"],
             ["cua toi", "toi noi", "đon hang", "don hang", "đat cho", "dat cho", "cuoc hop", "so tay", "giao vien", "quan ly", "chinh phu", "toa an"],
             ["truoc", "truoc đo", "truoc do", "tat ca", "cua ban", "ban đau", "ban dau", "goc"]),
         new LocalizedRule.Language("id", LocalizedRule.Boundary.Both,
-            ["instr|uksi", "peri|ntah", "pet|unjuk", "prompt"],
+            ["instr|uksi", "peri|ntah", "pet|unjuk"],
             ["batalkan", "dibatalkan", "tidak berlaku", "hapus"],
             ["saya", "aku", "pesanan", "reservasi", "rapat", "manual", "guru", "atasan", "manajer", "pemerintah", "pengadilan"],
             ["sebelumnya", "di atas", "semua", "seluruh", "segala", "anda", "kamu", "asli", "lama", "awal"]),
         new LocalizedRule.Language("fil", LocalizedRule.Boundary.Both,
-            ["instr|uksyon", "tag|ubilin", "prompt"],
+            ["instr|uksyon", "tag|ubilin"],
             ["kanselahin", "kanselado", "burahin", "walang bisa"],
             ["ko", "aking", "order", "booking", "meeting", "manual", "manwal", "guro", "boss", "gobyerno", "korte"],
             ["nakaraan", "naunang", "nauna", "dati", "itaas", "lahat", "iyong", "mo", "orihinal", "luma"]),

@@ -26,7 +26,7 @@ public static class PasswordRequests
     /// <summary>Sentences longer than this are read only up to it (a request is short; a document is not read whole).</summary>
     public const int MaxSentence = 400;
 
-    private static readonly LocalizedRule Rule = new(AskReach, MaxSentence, skipQuestions: false,
+    internal static readonly LocalizedRule Rule = new(AskReach, MaxSentence, skipQuestions: false,
     [
         new LocalizedRule.Language("zh", LocalizedRule.Boundary.None,
             ["密码", "密碼", "口令", "暗号", "暗號", "通关密语", "通關密語"],

@@ -51,10 +51,10 @@ internal sealed class LocalizedRule
     /// is about three times slower than three for sixteen each (the vectorized search has a few
     /// buckets; more words than it holds make it check most positions).
     /// </summary>
-    private readonly SearchValues<string>[] _asciiNouns;
+    private readonly Func<ReadOnlySpan<char>, int>[] _asciiSearches;
 
     /// <summary>The first letters of the searched parts of the ASCII nouns, both cases, five to a search: for text mostly in another script.</summary>
-    private readonly SearchValues<char>[] _asciiNounStarts;
+    private readonly Func<ReadOnlySpan<char>, int>[] _asciiLetterSearches;
 
     /// <summary>Per language (by index): the family bit it reports, its reach, and whether it passes over questions.</summary>
     private readonly (int Family, int Reach, bool SkipQuestions)[] _settings;
@@ -92,16 +92,18 @@ internal sealed class LocalizedRule
                 return (word.Replace("|", string.Empty, StringComparison.Ordinal), Math.Max(0, word.IndexOf('|', StringComparison.Ordinal)), noun[0] == '=', index);
             })),
         ];
-        _asciiNouns =
+        _asciiSearches =
         [
             .. _asciiNounList.Select(entry => entry.Noun[entry.Offset..].ToLowerInvariant()).Distinct().Chunk(16)
-                .Select(chunk => SearchValues.Create(chunk, StringComparison.OrdinalIgnoreCase)),
+                .Select(chunk => SearchValues.Create(chunk, StringComparison.OrdinalIgnoreCase))
+                .Select(words => (Func<ReadOnlySpan<char>, int>)(rest => rest.IndexOfAny(words))),
         ];
         _asciiNounsByStart = _asciiNounList.GroupBy(entry => char.ToLowerInvariant(entry.Noun[entry.Offset])).ToFrozenDictionary(group => group.Key, group => group.ToArray());
-        _asciiNounStarts =
+        _asciiLetterSearches =
         [
             .. _asciiNounList.SelectMany(entry => new[] { char.ToLowerInvariant(entry.Noun[entry.Offset]), char.ToUpperInvariant(entry.Noun[entry.Offset]) })
-                .Distinct().Order().Chunk(5).Select(chunk => SearchValues.Create(chunk)),
+                .Distinct().Order().Chunk(5).Select(chunk => SearchValues.Create(chunk))
+                .Select(letters => (Func<ReadOnlySpan<char>, int>)(rest => rest.IndexOfAny(letters))),
         ];
     }
 
@@ -150,57 +152,22 @@ internal sealed class LocalizedRule
     {
         var found = 0;
         var ascii = Ascii.IsValid(text);
-        if (ascii || !MostlyOutsideAscii(text))
+
+        // The search for ASCII words is slow on text in another script (about 2.5 ns a character
+        // against 0.1): there, their first letters are looked for instead, which such a text
+        // seldom has.
+        foreach (var search in ascii || !MostlyOutsideAscii(text) ? _asciiSearches : _asciiLetterSearches)
         {
-            foreach (var nouns in _asciiNouns)
-            {
-                for (var from = 0; from < text.Length;)
-                {
-                    var at = text[from..].IndexOfAny(nouns);
-                    if (at < 0)
-                    {
-                        break;
-                    }
-
-                    found |= AsciiNounAt(text, from + at, found);
-                    if (found == _allFamilies)
-                    {
-                        return found;
-                    }
-
-                    from += at + 1;
-                }
-            }
-
-            if (ascii)
+            found = ScanAscii(text, search, found);
+            if (found == _allFamilies)
             {
                 return found;
             }
         }
-        else
+
+        if (ascii)
         {
-            // The search for ASCII words is slow on text in another script (about 2.5 ns a
-            // character against 0.1): there, their first letters are looked for instead, which
-            // such a text seldom has.
-            foreach (var starts in _asciiNounStarts)
-            {
-                for (var from = 0; from < text.Length;)
-                {
-                    var at = text[from..].IndexOfAny(starts);
-                    if (at < 0)
-                    {
-                        break;
-                    }
-
-                    found |= AsciiNounAt(text, from + at, found);
-                    if (found == _allFamilies)
-                    {
-                        return found;
-                    }
-
-                    from += at + 1;
-                }
-            }
+            return found;
         }
 
         foreach (var starts in _nonAsciiNounStarts)
@@ -228,6 +195,24 @@ internal sealed class LocalizedRule
 
                 from = at + 1;
             }
+        }
+
+        return found;
+    }
+
+    /// <summary><paramref name="found"/> with the families of the ASCII nouns found where <paramref name="search"/> stops.</summary>
+    private int ScanAscii(ReadOnlySpan<char> text, Func<ReadOnlySpan<char>, int> search, int found)
+    {
+        for (var from = 0; from < text.Length && found != _allFamilies;)
+        {
+            var at = search(text[from..]);
+            if (at < 0)
+            {
+                break;
+            }
+
+            found |= AsciiNounAt(text, from + at, found);
+            from += at + 1;
         }
 
         return found;

@@ -107,7 +107,7 @@ public static class OverrideRequests
             requests: ["pwede mo bang", "puwede mo bang", "pwede bang", "puwede bang", "pakiusap", "paki", "maaari mo bang", "kaya mo bang"]),
 
         new LocalizedRule.Language("tr", LocalizedRule.Boundary.Start,
-            ["talimat", "kural", "yonerge", "komut", "istem", "sistem istemi"],
+            ["talimat", "kural", "yonerge", "komut", "sistem istemi"],
             ["yok say", "gormezden gel", "dikkate alma", "umursama", "uyma", "gecersiz say", "takma"],
             ["benim", "mesajimi", "mesajim", "kilavuz", "oyun", "patron", "mudur", "sirket", "yazim hatasi", "cevir", "ogretmen", "hukumet", "mahkeme",
              "trafik", "tarif"],
@@ -152,7 +152,7 @@ public static class OverrideRequests
             ["ของฉัน", "ของผม", "คำสั่งซื้อ", "การจอง", "ประชุม", "คู่มือ", "ครู", "หัวหน้า", "รัฐบาล", "ศาล"],
             ["ก่อนหน้า", "เดิม", "ทั้งหมด", "ของคุณ", "เก่า"]),
         new LocalizedRule.Language("vi", LocalizedRule.Boundary.Both,
-            ["huong dan", "chi dan", "chi thi"],
+            ["huong dan"],
             ["huy bo", "huy", "vo hieu"],
             ["cua toi", "toi noi", "đon hang", "don hang", "đat cho", "dat cho", "cuoc hop", "so tay", "giao vien", "quan ly", "chinh phu", "toa an"],
             ["truoc", "truoc đo", "truoc do", "tat ca", "cua ban", "ban đau", "ban dau", "goc"]),

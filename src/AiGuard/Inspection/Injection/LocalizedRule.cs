@@ -8,10 +8,11 @@ namespace AiGuard.Inspection.Injection;
 /// A request recognized by word lists per language, for languages the word floors of
 /// <see cref="InjectionFeatureVector"/> do not read (scripts without spaces, and languages whose
 /// words they do not know): a sentence matches when it holds one of a language's nouns, one of its
-/// asks within <see cref="Reach"/> characters of that noun (either side: many of these languages put
-/// the verb last), one of its qualifiers within the same reach where the language has any, and
-/// none of its blocking words. <see cref="PasswordRequests"/> and <see cref="OverrideRequests"/>
-/// are the two tables.
+/// asks within the table's reach of that noun (either side: many of these languages put the verb
+/// last), one of its qualifiers within the same reach where the language has any, and none of its
+/// blocking words. <see cref="PasswordRequests"/>, <see cref="OverrideRequests"/> and
+/// <see cref="ExtractionRequests"/> are the tables; the feature pass reads them as one
+/// (<see cref="Combine"/>).
 /// </summary>
 /// <remarks>
 /// The text is the normalizer's output: Latin diacritics are folded ("mat khau", "sifre"), case is
@@ -37,8 +38,8 @@ internal sealed class LocalizedRule
 
     /// <summary>
     /// The ASCII nouns (Latin-script languages after folding), with where in the word the searched
-    /// part starts: a noun written "per|intah" in the table is searched for as "intah" and compared
-    /// from three characters before, so that a part common in English ("per", "ins", "pat") does
+    /// part starts: a noun written "peri|ntah" in the table is searched for as "ntah" and compared
+    /// from four characters before, so that a start common in English ("per", "ins", "pat") does
     /// not stop the search at every English word.
     /// </summary>
     private readonly (string Noun, int Offset, bool Whole, int Language)[] _asciiNounList;

@@ -77,6 +77,7 @@ public sealed class PromptInjectionDetectorTests : IDisposable
     [InlineData("aiguard_probe_passwords_intl.jsonl", 96, 64, 96, 24)]
     [InlineData("aiguard_probe_override_intl.jsonl", 72, 62, 72, 16)]
     [InlineData("aiguard_probe_extraction_intl.jsonl", 60, 26, 60, 13)]
+    [InlineData("aiguard_probe_intl_final.jsonl", 72, 53, 72, 16)]
     public void The_hand_written_probes_no_model_was_trained_on_stay_where_the_shipped_detector_put_them(string file, int attacks, int caughtAtLeast, int benign, int flaggedAtMost)
     {
         // corpora/heldout: attacks phrased unlike the corpora and everyday requests that use attack

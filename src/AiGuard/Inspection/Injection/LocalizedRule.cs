@@ -70,7 +70,6 @@ internal sealed class LocalizedRule
     public LocalizedRule(int reach, int maxSentence, bool skipQuestions, Language[] languages)
         : this(maxSentence, languages, [.. languages.Select(_ => (1, reach, skipQuestions))])
     {
-        Reach = reach;
     }
 
     private LocalizedRule(int maxSentence, Language[] languages, (int Family, int Reach, bool SkipQuestions)[] settings)
@@ -130,9 +129,6 @@ internal sealed class LocalizedRule
         /// <summary>Whole words (Vietnamese, Indonesian, Filipino).</summary>
         Both,
     }
-
-    /// <summary>How far (in characters) an ask or a qualifier may sit from the noun (0 for a combined rule: each language keeps its own).</summary>
-    public int Reach { get; }
 
     /// <summary>Sentences longer than this are read only around the noun, half of it on each side (a request is short; a document is not read whole).</summary>
     public int MaxSentence { get; }
@@ -277,8 +273,8 @@ internal sealed class LocalizedRule
         end = end < 0 ? lookTo : at + end + 1;
         if (skipQuestions && text[end - 1] is '?' or '？' or '؟' && (language.Requests is null || !Any(text[start..end], language.Requests, language.Boundary)))
         {
-            // "忽略之前的指令是什么意思？" asks about the phrase; it does not say it. "你能忽略之前的
-            //所有指令吗？" is a request put politely, and is read.
+            // "忽略之前的指令是什么意思？" asks about the phrase; it does not say it.
+            // "你能忽略之前的所有指令吗？" is a request put politely, and is read.
             return false;
         }
 
